@@ -1,0 +1,43 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-ledger
+
+.PHONY: setup demo test lint typecheck unit pg-up bench clean
+
+$(BIN)/dantin: pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PY))"; exit 2; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/dantin
+
+demo: setup
+	rm -rf $(DEMO_DIR)
+	$(BIN)/dantin demo $(DEMO_DIR)
+	$(BIN)/dantin stats $(DEMO_DIR)
+	$(BIN)/dantin verify $(DEMO_DIR)
+
+# PostgreSQL is part of the suite; start the local cluster if it is down (CI needs it).
+pg-up:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || \
+	  echo "PostgreSQL không chạy: các bài kiểm PostgreSQL sẽ bị bỏ qua khi chạy cục bộ (bắt buộc trong CI)."
+
+lint: setup
+	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy ledger schemas storage cli
+
+test: setup pg-up lint typecheck
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The command-line face: ``dantin …``. It calls ``ledger`` and prints; nothing else."""

@@ -1,0 +1,95 @@
+"""What every command shares: errors in Vietnamese with stable codes, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+
+from ledger.errors import DantinError
+from ledger.signing import SigningKey
+
+err = Console(stderr=True)
+out = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def fail(message_vi: str, code: str = "usage", exit_code: int = EXIT_USAGE) -> NoReturn:
+    err.print(f"[bold red]Lỗi[/] ({code}): {message_vi}", highlight=False)
+    raise typer.Exit(exit_code)
+
+
+def guarded(fn: F) -> F:
+    """Turn our errors into a message and an exit code; hide tracebacks from people."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except DantinError as exc:
+            fail(exc.message_vi, exc.code)
+        except OSError as exc:
+            fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu: {exc.strerror or exc}", "io")
+        except Exception as exc:
+            if os.environ.get("DANTIN_DEBUG"):
+                raise
+            fail(f"Lỗi nội bộ ({type(exc).__name__}). Đặt DANTIN_DEBUG=1 để xem chi tiết.",
+                 "internal", EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def database_option(value: str | None) -> str | None:
+    return value or os.environ.get("DANTIN_DATABASE") or None
+
+
+def passphrase_from(env_var: str | None) -> bytes | None:
+    if not env_var:
+        return None
+    value = os.environ.get(env_var)
+    if value is None:
+        fail(f"Biến môi trường '{env_var}' (mật khẩu khóa) chưa được đặt.")
+    return value.encode("utf-8")
+
+
+def load_key(path: Path, passphrase_env: str | None) -> SigningKey:
+    data = path.read_bytes()
+    passphrase = passphrase_from(passphrase_env)
+    if passphrase is None and b"ENCRYPTED" in data:
+        if not sys.stdin.isatty():
+            fail("Tệp khóa được mã hóa: dùng --passphrase-env TÊN_BIẾN.")
+        passphrase = typer.prompt("Mật khẩu khóa", hide_input=True).encode("utf-8")
+    return SigningKey.from_pem(data, passphrase)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+
+
+def read_json_documents(path: Path) -> list[Any]:
+    """A file holding one JSON value, a JSON array of them, or JSON Lines."""
+    text = path.read_bytes()
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        docs = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    docs.append(orjson.loads(line))
+                except orjson.JSONDecodeError:
+                    fail(f"{path}: dòng {number} không phải JSON hợp lệ.", "malformed")
+        return docs
+    return value if isinstance(value, list) else [value]

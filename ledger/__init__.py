@@ -1,0 +1,1 @@
+"""dantin's domain: signed envelopes, bodies and authority, the log, the application service."""

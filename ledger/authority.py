@@ -1,0 +1,252 @@
+"""Who may state what: the acceptance rule, as a pure function of the ledger's state.
+
+``admit`` judges one envelope against a ``View`` of the ledger as it stands just
+before that envelope. Ingest calls it with a view over the stored aggregates; the audit
+(``ledger.audit``) calls it with a view folded from the log itself, so authority is
+judged "as the ledger stood at that event" by the very same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, person_refs, stream_of
+from ledger.envelope import Envelope
+from ledger.errors import Refused
+from ledger.signing import BadSignature, PublicKey
+from schemas.facts import (
+    BodyEnrolled,
+    KeyGrant,
+    KeyRevoked,
+    KeyRotated,
+    PersonProfiled,
+    PlaceRegistered,
+)
+from schemas.ids import place_contains
+
+# Body kinds whose members may rotate or revoke the keys of the bodies they enrolled.
+_ENROLLERS = SIGNERS["body.enrolled"]
+
+
+@dataclass(slots=True)
+class KeyState:
+    public: PublicKey
+    valid_from: datetime | None
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class BodyState:
+    id: str
+    kind: str
+    name: str
+    jurisdiction: str
+    parent: str | None
+    keys: dict[str, KeyState] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StreamState:
+    """What one stream (place, body or person) contributes to authority."""
+
+    id: str
+    head: str
+    seen: set[str] = field(default_factory=set)
+    body: BodyState | None = None
+    place_kind: str | None = None
+
+
+GENESIS = "0" * 64
+
+
+class View(Protocol):
+    def stream(self, stream_id: str) -> StreamState | None: ...
+
+
+def _body(view: View, body_id: str) -> BodyState | None:
+    st = view.stream(body_id)
+    return st.body if st is not None else None
+
+
+def _place_exists(view: View, place_id: str) -> bool:
+    st = view.stream(place_id)
+    return st is not None and st.place_kind is not None
+
+
+def _is_ancestor(view: View, ancestor: str, body: BodyState) -> bool:
+    parent = body.parent
+    while parent is not None:
+        if parent == ancestor:
+            return True
+        found = _body(view, parent)
+        parent = found.parent if found else None
+    return False
+
+
+def admit(
+    env: Envelope, view: View, *, check_signature: bool = True, genesis: bool = False
+) -> str:
+    """Return the stream ``env`` belongs to, or raise ``Refused`` with the reason.
+
+    ``genesis`` is true for the first entry of an empty ledger only: the root body's
+    self-signed enrolment, which nothing else could authorise.
+    """
+    st = env.statement
+    if genesis:
+        return _admit_genesis(env, check_signature)
+    signer = _body(view, st.body)
+    if signer is None:
+        raise Refused("unknown_key", f"Cơ quan '{st.body}' chưa được kết nạp vào sổ cái.",
+                      detail=f"unknown body {st.body}")
+    key = signer.keys.get(env.keyid)
+    if key is None:
+        raise Refused("unknown_key", f"Khóa {env.keyid} không phải khóa của cơ quan '{st.body}'.",
+                      detail=f"key {env.keyid} not a key of {st.body}")
+    if check_signature:
+        try:
+            key.public.verify(env.sig, env.preimage())
+        except BadSignature:
+            raise Refused("bad_signature", "Chữ ký không khớp với nội dung và khóa của cơ quan.",
+                          detail="Ed25519 verification failed") from None
+    stream = stream_of(st.type, st.place, st.body, st.facts)
+    existing = view.stream(stream)
+    if existing is not None and env.payload_hash in existing.seen:
+        raise Refused("replay", "Phong bì này đã được ghi nhận trước đó; không ghi lại lần nữa.",
+                      detail=f"payload {env.payload_hash} already in {stream}")
+    if key.revoked:
+        raise Refused("key_revoked", f"Khóa {env.keyid} của '{st.body}' đã bị thu hồi.",
+                      detail="key revoked")
+    if key.valid_from is not None and st.signed_at < key.valid_from:
+        raise Refused("key_not_yet_valid",
+                      f"Khóa {env.keyid} chỉ có hiệu lực từ {key.valid_from.isoformat()}; "
+                      f"chữ ký lúc {st.signed_at.isoformat()} là quá sớm.",
+                      detail="signed before key valid_from")
+    if signer.kind not in SIGNERS[st.type]:
+        raise Refused("kind_not_allowed",
+                      f"Cơ quan loại '{signer.kind}' không được ký sự kiện '{st.type}'.",
+                      detail=f"{signer.kind} may not sign {st.type}")
+    if not place_contains(signer.jurisdiction, st.place):
+        raise Refused("outside_jurisdiction",
+                      f"Địa bàn '{st.place}' nằm ngoài thẩm quyền '{signer.jurisdiction}' "
+                      f"của '{st.body}'.", detail="place outside jurisdiction")
+    _check_references(env, view, signer)
+    return stream
+
+
+def _admit_genesis(env: Envelope, check_signature: bool) -> str:
+    st, facts = env.statement, env.facts
+    if not (isinstance(facts, BodyEnrolled) and facts.kind == "root" and facts.id == st.body
+            and facts.jurisdiction == st.place):
+        raise Refused("unknown_key", "Sổ cái trống: sự kiện đầu tiên phải là việc kết nạp cơ "
+                      "quan gốc, tự ký.", detail="first entry must be the root's self-enrolment")
+    _check_grants(facts.keys)
+    keys = {PublicKey.from_b64(g.public).key_id: PublicKey.from_b64(g.public) for g in facts.keys}
+    if env.keyid not in keys:
+        raise Refused("unknown_key", "Cơ quan gốc phải tự ký bằng một khóa của chính nó.",
+                      detail="genesis not self-signed")
+    if check_signature:
+        try:
+            keys[env.keyid].verify(env.sig, env.preimage())
+        except BadSignature:
+            raise Refused("bad_signature", "Chữ ký không khớp với nội dung và khóa.",
+                          detail="Ed25519 verification failed") from None
+    return facts.id
+
+
+def _check_references(env: Envelope, view: View, signer: BodyState) -> None:
+    st, facts = env.statement, env.facts
+    if isinstance(facts, PlaceRegistered):
+        if facts.id != st.place:
+            raise Refused("malformed", "Mã địa bàn đăng ký phải trùng với trường 'place'.",
+                          detail="facts.id != place")
+        if view.stream(facts.id) is not None:
+            raise Refused("already_exists", f"Địa bàn '{facts.id}' đã được đăng ký.",
+                          detail="place exists")
+        parent = facts.id.rpartition(".")[0]
+        if parent and not _place_exists(view, parent):
+            raise Refused("unknown_place", f"Địa bàn cấp trên '{parent}' chưa được đăng ký.",
+                          detail=f"parent {parent} unknown")
+        return
+    if not _place_exists(view, st.place):
+        raise Refused("unknown_place", f"Địa bàn '{st.place}' chưa được đăng ký.",
+                      detail=f"place {st.place} unknown")
+    if isinstance(facts, BodyEnrolled):
+        if facts.jurisdiction != st.place:
+            raise Refused("malformed", "Địa bàn thẩm quyền phải trùng với trường 'place'.",
+                          detail="facts.jurisdiction != place")
+        if view.stream(facts.id) is not None:
+            raise Refused("already_exists", f"Cơ quan '{facts.id}' đã được kết nạp.",
+                          detail="body exists")
+        _check_grants(facts.keys)
+    elif isinstance(facts, (KeyRotated, KeyRevoked)):
+        target = _body(view, facts.body)
+        if target is None:
+            raise Refused("unknown_key", f"Cơ quan '{facts.body}' chưa được kết nạp.",
+                          detail="target body unknown")
+        if target.id != signer.id and not (
+            signer.kind in _ENROLLERS and _is_ancestor(view, signer.id, target)
+        ):
+            raise Refused("kind_not_allowed",
+                          "Chỉ chính cơ quan, hoặc cơ quan cấp trên đã kết nạp nó, mới được "
+                          "thay hoặc thu hồi khóa.", detail="not self or enrolling ancestor")
+        if isinstance(facts, KeyRotated):
+            _check_grants([facts.key])
+            if facts.retire is not None and facts.retire not in target.keys:
+                raise Refused("unknown_key", f"Khóa {facts.retire} không thuộc '{facts.body}'.",
+                              detail="retired key unknown")
+        elif facts.key not in target.keys:
+            raise Refused("unknown_key", f"Khóa {facts.key} không thuộc '{facts.body}'.",
+                          detail="revoked key unknown")
+    elif isinstance(facts, PersonProfiled):
+        if facts.residence is not None and not _place_exists(view, facts.residence):
+            raise Refused("unknown_place", f"Nơi cư trú '{facts.residence}' chưa được đăng ký.",
+                          detail="residence unknown")
+    for person in person_refs(st.type, st.facts):
+        if view.stream(PERSON_STREAM_PREFIX + person) is None:
+            raise Refused("unknown_person", f"Người có mã '{person}' chưa được khai báo (person.profiled).",
+                          detail=f"person {person} unknown")
+
+
+def _check_grants(grants: list[KeyGrant]) -> None:
+    seen: set[bytes] = set()
+    for grant in grants:
+        try:
+            public = PublicKey.from_b64(grant.public)
+        except Exception:  # noqa: BLE001 - any parse failure of a key is malformed input
+            raise Refused("malformed", "Khóa công khai trong dữ kiện không hợp lệ.",
+                          detail="bad public key") from None
+        if public.raw in seen:
+            raise Refused("already_exists", "Một khóa được khai báo hai lần.", detail="duplicate key")
+        seen.add(public.raw)
+
+
+def open_state(stream_id: str) -> StreamState:
+    return StreamState(id=stream_id, head=GENESIS)
+
+
+def evolve(state: StreamState, env: Envelope, entry_hash: str) -> None:
+    """Apply an accepted envelope to its stream's state."""
+    state.seen.add(env.payload_hash)
+    state.head = entry_hash
+    facts = env.facts
+    if isinstance(facts, PlaceRegistered):
+        state.place_kind = facts.kind
+    elif isinstance(facts, BodyEnrolled):
+        state.body = BodyState(
+            id=facts.id, kind=facts.kind, name=facts.name, jurisdiction=facts.jurisdiction,
+            parent=env.statement.body if env.statement.body != facts.id else None,
+            keys={},
+        )
+        for grant in facts.keys:
+            public = PublicKey.from_b64(grant.public)
+            state.body.keys[public.key_id] = KeyState(public, grant.valid_from)
+    elif isinstance(facts, KeyRotated) and state.body is not None:
+        public = PublicKey.from_b64(facts.key.public)
+        state.body.keys[public.key_id] = KeyState(public, facts.key.valid_from)
+        if facts.retire is not None and facts.retire in state.body.keys:
+            state.body.keys[facts.retire].revoked = True
+    elif isinstance(facts, KeyRevoked) and state.body is not None:
+        if facts.key in state.body.keys:
+            state.body.keys[facts.key].revoked = True

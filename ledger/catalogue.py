@@ -1,0 +1,109 @@
+"""Who may sign what, where each event is stored, which facts name people.
+
+The signer table is EVENTS.md's "Body kind → Signs" table, as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+BODY_KINDS: tuple[str, ...] = (
+    "root",
+    "district_standing",
+    "commune_committee",
+    "commune_front",
+    "village_front",
+    "election_team",
+    "cell",
+    "commune_party",
+    "training_center",
+    "inspection",
+)
+
+_SIGNS: dict[str, tuple[str, ...]] = {
+    "root": ("body.enrolled", "place.registered"),
+    "district_standing": ("waiver.granted", "body.enrolled", "attendance.planned", "attendance.reported"),
+    "commune_committee": (
+        "person.profiled",
+        "election.ordered",
+        "election.team_formed",
+        "election.notice_posted",
+        "election.recognised",
+        "election.rerun_ordered",
+        "head.acting_appointed",
+        "head.removal_recognised",
+    ),
+    "commune_front": ("front.observation",),
+    "village_front": ("candidates.drafted", "candidates.finalised", "front.head_chosen"),
+    "election_team": ("election.counted",),
+    "cell": (
+        "person.profiled",
+        "personnel.nominated",
+        "candidates.agreed",
+        "congress.held",
+        "congress.counted",
+        "congress.reported",
+        "attendance.recorded",
+    ),
+    "commune_party": (
+        "congress.approved",
+        "congress.annulled",
+        "congress.appointed",
+        "attendance.planned",
+        "attendance.reported",
+    ),
+    "training_center": ("training.completed",),
+    "inspection": ("inspection.finding",),
+}
+#: Types any body may sign (for itself, or about its own earlier events).
+ANY_BODY: frozenset[str] = frozenset({"key.rotated", "key.revoked", "correction.recorded"})
+
+SIGNERS: dict[str, frozenset[str]] = {}
+for _kind, _types in _SIGNS.items():
+    for _type in _types:
+        SIGNERS.setdefault(_type, frozenset())
+        SIGNERS[_type] = SIGNERS[_type] | {_kind}
+for _type in ANY_BODY:
+    SIGNERS[_type] = frozenset(BODY_KINDS)
+
+EVENT_TYPES: frozenset[str] = frozenset(SIGNERS)
+
+#: Facts that hold one person id, a list of them, or a mapping keyed by them.
+_PERSON_ONE = ("person", "leader", "secretary", "deputy", "member")
+_PERSON_MANY = ("candidates", "members", "committee")
+_PERSON_KEYS = ("votes",)
+
+
+def person_refs(event_type: str, facts: Mapping[str, Any]) -> Iterator[str]:
+    """The person ids an event's facts refer to (the profiled person excepted)."""
+    if event_type == "person.profiled":
+        return
+    for name in _PERSON_ONE:
+        value = facts.get(name)
+        if isinstance(value, str):
+            yield value
+    for name in _PERSON_MANY:
+        value = facts.get(name)
+        if isinstance(value, list):
+            yield from (v for v in value if isinstance(v, str))
+    for name in _PERSON_KEYS:
+        value = facts.get(name)
+        if isinstance(value, dict):
+            yield from value
+
+
+PERSON_STREAM_PREFIX = "person:"
+
+
+def stream_of(event_type: str, place: str, body: str, facts: Mapping[str, Any]) -> str:
+    """The aggregate (stream) an event is appended to."""
+    if event_type in ("place.registered", "body.enrolled"):
+        return str(facts["id"])
+    if event_type in ("key.rotated", "key.revoked"):
+        return str(facts["body"])
+    if event_type == "person.profiled":
+        return PERSON_STREAM_PREFIX + str(facts["person"])
+    if event_type in ("attendance.planned", "attendance.reported"):
+        return body
+    return place

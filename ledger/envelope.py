@@ -1,0 +1,190 @@
+"""Parsing and sealing signed envelopes (schemas/envelope.py gives the wire shape).
+
+Parsing is strict: the payload must be the RFC 8785 form of its own JSON (so one fact
+has one byte string, and a replay is byte-identical), must hold no floats, and must name
+the key that signed it. Anything else is refused as ``malformed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from ledger.catalogue import EVENT_TYPES
+from ledger.errors import CryptoError, Refused
+from ledger.signing import (
+    PAYLOAD_TYPE,
+    SigningKey,
+    b64decode_strict,
+    b64encode,
+    canonical_json,
+    pae,
+)
+from schemas.envelope import EnvelopeWire, Statement, UnsignedEvent
+from schemas.facts import FACTS_MODELS
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A parsed envelope: the bytes as received, and what they say."""
+
+    payload: bytes
+    keyid: str
+    sig: bytes
+    statement: Statement
+    #: The typed facts, for the types that have a model (schemas/facts.py).
+    facts: BaseModel | None
+
+    @property
+    def payload_hash(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()
+
+    def preimage(self) -> bytes:
+        return pae(PAYLOAD_TYPE, self.payload)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "payloadType": PAYLOAD_TYPE,
+            "payload": b64encode(self.payload),
+            "signatures": [{"keyid": self.keyid, "sig": b64encode(self.sig)}],
+        }
+
+
+def _malformed(message_vi: str, detail: str) -> Refused:
+    return Refused("malformed", message_vi, detail=detail)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(gốc)"
+    return f"{where}: {err['msg']}"
+
+
+def _find_float(value: Any, path: str = "") -> str | None:
+    if isinstance(value, float):
+        return path or "(gốc)"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _find_float(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_float(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def parse_envelope(data: bytes | str | Mapping[str, Any]) -> Envelope:
+    """Parse and check an envelope's form (not its signature or authority)."""
+    if isinstance(data, (bytes, str)):
+        try:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise _malformed("Phong bì không phải JSON hợp lệ.", f"not JSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise _malformed("Phong bì phải là một đối tượng JSON.", "envelope is not an object")
+    try:
+        wire = EnvelopeWire.model_validate(data)
+    except ValidationError as exc:
+        where = _first_error(exc)
+        raise _malformed(f"Phong bì sai cấu trúc tại {where}.", where) from None
+    try:
+        payload = b64decode_strict(wire.payload)
+        sig = b64decode_strict(wire.signatures[0].sig)
+    except CryptoError as exc:
+        raise _malformed("Nội dung hoặc chữ ký không phải base64 chuẩn.", exc.detail) from None
+    if len(sig) != 64:
+        raise _malformed("Chữ ký Ed25519 phải dài 64 byte.", f"signature is {len(sig)} bytes")
+    return parse_payload(payload, wire.signatures[0].keyid, sig)
+
+
+def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
+    try:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise _malformed("Nội dung ký không phải JSON hợp lệ.", f"payload not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise _malformed("Nội dung ký phải là một đối tượng JSON.", "payload is not an object")
+    where = _find_float(obj)
+    if where:
+        raise _malformed(
+            f"Nội dung ký có số thập phân tại {where}; chỉ được dùng số nguyên.",
+            f"float at {where}",
+        )
+    if canonical_json(obj) != payload:
+        raise _malformed(
+            "Nội dung ký không ở dạng JSON chuẩn hóa (RFC 8785).", "payload is not RFC 8785 canonical"
+        )
+    try:
+        statement = Statement.model_validate(obj)
+    except ValidationError as exc:
+        where = _first_error(exc)
+        raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", where) from None
+    if statement.type not in EVENT_TYPES:
+        raise _malformed(
+            f"Loại sự kiện '{statement.type}' không có trong danh mục.",
+            f"unknown event type {statement.type}",
+        )
+    if statement.key != keyid:
+        raise _malformed(
+            "Mã khóa trong nội dung khác mã khóa của chữ ký.", "statement.key != signatures[0].keyid"
+        )
+    facts: BaseModel | None = None
+    model = FACTS_MODELS.get(statement.type)
+    if model is not None:
+        try:
+            facts = model.model_validate(statement.facts)
+        except ValidationError as exc:
+            where = _first_error(exc)
+            raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{where}") from None
+    return Envelope(payload=payload, keyid=keyid, sig=sig, statement=statement, facts=facts)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def format_utc(moment: datetime) -> str:
+    text = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return text
+
+
+def seal(
+    key: SigningKey,
+    body: str,
+    event: UnsignedEvent | Mapping[str, Any],
+    *,
+    signed_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Sign an event for ``body`` with ``key``; returns the wire envelope."""
+    unsigned = event if isinstance(event, UnsignedEvent) else UnsignedEvent.model_validate(event)
+    statement: dict[str, Any] = {
+        "v": 1,
+        "type": unsigned.type,
+        "place": unsigned.place,
+        "date": unsigned.date.isoformat(),
+        "body": body,
+        "key": key.public.key_id,
+        "signed_at": format_utc(signed_at or utc_now()),
+        "facts": unsigned.facts,
+    }
+    if unsigned.signer is not None:
+        statement["signer"] = unsigned.signer.model_dump(exclude_none=True)
+    where = _find_float(statement)
+    if where:
+        raise _malformed(f"Có số thập phân tại {where}; chỉ được dùng số nguyên.", f"float at {where}")
+    payload = canonical_json(statement)
+    sig = key.sign(pae(PAYLOAD_TYPE, payload))
+    return {
+        "payloadType": PAYLOAD_TYPE,
+        "payload": b64encode(payload),
+        "signatures": [{"keyid": key.public.key_id, "sig": b64encode(sig)}],
+    }

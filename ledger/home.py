@@ -1,0 +1,122 @@
+"""A ledger directory: ``DIR/ledger.json`` (settings), ``DIR/ledger.sqlite`` (the default
+store) and ``DIR/log-key.pem`` (the ledger's own log key; it signs checkpoints only).
+
+``init`` writes the genesis: the root body's self-signed enrolment and the registration
+of the root's place. The root's private key is the province's, not the server's: it is
+written where the caller says and should be moved off the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.application import Ledger
+from ledger.envelope import seal
+from ledger.errors import DantinError
+from ledger.note import NoteSigner, NoteVerifier
+from ledger.signing import SigningKey
+from ledger.storage import persistence_env
+
+SETTINGS = "ledger.json"
+LOG_KEY = "log-key.pem"
+
+
+class HomeError(DantinError):
+    code = "ledger_dir"
+    title_vi = "Lỗi thư mục sổ cái"
+
+
+@dataclass(frozen=True)
+class Settings:
+    origin: str
+    root: str
+    database: str | None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": 1, "origin": self.origin, "root": self.root, "database": self.database},
+            ensure_ascii=False, indent=2,
+        )
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a private key file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def init(
+    directory: Path,
+    *,
+    root_key: SigningKey,
+    database: str | None = None,
+    origin: str = "dantin.qng/log",
+    province: str = "qng",
+    province_name: str = "Tỉnh Quảng Ngãi",
+    root_name: str = "Ban tổ chức tỉnh Quảng Ngãi",
+    date: str = "2022-01-01",
+) -> Ledger:
+    if (directory / SETTINGS).exists():
+        raise HomeError(f"Thư mục '{directory}' đã có sổ cái.", detail="ledger.json exists")
+    directory.mkdir(parents=True, exist_ok=True)
+    root = f"{province}/root"
+    settings = Settings(origin=origin, root=root, database=database)
+    ledger = Ledger(env=persistence_env(directory, database))
+    log_key = SigningKey.generate()
+    ledger.attach_log_key(origin, log_key.seed())
+    if not ledger.is_empty():
+        ledger.close()
+        raise HomeError("Cơ sở dữ liệu đã có dữ liệu của một sổ cái khác.", detail="store not empty")
+    genesis = seal(root_key, root, {
+        "type": "body.enrolled", "place": province, "date": date,
+        "facts": {"id": root, "kind": "root", "name": root_name, "jurisdiction": province,
+                  "keys": [{"public": root_key.public.b64}]},
+    })
+    place = seal(root_key, root, {
+        "type": "place.registered", "place": province, "date": date,
+        "facts": {"id": province, "name": province_name, "kind": "province"},
+    })
+    for result in ledger.submit([genesis, place]):
+        if isinstance(result, DantinError):
+            raise result
+    write_private(directory / LOG_KEY, log_key.to_pem())
+    (directory / SETTINGS).write_text(settings.to_json() + "\n", encoding="utf-8")
+    return ledger
+
+
+def read_settings(directory: Path) -> Settings:
+    path = directory / SETTINGS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Settings(origin=data["origin"], root=data["root"], database=data.get("database"))
+    except FileNotFoundError:
+        raise HomeError(
+            f"'{directory}' không phải thư mục sổ cái (thiếu {SETTINGS}). Hãy chạy 'dantin init' trước.",
+            detail="ledger.json missing",
+        ) from None
+    except (ValueError, KeyError, TypeError):
+        raise HomeError(f"Tệp {path} bị hỏng.", detail="ledger.json unreadable") from None
+
+
+def open_ledger(directory: Path, database: str | None = None) -> Ledger:
+    """Open an existing ledger; ``database`` overrides the one recorded at init."""
+    settings = read_settings(directory)
+    ledger = Ledger(env=persistence_env(directory, database or settings.database))
+    try:
+        seed = SigningKey.from_pem((directory / LOG_KEY).read_bytes()).seed()
+    except FileNotFoundError:
+        return ledger  # a reader's copy without the log key: no new checkpoints
+    ledger.attach_log_key(settings.origin, seed)
+    return ledger
+
+
+def log_verifier(directory: Path) -> NoteVerifier:
+    """The log's checkpoint verifier key, from the log key file."""
+    settings = read_settings(directory)
+    seed = SigningKey.from_pem((directory / LOG_KEY).read_bytes()).seed()
+    return NoteSigner.from_private_bytes(settings.origin, seed).verifier()

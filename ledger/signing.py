@@ -1,0 +1,175 @@
+"""Keys, canonical JSON and envelope signatures.
+
+- Ed25519 per RFC 8032, through pyca/cryptography (OpenSSL). The Wycheproof vectors
+  (tests/unit/test_signing_vectors.py) pin that malleable and non-canonical
+  signatures are rejected.
+- Canonical JSON per RFC 8785 (JCS), through the ``rfc8785`` package. Signed payloads
+  carry no floats (refused at parse time), so the number-formatting corner of JCS never
+  decides a signature.
+- The signed pre-image is DSSE's Pre-Authentication Encoding (PAE,
+  https://github.com/secure-systems-lab/dsse/blob/master/protocol.md):
+  ``"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body``. The type tag separates our
+  signatures from any other use of the same key.
+
+Only this module and ``ledger.note`` import ``cryptography``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from ledger.errors import CryptoError
+
+PAYLOAD_TYPE = "application/vnd.dantin.event+json; version=1"
+
+
+class BadSignature(CryptoError):
+    code = "bad_signature"
+    title_vi = "Chữ ký không hợp lệ"
+
+
+class BadKey(CryptoError):
+    code = "bad_key"
+    title_vi = "Khóa không hợp lệ"
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical form of a JSON value."""
+    return rfc8785.dumps(value)
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 Pre-Authentication Encoding."""
+    t = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode_strict(text: str) -> bytes:
+    """Standard base64 with padding, refusing any other spelling of the same bytes."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CryptoError("Chuỗi base64 không hợp lệ.", detail=f"bad base64: {exc}") from None
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise CryptoError("Chuỗi base64 không ở dạng chuẩn.", detail="non-canonical base64")
+    return raw
+
+
+def key_id(public_raw: bytes) -> str:
+    """A body key's id: the first 16 bytes of SHA-256 of the raw public key, in hex."""
+    return hashlib.sha256(public_raw).hexdigest()[:32]
+
+
+class PublicKey:
+    """An Ed25519 verification key."""
+
+    __slots__ = ("_key", "key_id", "raw")
+
+    def __init__(self, key: Ed25519PublicKey) -> None:
+        self._key = key
+        self.raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.key_id = key_id(self.raw)
+
+    @classmethod
+    def from_raw(cls, raw: bytes) -> PublicKey:
+        try:
+            return cls(Ed25519PublicKey.from_public_bytes(raw))
+        except ValueError:
+            raise BadKey("Khóa công khai không hợp lệ.", detail="not a 32-byte Ed25519 key") from None
+
+    @classmethod
+    def from_b64(cls, text: str) -> PublicKey:
+        return cls.from_raw(b64decode_strict(text))
+
+    @property
+    def b64(self) -> str:
+        return b64encode(self.raw)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> PublicKey:
+        return self  # immutable; the repository cache deep-copies aggregates
+
+    def verify(self, signature: bytes, message: bytes) -> None:
+        """Return nothing when ``signature`` is valid for ``message``; raise otherwise."""
+        try:
+            self._key.verify(signature, message)
+        except InvalidSignature:
+            raise BadSignature(
+                "Chữ ký không khớp với nội dung và khóa.", detail="Ed25519 verification failed"
+            ) from None
+
+
+class SigningKey:
+    """An Ed25519 private key. Its repr never shows key material."""
+
+    __slots__ = ("_key", "public")
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+        self.public = PublicKey(key.public_key())
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.public.key_id!r})"
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_pem(cls, data: bytes, passphrase: bytes | None = None) -> SigningKey:
+        """Load a PKCS#8 PEM private key, encrypted or not."""
+        try:
+            key = serialization.load_pem_private_key(data, password=passphrase)
+        except TypeError:
+            raise BadKey(
+                "Tệp khóa được mã hóa: cần mật khẩu (hoặc tệp không cần mật khẩu).",
+                detail="passphrase required or not expected",
+            ) from None
+        except ValueError:
+            raise BadKey(
+                "Không đọc được tệp khóa: sai mật khẩu hoặc tệp hỏng.",
+                detail="cannot load PEM private key",
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise BadKey("Tệp khóa không phải khóa Ed25519.", detail="not an Ed25519 key")
+        return cls(key)
+
+    def to_pem(self, passphrase: bytes | None = None) -> bytes:
+        """PKCS#8 PEM, encrypted with the best available scheme when a passphrase is given."""
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(passphrase)
+            if passphrase
+            else serialization.NoEncryption()
+        )
+        return self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+
+    def seed(self) -> bytes:
+        """The raw 32-byte seed, for formats that need it (C2SP signer keys)."""
+        return self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)

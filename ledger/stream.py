@@ -1,0 +1,70 @@
+"""The one aggregate: a stream of signed entries (a place's, a body's or a person's).
+
+Every accepted envelope becomes one event of the stream it concerns
+(``catalogue.stream_of``). The stored event keeps the envelope exactly as received
+(payload and signature in standard base64, the key id) and ``prev``, the hash of the
+stream's previous entry. Topics are pinned so that renaming a class never orphans rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+
+from ledger.authority import StreamState, evolve, open_state
+from ledger.entry import entry_bytes, entry_hash
+from ledger.envelope import Envelope, parse_payload
+from ledger.signing import b64decode_strict, b64encode
+
+
+class Stream(BaseAggregate[str]):
+    TOPIC = "dantin:Stream"
+
+    @dataclass(frozen=True)
+    class Event(CanMutateAggregate[str]):
+        TOPIC = "dantin:Stream.Event"
+        originator_id: str
+        originator_version: int
+        timestamp: datetime
+        payload: str
+        keyid: str
+        sig: str
+        prev: str
+
+        def entry(self) -> bytes:
+            return entry_bytes(self.payload, self.keyid, self.sig, self.prev, self.timestamp.isoformat())
+
+        def envelope(self) -> Envelope:
+            return parse_payload(b64decode_strict(self.payload), self.keyid, b64decode_strict(self.sig))
+
+        def apply(self, aggregate: Any) -> None:
+            stream: Stream = aggregate
+            evolve(stream.state, self.envelope(), entry_hash(self.entry()))
+
+    @dataclass(frozen=True)
+    class Opened(Event, CanInitAggregate[str]):
+        TOPIC = "dantin:Stream.Opened"
+        originator_topic: str
+
+    @dataclass(frozen=True)
+    class Appended(Event):
+        TOPIC = "dantin:Stream.Appended"
+
+    def __init__(self, payload: str, keyid: str, sig: str, prev: str) -> None:
+        self.state: StreamState = open_state(self.id)
+
+    @classmethod
+    def open(cls, stream_id: str, env: Envelope) -> Stream:
+        return cls._create(
+            cls.Opened, id=stream_id, payload=b64encode(env.payload), keyid=env.keyid,
+            sig=b64encode(env.sig), prev=open_state(stream_id).head,
+        )
+
+    def append(self, env: Envelope) -> None:
+        self.trigger_event(
+            self.Appended, payload=b64encode(env.payload), keyid=env.keyid,
+            sig=b64encode(env.sig), prev=self.state.head,
+        )

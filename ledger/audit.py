@@ -145,6 +145,18 @@ def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Itera
         start = rows[-1].id + 1
 
 
+def _guarded(rows: Iterator[Notification], report: AuditReport) -> Iterator[Notification]:
+    """Stop at a row the database driver itself cannot read, and say so, never crash."""
+    try:
+        yield from rows
+    except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+        report.findings.append(Finding(
+            report.entries, 0, "?", 0, "undecodable",
+            f"Kho dữ liệu không đọc được sau vị trí {report.entries}: bản ghi hỏng ở mức cơ sở dữ liệu.",
+            f"{type(exc).__name__}: {exc}"[:200],
+        ))
+
+
 def audit(
     recorder: ApplicationRecorder,
     *,
@@ -186,7 +198,7 @@ def audit(
 
     rows: dict[int, tuple[str, int, bytes]] = {}
     try:
-        for position, n in enumerate(iter_notifications(recorder)):
+        for position, n in enumerate(_guarded(iter_notifications(recorder), report)):
             report.entries += 1
             if seal is not None:
                 rows[n.id] = (str(n.originator_id), n.originator_version, row_leaf_hash(n))

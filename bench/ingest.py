@@ -1,0 +1,608 @@
+"""Ingest and verify throughput, measured against their baselines in one run.
+
+    python -m bench.ingest [--events N] [--backend sqlite|postgres|both] [--repeats R] [--json]
+
+For each backend (SQLite in a temporary directory; PostgreSQL in a fresh schema per store,
+created and dropped here) and each repeat, on fresh stores:
+
+- signed ingest through ``ledger.home.init`` + ``Ledger.submit``: one envelope per call
+  (``submit([env])``), and batches of 500 (``submit(batch)``). The envelopes are signed
+  before timing: a Ba Tơ world like ``dantin demo`` (places, district, commune and
+  village bodies), then ``person.profiled`` events signed by the village cells, so the
+  events spread over one new person stream each, under 61 signers;
+- ``ledger.audit.audit`` (what ``dantin verify`` runs) over the batched ledger, with
+  one worker per core;
+- baselines: plain eventsourcing appends of unsigned events of the same size (a minimal
+  application with text ids; one save per event, and one save of 500 aggregates), on the
+  same backend; and raw Ed25519 verification of the same pre-images, single-threaded,
+  keys pre-loaded.
+
+Rates are events per second, medians over the repeats. The targets:
+
+- batched ingest   >= 0.6 x min(raw verify rate, plain batched append rate)
+- one-by-one ingest >= 0.7 x plain one-by-one append rate (same backend)
+- verify           >= 0.8 x raw verify rate x cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.application import Application
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from psycopg import sql
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import cli
+from ledger import home
+from ledger.application import Ledger, Receipt
+from ledger.audit import audit
+from ledger.envelope import seal
+from ledger.errors import DantinError
+from ledger.signing import PAYLOAD_TYPE, SigningKey, b64decode_strict, pae
+from ledger.storage import persistence_env
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DATE = "2022-01-10"
+
+METRICS: dict[str, str] = {
+    "ingest_one": "signed ingest, one by one",
+    "ingest_batch": "signed ingest, batched",
+    "verify": "verify (audit)",
+    "plain_one": "plain append, one by one",
+    "plain_batch": "plain append, batched",
+}
+
+
+# -- the signed material ----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """A pre-signed Ba Tơ world: what ``dantin demo`` builds, with keys kept in memory."""
+
+    root_key: SigningKey
+    batches: list[list[dict[str, Any]]]
+    #: (body id, key, village) of every village cell: the signers of person.profiled.
+    cells: list[tuple[str, SigningKey, str]]
+
+    @property
+    def events(self) -> int:
+        return 2 + sum(len(b) for b in self.batches)  # init writes two
+
+
+def build_world() -> World:
+    data = json.loads((Path(cli.__file__).parent / "data" / "bato.json").read_text(encoding="utf-8"))
+    root = "qng/root"
+    keys = {root: SigningKey.generate()}
+    batches: list[list[dict[str, Any]]] = [[]]
+    cells: list[tuple[str, SigningKey, str]] = []
+
+    def place(place_id: str, name: str, kind: str) -> None:
+        batches[-1].append(seal(keys[root], root, {
+            "type": "place.registered", "place": place_id, "date": DATE,
+            "facts": {"id": place_id, "name": name, "kind": kind},
+        }))
+
+    def body(parent: str, body_id: str, kind: str, name: str, jurisdiction: str) -> SigningKey:
+        key = keys[body_id] = SigningKey.generate()
+        batches[-1].append(seal(keys[parent], parent, {
+            "type": "body.enrolled", "place": jurisdiction, "date": DATE,
+            "facts": {"id": body_id, "kind": kind, "name": name, "jurisdiction": jurisdiction,
+                      "keys": [{"public": key.public.b64}]},
+        }))
+        return key
+
+    district = data["district"]["id"]
+    place(district, data["district"]["name"], "district")
+    for commune in data["communes"]:
+        cid = f"{district}.{commune['slug']}"
+        place(cid, commune["name"], commune["kind"])
+        for slug, name, kind in commune["villages"]:
+            place(f"{cid}.{slug}", name, kind)
+    batches.append([])
+    standing = f"{district}/district_standing"
+    body(root, standing, "district_standing", "Ban Thường vụ Huyện ủy Ba Tơ", district)
+    body(root, f"{district}/training_center", "training_center", "Trung tâm Chính trị huyện Ba Tơ", district)
+    body(root, f"{district}/inspection", "inspection", "Ủy ban Kiểm tra Huyện ủy Ba Tơ", district)
+    for commune in data["communes"]:
+        batches.append([])
+        cid, short = f"{district}.{commune['slug']}", commune["name"].split(" ", 1)[-1]
+        body(standing, f"{cid}/commune_committee", "commune_committee", f"UBND {short}", cid)
+        body(standing, f"{cid}/commune_front", "commune_front", f"UBMTTQ {short}", cid)
+        body(standing, f"{cid}/commune_party", "commune_party", f"Đảng ủy {short}", cid)
+        for slug, name, _kind in commune["villages"]:
+            vid = f"{cid}.{slug}"
+            body(standing, f"{vid}/village_front", "village_front", f"Ban công tác Mặt trận {name}", vid)
+            body(standing, f"{vid}/election_team", "election_team", f"Tổ bầu cử {name}", vid)
+            cells.append((f"{vid}/cell", body(standing, f"{vid}/cell", "cell", f"Chi bộ {name}", vid), vid))
+    return World(root_key=keys[root], batches=batches, cells=cells)
+
+
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đinh", "Võ", "Huỳnh", "Hồ", "Phan")
+_MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "Hữu")
+_GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hoa", "Lan", "Long", "Mai", "Nam", "Phúc",
+          "Quang", "Sơn", "Thảo", "Trung", "Tuấn", "Vy", "Xuân", "Yến")
+
+
+_KEYS_PAD = "-" * len('"keyid":"","sig":"","prev":"",')
+
+
+@dataclass
+class People:
+    """``person.profiled`` envelopes, pre-signed, and what the baselines need of them."""
+
+    wire: list[dict[str, Any]] = field(default_factory=list)
+    #: (pre-loaded public key, signature, DSSE pre-image) per envelope, for raw verification.
+    raw: list[tuple[Ed25519PublicKey, bytes, bytes]] = field(default_factory=list)
+    #: Per envelope, a string as long as the stored entry's fields (payload, keyid, sig, prev)
+    #: plus their JSON keys, so the plain stored event is as big as the signed one.
+    plain: list[str] = field(default_factory=list)
+
+
+def sign_people(world: World, count: int, tick: Callable[[int], None]) -> People:
+    rng = random.Random(20220110)
+    people = People()
+    publics = {body_id: Ed25519PublicKey.from_public_bytes(key.public.raw) for body_id, key, _ in world.cells}
+    for i in range(count):
+        body_id, key, village = world.cells[i % len(world.cells)]
+        name = f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
+        wire = seal(key, body_id, {
+            "type": "person.profiled", "place": village, "date": DATE,
+            "facts": {"person": f"p{i}", "name": name, "born": "1980-01-01"},
+        })
+        sig_b64 = wire["signatures"][0]["sig"]
+        people.wire.append(wire)
+        people.raw.append((publics[body_id], b64decode_strict(sig_b64),
+                           pae(PAYLOAD_TYPE, b64decode_strict(wire["payload"]))))
+        people.plain.append(wire["payload"] + key.public.key_id + sig_b64 + "0" * 64 + _KEYS_PAD)
+        if i % 200 == 199:
+            tick(200)
+    return people
+
+
+# -- the plain eventsourcing baseline ---------------------------------------------------
+
+
+class Blob(BaseAggregate[str]):
+    """One unsigned event carrying a payload string: the least an append can be."""
+
+    @dataclass(frozen=True)
+    class Event(CanMutateAggregate[str]):
+        originator_id: str
+        originator_version: int
+        timestamp: datetime
+
+    @dataclass(frozen=True)
+    class Created(Event, CanInitAggregate[str]):
+        originator_topic: str
+        payload: str
+
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+    @classmethod
+    def create(cls, blob_id: str, payload: str) -> Blob:
+        return cls._create(cls.Created, id=blob_id, payload=payload)
+
+
+class Plain(Application[str]):
+    name = "plain"
+    env: ClassVar[dict[str, str]] = {"ORIGINATOR_ID_TYPE": "text", "IS_SNAPSHOTTING_ENABLED": "no"}
+
+
+# -- stores -----------------------------------------------------------------------------
+
+
+class Stores:
+    """Fresh, empty stores on one backend; on PostgreSQL each is a schema of its own."""
+
+    def __init__(self, backend: str, root: Path, pg_url: str) -> None:
+        self.backend = backend
+        self.root = root
+        self.pg_url = pg_url
+        self._count = 0
+        self._admin = psycopg.connect(pg_url, autocommit=True) if backend == "postgres" else None
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+
+    @contextmanager
+    def fresh(self, label: str) -> Iterator[tuple[Path, str | None]]:
+        self._count += 1
+        directory = self.root / f"{self.backend}-{self._count:03d}-{label}"
+        directory.mkdir(parents=True)
+        schema = None
+        try:
+            if self._admin is None:
+                yield directory, None
+            else:
+                schema = f"bench_{secrets.token_hex(6)}"
+                self._admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                yield directory, f"{self.pg_url}?schema={schema}"
+        finally:
+            if schema is not None and self._admin is not None:
+                self._admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def pg_unreachable(pg_url: str) -> str | None:
+    try:
+        with psycopg.connect(pg_url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+class Reporter:
+    """Progress bars and one log line per timed phase, on stderr."""
+
+    def __init__(self, console: Console, steps: int) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<44}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, refresh_per_second=4,
+        )
+        self.overall = self.progress.add_task("all phases", total=steps)
+        self.task = self.progress.add_task("", total=1)
+
+    def __enter__(self) -> Reporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def log(self, text: str) -> None:
+        self.progress.console.print(text, highlight=False, markup=False)
+
+    @contextmanager
+    def phase(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        self.progress.reset(self.task, total=total, completed=0, description=description)
+        yield lambda n: self.progress.advance(self.task, n)
+        self.progress.update(self.task, completed=total)
+        self.progress.advance(self.overall)
+
+    def set_done(self, done: int) -> None:
+        self.progress.update(self.task, completed=done)
+
+
+# -- timed phases -----------------------------------------------------------------------
+
+
+def _check(results: list[Any]) -> None:
+    for r in results:
+        if not isinstance(r, Receipt):
+            raise SystemExit(f"bench: an envelope was refused: {r!r}")
+
+
+def new_ledger(world: World, directory: Path, database: str | None) -> Ledger:
+    ledger = home.init(directory, root_key=world.root_key, database=database)
+    for batch in world.batches:
+        results = ledger.submit(batch)
+        for r in results:
+            if isinstance(r, DantinError):
+                ledger.close()
+                raise r
+    return ledger
+
+
+def time_ingest_one(ledger: Ledger, envs: list[dict[str, Any]], tick: Callable[[int], None]) -> float:
+    results = []
+    start = time.perf_counter()
+    for i, env in enumerate(envs):
+        results.append(ledger.submit([env])[0])
+        if i % 100 == 99:
+            tick(100)
+    elapsed = time.perf_counter() - start
+    _check(results)
+    return elapsed
+
+
+def time_ingest_batch(
+    ledger: Ledger, envs: list[dict[str, Any]], batch: int, tick: Callable[[int], None]
+) -> float:
+    results = []
+    start = time.perf_counter()
+    for i in range(0, len(envs), batch):
+        chunk = envs[i:i + batch]
+        results.extend(ledger.submit(chunk))
+        tick(len(chunk))
+    elapsed = time.perf_counter() - start
+    _check(results)
+    return elapsed
+
+
+def time_plain_one(app: Plain, payloads: list[str], tick: Callable[[int], None]) -> float:
+    start = time.perf_counter()
+    for i, payload in enumerate(payloads):
+        app.save(Blob.create(f"person:p{i}", payload))
+        if i % 100 == 99:
+            tick(100)
+    return time.perf_counter() - start
+
+
+def time_plain_batch(app: Plain, payloads: list[str], batch: int, tick: Callable[[int], None]) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(payloads), batch):
+        chunk = payloads[i:i + batch]
+        app.save(*[Blob.create(f"person:p{i + j}", p) for j, p in enumerate(chunk)])
+        tick(len(chunk))
+    return time.perf_counter() - start
+
+
+def time_raw_verify(raw: list[tuple[Ed25519PublicKey, bytes, bytes]]) -> float:
+    start = time.perf_counter()
+    for key, sig, message in raw:
+        key.verify(sig, message)
+    return time.perf_counter() - start
+
+
+def last_state_size(app: Application[str]) -> int:
+    last = app.recorder.max_notification_id() or 0
+    rows = app.recorder.select_notifications(start=max(1, last - 99), limit=100)
+    return round(statistics.mean(len(n.state) for n in rows)) if rows else 0
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    events_one: int
+    events_batch: int
+    batch: int
+    repeats: int
+    cores: int
+    backends: list[str]
+    pg_url: str
+
+
+@dataclass
+class Results:
+    raw_verify: list[float] = field(default_factory=list)
+    rates: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    state_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
+    world_events: int = 0
+    seconds: float = 0.0
+
+
+def run_backend(
+    cfg: Config, backend: str, rep: int, world: World, people: People, stores: Stores,
+    rep_out: Reporter, results: Results,
+) -> None:
+    rates = results.rates.setdefault(backend, {k: [] for k in METRICS})
+    one = people.wire[:cfg.events_one]
+    tag = f"{backend} #{rep + 1}"
+
+    def record(metric: str, count: int, seconds: float) -> None:
+        rates[metric].append(count / seconds)
+        rep_out.log(f"{tag}: {METRICS[metric]:<28} {count:>6} ev in {seconds:6.2f} s = "
+                    f"{count / seconds:>9,.0f} ev/s")
+
+    with stores.fresh("signed-one") as (directory, database):
+        ledger = new_ledger(world, directory, database)
+        try:
+            with rep_out.phase(f"{tag}: signed ingest, one by one", len(one)) as tick:
+                record("ingest_one", len(one), time_ingest_one(ledger, one, tick))
+        finally:
+            ledger.close()
+
+    with stores.fresh("plain-one") as (directory, database):
+        app = Plain(env=persistence_env(directory, database))
+        try:
+            with rep_out.phase(f"{tag}: plain append, one by one", len(one)) as tick:
+                record("plain_one", len(one), time_plain_one(app, people.plain[:len(one)], tick))
+        finally:
+            app.close()
+
+    with stores.fresh("signed-batch") as (directory, database):
+        ledger = new_ledger(world, directory, database)
+        try:
+            with rep_out.phase(f"{tag}: signed ingest, batched ({cfg.batch})", len(people.wire)) as tick:
+                record("ingest_batch", len(people.wire),
+                       time_ingest_batch(ledger, people.wire, cfg.batch, tick))
+            if rep == 0:
+                results.state_bytes.setdefault(backend, {})["signed"] = last_state_size(ledger)
+        finally:
+            ledger.close()
+        expected = world.events + len(people.wire)
+        ledger = home.open_ledger(directory)  # as `dantin verify` does
+        try:
+            with rep_out.phase(f"{tag}: verify (audit, {cfg.cores} workers)", expected):
+                start = time.perf_counter()
+                report = audit(ledger.recorder, workers=cfg.cores, progress=rep_out.set_done)
+                elapsed = time.perf_counter() - start
+        finally:
+            ledger.close()
+        if not report.intact or report.entries != expected or report.signatures_checked != expected:
+            raise SystemExit(f"bench: audit did not find the ledger intact: {report.to_dict()}")
+        record("verify", report.entries, elapsed)
+
+    with stores.fresh("plain-batch") as (directory, database):
+        app = Plain(env=persistence_env(directory, database))
+        try:
+            with rep_out.phase(f"{tag}: plain append, batched ({cfg.batch})", len(people.plain)) as tick:
+                record("plain_batch", len(people.plain),
+                       time_plain_batch(app, people.plain, cfg.batch, tick))
+            if rep == 0:
+                results.state_bytes.setdefault(backend, {})["plain"] = last_state_size(app)
+        finally:
+            app.close()
+
+
+def run(cfg: Config, console: Console) -> Results:
+    results = Results()
+    began = time.perf_counter()
+    backends = list(cfg.backends)
+    if "postgres" in backends:
+        why = pg_unreachable(cfg.pg_url)
+        if why is not None:
+            results.skipped["postgres"] = f"PostgreSQL unreachable at {cfg.pg_url}: {why}"
+            console.print(f"[yellow]Bỏ qua PostgreSQL / skipping PostgreSQL[/]: {why}", highlight=False)
+            backends.remove("postgres")
+    steps = 2 + cfg.repeats * (1 + 5 * len(backends))
+    with tempfile.TemporaryDirectory(prefix="dantin-bench-") as tmp, Reporter(console, steps) as rep_out:
+        with rep_out.phase("signing the world", 1):
+            world = build_world()
+        results.world_events = world.events
+        with rep_out.phase("signing person.profiled envelopes", cfg.events_batch) as tick:
+            people = sign_people(world, cfg.events_batch, tick)
+        rep_out.log(f"signed {world.events} world events ({len(world.cells)} village cells) and "
+                    f"{cfg.events_batch} person.profiled envelopes; temp dir {tmp}")
+        stores = {b: Stores(b, Path(tmp), cfg.pg_url) for b in backends}
+        try:
+            for rep in range(cfg.repeats):
+                with rep_out.phase(f"raw #{rep + 1}: Ed25519 verify, 1 thread", len(people.raw)):
+                    elapsed = time_raw_verify(people.raw)
+                results.raw_verify.append(len(people.raw) / elapsed)
+                rep_out.log(f"raw #{rep + 1}: {'Ed25519 verify, 1 thread':<28} {len(people.raw):>6} ev in "
+                            f"{elapsed:6.2f} s = {len(people.raw) / elapsed:>9,.0f} ev/s")
+                for backend in backends:
+                    run_backend(cfg, backend, rep, world, people, stores[backend], rep_out, results)
+        finally:
+            for s in stores.values():
+                s.close()
+    results.seconds = time.perf_counter() - began
+    return results
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def summarise(cfg: Config, results: Results) -> dict[str, Any]:
+    raw = statistics.median(results.raw_verify)
+    out: dict[str, Any] = {
+        "config": {
+            "events_one_by_one": cfg.events_one, "events_batched": cfg.events_batch,
+            "batch": cfg.batch, "repeats": cfg.repeats, "cores": cfg.cores,
+            "world_events": results.world_events, "python": sys.version.split()[0],
+        },
+        "raw_verify_per_s": {"median": raw, "runs": results.raw_verify},
+        "backends": {},
+        "seconds": round(results.seconds, 1),
+    }
+    for backend, reason in results.skipped.items():
+        out["backends"][backend] = {"skipped": reason}
+    for backend, rates in results.rates.items():
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        checks = [
+            ("batched ingest / min(raw verify, plain batched)", "ingest_batch",
+             min(raw, med["plain_batch"]), 0.6),
+            ("one-by-one ingest / plain one-by-one", "ingest_one", med["plain_one"], 0.7),
+            (f"verify / (raw verify x {cfg.cores} cores)", "verify", raw * cfg.cores, 0.8),
+        ]
+        out["backends"][backend] = {
+            "median_per_s": med,
+            "runs_per_s": rates,
+            "stored_state_bytes": results.state_bytes.get(backend, {}),
+            "ratios": [
+                {"name": name, "ratio": med[metric] / base, "target": target,
+                 "met": med[metric] / base >= target, "metric": metric, "baseline_per_s": base}
+                for name, metric, base, target in checks
+            ],
+        }
+    return out
+
+
+def render(summary: dict[str, Any]) -> str:
+    c = summary["config"]
+    done = {b: v for b, v in summary["backends"].items() if "skipped" not in v}
+    names = list(done)
+    label_w, target_w, cell_w = 50, 8, 14
+    head = "".join(f"{n:>{cell_w}}" for n in names)
+    lines = [
+        f"dantin ingest/verify benchmark: medians of {c['repeats']} repeats, events/s "
+        f"({c['cores']} cores, Python {c['python']}, {summary['seconds']:.0f} s in all)",
+        f"{c['events_one_by_one']} events one by one, {c['events_batched']} batched by {c['batch']}, "
+        f"each after a world of {c['world_events']} events; verify audits the batched ledger",
+        "",
+        f"{'events/s (median)':<{label_w + target_w}}{head}",
+    ]
+    labels = dict(METRICS)
+    labels["ingest_batch"] += f" ({c['batch']})"
+    labels["plain_batch"] += f" ({c['batch']})"
+    labels["verify"] = f"verify: audit(), {c['cores']} workers"
+    for metric, label in labels.items():
+        cells = "".join(f"{done[n]['median_per_s'][metric]:>{cell_w},.0f}" for n in names)
+        lines.append(f"{label:<{label_w + target_w}}{cells}")
+    raw = summary["raw_verify_per_s"]["median"]
+    lines.append(f"{'raw Ed25519 verify, 1 thread':<{label_w + target_w}}"
+                 + "".join(f"{raw:>{cell_w},.0f}" for _ in names))
+    sizes = ["{}/{}".format(done[n]["stored_state_bytes"].get("signed", "?"),
+                            done[n]["stored_state_bytes"].get("plain", "?")) for n in names]
+    lines.append(f"{'stored event bytes, signed/plain':<{label_w + target_w}}"
+                 + "".join(f"{s:>{cell_w}}" for s in sizes))
+    if names:
+        lines += ["", f"{'ratio':<{label_w}}{'target':>{target_w}}{head}"]
+        for i, first in enumerate(done[names[0]]["ratios"]):
+            cells = ""
+            for n in names:
+                r = done[n]["ratios"][i]
+                cells += f"{r['ratio']:>{cell_w - 5}.2f}{'ok' if r['met'] else 'MISS':>5}"
+            target = ">= " + format(first["target"], ".1f")
+            lines.append(f"{first['name']:<{label_w}}{target:>{target_w}}{cells}")
+    for backend, v in summary["backends"].items():
+        if "skipped" in v:
+            lines.append(f"\n{backend}: skipped ({v['skipped']})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10000,
+                        help="envelopes ingested in batches (default 10000)")
+    parser.add_argument("--events-one", type=int, default=None,
+                        help="envelopes ingested one by one (default: --events / 5, so 2000)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=500, help="envelopes per batch (default 500)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG,
+                        help=f"PostgreSQL server, without ?schema= (default {DEFAULT_PG})")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    if args.events < 1 or args.repeats < 1 or args.batch < 1:
+        parser.error("--events, --repeats and --batch must be positive")
+    events_one = args.events_one if args.events_one is not None else max(1, args.events // 5)
+    if not 1 <= events_one <= args.events:
+        parser.error("--events-one must be between 1 and --events")
+    cfg = Config(
+        events_one=events_one, events_batch=args.events, batch=args.batch, repeats=args.repeats,
+        cores=os.cpu_count() or 1,
+        backends=["sqlite", "postgres"] if args.backend == "both" else [args.backend],
+        pg_url=args.pg_url,
+    )
+    results = run(cfg, Console(stderr=True))
+    summary = summarise(cfg, results)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(render(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

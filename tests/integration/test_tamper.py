@@ -1,0 +1,154 @@
+"""Tamper evidence: any change to a stored row is found, and the event it hit is named.
+
+The scenario builds a real ledger (conftest ``world``) with streams of several events,
+then damages the stored rows directly in the database — flipping one byte of any column
+of any row, deleting rows, swapping two rows' contents — and runs the audit that
+``dantin verify`` runs. Each damage must be found, first, at the damaged event; an
+untouched ledger must be intact. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import Backend, World
+
+from ledger import home
+from ledger.audit import AuditReport, audit
+from ledger.signing import SigningKey
+
+
+def _grow(world: World) -> None:
+    """Give the village and the cell streams of several events (and a key rotation)."""
+    cell, village = world.cell, world.lang_ma
+    for i in range(1, 4):
+        world.accept(world.sign(cell, "person.profiled", village,
+                                {"person": f"p{i}", "name": f"Đinh Văn {i}", "born": "1975-02-01"}))
+    world.accept(world.sign(cell, "personnel.nominated", village, {"person": "p1"}))
+    world.accept(world.sign(cell, "candidates.agreed", village, {"candidates": ["p1", "p2"]}))
+    new_key = SigningKey.generate()
+    world.accept(world.sign(cell, "key.rotated", village,
+                            {"body": cell, "key": {"public": new_key.public.b64}, "retire": world.keys[cell].public.key_id}))
+    world.keys[cell] = new_key
+    world.accept(world.sign(cell, "congress.reported", village, {}))
+
+
+class Rows:
+    """Direct access to the stored rows, as an attacker with database access has."""
+
+    def __init__(self, backend: Backend, world: World) -> None:
+        self.world = world
+        store = world.ledger.sealer.store if world.ledger.sealer else None
+        assert store is not None
+        self.store: Any = store
+        if backend.database:
+            schema = parse_qs(urlsplit(backend.database).query)["schema"][0]
+            self.table, self.id_col = f'"{schema}".dantin_events', "notification_id"
+        else:
+            self.table, self.id_col = "stored_events", "rowid"
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self.world.ledger.recorder.select_notifications(start=1, limit=10_000)
+        return [{"id": n.id, "stream": n.originator_id, "version": n.originator_version,
+                 "topic": n.topic, "state": bytes(n.state)} for n in rows]
+
+    def set(self, nid: int, **columns: Any) -> None:
+        names = {"stream": "originator_id", "version": "originator_version", "topic": "topic", "state": "state"}
+        assignments = ", ".join(f"{names[k]} = ?" for k in columns)
+        self.store.execute(f"UPDATE {self.table} SET {assignments} WHERE {self.id_col} = ?",
+                           (*columns.values(), nid))
+
+    def delete(self, nid: int) -> None:
+        self.store.execute(f"DELETE FROM {self.table} WHERE {self.id_col} = ?", (nid,))
+
+    def insert(self, row: dict[str, Any]) -> None:
+        if self.id_col == "rowid":
+            self.store.execute(f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic, state) "
+                               "VALUES (?,?,?,?,?)", (row["id"], row["stream"], row["version"], row["topic"], row["state"]))
+        else:
+            self.store.execute(f"INSERT INTO {self.table} (notification_id, originator_id, originator_version, topic, "
+                               "state) VALUES (?,?,?,?,?)",
+                               (row["id"], row["stream"], row["version"], row["topic"], row["state"]))
+
+    @contextmanager
+    def damaged(self, nid: int) -> Iterator[None]:
+        """Restore the row afterwards, so one ledger serves many damages."""
+        original = next(r for r in self.all() if r["id"] == nid)
+        try:
+            yield
+        finally:
+            self.delete(nid)
+            self.insert(original)
+
+
+def _audit(backend: Backend, world: World) -> AuditReport:
+    ledger = world.ledger
+    assert ledger.sealer is not None
+    return audit(ledger.recorder, seal=ledger.sealer.store, log=home.log_verifier(backend.directory), workers=1)
+
+
+def _flip(data: bytes, offset: int) -> bytes:
+    return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]
+
+
+@pytest.fixture
+def rows(backend: Backend, world: World) -> Rows:
+    _grow(world)
+    return Rows(backend, world)
+
+
+def test_untouched_ledger_is_intact(backend: Backend, world: World, rows: Rows) -> None:
+    report = _audit(backend, world)
+    assert report.intact, [f.to_dict() for f in report.findings]
+    assert report.entries == report.sealed == len(rows.all())
+    assert report.signatures_checked == report.entries
+    assert report.checkpoints >= 1
+
+
+def test_flipping_any_byte_of_any_row_is_found_at_that_row(backend: Backend, world: World, rows: Rows) -> None:
+    rng = random.Random(2022)
+    for row in rows.all():
+        # One flip in every column of every row; for the state, several offsets.
+        offsets = sorted(rng.sample(range(len(row["state"])), 3))
+        damages: list[dict[str, Any]] = [{"state": _flip(row["state"], o)} for o in offsets]
+        damages.append({"stream": _flip(row["stream"].encode(), rng.randrange(len(row["stream"]))).decode()})
+        damages.append({"topic": _flip(row["topic"].encode(), rng.randrange(len(row["topic"]))).decode()})
+        damages.append({"version": row["version"] ^ 0x10})
+        for damage in damages:
+            with rows.damaged(row["id"]):
+                rows.set(row["id"], **damage)
+                report = _audit(backend, world)
+            assert not report.intact, (row["stream"], damage)
+            assert report.findings[0].notification_id == row["id"], (damage, report.findings[0])
+    assert _audit(backend, world).intact  # every damage was undone
+
+
+@pytest.mark.parametrize("which", ["first", "middle", "last"])
+def test_deleting_a_row_names_the_deleted_event(backend: Backend, world: World, rows: Rows, which: str) -> None:
+    all_rows = rows.all()
+    victim = {"first": all_rows[0], "middle": all_rows[len(all_rows) // 2], "last": all_rows[-1]}[which]
+    rows.delete(victim["id"])
+    report = _audit(backend, world)
+    first = report.findings[0]
+    assert (first.code, first.stream, first.version, first.notification_id) == (
+        "missing_row", victim["stream"], victim["version"], victim["id"])
+    assert first.position == all_rows.index(victim)
+
+
+def test_swapping_two_rows_contents_is_found_at_the_earlier(backend: Backend, world: World, rows: Rows) -> None:
+    all_rows = rows.all()
+    pairs = [(all_rows[-2], all_rows[-1]), (all_rows[3], all_rows[-3])]
+    same_stream = [r for r in all_rows if r["stream"] == world.lang_ma]
+    pairs.append((same_stream[1], same_stream[2]))
+    for a, b in pairs:
+        with rows.damaged(a["id"]), rows.damaged(b["id"]):
+            rows.set(a["id"], topic=b["topic"], state=b["state"])
+            rows.set(b["id"], topic=a["topic"], state=a["state"])
+            report = _audit(backend, world)
+        assert not report.intact
+        assert report.findings[0].notification_id == min(a["id"], b["id"])

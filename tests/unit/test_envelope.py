@@ -148,7 +148,7 @@ def test_no_signature() -> None:
     refused(signed(statement()) | {"signatures": []})
 
 
-@pytest.mark.parametrize("keyid", ["ABCDEF" * 5 + "AB", "abc", KEY.public.key_id + "00"])
+@pytest.mark.parametrize("keyid", ["ABCDEF" * 5 + "AB", "abc", "0" * 34])
 def test_a_keyid_that_is_not_32_lowercase_hex(keyid: str) -> None:
     refused(signed(statement(key=keyid), keyid=keyid))
 

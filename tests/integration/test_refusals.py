@@ -1,0 +1,494 @@
+"""Every refusal, as a story: who tried to sign what, why the ledger said no, and that it
+stored nothing. Each scenario runs on SQLite and on PostgreSQL (conftest ``backend``).
+
+The world (conftest): province ``qng`` with district ``qng.bato`` → commune
+``qng.bato.badien`` → village ``qng.bato.badien.lang-ma``, and district ``qng.sontinh``;
+bodies ``qng.bato/standing`` (district_standing), ``qng.bato/inspection`` (inspection),
+``qng.bato.badien/committee`` (commune_committee) and ``qng.bato.badien.lang-ma/cell``
+(the village's party cell), each enrolled by the root ``qng/root``.
+"""
+
+from __future__ import annotations
+
+import base64
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from ledger.application import Receipt
+from ledger.errors import REFUSALS, Refused
+from ledger.signing import PAYLOAD_TYPE, SigningKey, b64encode, pae
+
+Envelope = dict[str, Any]
+PROFILE_P1 = {"person": "p1", "name": "Đinh Văn A", "born": "1975-02-01"}
+
+# Combining marks that NFD leaves from Vietnamese letters: grave, acute, circumflex,
+# tilde, breve, hook above, horn, dot below.
+_VI_MARKS = {"\u0300", "\u0301", "\u0302", "\u0303", "\u0306", "\u0309", "\u031b", "\u0323"}
+
+
+def has_vietnamese_diacritics(text: str) -> bool:
+    return "đ" in text.lower() or any(ch in _VI_MARKS for ch in unicodedata.normalize("NFD", text))
+
+
+def resigned(payload: bytes, key: SigningKey) -> Envelope:
+    """An envelope of exactly ``payload``, genuinely signed by ``key``."""
+    sig = key.sign(pae(PAYLOAD_TYPE, payload))
+    return {
+        "payloadType": PAYLOAD_TYPE,
+        "payload": b64encode(payload),
+        "signatures": [{"keyid": key.public.key_id, "sig": b64encode(sig)}],
+    }
+
+
+def payload_of(envelope: Envelope) -> bytes:
+    return base64.b64decode(envelope["payload"])
+
+
+def snapshot(world: Any, stream: str) -> tuple[int, int | None, str | None]:
+    """The log's position, and the stream's version and head: all a refusal must not move."""
+    found = world.ledger.get_stream(stream)
+    return world.position(), None if found is None else found.version, (
+        None if found is None else found.state.head
+    )
+
+
+def assert_refused(world: Any, envelope: Envelope, code: str, *, stream: str) -> Refused:
+    before = snapshot(world, stream)
+    [result] = world.submit([envelope])
+    assert isinstance(result, Refused), f"expected {code}, got {result}"
+    assert result.code == code, (result.code, result.message_vi, result.detail)
+    assert result.title_vi == REFUSALS[code]
+    assert result.message_vi.strip()
+    assert has_vietnamese_diacritics(result.message_vi), result.message_vi
+    assert snapshot(world, stream) == before, "a refused envelope changed the ledger"
+    return result
+
+
+def profile_p1(world: Any) -> None:
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1))
+
+
+def nominate_p1(world: Any, **kwargs: Any) -> Envelope:
+    envelope: Envelope = world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p1"}, **kwargs)
+    return envelope
+
+
+# -- the scenarios: each returns the envelope to refuse and the stream it aims at -----
+
+Scenario = Callable[[Any], tuple[Envelope, str]]
+
+
+def malformed_float_in_facts(world: Any) -> tuple[Envelope, str]:
+    """The cell signs, with its real key, a count holding a decimal number."""
+    payload = payload_of(nominate_p1(world)).replace(b'"person":"p1"', b'"person":"p1","share":0.5')
+    return resigned(payload, world.keys[world.cell]), world.lang_ma
+
+
+def malformed_jurisdiction_not_place(world: Any) -> tuple[Envelope, str]:
+    """The root enrols a body whose jurisdiction is not the place the statement names."""
+    front = world.enrolment(world.root, "qng.bato.badien/front", "commune_front", "Mặt trận xã Ba Điền",
+                            world.badien, SigningKey.generate())
+    stmt = orjson.loads(payload_of(front))
+    stmt["place"] = world.bato
+    from ledger.signing import canonical_json
+
+    return resigned(canonical_json(stmt), world.keys[world.root]), "qng.bato.badien/front"
+
+
+def bad_signature_other_message(world: Any) -> tuple[Envelope, str]:
+    """The cell's real key, but the signature is over another message."""
+    profile_p1(world)
+    envelope = nominate_p1(world)
+    other = world.keys[world.cell].sign(pae(PAYLOAD_TYPE, b'{"v":1}'))
+    envelope["signatures"][0]["sig"] = b64encode(other)
+    return envelope, world.lang_ma
+
+
+def bad_signature_other_key(world: Any) -> tuple[Envelope, str]:
+    """A stranger signs the cell's statement and labels it with the cell's key id."""
+    profile_p1(world)
+    envelope = nominate_p1(world)
+    stranger = SigningKey.generate()
+    envelope["signatures"][0]["sig"] = b64encode(stranger.sign(pae(PAYLOAD_TYPE, payload_of(envelope))))
+    return envelope, world.lang_ma
+
+
+def unknown_key_not_the_bodys(world: Any) -> tuple[Envelope, str]:
+    """Someone with a key of their own signs in the cell's name."""
+    profile_p1(world)
+    return nominate_p1(world, key=SigningKey.generate()), world.lang_ma
+
+
+def unknown_key_body_never_enrolled(world: Any) -> tuple[Envelope, str]:
+    """A village front that was never enrolled drafts a candidate list."""
+    front = "qng.bato.badien.lang-ma/front"
+    envelope = world.sign(front, "candidates.drafted", world.lang_ma, {"candidates": []},
+                          key=SigningKey.generate())
+    return envelope, world.lang_ma
+
+
+def key_revoked_by_the_body_itself(world: Any) -> tuple[Envelope, str]:
+    """The cell revokes its own key (a lost phone), then something is signed with it."""
+    profile_p1(world)
+    world.accept(world.sign(world.cell, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id, "reason": "Mất điện thoại ký",
+    }))
+    return nominate_p1(world), world.lang_ma
+
+
+def key_revoked_by_the_enrolling_ancestor(world: Any) -> tuple[Envelope, str]:
+    """The root, which enrolled the cell, revokes the cell's key."""
+    profile_p1(world)
+    world.accept(world.sign(world.root, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id, "reason": "Bí thư chuyển công tác",
+    }))
+    return nominate_p1(world), world.lang_ma
+
+
+def key_not_yet_valid(world: Any) -> tuple[Envelope, str]:
+    """The cell adds a key valid from 2030, and signs with it today."""
+    profile_p1(world)
+    future = SigningKey.generate()
+    world.accept(world.sign(world.cell, "key.rotated", world.lang_ma, {
+        "body": world.cell, "key": {"public": future.public.b64, "valid_from": "2030-01-01T00:00:00Z"},
+    }))
+    return nominate_p1(world, key=future), world.lang_ma
+
+
+def kind_not_allowed_inspection_nominates(world: Any) -> tuple[Envelope, str]:
+    """The district inspection committee, whose area holds the village, nominates a head."""
+    profile_p1(world)
+    envelope = world.sign(world.inspection, "personnel.nominated", world.lang_ma, {"person": "p1"})
+    return envelope, world.lang_ma
+
+
+def kind_not_allowed_cell_enrols(world: Any) -> tuple[Envelope, str]:
+    """The cell tries to enrol a body of its own."""
+    envelope = world.enrolment(world.cell, "qng.bato.badien.lang-ma/front", "village_front",
+                               "Ban công tác Mặt trận thôn Làng Mạ", world.lang_ma, SigningKey.generate())
+    return envelope, "qng.bato.badien.lang-ma/front"
+
+
+def kind_not_allowed_revoking_a_stranger(world: Any) -> tuple[Envelope, str]:
+    """The district standing committee may enrol, but did not enrol the cell: it may not revoke its key."""
+    envelope = world.sign(world.standing, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id, "reason": "Không rõ",
+    })
+    return envelope, world.cell
+
+
+def outside_jurisdiction_other_district(world: Any) -> tuple[Envelope, str]:
+    """Ba Tơ's standing committee grants a waiver in Sơn Tịnh."""
+    envelope = world.sign(world.standing, "waiver.granted", world.sontinh, {
+        "person": "p1", "criteria": ["education"], "reason": "Vùng khó khăn", "deadline": "2024-01-01",
+    })
+    return envelope, world.sontinh
+
+
+def outside_jurisdiction_above(world: Any) -> tuple[Envelope, str]:
+    """The village cell profiles someone at commune level."""
+    return world.sign(world.cell, "person.profiled", world.badien, {"person": "p2"}), "person:p2"
+
+
+def outside_jurisdiction_name_prefix(world: Any) -> tuple[Envelope, str]:
+    """``qng.batoxa`` starts with ``qng.bato`` but is not below it."""
+    envelope = world.sign(world.standing, "waiver.granted", "qng.batoxa", {"person": "p1"})
+    return envelope, "qng.batoxa"
+
+
+def replay(world: Any) -> tuple[Envelope, str]:
+    """The cell's profile of p1 is accepted, then sent again byte for byte."""
+    envelope = world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1)
+    world.accept(envelope)
+    return envelope, "person:p1"
+
+
+def unknown_place_village(world: Any) -> tuple[Envelope, str]:
+    """The commune committee profiles a person in a village nobody registered."""
+    envelope = world.sign(world.committee, "person.profiled", "qng.bato.badien.lang-moi", {"person": "p3"})
+    return envelope, "person:p3"
+
+
+def unknown_place_parent(world: Any) -> tuple[Envelope, str]:
+    """The root registers a commune of a district that was never registered."""
+    envelope = world.sign(world.root, "place.registered", "qng.tunghia.xa", {
+        "id": "qng.tunghia.xa", "name": "Xã Tư Nghĩa", "kind": "commune",
+    })
+    return envelope, "qng.tunghia.xa"
+
+
+def unknown_place_residence(world: Any) -> tuple[Envelope, str]:
+    """The cell profiles p1 as living in an unregistered village."""
+    facts = PROFILE_P1 | {"residence": "qng.bato.badien.lang-moi"}
+    return world.sign(world.cell, "person.profiled", world.lang_ma, facts), "person:p1"
+
+
+def unknown_person_nominated(world: Any) -> tuple[Envelope, str]:
+    """The cell nominates someone it never profiled."""
+    return world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p-none"}), world.lang_ma
+
+
+def unknown_person_among_candidates(world: Any) -> tuple[Envelope, str]:
+    """The cell agrees a list with one profiled and one unknown candidate."""
+    profile_p1(world)
+    envelope = world.sign(world.cell, "candidates.agreed", world.lang_ma, {"candidates": ["p1", "p-none"]})
+    return envelope, world.lang_ma
+
+
+def already_exists_place(world: Any) -> tuple[Envelope, str]:
+    """The root registers Ba Tơ a second time, under another name."""
+    envelope = world.sign(world.root, "place.registered", world.bato, {
+        "id": world.bato, "name": "Huyện Ba Tơ (mới)", "kind": "district",
+    })
+    return envelope, world.bato
+
+
+def already_exists_body(world: Any) -> tuple[Envelope, str]:
+    """The root enrols the village cell again, with a new key."""
+    envelope = world.enrolment(world.root, world.cell, "cell", "Chi bộ thôn Làng Mạ", world.lang_ma,
+                               SigningKey.generate())
+    return envelope, world.cell
+
+
+def already_exists_key_twice(world: Any) -> tuple[Envelope, str]:
+    """The root enrols a front whose key list names the same key twice."""
+    key = SigningKey.generate()
+    envelope = world.sign(world.root, "body.enrolled", world.badien, {
+        "id": "qng.bato.badien/front", "kind": "commune_front", "name": "Mặt trận xã Ba Điền",
+        "jurisdiction": world.badien, "keys": [{"public": key.public.b64}, {"public": key.public.b64}],
+    })
+    return envelope, "qng.bato.badien/front"
+
+
+SCENARIOS: list[tuple[str, Scenario]] = [
+    ("malformed", malformed_float_in_facts),
+    ("malformed", malformed_jurisdiction_not_place),
+    ("bad_signature", bad_signature_other_message),
+    ("bad_signature", bad_signature_other_key),
+    ("unknown_key", unknown_key_not_the_bodys),
+    ("unknown_key", unknown_key_body_never_enrolled),
+    ("key_revoked", key_revoked_by_the_body_itself),
+    ("key_revoked", key_revoked_by_the_enrolling_ancestor),
+    ("key_not_yet_valid", key_not_yet_valid),
+    ("kind_not_allowed", kind_not_allowed_inspection_nominates),
+    ("kind_not_allowed", kind_not_allowed_cell_enrols),
+    ("kind_not_allowed", kind_not_allowed_revoking_a_stranger),
+    ("outside_jurisdiction", outside_jurisdiction_other_district),
+    ("outside_jurisdiction", outside_jurisdiction_above),
+    ("outside_jurisdiction", outside_jurisdiction_name_prefix),
+    ("replay", replay),
+    ("unknown_place", unknown_place_village),
+    ("unknown_place", unknown_place_parent),
+    ("unknown_place", unknown_place_residence),
+    ("unknown_person", unknown_person_nominated),
+    ("unknown_person", unknown_person_among_candidates),
+    ("already_exists", already_exists_place),
+    ("already_exists", already_exists_body),
+    ("already_exists", already_exists_key_twice),
+]
+
+
+def test_every_refusal_code_has_a_scenario() -> None:
+    assert {code for code, _ in SCENARIOS} == set(REFUSALS)
+
+
+@pytest.mark.parametrize(
+    ("code", "scenario"), [pytest.param(code, fn, id=fn.__name__) for code, fn in SCENARIOS]
+)
+def test_refused_and_nothing_stored(world: Any, code: str, scenario: Scenario) -> None:
+    envelope, stream = scenario(world)
+    assert_refused(world, envelope, code, stream=stream)
+
+
+def test_a_refusal_is_not_stored_even_when_read_by_a_fresh_process(world: Any, backend: Any) -> None:
+    profile_p1(world)
+    assert_refused(world, nominate_p1(world, key=SigningKey.generate()), "unknown_key", stream=world.lang_ma)
+    position = world.position()
+    reopened = backend.open()
+    assert reopened.recorder.max_notification_id() == position
+    assert reopened.get_stream(world.lang_ma).version == world.version(world.lang_ma)
+
+
+# -- the same envelopes, signed properly, are accepted ----------------------------------
+
+
+def test_a_person_once_profiled_can_be_nominated(world: Any) -> None:
+    position = world.position()
+    [profiled] = world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1))
+    assert (profiled.stream, profiled.version, profiled.type) == ("person:p1", 1, "person.profiled")
+    [nominated] = world.accept(nominate_p1(world))
+    assert (nominated.stream, nominated.type) == (world.lang_ma, "personnel.nominated")
+    assert nominated.version == 2  # after the village's registration
+    assert [profiled.notification_id, nominated.notification_id] == [position + 1, position + 2]
+    assert world.position() == position + 2
+
+
+def test_a_key_valid_from_a_future_instant_signs_from_that_instant_on(world: Any) -> None:
+    profile_p1(world)
+    future = SigningKey.generate()
+    world.accept(world.sign(world.cell, "key.rotated", world.lang_ma, {
+        "body": world.cell, "key": {"public": future.public.b64, "valid_from": "2030-01-01T00:00:00Z"},
+    }))
+    just_before = datetime(2029, 12, 31, 23, 59, 59, tzinfo=UTC)
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    assert_refused(world, nominate_p1(world, key=future, signed_at=just_before), "key_not_yet_valid",
+                   stream=world.lang_ma)
+    world.accept(nominate_p1(world, key=future, signed_at=at))
+    world.accept(nominate_p1(world))  # the old key was not retired
+
+
+def test_a_body_with_a_revoked_key_is_given_a_new_one_by_its_enroller(world: Any) -> None:
+    profile_p1(world)
+    old = world.keys[world.cell]
+    world.accept(world.sign(world.cell, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": old.public.key_id, "reason": "Lộ khóa",
+    }))
+    fresh = SigningKey.generate()
+    world.accept(world.sign(world.root, "key.rotated", world.lang_ma, {
+        "body": world.cell, "key": {"public": fresh.public.b64},
+    }))
+    world.accept(nominate_p1(world, key=fresh))
+    assert_refused(world, nominate_p1(world, key=old, date="2022-03-21"), "key_revoked", stream=world.lang_ma)
+
+
+# -- replays ---------------------------------------------------------------------------
+
+
+def test_replay_within_one_batch(world: Any) -> None:
+    envelope = world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1)
+    position = world.position()
+    first, second = world.submit([envelope, envelope])
+    assert isinstance(first, Receipt)
+    assert isinstance(second, Refused)
+    assert second.code == "replay"
+    assert has_vietnamese_diacritics(second.message_vi)
+    assert world.position() == position + 1
+    assert world.version("person:p1") == 1
+
+
+def test_replay_in_a_later_call(world: Any) -> None:
+    envelope = world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1)
+    [receipt] = world.accept(envelope)
+    assert_refused(world, envelope, "replay", stream="person:p1")
+    # The same bytes as JSON text are the same envelope.
+    assert_refused(world, orjson.dumps(envelope), "replay", stream="person:p1")
+    assert world.version("person:p1") == receipt.version == 1
+
+
+def test_the_same_fact_signed_again_later_is_not_a_replay(world: Any) -> None:
+    """Replay means byte-identical: a new signing time makes a new envelope."""
+    profile_p1(world)
+    world.accept(nominate_p1(world, signed_at=datetime(2022, 3, 20, 8, tzinfo=UTC)))
+    world.accept(nominate_p1(world, signed_at=datetime(2022, 3, 20, 9, tzinfo=UTC)))
+
+
+# -- batches ---------------------------------------------------------------------------
+
+
+def test_a_batch_is_judged_in_order_and_stores_only_what_it_accepts(world: Any) -> None:
+    """Enrol the commune front; an unknown nomination; the new front's first observation."""
+    front, front_key = "qng.bato.badien/front", SigningKey.generate()
+    enrol = world.enrolment(world.root, front, "commune_front", "Ban Thường trực UBMTTQ xã Ba Điền",
+                            world.badien, front_key)
+    bad = world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p-none"})
+    observe = world.sign(front, "front.observation", world.badien,
+                         {"about": [world.lang_ma], "finding": "Niêm yết đúng hạn", "severity": "info"},
+                         key=front_key)
+    position, village, commune = world.position(), world.version(world.lang_ma), world.version(world.badien)
+
+    enrolled, refused, observed = world.submit([enrol, bad, observe])
+
+    assert isinstance(enrolled, Receipt)
+    assert (enrolled.stream, enrolled.version, enrolled.type) == (front, 1, "body.enrolled")
+    assert isinstance(refused, Refused)
+    assert refused.code == "unknown_person"
+    assert isinstance(observed, Receipt)
+    assert (observed.stream, observed.type) == (world.badien, "front.observation")
+    assert observed.version == commune + 1
+    assert [enrolled.notification_id, observed.notification_id] == [position + 1, position + 2]
+    assert world.position() == position + 2
+    assert world.version(world.lang_ma) == village  # the refused nomination left no trace
+    assert world.version(front) == 1
+
+
+def test_in_a_batch_a_dependency_must_come_first(world: Any) -> None:
+    front, front_key = "qng.bato.badien/front", SigningKey.generate()
+    enrol = world.enrolment(world.root, front, "commune_front", "Mặt trận xã Ba Điền", world.badien, front_key)
+    observe = world.sign(front, "front.observation", world.badien,
+                         {"about": [world.lang_ma], "finding": "Đúng quy trình", "severity": "info"},
+                         key=front_key)
+    position = world.position()
+    too_early, enrolled = world.submit([observe, enrol])
+    assert isinstance(too_early, Refused)
+    assert too_early.code == "unknown_key"
+    assert isinstance(enrolled, Receipt)
+    assert world.position() == position + 1
+
+
+def test_a_batch_of_refusals_stores_nothing(world: Any) -> None:
+    position = world.position()
+    results = world.submit([
+        world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p-none"}),
+        world.sign(world.standing, "waiver.granted", world.sontinh, {"person": "p1"}),
+        b"{}",
+    ])
+    assert [r.code for r in results if isinstance(r, Refused)] == [
+        "unknown_person", "outside_jurisdiction", "malformed",
+    ]
+    assert world.position() == position
+
+
+# -- genesis ---------------------------------------------------------------------------
+
+
+def _root_enrolment(key: SigningKey, *, body: str = "qng/root", kind: str = "root",
+                    signer: SigningKey | None = None) -> Envelope:
+    from ledger.envelope import seal
+
+    return seal(signer or key, body, {
+        "type": "body.enrolled", "place": "qng", "date": "2022-01-01",
+        "facts": {"id": body, "kind": kind, "name": "Ban tổ chức tỉnh", "jurisdiction": "qng",
+                  "keys": [{"public": key.public.b64}]},
+    })
+
+
+def test_on_an_empty_ledger_only_the_roots_self_enrolment_comes_first(backend: Any) -> None:
+    from ledger.envelope import seal
+
+    ledger = backend.empty()
+    assert ledger.is_empty()
+    root_key = SigningKey.generate()
+    not_first = {
+        "a cell enrolling itself": _root_enrolment(root_key, body="qng/cell", kind="cell"),
+        "a root signing with a key it does not list": _root_enrolment(root_key, signer=SigningKey.generate()),
+        "a root whose id is not the signer": _root_enrolment(root_key, body="qng/other")
+        | {"signatures": _root_enrolment(root_key)["signatures"]},
+        "a place before any body": seal(root_key, "qng/root", {
+            "type": "place.registered", "place": "qng", "date": "2022-01-01",
+            "facts": {"id": "qng", "name": "Tỉnh Quảng Ngãi", "kind": "province"},
+        }),
+    }
+    for story, envelope in not_first.items():
+        [result] = ledger.submit([envelope])
+        assert isinstance(result, Refused), story
+        assert result.code in ("unknown_key", "bad_signature"), (story, result.code)
+        assert has_vietnamese_diacritics(result.message_vi), story
+        assert ledger.is_empty(), story
+        assert ledger.get_stream("qng/root") is None
+
+    cell_first, genesis = ledger.submit([not_first["a cell enrolling itself"], _root_enrolment(root_key)])
+    assert isinstance(cell_first, Refused)
+    assert cell_first.code == "unknown_key"
+    assert isinstance(genesis, Receipt)
+    assert (genesis.stream, genesis.version, genesis.notification_id) == ("qng/root", 1, 1)
+
+    # Once there is a root, a second self-enrolled root is a stranger.
+    [second_root] = ledger.submit([_root_enrolment(SigningKey.generate(), body="qng/root2")])
+    assert isinstance(second_root, Refused)
+    assert second_root.code == "unknown_key"
+    assert ledger.recorder.max_notification_id() == 1

@@ -127,12 +127,10 @@ def _split(n: int) -> int:
 
 
 def _range_hash(begin: int, end: int, get_node: GetNode) -> bytes:
-    """MTH of leaves ``[begin, end)`` from perfect subtrees (``begin`` aligned)."""
+    """MTH of leaves ``[begin, end)``, ``begin`` a multiple of the largest power of two ≤ ``end - begin``."""
     hashes = []
     while begin < end:
         level = (end - begin).bit_length() - 1
-        if begin:
-            level = min(level, (begin & -begin).bit_length() - 1)
         hashes.append(get_node(level, begin >> level))
         begin += 1 << level
     h = hashes[-1]
@@ -241,7 +239,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
 
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """Check tree ``root2`` of ``size2`` extends tree ``root1`` of ``size1`` (§2.1.4.2)."""
-    if size1 < 0 or size1 > size2:
+    if size1 <= 0 or size1 > size2:
         raise ProofError(
             "Chỉ chấp nhận bằng chứng nhất quán khi 0 < kích thước cũ ≤ kích thước mới.",
             detail=f"refused consistency from size {size1} to {size2}",

@@ -56,7 +56,10 @@ def _require_postgres() -> None:
     if problem is None:
         return
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{PG_UNREACHABLE} (CI=true, so this is a failure): {problem}", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL not reachable at 127.0.0.1:5432 and CI=true, where it is mandatory: {problem}",
+            pytrace=False,
+        )
     pytest.skip(PG_UNREACHABLE)
 
 

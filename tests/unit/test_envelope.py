@@ -378,6 +378,18 @@ def test_seal_refuses_floats(facts: dict[str, Any]) -> None:
     assert has_vietnamese_diacritics(caught.value.message_vi)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,  # rfc8785.IntegerDomainError escapes instead of a Refused
+    reason="BUG ledger/envelope.py seal: canonical_json(statement) raises rfc8785.IntegerDomainError "
+    "(not Refused) for integers beyond ±(2**53-1)",
+)
+def test_seal_refuses_integers_beyond_the_json_safe_range() -> None:
+    with pytest.raises(Refused) as caught:
+        seal(KEY, CELL, NOMINATION | {"facts": {"person": "p1", "n": 2**53}})
+    assert caught.value.code == "malformed"
+
+
 def test_sealed_envelope_round_trips_through_parse() -> None:
     at = datetime(2022, 3, 20, 1, 2, 3, tzinfo=UTC)
     event = NOMINATION | {"signer": {"name": "Đinh Văn B", "title": "Bí thư chi bộ"}}

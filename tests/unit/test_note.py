@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CryptoError
 from ledger.note import (
@@ -31,9 +32,7 @@ EM = "\u2014"
 # golang.org/x/mod/sumdb/note package documentation (the reference implementation).
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
-GO_TEXT = (
-    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-)
+GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 GO_NOTE = (
     GO_TEXT + "\n" + EM + " PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1F"
     "FYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
@@ -218,16 +217,28 @@ def test_cosignatures_are_timestamped_and_verified() -> None:
     assert witness_key.timestamp(raw) == 1679315147
     assert not witness_key.verify(body.encode(), (1679315148).to_bytes(8, "big") + raw[8:])
     assert not NoteVerifier(witness.name, witness.public_key).verify(body.encode(), raw[8:])
-    assert not witness_key.verify(body.encode(), (2**63).to_bytes(8, "big") + raw[8:])
     with pytest.raises(ValueError, match="timestamp"):
         witness.sign(body.encode(), timestamp=2**63)
+
+
+def test_cosignature_message_is_built_as_the_spec_says() -> None:
+    key = Ed25519PrivateKey.generate()
+    witness = CosignatureSigner("witness.example/w1", key)
+    body = CHECKPOINT.format().encode()
+    raw = witness.sign(body, timestamp=1679315147)
+    # tlog-cosignature: "cosignature/v1\ntime <ts>\n" + checkpoint body, independently.
+    key.public_key().verify(raw[8:], b"cosignature/v1\ntime 1679315147\n" + body)
+    # A correctly signed timestamp beyond 2^63 - 1 must still be refused.
+    huge = 2**63
+    sig = huge.to_bytes(8, "big") + key.sign(b"cosignature/v1\ntime %d\n" % huge + body)
+    assert witness.verifier().timestamp(sig) is None
+    assert not witness.verifier().verify(body, sig)
 
 
 def test_go_cosignature_timestamp_is_parsed() -> None:
     # transparency-dev/formats TestCosignatureTimestamp "works" vector.
     raw = base64.b64decode(
-        "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFi"
-        "EBYJXORmnFBOBA=="
+        "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA=="
     )
     witness = CosignatureVerifier.from_vkey(WITNESS_VKEY)
     assert witness.timestamp(raw[4:]) == 1727964367
@@ -243,9 +254,7 @@ def test_a_witness_alone_does_not_make_a_checkpoint_trusted() -> None:
     impostor = NoteSigner.generate("example.com/other")
     with pytest.raises(NoteError, match="nhật ký khác"):
         open_checkpoint(sign_note(CHECKPOINT.format(), [impostor]), impostor.verifier())
-    cp, _ = open_checkpoint(
-        sign_note(CHECKPOINT.format(), [impostor]), impostor.verifier(), origin="example.com/log"
-    )
+    cp, _ = open_checkpoint(sign_note(CHECKPOINT.format(), [impostor]), impostor.verifier(), origin="example.com/log")
     assert cp.size == 5
 
 
@@ -270,6 +279,7 @@ def test_checkpoint_format_and_parse() -> None:
         "example.com/log\n18446744073709551616\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
         "example.com/log\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",  # 31 bytes
         "example.com/log\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",  # unpadded
+        "example.com/log\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n",  # non-canonical bits
         "example.com/log\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",  # no final newline
         "example.com/log\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\n",  # empty extension
         "\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # empty origin

@@ -276,7 +276,7 @@ class Reporter:
         self.progress.stop()
 
     def log(self, text: str) -> None:
-        self.progress.console.print(text, highlight=False, markup=False)
+        self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
     @contextmanager
     def phase(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
@@ -578,8 +578,9 @@ def render(summary: dict[str, Any]) -> str:
     lines = [
         f"dantin ingest/verify benchmark: medians of {c['repeats']} repeats, events/s "
         f"({c['cores']} cores, Python {c['python']}, {summary['seconds']:.0f} s in all)",
-        f"{one} one by one, {c['events_batched']} batched by {c['batch']}, each on a fresh store "
-        f"after a world of {c['world_events']} events; verify audits the batched ledger",
+        f"signed ingest: {one} one by one, {c['events_batched']} batched by {c['batch']};",
+        f"  each on a fresh store holding a world of {c['world_events']} events; "
+        "verify audits the batched ledger",
         f"load average {load[0]:.1f} at start, {load[1]:.1f} at end"
         + (f" (> {c['cores']} cores: other processes shared the CPU)" if max(load) > c["cores"] else ""),
         "",

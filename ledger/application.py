@@ -106,6 +106,7 @@ class Ledger(Application[str]):
             pending: dict[str, Stream] = {}
             view = _BatchView(self, pending)
             results: list[Refused | tuple[str, int, str, str]] = []
+            accepted: list[Stream.Event] = []  # in acceptance order: the log's order
             genesis = self.is_empty()
             for raw in envelopes:
                 try:
@@ -120,9 +121,10 @@ class Ledger(Application[str]):
                 else:
                     stream.append(env)
                 pending[stream_id] = stream
+                accepted.extend(stream.collect_events())  # type: ignore[arg-type]
                 genesis = False
                 results.append((stream_id, stream.version, env.statement.type, stream.state.head))
-            recordings = self.save(*pending.values()) if pending else []
+            recordings = self.save(*accepted) if accepted else []
             if recordings and self.sealer is not None:
                 self.sealer.catch_up()
                 self.sealer.checkpoint()

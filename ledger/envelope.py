@@ -20,6 +20,7 @@ from ledger.catalogue import EVENT_TYPES
 from ledger.errors import CryptoError, Refused
 from ledger.signing import (
     PAYLOAD_TYPE,
+    NotCanonicalizable,
     SigningKey,
     b64decode_strict,
     b64encode,
@@ -119,7 +120,11 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
             f"Nội dung ký có số thập phân tại {where}; chỉ được dùng số nguyên.",
             f"float at {where}",
         )
-    if canonical_json(obj) != payload:
+    try:
+        canonical = canonical_json(obj)
+    except NotCanonicalizable as exc:
+        raise _malformed("Nội dung ký có số nguyên vượt giới hạn ±(2^53 − 1) của JSON.", str(exc)) from None
+    if canonical != payload:
         raise _malformed(
             "Nội dung ký không ở dạng JSON chuẩn hóa (RFC 8785).", "payload is not RFC 8785 canonical"
         )
@@ -181,7 +186,10 @@ def seal(
     where = _find_float(statement)
     if where:
         raise _malformed(f"Có số thập phân tại {where}; chỉ được dùng số nguyên.", f"float at {where}")
-    payload = canonical_json(statement)
+    try:
+        payload = canonical_json(statement)
+    except NotCanonicalizable as exc:
+        raise _malformed("Có số nguyên vượt giới hạn ±(2^53 − 1) của JSON.", str(exc)) from None
     sig = key.sign(pae(PAYLOAD_TYPE, payload))
     return {
         "payloadType": PAYLOAD_TYPE,

@@ -44,9 +44,16 @@ class BadKey(CryptoError):
     title_vi = "Khóa không hợp lệ"
 
 
+class NotCanonicalizable(ValueError):
+    """A value RFC 8785 cannot represent (e.g. an integer beyond ±(2**53 − 1))."""
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 canonical form of a JSON value."""
-    return rfc8785.dumps(value)
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise NotCanonicalizable(str(exc)) from None
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:

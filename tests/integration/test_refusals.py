@@ -417,14 +417,6 @@ def test_a_batch_is_judged_in_order_and_stores_only_what_it_accepts(world: Any) 
     assert world.version(front) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG ledger/application.py Ledger._submit: self.save(*pending.values()) records events grouped "
-    "by aggregate in the insertion order of `pending`, which also holds streams _BatchView merely loaded "
-    "(here qng.bato.badien, loaded to check the enrolment's place), so the front's observation is logged "
-    "before its enrolment and ledger.audit re-judges it as unknown_key",
-)
 def test_a_batch_is_logged_in_the_order_it_was_accepted(world: Any) -> None:
     """The log is replayed in order by the audit: a dependency must sit before what needs it."""
     front, front_key = "qng.bato.badien/front", SigningKey.generate()

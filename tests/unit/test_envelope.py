@@ -272,12 +272,6 @@ def test_a_float_outside_the_facts() -> None:
     assert refusal.detail == "float at v"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,  # rfc8785.IntegerDomainError escapes instead of a Refused
-    reason="BUG ledger/envelope.py parse_payload: canonical_json(obj) raises rfc8785.IntegerDomainError "
-    "(not Refused) for integers beyond ±(2**53-1) that orjson accepts",
-)
 @pytest.mark.parametrize("number", [b"9007199254740992", b"-1152921504606846976"])
 def test_an_integer_beyond_the_json_safe_range(number: bytes) -> None:
     # RFC 8785 §3.2.2.3 (I-JSON): integers must be exact as IEEE 754 doubles.
@@ -378,12 +372,6 @@ def test_seal_refuses_floats(facts: dict[str, Any]) -> None:
     assert has_vietnamese_diacritics(caught.value.message_vi)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,  # rfc8785.IntegerDomainError escapes instead of a Refused
-    reason="BUG ledger/envelope.py seal: canonical_json(statement) raises rfc8785.IntegerDomainError "
-    "(not Refused) for integers beyond ±(2**53-1)",
-)
 def test_seal_refuses_integers_beyond_the_json_safe_range() -> None:
     with pytest.raises(Refused) as caught:
         seal(KEY, CELL, NOMINATION | {"facts": {"person": "p1", "n": 2**53}})

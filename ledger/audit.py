@@ -200,9 +200,10 @@ def audit(
     try:
         for position, n in enumerate(_guarded(iter_notifications(recorder), report)):
             report.entries += 1
+            job, leaf = _check_row(n, position, streams, versions, view, finding)
             if seal is not None:
-                rows[n.id] = (str(n.originator_id), n.originator_version, row_leaf_hash(n))
-            job = _check_row(n, position, streams, versions, view, finding)
+                # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
+                rows[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
             if job is not None:
                 where[position] = n
                 jobs.append(job)
@@ -337,7 +338,7 @@ def _check_row(
     versions: dict[str, int],
     view: _FoldView,
     finding: Callable[..., None],
-) -> SigJob | None:
+) -> tuple[SigJob | None, bytes | None]:
     stream_id = str(n.originator_id)
     try:
         if n.topic not in (OPENED, APPENDED):
@@ -347,10 +348,10 @@ def _check_row(
         entry = entry_bytes(payload_b64, keyid, sig_b64, prev, received)
     except (ValueError, TypeError, KeyError, CryptoError, UnicodeError) as exc:
         finding(n, position, "undecodable", "Bản ghi hỏng, không đọc được nội dung.", str(exc)[:200])
-        return None
+        return None, None
     except Refused as exc:
         finding(n, position, "malformed", f"Nội dung đã lưu không hợp lệ: {exc.message_vi}", exc.detail)
-        return None
+        return None, None
 
     expected_version = versions.get(stream_id, 0) + 1
     if (n.topic == OPENED) != (n.originator_version == 1) or n.originator_version != expected_version:
@@ -385,11 +386,12 @@ def _check_row(
             job = (position, public, env.preimage(), env.sig)
     if current is None:
         current = streams[stream_id] = open_state(stream_id)
+    leaf_hex = entry_hash(entry)
     try:
-        evolve(current, env, entry_hash(entry))
+        evolve(current, env, leaf_hex)
     except CryptoError:
-        current.head = entry_hash(entry)  # an unusable key was already reported above
-    return job
+        current.head = leaf_hex  # an unusable key was already reported above
+    return job, bytes.fromhex(leaf_hex)
 
 
 def _signing_key(env: Envelope, view: _FoldView, genesis: bool) -> bytes | None:

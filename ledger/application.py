@@ -14,14 +14,13 @@ from typing import Any, ClassVar, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import resolve_topic
 
 from ledger.authority import StreamState, admit
 from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
-from ledger.sealer import Sealer, SealStore
+from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.stream import Stream
 
 EnvelopeInput = bytes | str | Mapping[str, Any]
@@ -34,8 +33,9 @@ class Receipt:
     stream: str
     version: int
     type: str
-    hash: str
+    hash: str  # the entry hash = its RFC 9162 leaf hash, hex
     notification_id: int
+    index: int  # leaf index in the log
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +44,7 @@ class Receipt:
             "type": self.type,
             "hash": self.hash,
             "notification_id": self.notification_id,
+            "index": self.index,
         }
 
 
@@ -55,17 +56,24 @@ class Ledger(Application[str]):
         super().__init__(env)
         # One writer per process: check-then-append must not interleave.
         self._write_lock = threading.Lock()
-        topic = self.env.get("DANTIN_SEAL_RECORDER_TOPIC")
         self.sealer: Sealer | None = None
-        if topic:
-            store = cast(SealStore, self.factory.tracking_recorder(resolve_topic(topic)))
-            self.sealer = Sealer(self.recorder, store)
-            self.sealer.catch_up()
+        if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
+            store = cast(SealStore, self.recorder)
+            self.sealer = Sealer(store)
+            store.sealer = self.sealer
+            with self._write_lock:
+                self.sealer.catch_up()
 
     def attach_log_key(self, origin: str, seed: bytes) -> None:
-        """Sign checkpoints with the ledger's log key after each sealed batch."""
+        """Sign checkpoints with the ledger's log key."""
         if self.sealer is not None:
             self.sealer.signer = NoteSigner.from_private_bytes(origin, seed)
+
+    def close(self) -> None:
+        """Publish a checkpoint covering every acknowledged event (like a flush), then close."""
+        if self.sealer is not None and self.sealer.signer is not None and self.sealer.unpublished():
+            self.publish_checkpoint()
+        super().close()
 
     # -- reads ---------------------------------------------------------------
 
@@ -78,6 +86,57 @@ class Ledger(Application[str]):
 
     def is_empty(self) -> bool:
         return not self.recorder.max_notification_id()
+
+    # -- the log (RFC 9162 tree, C2SP checkpoints) ------------------------------
+
+    def _log(self) -> Sealer:
+        if self.sealer is None:
+            raise LogUnavailable("Sổ cái này không có nhật ký Merkle.", detail="no sealer configured")
+        return self.sealer
+
+    def log_size(self) -> int:
+        return self._log().size()
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        """The published (stored) checkpoints, oldest first."""
+        return self._log().store.select_checkpoints()
+
+    def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
+        """The published checkpoint of ``size`` leaves, or the newest one; None if there is none."""
+        rows = self.checkpoints()
+        if size is None:
+            return rows[-1] if rows else None
+        return next((r for r in rows if r.size == size), None)
+
+    def publish_checkpoint(self) -> CheckpointRow | None:
+        """Sign and publish a checkpoint of the whole log now, unless the newest one already covers it."""
+        with self._write_lock:
+            latest, size = self.checkpoint(), self._log().size()
+            if size == 0 or (latest is not None and latest.size == size):
+                return latest
+            return self._log().publish()
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        _check_range(0 <= index < size, f"leaf {index} is not in a tree of size {size}")
+        _check_range(size <= self.log_size(), f"the log has fewer than {size} leaves")
+        return self._log().inclusion_proof(index, size)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        _check_range(0 < old <= new, f"no consistency proof from size {old} to {new}")
+        _check_range(new <= self.log_size(), f"the log has fewer than {new} leaves")
+        return self._log().consistency_proof(old, new)
+
+    def leaf(self, index: int) -> Leaf:
+        rows = self._log().store.select_leaves(index, 1)
+        _check_range(index >= 0 and bool(rows) and rows[0].index == index, f"no leaf {index}")
+        return rows[0]
+
+    def entry(self, index: int) -> bytes:
+        """The exact bytes hashed into leaf ``index``."""
+        leaf = self.leaf(index)
+        rows = self.recorder.select_notifications(start=leaf.notification_id, limit=1)
+        _check_range(bool(rows) and rows[0].id == leaf.notification_id, f"leaf {index} has no stored row")
+        return state_entry(rows[0].state)
 
     # -- writes --------------------------------------------------------------
 
@@ -124,22 +183,50 @@ class Ledger(Application[str]):
                 accepted.extend(stream.collect_events())  # type: ignore[arg-type]
                 genesis = False
                 results.append((stream_id, stream.version, env.statement.type, stream.state.head))
-            recordings = self.save(*accepted) if accepted else []
-            if recordings and self.sealer is not None:
-                self.sealer.catch_up()
-                self.sealer.checkpoint()
+            recordings = self._save_sealed(accepted)
+            size = self.sealer.latest_size() if self.sealer is not None else len(recordings)
+            first = size - len(recordings)
             ids = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                 for r in recordings
             }
+            index = {key: first + i for i, key in enumerate(ids)}  # leaves follow acceptance order
             out: list[Receipt | Refused] = []
             for item in results:
                 if isinstance(item, Refused):
                     out.append(item)
                 else:
                     sid, version, etype, head = item
-                    out.append(Receipt(sid, version, etype, head, ids[(sid, version)]))
+                    out.append(Receipt(sid, version, etype, head, ids[(sid, version)], index[(sid, version)]))
             return out
+
+    def _save_sealed(self, accepted: list[Stream.Event]) -> list[Any]:
+        if not accepted:
+            return []
+        try:
+            recordings = self.save(*accepted)
+        except BaseException:
+            if self.sealer is not None:
+                self.sealer.rolled_back()
+            raise
+        if self.sealer is not None:
+            self.sealer.committed()
+        return list(recordings)
+
+
+class LogUnavailable(DantinError):
+    code = "log_unavailable"
+    title_vi = "Không có nhật ký"
+
+
+class OutOfRange(DantinError):
+    code = "out_of_range"
+    title_vi = "Ngoài phạm vi nhật ký"
+
+
+def _check_range(ok: bool, detail: str) -> None:
+    if not ok:
+        raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=detail)
 
 
 class _BatchView:

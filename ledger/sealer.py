@@ -1,24 +1,40 @@
 """The sealer: one RFC 9162 leaf per stored event, in notification (commit) order.
 
-It follows the application's notification log; leaf index = position in the log, so
-gaps in notification ids do not matter. Leaves and the sealer's tracked position are
-written in one transaction, so after a crash it resumes exactly where it stopped. With a
-log key it then signs a C2SP checkpoint (origin, size, root) of the sealed tree.
+Leaf index = position in the application's notification log, so gaps in notification ids
+do not matter. The sealer runs *inside* the transaction that inserts the events (the
+storage adapter calls :meth:`Sealer.seal` after the library's insert, under its insert
+lock): leaves, the tree nodes they complete, the tracked position and, when due, a signed
+checkpoint commit together with the events or not at all. There is no window in which an
+acknowledged event is unsealed, and one commit per submission instead of three.
+
+Every completed perfect subtree is stored (``dantin_nodes``), so proofs are lookups
+(:mod:`ledger.merkle`'s ``GetNode``), never recomputations; the frontier to continue from
+is read back from those nodes when another process has appended since (PostgreSQL).
+
+Checkpoints (C2SP tlog-checkpoint) are signed for every sealed batch and returned with it;
+one is *stored* (published) when the tree has grown by ``CHECKPOINT_EVERY`` leaves or
+``CHECKPOINT_INTERVAL`` seconds have passed, or on demand (:meth:`publish`), as tessera
+publishes on an interval. Rows sealed by an older version of the program, or inserted
+by anything else, are sealed by :meth:`catch_up` when the ledger opens.
 """
 
 from __future__ import annotations
 
-import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 import orjson
-from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking
+from eventsourcing.persistence import Notification
 
 from ledger.entry import entry_bytes
-from ledger.merkle import CompactRange, leaf_hash
+from ledger.merkle import CompactRange, GetNode, Node, consistency_proof, inclusion_proof, leaf_hash
 from ledger.note import Checkpoint, NoteSigner, sign_note
 
 APPLICATION_NAME = "dantin"
+CHECKPOINT_EVERY = 4096
+CHECKPOINT_INTERVAL = 1.0
 
 
 class Leaf(NamedTuple):
@@ -35,23 +51,60 @@ class CheckpointRow(NamedTuple):
     note: str
 
 
+class SealRow(NamedTuple):
+    """A row just inserted, as the adapter hands it to :meth:`Sealer.seal`."""
+
+    notification_id: int
+    stream: str
+    version: int
+    state: bytes
+
+
+class SealTxn(Protocol):
+    """The log tables, inside one database transaction of the adapter."""
+
+    def sealed_size(self) -> int: ...
+    def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]: ...
+    def insert_leaves(self, leaves: Sequence[Leaf]) -> None: ...
+    def insert_nodes(self, nodes: Sequence[Node]) -> None: ...
+    def insert_tracking(self, notification_id: int) -> None: ...
+    def insert_checkpoint(self, row: CheckpointRow) -> None: ...
+    def notifications_after(self, position: int, limit: int) -> list[Notification]: ...
+    def tracked_position(self) -> int: ...
+
+
 class SealStore(Protocol):
-    def max_tracking_id(self, application_name: str) -> int | None: ...
-    def insert_leaves(self, leaves: list[Leaf], tracking: Tracking) -> None: ...
+    """The storage adapter: the application recorder that also holds the log tables."""
+
+    sealer: Sealer | None
+
+    def seal_transaction(self, *, write: bool) -> AbstractContextManager[SealTxn]: ...
     def sealed_size(self) -> int: ...
     def select_leaves(self, start: int, limit: int) -> list[Leaf]: ...
-    def insert_checkpoint(self, row: CheckpointRow) -> None: ...
+    def select_nodes(self, start: int, limit: int) -> list[Node]: ...
     def select_checkpoints(self) -> list[CheckpointRow]: ...
+    def execute(self, statement: str, params: object = ()) -> None: ...
+
+
+def state_entry(state: bytes) -> bytes:
+    """The entry bytes of a stored row's state; the raw state itself if it is unreadable.
+
+    A damaged row still gets a leaf (of its raw bytes), so the damage shows as a leaf
+    mismatch in ``verify`` instead of stopping the log.
+    """
+    try:
+        s = orjson.loads(state)
+        return entry_bytes(s["payload"], s["keyid"], s["sig"], s["prev"], s["timestamp"]["_data_"])
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        return bytes(state)
+
+
+def state_leaf_hash(state: bytes) -> bytes:
+    return leaf_hash(state_entry(state))
 
 
 def row_leaf_hash(n: Notification) -> bytes:
-    """The leaf hash of a stored row: of its entry bytes, or of the raw row if unreadable."""
-    try:
-        state = orjson.loads(n.state)
-        received = state["timestamp"]["_data_"]
-        return leaf_hash(entry_bytes(state["payload"], state["keyid"], state["sig"], state["prev"], received))
-    except (ValueError, KeyError, TypeError, UnicodeError):
-        return leaf_hash(bytes(n.state))
+    return state_leaf_hash(n.state)
 
 
 def iter_leaves(store: SealStore, page: int = 5000) -> list[Leaf]:
@@ -63,57 +116,189 @@ def iter_leaves(store: SealStore, page: int = 5000) -> list[Leaf]:
         out.extend(rows)
 
 
+def frontier_coords(size: int) -> list[tuple[int, int]]:
+    """(level, index) of the perfect subtrees covering ``[0, size)``, largest first."""
+    coords, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            coords.append((level, start >> level))
+            start += 1 << level
+    return coords
+
+
+def batched_lookup(txn: SealTxn, build: Callable[[GetNode], list[bytes]]) -> list[bytes]:
+    """Run a proof builder twice: once to learn which nodes it reads, once with them fetched.
+
+    One query per proof instead of one per node, and the proof code stays the plain
+    RFC 9162 walk over ``get_node``.
+    """
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return bytes(32)
+
+    build(record)
+    found = txn.hashes(sorted(set(wanted)))
+
+    def lookup(level: int, index: int) -> bytes:
+        try:
+            return found[(level, index)]
+        except KeyError:
+            raise LookupError(f"tree node ({level}, {index}) is not stored") from None
+
+    return build(lookup)
+
+
 class Sealer:
-    def __init__(
-        self,
-        events: ApplicationRecorder,
-        store: SealStore,
-        signer: NoteSigner | None = None,
-    ) -> None:
-        self.events = events
+    """Seals inside the adapter's insert transaction; callers serialise writes (the ledger's lock)."""
+
+    def __init__(self, store: SealStore, signer: NoteSigner | None = None) -> None:
         self.store = store
         self.signer = signer
-        self._range: CompactRange | None = None
-        self._lock = threading.Lock()
+        self.latest: CheckpointRow | None = None  # the newest signed checkpoint, stored or not
+        self._range: CompactRange | None = None  # as committed
+        self._pending: tuple[CompactRange, CheckpointRow | None, bool] | None = None
+        self._published_size = -1
+        self._published_at = 0.0
 
-    def _loaded_range(self) -> CompactRange:
-        if self._range is None:
-            rng = CompactRange()
-            for leaf in iter_leaves(self.store):
-                rng.append(leaf.hash)
-            self._range = rng
-        return self._range
+    # -- inside the adapter's insert transaction ------------------------------------
+
+    def _range_for(self, txn: SealTxn) -> CompactRange:
+        size = txn.sealed_size()
+        if self._range is not None and self._range.size == size:
+            return self._range
+        coords = frontier_coords(size)
+        found = txn.hashes(coords)
+        if len(found) != len(coords):
+            raise LookupError(f"the stored tree lacks frontier nodes for size {size}")
+        return CompactRange.from_nodes(size, [found[c] for c in coords])
+
+    def seal(self, txn: SealTxn, rows: Sequence[SealRow]) -> None:
+        """Append one leaf per row (in the given, notification order) inside ``txn``."""
+        if not rows:
+            return
+        base = self._range_for(txn)
+        rng = CompactRange.from_nodes(base.size, base.nodes())
+        leaves: list[Leaf] = []
+        nodes: list[Node] = []
+        for row in rows:
+            h = state_leaf_hash(row.state)
+            leaves.append(Leaf(rng.size, row.notification_id, row.stream, row.version, h))
+            nodes.extend(n for n in rng.append(h) if n.level > 0)
+        txn.insert_leaves(leaves)
+        txn.insert_nodes(nodes)
+        txn.insert_tracking(rows[-1].notification_id)
+        signed = self._sign(rng) if self.signer is not None else None
+        stored = signed is not None and self._due(rng.size)
+        if stored:
+            assert signed is not None
+            txn.insert_checkpoint(signed)
+        self._pending = (rng, signed, stored)
+
+    def committed(self) -> None:
+        """The adapter's transaction committed: what ``seal`` wrote is now the log."""
+        if self._pending is None:
+            return
+        rng, signed, stored = self._pending
+        self._range, self._pending = rng, None
+        if signed is not None:
+            self.latest = signed
+        if stored:
+            self._published_size, self._published_at = rng.size, time.monotonic()
+
+    def rolled_back(self) -> None:
+        self._pending = None
+        self._range = None  # re-read from the store: another writer may have moved it
+
+    # -- in transactions of its own ---------------------------------------------------
 
     def catch_up(self, page: int = 1000) -> int:
-        """Seal every committed event not sealed yet; return the tree size."""
-        with self._lock:
+        """Seal committed rows that have no leaf yet (older ledgers, other writers); return the size."""
+        self._ensure_nodes()
+        while True:
             try:
-                rng = self._loaded_range()
-                position = self.store.max_tracking_id(APPLICATION_NAME) or 0
-                while True:
-                    rows = self.events.select_notifications(start=position + 1, limit=page)
-                    if not rows:
-                        return rng.size
-                    leaves: list[Leaf] = []
-                    for n in rows:
-                        h = row_leaf_hash(n)
-                        leaves.append(Leaf(rng.size + len(leaves), n.id, str(n.originator_id),
-                                           n.originator_version, h))
-                    self.store.insert_leaves(leaves, Tracking(APPLICATION_NAME, rows[-1].id))
-                    for leaf in leaves:
-                        rng.append(leaf.hash)
-                    position = rows[-1].id
+                with self.store.seal_transaction(write=True) as txn:
+                    rows = txn.notifications_after(txn.tracked_position(), page)
+                    self.seal(txn, [SealRow(n.id, str(n.originator_id), n.originator_version, n.state)
+                                    for n in rows])
+                    size = txn.sealed_size() if not rows else -1
             except BaseException:
-                self._range = None  # reload from the store: memory may be ahead of it
+                self.rolled_back()
                 raise
+            self.committed()
+            if not rows:
+                return size
 
-    def checkpoint(self) -> CheckpointRow | None:
-        """Sign and store a checkpoint of the sealed tree (needs the log key)."""
+    def publish(self) -> CheckpointRow | None:
+        """Sign and store a checkpoint of the whole sealed tree now (needs the log key)."""
         if self.signer is None:
             return None
-        with self._lock:
-            rng = self._loaded_range()
-            text = Checkpoint(self.signer.name, rng.size, rng.root()).format()
-            row = CheckpointRow(rng.size, rng.root(), sign_note(text, [self.signer]))
-            self.store.insert_checkpoint(row)
-            return row
+        with self.store.seal_transaction(write=True) as txn:
+            rng = self._range_for(txn)
+            row = self._sign(rng)
+            txn.insert_checkpoint(row)
+        self._range, self.latest = rng, row
+        self._published_size, self._published_at = rng.size, time.monotonic()
+        return row
+
+    def _ensure_nodes(self) -> None:
+        """Ledgers sealed before nodes were stored get them once, from their leaves."""
+        with self.store.seal_transaction(write=False) as txn:
+            size = txn.sealed_size()
+            complete = len(txn.hashes(frontier_coords(size))) == size.bit_count()
+        if complete:
+            return
+        rng, nodes = CompactRange(), list[Node]()
+        for leaf in iter_leaves(self.store):
+            nodes.extend(n for n in rng.append(leaf.hash) if n.level > 0)
+        with self.store.seal_transaction(write=True) as txn:
+            txn.insert_nodes(nodes)
+
+    # -- proofs: lookups of stored nodes -------------------------------------------------
+
+    def unpublished(self) -> bool:
+        """Whether leaves sealed by this process are not covered by a published checkpoint yet."""
+        return self._range is not None and 0 < self._range.size != self._published_size
+
+    def latest_size(self) -> int:
+        return self._range.size if self._range is not None else self.size()
+
+    def size(self) -> int:
+        with self.store.seal_transaction(write=False) as txn:
+            return txn.sealed_size()
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self.store.seal_transaction(write=False) as txn:
+            _within(size, txn.sealed_size())
+            return batched_lookup(txn, lambda get: inclusion_proof(index, size, get))
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        with self.store.seal_transaction(write=False) as txn:
+            _within(new, txn.sealed_size())
+            return batched_lookup(txn, lambda get: consistency_proof(old, new, get))
+
+    def root(self, size: int) -> bytes:
+        """The root of the tree of ``size`` leaves (any size up to the sealed one)."""
+        with self.store.seal_transaction(write=False) as txn:
+            _within(size, txn.sealed_size())
+            found = txn.hashes(frontier_coords(size))
+        return CompactRange.from_nodes(size, [found[c] for c in frontier_coords(size)]).root()
+
+    def _sign(self, rng: CompactRange) -> CheckpointRow:
+        assert self.signer is not None
+        root = rng.root()
+        text = Checkpoint(self.signer.name, rng.size, root).format()
+        return CheckpointRow(rng.size, root, sign_note(text, [self.signer]))
+
+    def _due(self, size: int) -> bool:
+        return (
+            self._published_size < 0
+            or size - self._published_size >= CHECKPOINT_EVERY
+            or time.monotonic() - self._published_at >= CHECKPOINT_INTERVAL
+        )
+
+
+def _within(size: int, sealed: int) -> None:
+    if size > sealed:
+        raise ValueError(f"tree size {size} is beyond the sealed size {sealed}")

@@ -29,7 +29,7 @@ def persistence_env(directory: Path, database: str | None) -> dict[str, str]:
         if database and database.startswith("sqlite:///"):
             path = Path(database.removeprefix("sqlite:///"))
         return base | {
-            "DANTIN_SEAL_RECORDER_TOPIC": "storage.sqlite_seal:SQLiteSealRecorder",
+            "APPLICATION_RECORDER_TOPIC": "storage.sqlite_ledger:SQLiteLedgerRecorder",
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
@@ -43,7 +43,7 @@ def persistence_env(directory: Path, database: str | None) -> dict[str, str]:
         )
     query = parse_qs(parts.query)
     env = base | {
-        "DANTIN_SEAL_RECORDER_TOPIC": "storage.postgres_seal:PostgresSealRecorder",
+        "APPLICATION_RECORDER_TOPIC": "storage.postgres_ledger:PostgresLedgerRecorder",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",

@@ -1,13 +1,15 @@
 """Adapters: the log's own tables beside eventsourcing's, on SQLite and PostgreSQL.
 
-Each recorder extends the library's tracking recorder, so leaves and the sealer's
-position are written in one transaction (the library's tracking pattern): a crash
-between the two cannot happen, and the sealer resumes exactly where it stopped.
-``ledger`` reaches these by topic (``DANTIN_SEAL_RECORDER_TOPIC``), never by import.
+Each adapter is the application's recorder (a library *process* recorder: events plus a
+tracking table) extended with the log tables — leaves, tree nodes, checkpoints. After the
+library inserts a batch of events, under its insert lock and in the same transaction, the
+adapter hands the new rows to ``ledger.sealer.Sealer.seal``: events, leaves, nodes, the
+tracked position and a due checkpoint commit together or not at all. ``ledger`` reaches
+these classes by topic (``APPLICATION_RECORDER_TOPIC``), never by import.
 """
 
 from __future__ import annotations
 
-from ledger.sealer import CheckpointRow, Leaf
+from ledger.sealer import CheckpointRow, Leaf, SealRow
 
-__all__ = ["CheckpointRow", "Leaf"]
+__all__ = ["CheckpointRow", "Leaf", "SealRow"]

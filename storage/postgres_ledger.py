@@ -1,0 +1,152 @@
+"""The ledger's recorder on PostgreSQL: events, tracking and the log tables in one schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.merkle import Node
+from ledger.sealer import APPLICATION_NAME, Sealer
+from storage import CheckpointRow, Leaf, SealRow
+
+
+class PostgresLedgerRecorder(PostgresProcessRecorder):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "dantin_events",
+        tracking_table_name: str = "dantin_tracking",
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
+        self.sealer: Sealer | None = None
+        schema = Identifier(self.datastore.schema)
+        self.t_leaves = SQL("{0}.{1}").format(schema, Identifier("dantin_leaves"))
+        self.t_nodes = SQL("{0}.{1}").format(schema, Identifier("dantin_nodes"))
+        self.t_checkpoints = SQL("{0}.{1}").format(schema, Identifier("dantin_checkpoints"))
+        self.t_events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
+        self.sql_create_statements.extend([
+            SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
+                "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
+                "version bigint NOT NULL, hash bytea NOT NULL)").format(self.t_leaves),
+            SQL("CREATE TABLE IF NOT EXISTS {0} (level smallint NOT NULL, idx bigint NOT NULL, "
+                "hash bytea NOT NULL, PRIMARY KEY (level, idx))").format(self.t_nodes),
+            SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint PRIMARY KEY, root bytea NOT NULL, "
+                "note text NOT NULL)").format(self.t_checkpoints),
+        ])
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert (table lock, one INSERT … RETURNING), then the seal, in one transaction.
+
+        Unlike the library's version, any exception — the sealer's too — leaves the
+        transaction by raising, so it rolls back: events never commit without their leaves.
+        """
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
+            if self.sealer is not None and ids:
+                rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
+                        for i, s in zip(ids, stored_events, strict=True)]
+                self.sealer.seal(_Txn(self, curs), rows)
+        return ids
+
+    @contextmanager
+    def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
+        with self.datastore.transaction(commit=write) as curs:
+            if write:
+                self._lock_table(curs)  # the insert lock: sealing order = commit order
+            yield _Txn(self, curs)
+
+    def sealed_size(self) -> int:
+        with self.seal_transaction(write=False) as txn:
+            return txn.sealed_size()
+
+    def _rows(self, statement: Composed, params: Sequence[Any]) -> list[DictRow]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)
+            return curs.fetchall()
+
+    def select_leaves(self, start: int, limit: int) -> list[Leaf]:
+        rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
+                              "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(self.t_leaves),
+                          (start, limit))
+        return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]),
+                     int(r["version"]), bytes(r["hash"])) for r in rows]
+
+    def select_nodes(self, start: int, limit: int) -> list[Node]:
+        rows = self._rows(SQL("SELECT level, idx, hash FROM {0} ORDER BY level, idx LIMIT %s OFFSET %s")
+                          .format(self.t_nodes), (limit, start))
+        return [Node(int(r["level"]), int(r["idx"]), bytes(r["hash"])) for r in rows]
+
+    def select_checkpoints(self) -> list[CheckpointRow]:
+        rows = self._rows(SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints), ())
+        return [CheckpointRow(int(r["size"]), bytes(r["root"]), str(r["note"])) for r in rows]
+
+    def execute(self, statement: str, params: Any = ()) -> None:
+        """For tests and tools that must damage a ledger on purpose (unqualified names: this schema)."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(self.datastore.schema)))
+            curs.execute(statement.replace("?", "%s").encode(), params)
+
+
+class _Txn:
+    def __init__(self, recorder: PostgresLedgerRecorder, curs: Cursor[DictRow]) -> None:
+        self.r, self.c = recorder, curs
+
+    def sealed_size(self) -> int:
+        self.c.execute(SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.r.t_leaves),
+                       prepare=True)
+        row = self.c.fetchone()
+        return int(row["n"]) if row else 0
+
+    def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        out: dict[tuple[int, int], bytes] = {}
+        leaves = [i for level, i in coords if level == 0]
+        levels = [x[0] for x in coords if x[0] > 0]
+        idxs = [x[1] for x in coords if x[0] > 0]
+        if leaves:
+            self.c.execute(SQL("SELECT leaf_index, hash FROM {0} WHERE leaf_index = ANY(%s)").format(self.r.t_leaves),
+                           (leaves,), prepare=True)
+            out.update(((0, int(r["leaf_index"])), bytes(r["hash"])) for r in self.c.fetchall())
+        if levels:
+            self.c.execute(SQL("SELECT n.level, n.idx, n.hash FROM {0} n "
+                               "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, idx) "
+                               "ON n.level = w.level AND n.idx = w.idx").format(self.r.t_nodes),
+                           (levels, idxs), prepare=True)
+            out.update(((int(r["level"]), int(r["idx"])), bytes(r["hash"])) for r in self.c.fetchall())
+        return out
+
+    def insert_leaves(self, leaves: Sequence[Leaf]) -> None:
+        self.c.executemany(SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s)").format(self.r.t_leaves),
+                           [tuple(x) for x in leaves])
+
+    def insert_nodes(self, nodes: Sequence[Node]) -> None:
+        if nodes:
+            self.c.executemany(SQL("INSERT INTO {0} VALUES (%s,%s,%s) ON CONFLICT DO NOTHING").format(self.r.t_nodes),
+                               [(n.level, n.index, n.hash) for n in nodes])
+
+    def insert_tracking(self, notification_id: int) -> None:
+        self.r._insert_tracking(self.c, Tracking(APPLICATION_NAME, notification_id))
+
+    def insert_checkpoint(self, row: CheckpointRow) -> None:
+        self.c.execute(SQL("INSERT INTO {0} VALUES (%s,%s,%s) ON CONFLICT DO NOTHING").format(self.r.t_checkpoints),
+                       tuple(row))
+
+    def tracked_position(self) -> int:
+        return self.r._max_tracking_id(APPLICATION_NAME, self.c) or 0
+
+    def notifications_after(self, position: int, limit: int) -> list[Notification]:
+        self.c.execute(SQL("SELECT * FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
+                       .format(self.r.t_events), (position, limit))
+        return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
+                             originator_version=r["originator_version"], topic=r["topic"],
+                             state=bytes(r["state"])) for r in self.c.fetchall()]

@@ -1,0 +1,126 @@
+"""The ledger's recorder on SQLite: events, tracking and the log tables in one file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
+
+from ledger.merkle import Node
+from ledger.sealer import APPLICATION_NAME, Sealer
+from storage import CheckpointRow, Leaf, SealRow
+
+
+class SQLiteLedgerRecorder(SQLiteProcessRecorder):
+    def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sealer: Sealer | None = None
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS dantin_leaves ("
+            "leaf_index INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL UNIQUE, "
+            "stream TEXT NOT NULL, version INTEGER NOT NULL, hash BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS dantin_nodes ("
+            "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
+            "PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS dantin_checkpoints ("
+            "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if self.sealer is not None and ids:
+            rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
+                    for i, s in zip(ids, stored_events, strict=True)]
+            self.sealer.seal(_Txn(self, c), rows)
+        return ids
+
+    @contextmanager
+    def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
+        with self.datastore.transaction(commit=write) as c:
+            yield _Txn(self, c)
+
+    def sealed_size(self) -> int:
+        with self.seal_transaction(write=False) as txn:
+            return txn.sealed_size()
+
+    def select_leaves(self, start: int, limit: int) -> list[Leaf]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
+                "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit),
+            )
+            return [Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in c.fetchall()]
+
+    def select_nodes(self, start: int, limit: int) -> list[Node]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT level, idx, hash FROM dantin_nodes ORDER BY level, idx LIMIT ? OFFSET ?",
+                      (limit, start))
+            return [Node(int(r[0]), int(r[1]), bytes(r[2])) for r in c.fetchall()]
+
+    def select_checkpoints(self) -> list[CheckpointRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size")
+            return [CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) for r in c.fetchall()]
+
+    def execute(self, statement: str, params: Any = ()) -> None:
+        """For tests and tools that must damage a ledger on purpose."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(statement, params)
+
+
+class _Txn:
+    def __init__(self, recorder: SQLiteLedgerRecorder, c: SQLiteCursor) -> None:
+        self.recorder, self.c = recorder, c
+
+    def sealed_size(self) -> int:
+        self.c.execute("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM dantin_leaves")
+        return int(self.c.fetchone()[0])
+
+    def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        out: dict[tuple[int, int], bytes] = {}
+        leaves = [i for level, i in coords if level == 0]
+        nodes = [x for x in coords if x[0] > 0]
+        if leaves:
+            # Only placeholders are formatted into these statements, never values.
+            marks = ",".join("?" * len(leaves))
+            self.c.execute(f"SELECT leaf_index, hash FROM dantin_leaves WHERE leaf_index IN ({marks})",  # noqa: S608
+                           leaves)
+            out.update(((0, int(r[0])), bytes(r[1])) for r in self.c.fetchall())
+        if nodes:
+            pairs = ",".join(["(?,?)"] * len(nodes))
+            self.c.execute(f"SELECT level, idx, hash FROM dantin_nodes WHERE (level, idx) IN (VALUES {pairs})",  # noqa: S608
+                           [v for x in nodes for v in x])
+            out.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in self.c.fetchall())
+        return out
+
+    def insert_leaves(self, leaves: Sequence[Leaf]) -> None:
+        self.c.executemany("INSERT INTO dantin_leaves VALUES (?,?,?,?,?)", [tuple(x) for x in leaves])
+
+    def insert_nodes(self, nodes: Sequence[Node]) -> None:
+        self.c.executemany("INSERT OR IGNORE INTO dantin_nodes VALUES (?,?,?)",
+                           [(n.level, n.index, n.hash) for n in nodes])
+
+    def insert_tracking(self, notification_id: int) -> None:
+        self.recorder._insert_tracking(self.c, Tracking(APPLICATION_NAME, notification_id))
+
+    def insert_checkpoint(self, row: CheckpointRow) -> None:
+        self.c.execute("INSERT OR IGNORE INTO dantin_checkpoints VALUES (?,?,?)", tuple(row))
+
+    def tracked_position(self) -> int:
+        return self.recorder._max_tracking_id(APPLICATION_NAME, self.c) or 0
+
+    def notifications_after(self, position: int, limit: int) -> list[Notification]:
+        table = self.recorder.events_table_name  # the library's own table name, not input
+        self.c.execute(f"SELECT rowid, * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+                       (position, limit))
+        return [Notification(id=r["rowid"], originator_id=r["originator_id"],
+                             originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+                for r in self.c.fetchall()]

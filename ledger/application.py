@@ -7,6 +7,7 @@ refusals come back as values (``Refused``), and a refused envelope stores nothin
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from ledger.authority import StreamState, admit
+from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
 from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.stream import Stream
+from ledger.streams import StreamCache
 
 EnvelopeInput = bytes | str | Mapping[str, Any]
 
@@ -56,6 +59,7 @@ class Ledger(Application[str]):
         super().__init__(env)
         # One writer per process: check-then-append must not interleave.
         self._write_lock = threading.Lock()
+        self._cache = StreamCache(self._load_streams)
         self.sealer: Sealer | None = None
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
             store = cast(SealStore, self.recorder)
@@ -70,7 +74,13 @@ class Ledger(Application[str]):
             self.sealer.signer = NoteSigner.from_private_bytes(origin, seed)
 
     def close(self) -> None:
-        """Publish a checkpoint covering every acknowledged event (like a flush), then close."""
+        """Publish a checkpoint covering every acknowledged event (like a flush), then close.
+
+        Idempotent: the library calls ``close`` again from ``__del__``.
+        """
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         if self.sealer is not None and self.sealer.signer is not None and self.sealer.unpublished():
             self.publish_checkpoint()
         super().close()
@@ -162,14 +172,24 @@ class Ledger(Application[str]):
 
     def _submit(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
         with self._write_lock:
-            pending: dict[str, Stream] = {}
-            view = _BatchView(self, pending)
-            results: list[Refused | tuple[str, int, str, str]] = []
-            accepted: list[Stream.Event] = []  # in acceptance order: the log's order
-            genesis = self.is_empty()
+            self._sync()
+            parsed: list[Envelope | Refused] = []
             for raw in envelopes:
                 try:
-                    env = parse_envelope(raw)
+                    parsed.append(parse_envelope(raw))
+                except Refused as refusal:
+                    parsed.append(refusal)
+            self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
+            pending: dict[str, Stream] = {}
+            view = _BatchView(self._cache, pending)
+            results: list[Refused | tuple[str, int, str, str]] = []
+            accepted: list[Stream.Event] = []  # in acceptance order: the log's order
+            genesis = self._cache.position == 0
+            for env in parsed:
+                if isinstance(env, Refused):
+                    results.append(env)
+                    continue
+                try:
                     stream_id = admit(env, view, genesis=genesis)
                 except Refused as refusal:
                     results.append(refusal)
@@ -183,7 +203,7 @@ class Ledger(Application[str]):
                 accepted.extend(stream.collect_events())  # type: ignore[arg-type]
                 genesis = False
                 results.append((stream_id, stream.version, env.statement.type, stream.state.head))
-            recordings = self._save_sealed(accepted)
+            recordings = self._save_sealed(accepted, pending)
             size = self.sealer.latest_size() if self.sealer is not None else len(recordings)
             first = size - len(recordings)
             ids = {
@@ -200,18 +220,59 @@ class Ledger(Application[str]):
                     out.append(Receipt(sid, version, etype, head, ids[(sid, version)], index[(sid, version)]))
             return out
 
-    def _save_sealed(self, accepted: list[Stream.Event]) -> list[Any]:
+    def _sync(self) -> None:
+        """Bring the writer's cache to the log's head, evicting what other writers touched."""
+        head = self.recorder.max_notification_id() or 0
+        cache = self._cache
+        if head == cache.position:
+            return
+        if cache.position < 0 or head < cache.position or head - cache.position > 10_000:
+            cache.moved(head, None)
+            return
+        rows = self.recorder.select_notifications(start=cache.position + 1, limit=head - cache.position, stop=head)
+        cache.moved(head, {str(n.originator_id) for n in rows})
+
+    def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream]) -> list[Any]:
         if not accepted:
             return []
+        recorder = self.recorder
         try:
-            recordings = self.save(*accepted)
+            recorder.expected_head = self._cache.position  # type: ignore[attr-defined]
+            recordings = list(self.save(*accepted))
         except BaseException:
             if self.sealer is not None:
                 self.sealer.rolled_back()
+            self._cache.evict(pending)  # mutated in memory by a batch that did not land
             raise
+        finally:
+            recorder.expected_head = None  # type: ignore[attr-defined]
         if self.sealer is not None:
             self.sealer.committed()
-        return list(recordings)
+        self._cache.stored(pending, max(r.notification.id for r in recordings))
+        return recordings
+
+    def _load_streams(self, ids: list[str]) -> dict[str, Stream]:
+        select = getattr(self.recorder, "select_streams", None)
+        if select is None:
+            return {i: s for i in ids if (s := self.get_stream(i)) is not None}
+        out: dict[str, Stream] = {}
+        for stream_id, stored in select(ids).items():
+            aggregate: Any = None
+            for event in stored:
+                aggregate = cast(Stream.Event, self.mapper.to_domain_event(event)).mutate(aggregate)
+            out[stream_id] = aggregate
+        return out
+
+
+def _streams_to_judge(env: Envelope) -> list[str]:
+    """The streams ``admit`` will read for ``env``: signer, place, target, people referred to."""
+    st = env.statement
+    facts = st.facts if isinstance(st.facts, dict) else {}
+    ids = [st.body, st.place]
+    with contextlib.suppress(KeyError, TypeError):
+        ids.append(stream_of(st.type, st.place, st.body, facts))
+    ids.extend(PERSON_STREAM_PREFIX + p for p in person_refs(st.type, facts))
+    return ids
 
 
 class LogUnavailable(DantinError):
@@ -230,24 +291,16 @@ def _check_range(ok: bool, detail: str) -> None:
 
 
 class _BatchView:
-    """The ledger as it stands: stored streams, overlaid by this batch's pending ones."""
+    """The ledger as it stands: the writer's cache, overlaid by this batch's pending streams."""
 
-    def __init__(self, ledger: Ledger, pending: dict[str, Stream]) -> None:
-        self._ledger = ledger
+    def __init__(self, cache: StreamCache, pending: dict[str, Stream]) -> None:
+        self._cache = cache
         self._pending = pending
-        self._misses: set[str] = set()
 
     def aggregate(self, stream_id: str) -> Stream | None:
         if stream_id in self._pending:
             return self._pending[stream_id]
-        if stream_id in self._misses:
-            return None
-        stream = self._ledger.get_stream(stream_id)
-        if stream is None:
-            self._misses.add(stream_id)
-        else:
-            self._pending[stream_id] = stream
-        return stream
+        return self._cache.get(stream_id)
 
     def stream(self, stream_id: str) -> StreamState | None:
         agg = self.aggregate(stream_id)

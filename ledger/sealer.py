@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 import orjson
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import IntegrityError, Notification
 
 from ledger.entry import entry_bytes
 from ledger.merkle import CompactRange, GetNode, Node, consistency_proof, inclusion_proof, leaf_hash
@@ -35,6 +35,10 @@ from ledger.note import Checkpoint, NoteSigner, sign_note
 APPLICATION_NAME = "dantin"
 CHECKPOINT_EVERY = 4096
 CHECKPOINT_INTERVAL = 1.0
+
+
+class HeadMoved(IntegrityError):
+    """Another writer appended since this one judged its batch: judge it again (retried)."""
 
 
 class Leaf(NamedTuple):

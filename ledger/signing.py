@@ -21,6 +21,7 @@ import binascii
 import hashlib
 from typing import Any
 
+import orjson
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -48,11 +49,45 @@ class NotCanonicalizable(ValueError):
     """A value RFC 8785 cannot represent (e.g. an integer beyond ±(2**53 − 1))."""
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _orjson_is_jcs(value: Any) -> bool:
+    """Whether sorted-key ``orjson`` output is exactly RFC 8785 for ``value``.
+
+    It is when the value holds no floats (§3.2.2.3 number formatting is where the two
+    differ), only I-JSON-safe integers, and only ASCII object keys (§3.2.3 sorts by
+    UTF-16 code units, orjson by code points: they agree on ASCII). String escaping is
+    the same (ECMAScript JSON.stringify). ``tests/unit/test_canonical.py`` checks both
+    paths agree on generated values; everything else takes the reference implementation.
+    """
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str) or v is None or isinstance(v, bool):
+            continue
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if not (isinstance(k, str) and k.isascii()):
+                    return False
+                stack.append(x)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif type(v) is int:
+            if not -_MAX_SAFE_INTEGER <= v <= _MAX_SAFE_INTEGER:
+                return False
+        else:
+            return False
+    return True
+
+
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical form of a JSON value."""
+    """RFC 8785 canonical form of a JSON value (fast path through orjson where it is exact)."""
+    if _orjson_is_jcs(value):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     try:
         return rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError as exc:
+    except (rfc8785.CanonicalizationError, UnicodeError) as exc:  # UnicodeError: lone surrogates
         raise NotCanonicalizable(str(exc)) from None
 
 

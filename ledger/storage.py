@@ -22,7 +22,6 @@ class StorageError(DantinError):
 def persistence_env(directory: Path, database: str | None) -> dict[str, str]:
     base = {
         "ORIGINATOR_ID_TYPE": "text",
-        "AGGREGATE_CACHE_MAXSIZE": "20000",
     }
     if not database or database.startswith("sqlite"):
         path = directory / "ledger.sqlite"

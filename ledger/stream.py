@@ -8,6 +8,9 @@ stream's previous entry. Topics are pinned so that renaming a class never orphan
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +41,9 @@ class Stream(BaseAggregate[str]):
             return entry_bytes(self.payload, self.keyid, self.sig, self.prev, self.timestamp.isoformat())
 
         def envelope(self) -> Envelope:
+            parsed: Envelope | None = getattr(_just_parsed, "env", None)
+            if parsed is not None and getattr(_just_parsed, "payload", None) is self.payload:
+                return parsed  # the envelope ``open``/``append`` was given: judged once, not parsed again
             return parse_payload(b64decode_strict(self.payload), self.keyid, b64decode_strict(self.sig))
 
         def apply(self, aggregate: Any) -> None:
@@ -58,13 +64,33 @@ class Stream(BaseAggregate[str]):
 
     @classmethod
     def open(cls, stream_id: str, env: Envelope) -> Stream:
-        return cls._create(
-            cls.Opened, id=stream_id, payload=b64encode(env.payload), keyid=env.keyid,
-            sig=b64encode(env.sig), prev=open_state(stream_id).head,
-        )
+        with _handing_over(env) as payload:
+            return cls._create(
+                cls.Opened, id=stream_id, payload=payload, keyid=env.keyid,
+                sig=b64encode(env.sig), prev=open_state(stream_id).head,
+            )
 
     def append(self, env: Envelope) -> None:
-        self.trigger_event(
-            self.Appended, payload=b64encode(env.payload), keyid=env.keyid,
-            sig=b64encode(env.sig), prev=self.state.head,
-        )
+        with _handing_over(env) as payload:
+            self.trigger_event(
+                self.Appended, payload=payload, keyid=env.keyid,
+                sig=b64encode(env.sig), prev=self.state.head,
+            )
+
+
+_just_parsed = threading.local()
+
+
+@contextmanager
+def _handing_over(env: Envelope) -> Iterator[str]:
+    """Let the event being triggered reuse ``env`` instead of re-parsing its payload.
+
+    Matched by the identity of the payload string, so replayed events (read from the
+    store) always parse what is stored.
+    """
+    payload = b64encode(env.payload)
+    _just_parsed.env, _just_parsed.payload = env, payload
+    try:
+        yield payload
+    finally:
+        _just_parsed.env = _just_parsed.payload = None

@@ -13,7 +13,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.merkle import Node
-from ledger.sealer import APPLICATION_NAME, Sealer
+from ledger.sealer import APPLICATION_NAME, HeadMoved, Sealer
+from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf, SealRow
 
 
@@ -27,10 +28,13 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
         self.sealer: Sealer | None = None
+        #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
+        self.expected_head: int | None = None
         schema = Identifier(self.datastore.schema)
         self.t_leaves = SQL("{0}.{1}").format(schema, Identifier("dantin_leaves"))
         self.t_nodes = SQL("{0}.{1}").format(schema, Identifier("dantin_nodes"))
         self.t_checkpoints = SQL("{0}.{1}").format(schema, Identifier("dantin_checkpoints"))
+        self.t_cosignatures = SQL("{0}.{1}").format(schema, Identifier("dantin_cosignatures"))
         self.t_events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
@@ -40,6 +44,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 "hash bytea NOT NULL, PRIMARY KEY (level, idx))").format(self.t_nodes),
             SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint PRIMARY KEY, root bytea NOT NULL, "
                 "note text NOT NULL)").format(self.t_checkpoints),
+            # Witness cosignatures of published checkpoints (ledger.witness), one per witness key and size.
+            SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint NOT NULL, witness text NOT NULL, "
+                "key_id bigint NOT NULL, cosigned_at bigint NOT NULL, line text NOT NULL, "
+                "PRIMARY KEY (size, witness, key_id))").format(self.t_cosignatures),
         ])
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -51,6 +59,14 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         if not stored_events:
             return []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            if self.expected_head is not None:
+                self._lock_table(curs)  # taken again (a no-op) by the library's insert below
+                curs.execute(SQL("SELECT COALESCE(MAX(notification_id), 0) AS head FROM {0}").format(self.t_events),
+                             prepare=True)
+                row = curs.fetchone()
+                head = int(row["head"]) if row else 0
+                if head != self.expected_head:
+                    raise HeadMoved(f"log head is {head}, judged at {self.expected_head}")
             self._insert_stored_events(curs, stored_events, **kwargs)
             ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
             if self.sealer is not None and ids:
@@ -58,6 +74,17 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                         for i, s in zip(ids, stored_events, strict=True)]
                 self.sealer.seal(_Txn(self, curs), rows)
         return ids
+
+    def select_streams(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Every stored event of the given streams, in one query."""
+        out: dict[str, list[StoredEvent]] = {}
+        rows = self._rows(SQL("SELECT originator_id, originator_version, topic, state FROM {0} "
+                              "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version")
+                          .format(self.t_events), (list(ids),))
+        for r in rows:
+            out.setdefault(r["originator_id"], []).append(
+                StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])))
+        return out
 
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
@@ -90,6 +117,19 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def select_checkpoints(self) -> list[CheckpointRow]:
         rows = self._rows(SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints), ())
         return [CheckpointRow(int(r["size"]), bytes(r["root"]), str(r["note"])) for r in rows]
+
+    def insert_cosignature(self, row: CosignatureRow) -> None:
+        """Store a verified cosignature (``ledger.witness.add_cosignature``); the first per key and size stays."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING")
+                         .format(self.t_cosignatures), tuple(row))
+
+    def select_cosignatures(self, size: int | None = None) -> list[CosignatureRow]:
+        rows = self._rows(SQL("SELECT size, witness, key_id, cosigned_at, line FROM {0} "
+                              "WHERE %s::bigint IS NULL OR size = %s ORDER BY size, witness, key_id")
+                          .format(self.t_cosignatures), (size, size))
+        return [CosignatureRow(int(r["size"]), str(r["witness"]), int(r["key_id"]), int(r["cosigned_at"]),
+                               str(r["line"])) for r in rows]
 
     def execute(self, statement: str, params: Any = ()) -> None:
         """For tests and tools that must damage a ledger on purpose (unqualified names: this schema)."""

@@ -10,7 +10,8 @@ from eventsourcing.persistence import Notification, StoredEvent, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
 
 from ledger.merkle import Node
-from ledger.sealer import APPLICATION_NAME, Sealer
+from ledger.sealer import APPLICATION_NAME, HeadMoved, Sealer
+from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf, SealRow
 
 
@@ -18,6 +19,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
     def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.sealer: Sealer | None = None
+        #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
+        self.expected_head: int | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -30,17 +33,38 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             "PRIMARY KEY (level, idx)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS dantin_checkpoints ("
             "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL)",
+            # Witness cosignatures of published checkpoints (ledger.witness), one per witness key and size.
+            "CREATE TABLE IF NOT EXISTS dantin_cosignatures ("
+            "size INTEGER NOT NULL, witness TEXT NOT NULL, key_id INTEGER NOT NULL, "
+            "cosigned_at INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, witness, key_id))",
         ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        # Without AUTOINCREMENT a new rowid is the table's max + 1: the first id shows the head
+        # this transaction (holding SQLite's write lock) appended after.
+        if ids and self.expected_head is not None and ids[0] - 1 != self.expected_head:
+            raise HeadMoved(f"log head is {ids[0] - 1}, judged at {self.expected_head}")
         if self.sealer is not None and ids:
             rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
                     for i, s in zip(ids, stored_events, strict=True)]
             self.sealer.seal(_Txn(self, c), rows)
         return ids
+
+    def select_streams(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Every stored event of the given streams, in one query."""
+        out: dict[str, list[StoredEvent]] = {}
+        for chunk in range(0, len(ids), 500):
+            part = list(ids[chunk:chunk + 500])
+            marks = ",".join("?" * len(part))
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "  # noqa: S608
+                          f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version", part)
+                for r in c.fetchall():
+                    out.setdefault(r[0], []).append(StoredEvent(r[0], r[1], r[2], bytes(r[3])))
+        return out
 
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
@@ -69,6 +93,17 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size")
             return [CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) for r in c.fetchall()]
+
+    def insert_cosignature(self, row: CosignatureRow) -> None:
+        """Store a verified cosignature (``ledger.witness.add_cosignature``); the first per key and size stays."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO dantin_cosignatures VALUES (?,?,?,?,?)", tuple(row))
+
+    def select_cosignatures(self, size: int | None = None) -> list[CosignatureRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT size, witness, key_id, cosigned_at, line FROM dantin_cosignatures "
+                      "WHERE ? IS NULL OR size = ? ORDER BY size, witness, key_id", (size, size))
+            return [CosignatureRow(int(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in c.fetchall()]
 
     def execute(self, statement: str, params: Any = ()) -> None:
         """For tests and tools that must damage a ledger on purpose."""

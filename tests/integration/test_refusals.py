@@ -181,11 +181,12 @@ def kind_not_allowed_revoking_a_stranger(world: Any) -> tuple[Envelope, str]:
     return envelope, world.cell
 
 
+WAIVER_P1 = {"person": "p1", "criteria": ["education"], "reason": "Vùng khó khăn", "deadline": "2024-01-01"}
+
+
 def outside_jurisdiction_other_district(world: Any) -> tuple[Envelope, str]:
     """Ba Tơ's standing committee grants a waiver in Sơn Tịnh."""
-    envelope = world.sign(world.standing, "waiver.granted", world.sontinh, {
-        "person": "p1", "criteria": ["education"], "reason": "Vùng khó khăn", "deadline": "2024-01-01",
-    })
+    envelope = world.sign(world.standing, "waiver.granted", world.sontinh, WAIVER_P1)
     return envelope, world.sontinh
 
 
@@ -196,7 +197,7 @@ def outside_jurisdiction_above(world: Any) -> tuple[Envelope, str]:
 
 def outside_jurisdiction_name_prefix(world: Any) -> tuple[Envelope, str]:
     """``qng.batoxa`` starts with ``qng.bato`` but is not below it."""
-    envelope = world.sign(world.standing, "waiver.granted", "qng.batoxa", {"person": "p1"})
+    envelope = world.sign(world.standing, "waiver.granted", "qng.batoxa", WAIVER_P1)
     return envelope, "qng.batoxa"
 
 
@@ -447,7 +448,7 @@ def test_a_batch_of_refusals_stores_nothing(world: Any) -> None:
     position = world.position()
     results = world.submit([
         world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p-none"}),
-        world.sign(world.standing, "waiver.granted", world.sontinh, {"person": "p1"}),
+        world.sign(world.standing, "waiver.granted", world.sontinh, WAIVER_P1),
         b"{}",
     ])
     assert [r.code for r in results if isinstance(r, Refused)] == [

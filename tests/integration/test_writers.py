@@ -1,0 +1,68 @@
+"""Two writers on one ledger (two server processes, say) judge with each other's writes.
+
+Each writer caches streams as of a log position; before judging it catches up with what
+the other wrote, and its insert is refused by the database if the other wrote in between
+(then the batch is judged again). So a key revoked through one writer signs nothing
+accepted through the other afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Backend, World
+
+from ledger.errors import Refused
+
+
+def _profile(world: World, person: str) -> dict[str, Any]:
+    return world.sign(world.cell, "person.profiled", world.lang_ma, {"person": person, "name": "Đinh Văn A"})
+
+
+def _revocation(world: World) -> dict[str, Any]:
+    return world.sign(world.root, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id, "reason": "Lộ khóa",
+    })
+
+
+def test_a_revocation_through_one_writer_binds_the_other(world: World, backend: Backend) -> None:
+    other = backend.open()
+    world.accept(_profile(world, "p1"))  # the first writer now caches the cell's key as valid
+    [revoked] = other.submit([_revocation(world)])
+    assert not isinstance(revoked, Refused), revoked
+    [result] = world.submit([_profile(world, "p2")])
+    assert isinstance(result, Refused) and result.code == "key_revoked"
+
+
+def test_a_write_between_judging_and_inserting_makes_the_batch_be_judged_again(
+    world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = backend.open()
+    world.accept(_profile(world, "p1"))
+    real_sync = world.ledger._sync
+    calls = {"n": 0}
+
+    def late_sync() -> None:
+        real_sync()
+        calls["n"] += 1
+        if calls["n"] == 1:  # the other writer commits right after this one looked at the head
+            [done] = other.submit([_revocation(world)])
+            assert not isinstance(done, Refused), done
+
+    monkeypatch.setattr(world.ledger, "_sync", late_sync)
+    [result] = world.submit([_profile(world, "p2")])
+    assert calls["n"] == 2  # judged twice
+    assert isinstance(result, Refused) and result.code == "key_revoked"
+    assert world.ledger.get_stream("person:p2") is None
+
+
+def test_streams_written_by_the_other_writer_are_seen_and_extended(world: World, backend: Backend) -> None:
+    other = backend.open()
+    world.accept(_profile(world, "p1"))
+    [r2] = other.submit([world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p1", "born": "1975-02-01"})])
+    assert not isinstance(r2, Refused), r2
+    [r3] = world.accept(world.sign(world.committee, "person.profiled", world.lang_ma,
+                                   {"person": "p1", "residence": world.lang_ma}))
+    assert (r3.stream, r3.version) == ("person:p1", 3)
+    assert world.ledger.log_size() == other.log_size() == r3.index + 1

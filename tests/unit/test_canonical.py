@@ -1,0 +1,48 @@
+"""The orjson fast path of ``canonical_json`` is RFC 8785 wherever it is taken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.signing import NotCanonicalizable, _orjson_is_jcs, canonical_json
+
+SAFE = 2**53 - 1
+scalars = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.text()
+keys = st.text(min_size=0, max_size=12)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(keys, children, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+@settings(max_examples=600, deadline=None)
+def test_canonical_json_equals_the_reference_implementation(value: Any) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@given(st.dictionaries(st.text(alphabet=st.characters(min_codepoint=0x80, blacklist_categories=("Cs",)), min_size=1), st.integers(-SAFE, SAFE),
+                       min_size=1))
+def test_non_ascii_keys_take_the_reference_path(value: dict[str, int]) -> None:
+    assert not _orjson_is_jcs(value)
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_values_orjson_would_write_differently_take_the_reference_path() -> None:
+    assert not _orjson_is_jcs({"a": 1.5})
+    assert not _orjson_is_jcs({"a": [SAFE + 1]})
+    assert not _orjson_is_jcs({"\ue000": 1, "\U0001f600": 2})  # UTF-16 order differs from code point order
+    assert canonical_json({"\ue000": 1, "\U0001f600": 2}) == rfc8785.dumps({"\ue000": 1, "\U0001f600": 2})
+    assert canonical_json({"b": "\u2028\x7f\x1f", "a": [True, None]}) == rfc8785.dumps(
+        {"b": "\u2028\x7f\x1f", "a": [True, None]})
+
+
+def test_lone_surrogates_are_not_canonicalizable() -> None:
+    with pytest.raises(NotCanonicalizable):
+        canonical_json({"\ud800": 0})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
@@ -22,6 +23,7 @@ from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
+from ledger.preverify import MIN_BATCH, Preverifier, Vouched
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.stream import Stream
 from ledger.streams import StreamCache
@@ -60,6 +62,7 @@ class Ledger(Application[str]):
         # One writer per process: check-then-append must not interleave.
         self._write_lock = threading.Lock()
         self._cache = StreamCache(self._load_streams)
+        self._preverifier = Preverifier()
         self.sealer: Sealer | None = None
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
             store = cast(SealStore, self.recorder)
@@ -83,6 +86,7 @@ class Ledger(Application[str]):
         self._closed = True
         if self.sealer is not None and self.sealer.signer is not None and self.sealer.unpublished():
             self.publish_checkpoint()
+        self._preverifier.close()
         super().close()
 
     # -- reads ---------------------------------------------------------------
@@ -180,29 +184,14 @@ class Ledger(Application[str]):
                 except Refused as refusal:
                     parsed.append(refusal)
             self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
-            pending: dict[str, Stream] = {}
-            view = _BatchView(self._cache, pending)
-            results: list[Refused | tuple[str, int, str, str]] = []
-            accepted: list[Stream.Event] = []  # in acceptance order: the log's order
-            genesis = self._cache.position == 0
-            for env in parsed:
-                if isinstance(env, Refused):
-                    results.append(env)
-                    continue
-                try:
-                    stream_id = admit(env, view, genesis=genesis)
-                except Refused as refusal:
-                    results.append(refusal)
-                    continue
-                stream = view.aggregate(stream_id)
-                if stream is None:
-                    stream = Stream.open(stream_id, env)
-                else:
-                    stream.append(env)
-                pending[stream_id] = stream
-                accepted.extend(stream.collect_events())  # type: ignore[arg-type]
-                genesis = False
-                results.append((stream_id, stream.version, env.statement.type, stream.state.head))
+            started = self._preverify(parsed)
+            assumed = {v for vouched, _ in started for v in vouched}
+            pending, results, accepted = self._judge(parsed, assumed)
+            if started:
+                good, bad = Preverifier.settle(started)
+                if bad:  # some assumed signature is bad: judge again, verifying those inline
+                    self._cache.evict(pending)
+                    pending, results, accepted = self._judge(parsed, good)
             recordings = self._save_sealed(accepted, pending)
             size = self.sealer.latest_size() if self.sealer is not None else len(recordings)
             first = size - len(recordings)
@@ -219,6 +208,49 @@ class Ledger(Application[str]):
                     sid, version, etype, head = item
                     out.append(Receipt(sid, version, etype, head, ids[(sid, version)], index[(sid, version)]))
             return out
+
+    def _judge(
+        self, parsed: list[Envelope | Refused], vouched: set[tuple[str, bytes, bytes]]
+    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
+        """Judge each envelope against the ledger as the batch leaves it so far."""
+        pending: dict[str, Stream] = {}
+        view = _BatchView(self._cache, pending)
+        results: list[Refused | tuple[str, int, str, str]] = []
+        accepted: list[Stream.Event] = []  # in acceptance order: the log's order
+        genesis = self._cache.position == 0
+        for env in parsed:
+            if isinstance(env, Refused):
+                results.append(env)
+                continue
+            try:
+                stream_id = admit(env, view, genesis=genesis, vouched=vouched)
+            except Refused as refusal:
+                results.append(refusal)
+                continue
+            stream = view.aggregate(stream_id)
+            if stream is None:
+                stream = Stream.open(stream_id, env)
+            else:
+                stream.append(env)
+            pending[stream_id] = stream
+            accepted.extend(stream.collect_events())  # type: ignore[arg-type]
+            genesis = False
+            results.append((stream_id, stream.version, env.statement.type, stream.state.head))
+        return pending, results, accepted
+
+    def _preverify(self, parsed: list[Envelope | Refused]) -> list[tuple[list[Vouched], Future[list[bool]]]]:
+        """Start checking, on other cores, the signatures of a large batch whose keys are known."""
+        envs = [e for e in parsed if not isinstance(e, Refused)]
+        if len(envs) < MIN_BATCH or not self._preverifier.enabled:
+            return []
+        jobs: list[tuple[Vouched, bytes]] = []
+        for env in envs:
+            signer = self._cache.get(env.statement.body)
+            body = signer.state.body if signer is not None else None
+            key = body.keys.get(env.keyid) if body is not None else None
+            if key is not None:
+                jobs.append(((env.payload_hash, env.sig, key.public.raw), env.preimage()))
+        return self._preverifier.start(jobs) if len(jobs) >= MIN_BATCH else []
 
     def _sync(self) -> None:
         """Bring the writer's cache to the log's head, evicting what other writers touched."""

@@ -8,6 +8,7 @@ judged "as the ledger stood at that event" by the very same code.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -86,12 +87,19 @@ def _is_ancestor(view: View, ancestor: str, body: BodyState) -> bool:
 
 
 def admit(
-    env: Envelope, view: View, *, check_signature: bool = True, genesis: bool = False
+    env: Envelope,
+    view: View,
+    *,
+    check_signature: bool = True,
+    genesis: bool = False,
+    vouched: Container[tuple[str, bytes, bytes]] = (),
 ) -> str:
     """Return the stream ``env`` belongs to, or raise ``Refused`` with the reason.
 
     ``genesis`` is true for the first entry of an empty ledger only: the root body's
-    self-signed enrolment, which nothing else could authorise.
+    self-signed enrolment, which nothing else could authorise. ``vouched`` holds
+    (payload hash, signature, public key) triples already verified elsewhere
+    (``ledger.preverify``); the signature of such an envelope is not verified again.
     """
     st = env.statement
     if genesis:
@@ -104,7 +112,7 @@ def admit(
     if key is None:
         raise Refused("unknown_key", f"Khóa {env.keyid} không phải khóa của cơ quan '{st.body}'.",
                       detail=f"key {env.keyid} not a key of {st.body}")
-    if check_signature:
+    if check_signature and (env.payload_hash, env.sig, key.public.raw) not in vouched:
         try:
             key.public.verify(env.sig, env.preimage())
         except BadSignature:

@@ -25,6 +25,7 @@ from ledger.signing import (
     b64decode_strict,
     b64encode,
     canonical_json,
+    is_canonical,
     pae,
 )
 from schemas.envelope import EnvelopeWire, Statement, UnsignedEvent
@@ -114,17 +115,21 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
         raise _malformed("Nội dung ký không phải JSON hợp lệ.", f"payload not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise _malformed("Nội dung ký phải là một đối tượng JSON.", "payload is not an object")
-    where = _find_float(obj)
-    if where:
-        raise _malformed(
-            f"Nội dung ký có số thập phân tại {where}; chỉ được dùng số nguyên.",
-            f"float at {where}",
-        )
     try:
-        canonical = canonical_json(obj)
-    except NotCanonicalizable as exc:
-        raise _malformed("Nội dung ký có số nguyên vượt giới hạn ±(2^53 − 1) của JSON.", str(exc)) from None
-    if canonical != payload:
+        canonical = is_canonical(payload, obj)
+    except NotCanonicalizable:
+        canonical = False
+    if not canonical:
+        where = _find_float(obj)
+        if where:
+            raise _malformed(
+                f"Nội dung ký có số thập phân tại {where}; chỉ được dùng số nguyên.",
+                f"float at {where}",
+            )
+        try:
+            canonical_json(obj)
+        except NotCanonicalizable as exc:
+            raise _malformed("Nội dung ký có số nguyên vượt giới hạn ±(2^53 − 1) của JSON.", str(exc)) from None
         raise _malformed(
             "Nội dung ký không ở dạng JSON chuẩn hóa (RFC 8785).", "payload is not RFC 8785 canonical"
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from typing import Any
 
 import orjson
@@ -79,6 +80,39 @@ def _orjson_is_jcs(value: Any) -> bool:
         else:
             return False
     return True
+
+
+# A payload with none of these byte patterns holds no float (a JSON float has a digit
+# followed by '.', 'e' or 'E'), no integer of 16 or more digits (so none beyond 2**53),
+# and no character at or above U+E000 (the only ones whose UTF-16 order differs from
+# code-point order). Any match only means "take the careful path".
+_SUSPECT = re.compile(rb"[0-9][.eE]|[0-9]{16}|[\xee\xef\xf0-\xf4]")
+
+
+def is_canonical(payload: bytes, value: Any) -> bool:
+    """Whether ``payload`` is the RFC 8785 form of ``value`` (its own parse), floats refused.
+
+    Fast path: no suspect bytes, and orjson's sorted compact form is ``payload`` itself
+    (orjson and RFC 8785 escape strings the same way; see ``_orjson_is_jcs``).
+    """
+    if not _SUSPECT.search(payload):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == payload
+    if _has_float(value):
+        return False
+    return canonical_json(value) == payload
+
+
+def _has_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def canonical_json(value: Any) -> bytes:
@@ -157,6 +191,18 @@ class PublicKey:
             raise BadSignature(
                 "Chữ ký không khớp với nội dung và khóa.", detail="Ed25519 verification failed"
             ) from None
+
+
+def verify_batch(items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """(raw public key, message, signature) → whether it verifies; for worker processes."""
+    out = []
+    for public, message, sig in items:
+        try:
+            Ed25519PublicKey.from_public_bytes(public).verify(sig, message)
+            out.append(True)
+        except (InvalidSignature, ValueError):
+            out.append(False)
+    return out
 
 
 class SigningKey:

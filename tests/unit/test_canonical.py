@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.signing import NotCanonicalizable, _orjson_is_jcs, canonical_json
+from ledger.signing import NotCanonicalizable, _orjson_is_jcs, canonical_json, is_canonical
 
 SAFE = 2**53 - 1
 scalars = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.text()
@@ -46,3 +48,23 @@ def test_values_orjson_would_write_differently_take_the_reference_path() -> None
 def test_lone_surrogates_are_not_canonicalizable() -> None:
     with pytest.raises(NotCanonicalizable):
         canonical_json({"\ud800": 0})
+
+
+@given(json_values)
+@settings(max_examples=400, deadline=None)
+def test_is_canonical_accepts_exactly_the_rfc_8785_bytes(value: Any) -> None:
+    canonical = rfc8785.dumps(value)
+    assert is_canonical(canonical, orjson.loads(canonical))
+    for other in (json.dumps(value).encode(), json.dumps(value, ensure_ascii=False, indent=1).encode(),
+                  orjson.dumps(value)):
+        assert is_canonical(other, orjson.loads(other)) == (other == canonical)
+
+
+def test_suspect_payloads_take_the_careful_path() -> None:
+    assert not is_canonical(b'{"a":1.5}', {"a": 1.5})  # floats are never canonical here
+    assert not is_canonical(b'{"a":1e3}', {"a": 1000.0})
+    with pytest.raises(NotCanonicalizable):
+        is_canonical(b'{"a":9007199254740993}', {"a": 9007199254740993})
+    value = {"\ue000": 1, "\U0001f600": 2}
+    assert is_canonical(rfc8785.dumps(value), value)
+    assert not is_canonical(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), value)

@@ -1,0 +1,55 @@
+"""A large batch's signatures are checked on other cores; the outcome is exactly serial judging."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conftest import World
+
+from ledger.errors import Refused
+from ledger.preverify import MIN_BATCH
+
+
+def _profiles(world: World, count: int) -> list[dict[str, Any]]:
+    return [world.sign(world.cell, "person.profiled", world.lang_ma, {"person": f"p{i}", "name": f"Người {i}"})
+            for i in range(count)]
+
+
+def _codes(results: list[Any]) -> list[str]:
+    return [r.code if isinstance(r, Refused) else "ok" for r in results]
+
+
+def test_a_bad_signature_in_a_large_batch_is_refused_and_the_rest_accepted(world: World) -> None:
+    batch = _profiles(world, MIN_BATCH + 36)
+    bad = copy.deepcopy(batch[40])
+    sig = bytearray(bad["signatures"][0]["sig"].encode())
+    sig[5] = ord("A") if sig[5] != ord("A") else ord("B")
+    bad["signatures"][0]["sig"] = sig.decode()
+    batch[40] = bad
+    # A good signature lifted onto another payload must not ride on the first one's check.
+    lifted = copy.deepcopy(batch[70])
+    lifted["signatures"][0]["sig"] = batch[10]["signatures"][0]["sig"]
+    batch[70] = lifted
+    results = world.submit(batch)
+    codes = _codes(results)
+    assert codes[40] == "bad_signature" and codes[70] == "bad_signature"
+    assert codes.count("ok") == len(batch) - 2
+    assert world.ledger.get_stream("person:p40") is None and world.ledger.get_stream("person:p70") is None
+    assert world.ledger.get_stream("person:p71") is not None
+
+
+def test_a_large_batch_that_enrols_its_own_signer_is_judged_in_order(world: World) -> None:
+    from ledger.signing import SigningKey
+
+    key = SigningKey.generate()
+    team = "qng.bato.badien.lang-ma/election_team"
+    enrol = world.enrolment(world.root, team, "election_team", "Tổ bầu cử Làng Mạ", world.lang_ma, key)
+    world.keys[team] = key
+    # The team signs before and after its enrolment within one large batch.
+    before = world.sign(world.committee, "person.profiled", world.lang_ma, {"person": "c0"})
+    counted = [world.sign(team, "person.profiled", world.lang_ma, {"person": f"x{i}"}) for i in range(3)]
+    batch = [*counted[:1], enrol, *_profiles(world, MIN_BATCH), before, *counted[1:]]
+    codes = _codes(world.submit(batch))
+    assert codes[0] == "unknown_key"  # signed by a body not enrolled yet at that point
+    assert codes[1:] == ["ok"] * (len(batch) - 3) + ["kind_not_allowed"] * 2

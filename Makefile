@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 typecheck: setup
-	$(BIN)/mypy ledger schemas storage cli
+	$(BIN)/mypy ledger schemas storage projections cli api
 
 test: setup pg-up lint typecheck
 	$(BIN)/python -m pytest -n 2 -q

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cli.demo_term import run_term
 from ledger import home
 from ledger.application import Ledger
 from ledger.envelope import seal
@@ -92,14 +93,32 @@ def build_demo(directory: Path, database: str | None = None) -> str:
                 b.body(standing, f"{vid}/election_team", "election_team", f"Tổ bầu cử {name}", vid)
                 b.body(standing, f"{vid}/cell", "cell", f"Chi bộ {name}", vid)
             b.flush()
+        term = run_term(directory, database, keys_dir, ledger=ledger)  # cli/demo_term.py: the 2022 term
         total = ledger.recorder.max_notification_id() or 0
+        witnesses = witness_demo(ledger, directory, b.keys, f"{district}.{data['communes'][0]['slug']}")
     finally:
         ledger.close()
     return (
         f"Đã dựng sổ cái mẫu huyện Ba Tơ tại {directory}: {len(data['communes'])} xã/thị trấn, "
         f"{villages} thôn/tổ dân phố, {len(b.keys)} cơ quan có khóa riêng, {total} sự kiện đã ký.\n"
+        f"{term}\n"
         "Xem tiếp:\n"
         f"  dantin stats {directory}            # số sự kiện theo loại\n"
         f"  dantin verify {directory}           # kiểm lại mọi chữ ký, thẩm quyền, liên kết\n"
+        f"  dantin checkpoint {directory}       # checkpoint đã được {witnesses} ký xác nhận\n"
         f"  ls {keys_dir}                       # khóa riêng của từng cơ quan (chỉ dùng cho bản mẫu)"
     )
+
+
+def witness_demo(ledger: Ledger, directory: Path, keys: dict[str, SigningKey], commune: str) -> str:
+    """End with a checkpoint of the whole log cosigned by the inspection commission and one commune
+    Front, which satisfies the default witness policy. Each witness keeps its state in DIR/witnesses/."""
+    from ledger.witness import witness_ledger
+
+    ledger.publish_checkpoint()
+    log = home.log_verifier(directory)
+    names = []
+    for body in ("qng.bato/inspection", f"{commune}/commune_front"):
+        state = directory / "witnesses" / (body.replace("/", "__") + ".json")
+        names.append(witness_ledger(ledger, keys[body], body, state, log).witness)
+    return " và ".join(names)

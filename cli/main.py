@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cli.check import check
 from cli.common import (
     EXIT_FINDING,
     EXIT_OK,
@@ -24,6 +25,11 @@ from cli.common import (
     print_json,
     read_json_documents,
 )
+from cli.importer import import_dossiers
+from cli.log import register as register_log_commands
+from cli.read import register as register_read_commands
+from cli.serve import serve
+from cli.synth import synth
 from ledger import home
 from ledger.audit import audit, iter_notifications
 from ledger.catalogue import BODY_KINDS
@@ -277,6 +283,16 @@ def demo(directory: DirArg, database: DatabaseOpt = None) -> None:
 
     summary = build_demo(directory, database_option(database))
     out.print(summary)
+
+
+app.command("import")(import_dossiers)
+app.command("check")(check)
+app.command("synth")(synth)  # cli/synth.py: a generated province, for benchmarks
+app.command("serve")(serve)
+
+
+register_read_commands(app)  # leadership, verdict, officeholders, rebuild (cli/read.py)
+register_log_commands(app)  # log-key, checkpoint, proof, witness, bundle, verify-bundle (cli/log.py)
 
 
 def main() -> None:  # pragma: no cover - console entry point

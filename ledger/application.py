@@ -25,6 +25,7 @@ from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.preverify import MIN_BATCH, Preverifier, Vouched
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
+from ledger.signing import b64decode_strict
 from ledger.stream import Stream
 from ledger.streams import StreamCache
 
@@ -144,6 +145,26 @@ class Ledger(Application[str]):
         rows = self._log().store.select_leaves(index, 1)
         _check_range(index >= 0 and bool(rows) and rows[0].index == index, f"no leaf {index}")
         return rows[0]
+
+    def receipt_of(self, envelope: EnvelopeInput) -> Receipt | None:
+        """The receipt of the accepted envelope byte-identical to ``envelope`` (for a replay), if any."""
+        try:
+            env = parse_envelope(envelope)
+        except Refused:
+            return None
+        st = env.statement
+        try:
+            stream_id = stream_of(st.type, st.place, st.body, st.facts)
+        except (KeyError, TypeError):
+            return None
+        for stored in self.recorder.select_events(stream_id):
+            event = cast(Stream.Event, self.mapper.to_domain_event(stored))
+            if b64decode_strict(event.payload) == env.payload:
+                leaf = self._log().store.leaf_of(stream_id, event.originator_version)
+                if leaf is None:
+                    return None
+                return Receipt(stream_id, leaf.version, st.type, leaf.hash.hex(), leaf.notification_id, leaf.index)
+        return None
 
     def entry(self, index: int) -> bytes:
         """The exact bytes hashed into leaf ``index``."""

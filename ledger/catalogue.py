@@ -1,4 +1,4 @@
-"""Who may sign what, where each event is stored, which facts name people.
+"""Who may sign what, where each event is stored, which facts name people and earlier events.
 
 The signer table is EVENTS.md's "Body kind → Signs" table, as data.
 """
@@ -70,27 +70,52 @@ for _type in ANY_BODY:
 EVENT_TYPES: frozenset[str] = frozenset(SIGNERS)
 
 #: Facts that hold one person id, a list of them, or a mapping keyed by them.
-_PERSON_ONE = ("person", "leader", "secretary", "deputy", "member")
-_PERSON_MANY = ("candidates", "members", "committee")
+_PERSON_ONE = ("person", "leader", "secretary", "deputy", "member", "elected")
+_PERSON_MANY = ("candidates", "members", "committee", "elected")
 _PERSON_KEYS = ("votes",)
+#: Objects inside facts that hold person references of their own: a correction's facts.
+_NESTED = ("facts",)
+
+#: Facts that name earlier events (by ledger hash, or in a dossier by dossier id), per type.
+EVENT_REFS: dict[str, tuple[str, ...]] = {
+    "correction.recorded": ("corrects",),
+    "front.observation": ("about",),
+    "inspection.finding": ("about",),
+    "attendance.reported": ("attendance",),
+}
 
 
 def person_refs(event_type: str, facts: Mapping[str, Any]) -> Iterator[str]:
     """The person ids an event's facts refer to (the profiled person excepted)."""
+    for _path, person in person_ref_paths(event_type, facts):
+        yield person
+
+
+def person_ref_paths(event_type: str, facts: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each person reference with its path in the facts (``votes.p7``, ``candidates[1]``)."""
     if event_type == "person.profiled":
         return
+    yield from _person_refs(facts, "", depth=1)
+
+
+def _person_refs(facts: Mapping[str, Any], prefix: str, *, depth: int) -> Iterator[tuple[str, str]]:
     for name in _PERSON_ONE:
         value = facts.get(name)
         if isinstance(value, str):
-            yield value
+            yield prefix + name, value
     for name in _PERSON_MANY:
         value = facts.get(name)
         if isinstance(value, list):
-            yield from (v for v in value if isinstance(v, str))
+            yield from ((f"{prefix}{name}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
     for name in _PERSON_KEYS:
         value = facts.get(name)
         if isinstance(value, dict):
-            yield from value
+            yield from ((f"{prefix}{name}.{k}", k) for k in value if isinstance(k, str))
+    if depth:  # a correction's corrected facts, one level down and no deeper
+        for name in _NESTED:
+            value = facts.get(name)
+            if isinstance(value, dict):
+                yield from _person_refs(value, f"{prefix}{name}.", depth=depth - 1)
 
 
 PERSON_STREAM_PREFIX = "person:"

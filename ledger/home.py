@@ -19,6 +19,7 @@ from ledger.errors import DantinError
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import SigningKey
 from ledger.storage import persistence_env
+from ledger.witness import DEFAULT_POLICY
 
 SETTINGS = "ledger.json"
 LOG_KEY = "log-key.pem"
@@ -37,7 +38,9 @@ class Settings:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"format": 1, "origin": self.origin, "root": self.root, "database": self.database},
+            {"format": 1, "origin": self.origin, "root": self.root, "database": self.database,
+             # Which witnesses' cosignatures make a checkpoint trusted (ledger.witness; editable).
+             "witness_policy": DEFAULT_POLICY.to_json()},
             ensure_ascii=False, indent=2,
         )
 

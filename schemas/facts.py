@@ -1,16 +1,23 @@
-"""Facts of the event types the ledger needs to judge authority and references.
+"""The facts of every event type (EVENTS.md), by type: ``FACTS_MODELS``.
 
-The personnel-process types (EVENTS.md) get their own models with the verdict work;
-until then their facts are checked only as canonical, float-free JSON objects.
+This module holds the facts the ledger needs to judge authority (places, bodies, keys)
+and people's profiles; the personnel process, the congress and the looking-back types
+live in ``schemas.process``, ``schemas.congress`` and ``schemas.oversight``. Every model
+refuses unknown fields; ingest refuses facts that do not fit their type's model as
+``malformed`` (``ledger.envelope``).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from schemas._base import Facts
+from schemas.congress import CONGRESS_MODELS
 from schemas.ids import BodyId, IsoDate, KeyId, PersonId, PlaceId, UtcTime
+from schemas.oversight import OVERSIGHT_MODELS
+from schemas.process import PROCESS_MODELS
 
 BodyKind = Literal[
     "root",
@@ -27,24 +34,20 @@ BodyKind = Literal[
 PlaceKind = Literal["province", "district", "town", "commune", "ward", "townlet", "thon", "tdp"]
 
 
-class _Facts(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class KeyGrant(_Facts):
+class KeyGrant(Facts):
     public: str = Field(description="Standard base64 of the raw 32-byte Ed25519 public key.")
     valid_from: UtcTime | None = Field(
         default=None, description="Signatures made before this instant are refused."
     )
 
 
-class PlaceRegistered(_Facts):
+class PlaceRegistered(Facts):
     id: PlaceId
     name: str = Field(min_length=1, max_length=200)
     kind: PlaceKind
 
 
-class BodyEnrolled(_Facts):
+class BodyEnrolled(Facts):
     id: BodyId
     kind: BodyKind
     name: str = Field(min_length=1, max_length=200)
@@ -52,19 +55,19 @@ class BodyEnrolled(_Facts):
     keys: list[KeyGrant] = Field(min_length=1, max_length=8)
 
 
-class KeyRotated(_Facts):
+class KeyRotated(Facts):
     body: BodyId
     key: KeyGrant
     retire: KeyId | None = Field(default=None, description="A key of the body revoked by this rotation.")
 
 
-class KeyRevoked(_Facts):
+class KeyRevoked(Facts):
     body: BodyId
     key: KeyId
     reason: str = Field(min_length=1, max_length=500)
 
 
-class PartyStatus(_Facts):
+class PartyStatus(Facts):
     status: Literal["full", "probationary", "none"]
     since: IsoDate | None = None
 
@@ -73,8 +76,9 @@ Education = Literal["none", "tieu_hoc", "thcs", "thpt", "trung_cap", "cao_dang",
 Theory = Literal["none", "so_cap", "trung_cap", "cao_cap"]
 
 
-class PersonProfiled(_Facts):
-    person: PersonId
+class Profile(Facts):
+    """What a profile states about a person; a later profile supersedes the fields it names."""
+
     name: str | None = Field(default=None, max_length=200)
     born: IsoDate | None = None
     residence: PlaceId | None = None
@@ -83,10 +87,22 @@ class PersonProfiled(_Facts):
     theory: Theory | None = None
 
 
-FACTS_MODELS: dict[str, type[BaseModel]] = {
+class PersonProfiled(Profile):
+    person: PersonId
+
+
+#: Types that build the ledger's authority, not a village's process (a dossier holds none).
+AUTHORITY_MODELS: dict[str, type[Facts]] = {
     "place.registered": PlaceRegistered,
     "body.enrolled": BodyEnrolled,
     "key.rotated": KeyRotated,
     "key.revoked": KeyRevoked,
+}
+
+FACTS_MODELS: dict[str, type[BaseModel]] = {
+    **AUTHORITY_MODELS,
     "person.profiled": PersonProfiled,
+    **PROCESS_MODELS,
+    **CONGRESS_MODELS,
+    **OVERSIGHT_MODELS,
 }

@@ -40,6 +40,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
                 "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
                 "version bigint NOT NULL, hash bytea NOT NULL)").format(self.t_leaves),
+            SQL("CREATE INDEX IF NOT EXISTS dantin_leaves_event ON {0} (stream, version)").format(self.t_leaves),
             SQL("CREATE TABLE IF NOT EXISTS {0} (level smallint NOT NULL, idx bigint NOT NULL, "
                 "hash bytea NOT NULL, PRIMARY KEY (level, idx))").format(self.t_nodes),
             SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint PRIMARY KEY, root bytea NOT NULL, "
@@ -108,6 +109,18 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                           (start, limit))
         return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]),
                      int(r["version"]), bytes(r["hash"])) for r in rows]
+
+    def leaves_of(self, stream: str) -> list[Leaf]:
+        rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
+                              "WHERE stream = %s ORDER BY version").format(self.t_leaves), (stream,))
+        return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]), int(r["version"]),
+                     bytes(r["hash"])) for r in rows]
+
+    def leaf_of(self, stream: str, version: int) -> Leaf | None:
+        rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
+                              "WHERE stream = %s AND version = %s").format(self.t_leaves), (stream, version))
+        return (Leaf(int(rows[0]["leaf_index"]), int(rows[0]["notification_id"]), str(rows[0]["stream"]),
+                     int(rows[0]["version"]), bytes(rows[0]["hash"])) if rows else None)
 
     def select_nodes(self, start: int, limit: int) -> list[Node]:
         rows = self._rows(SQL("SELECT level, idx, hash FROM {0} ORDER BY level, idx LIMIT %s OFFSET %s")

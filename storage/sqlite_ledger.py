@@ -31,6 +31,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             "CREATE TABLE IF NOT EXISTS dantin_nodes ("
             "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
             "PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            "CREATE INDEX IF NOT EXISTS dantin_leaves_event ON dantin_leaves (stream, version)",
             "CREATE TABLE IF NOT EXISTS dantin_checkpoints ("
             "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL)",
             # Witness cosignatures of published checkpoints (ledger.witness), one per witness key and size.
@@ -82,6 +83,19 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
                 "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit),
             )
             return [Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in c.fetchall()]
+
+    def leaves_of(self, stream: str) -> list[Leaf]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
+                      "WHERE stream = ? ORDER BY version", (stream,))
+            return [Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in c.fetchall()]
+
+    def leaf_of(self, stream: str, version: int) -> Leaf | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
+                      "WHERE stream = ? AND version = ?", (stream, version))
+            r = c.fetchone()
+            return Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) if r else None
 
     def select_nodes(self, start: int, limit: int) -> list[Node]:
         with self.datastore.transaction(commit=False) as c:

@@ -147,3 +147,12 @@ def test_leaves_are_the_stored_rows_in_notification_order(world: World) -> None:
     leaves = _leaf_hashes(world)
     assert [state_leaf_hash(r.state) for r in rows] == leaves
     assert frontier_coords(13) == [(3, 0), (2, 2), (0, 12)]
+
+
+def test_a_replayed_envelope_gets_its_original_receipt(world: World) -> None:
+    envelopes = _profiles(world, 0, 3)
+    receipts = world.accept(*envelopes)
+    [again] = world.submit([envelopes[1]])
+    assert getattr(again, "code", None) == "replay"
+    assert world.ledger.receipt_of(envelopes[1]) == receipts[1]
+    assert world.ledger.receipt_of(_profiles(world, 50, 1)[0]) is None  # never submitted

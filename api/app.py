@@ -1,0 +1,77 @@
+"""The HTTP face: ``create_app(settings)`` builds the FastAPI application around one ``Ledger``.
+
+The ledger is opened when the server starts (lifespan) and closed when it stops; closing
+publishes a final checkpoint covering every acknowledged event. Routes are sync functions
+run in the thread pool (the ledger serialises writes itself); errors become RFC 9457
+problems in ``api.problems`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import openapi, problems
+from api.deps import Services
+from api.middleware import BodyLimit, RequestLog
+from api.places import PlaceIndex
+from api.readers import NonceCache
+from api.routes import events, health, log, places, villages
+from api.settings import ApiSettings
+from ledger import home
+from ledger.witness import read_policy
+
+DESCRIPTION = """Sổ cái ký số cho công tác nhân sự thôn, tổ dân phố (Dân tin – Đảng cử).
+
+- **Ghi**: `POST /v1/events` nhận phong bì DSSE do cơ quan có thẩm quyền ký (Ed25519), trả biên nhận kèm
+  bằng chứng bao hàm (RFC 9162) tới một checkpoint đã ký (C2SP).
+- **Đọc công khai**: địa bàn, checkpoint, bằng chứng. Không bao giờ có ngày sinh hay thông tin đảng viên.
+- **Đọc hạn chế**: lịch sử đầy đủ và gói hồ sơ của một thôn, chỉ cho yêu cầu được ký theo RFC 9421
+  (`Signature-Input`, `Signature`, trường `Dantin-Body` được ký) bằng khóa của cơ quan có quyền đọc.
+- **Lỗi**: RFC 9457 `application/problem+json`, có `code` ổn định và `title`/`detail` tiếng Việt.
+"""
+
+TAGS = [
+    {"name": "events", "description": "Nộp phong bì đã ký."},
+    {"name": "places", "description": "Địa bàn (công khai)."},
+    {"name": "log", "description": "Nhật ký Merkle: checkpoint, bằng chứng, chữ ký nhân chứng (công khai)."},
+    {"name": "restricted", "description": "Dữ liệu hạn chế: cần yêu cầu ký theo RFC 9421."},
+    {"name": "ops", "description": "Vận hành."},
+]
+
+
+def open_services(settings: ApiSettings) -> Services:
+    ledger = home.open_ledger(settings.directory, settings.database)
+    try:
+        policy = read_policy(settings.directory / home.SETTINGS)
+        try:
+            vkey: str | None = home.log_verifier(settings.directory).vkey()
+        except FileNotFoundError:
+            vkey = None
+    except BaseException:
+        ledger.close()
+        raise
+    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey)
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await run_in_threadpool(open_services, settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await run_in_threadpool(services.ledger.close)
+
+    app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    problems.install(app)
+    for module in (events, places, log, villages, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: sees every answer, including 413 and 500
+    openapi.install(app)
+    return app

@@ -1,0 +1,82 @@
+"""Dependencies of the routes, as ``Annotated`` aliases (one module, as the template does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.httpsig import RequestParts, normalise_authority
+from api.places import PlaceIndex
+from api.readers import NonceCache, Reader, authenticate
+from api.settings import ApiSettings
+from ledger.application import Ledger
+from ledger.witness import Policy
+
+
+@dataclass
+class Services:
+    """What one server process holds: its one ledger and the state built around it."""
+
+    settings: ApiSettings
+    ledger: Ledger
+    policy: Policy
+    places: PlaceIndex
+    nonces: NonceCache
+    log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _ledger(services: ServicesDep) -> Ledger:
+    return services.ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(_ledger)]
+
+
+def request_parts(request: Request) -> RequestParts:
+    """The request as RFC 9421 sees it: the path as sent (not decoded), the Host field as authority."""
+    scope = request.scope
+    scheme = request.url.scheme
+    raw_path = scope.get("raw_path")
+    path = bytes(raw_path).decode("latin-1") if raw_path else scope["path"]
+    fields: dict[str, list[str]] = {}
+    for name, value in scope.get("headers", ()):
+        fields.setdefault(bytes(name).decode("latin-1").lower(), []).append(bytes(value).decode("latin-1"))
+    host = fields.get("host", [request.url.netloc])[0]
+    return RequestParts(request.method, scheme, normalise_authority(scheme, host), path,
+                        bytes(scope.get("query_string", b"")).decode("latin-1"), fields)
+
+
+def _reader(
+    request: Request,
+    services: ServicesDep,
+    signature_input: Annotated[str | None, Header(
+        alias="Signature-Input", description='RFC 9421, e.g. sig1=("@method" "@target-uri" "@authority" '
+        '"dantin-body");created=…;expires=…;nonce="…";alg="ed25519";keyid="<ledger key id>"')] = None,
+    signature: Annotated[str | None, Header(alias="Signature", description="RFC 9421, e.g. sig1=:<base64>:")] = None,
+    dantin_body: Annotated[str | None, Header(
+        alias="Dantin-Body", description="The reading body's id (covered by the signature).")] = None,
+) -> Reader:
+    return authenticate(services.ledger, request_parts(request), signature_input, signature,
+                        nonces=services.nonces, window=services.settings.signature_window_s)
+
+
+ReaderDep = Annotated[Reader, Depends(_reader)]
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, read in chunks under the size limit (``api.middleware.BodyLimit``)."""
+    chunks = [chunk async for chunk in request.stream()]
+    return b"".join(chunks)
+
+
+RawBody = Annotated[bytes, Depends(_body)]

@@ -1,0 +1,105 @@
+"""Public: the log's checkpoints, proofs, and witness cosignatures."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import examples as ex
+from api.deps import LedgerDep, RawBody, ServicesDep
+from api.models import ConsistencyProofPublic, CosignaturePublic, InclusionProofPublic
+from api.openapi import COSIGNATURE_BODY, problems
+from api.problems import BadRequest, NotFound
+from ledger.application import Ledger
+from ledger.witness import Policy, add_cosignature, cosigned, witnessed_checkpoint
+
+router = APIRouter(prefix="/v1/log", tags=["log"])
+MAX = 2**53  # keeps every size a JSON-safe integer and within the databases' BIGINT
+Size = Annotated[int | None, Query(ge=1, le=MAX, description="Tree size (default: the newest checkpoint's).")]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _note(ledger: Ledger, size: int, policy: Policy) -> str | None:
+    row = ledger.checkpoint(size)
+    return cosigned(ledger, row, policy).note if row is not None else None
+
+
+def _default_size(ledger: Ledger, size: int | None) -> int:
+    if size is not None:
+        return size
+    row = ledger.checkpoint()
+    if row is None:
+        raise NotFound("Sổ cái chưa công bố checkpoint nào.", code="no_checkpoint", detail="no checkpoint")
+    return row.size
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse, responses={
+    200: {"description": "Ghi chú checkpoint đã ký (C2SP signed note), kèm chữ ký nhân chứng đã lưu.",
+          "content": {"text/plain": {"schema": {"type": "string"}, "example": ex.CHECKPOINT}}},
+    **problems(404)}, summary="Checkpoint mới nhất")
+def get_checkpoint(
+    services: ServicesDep,
+    witnessed: Annotated[bool, Query(description="The newest checkpoint the witness policy is satisfied for.")] = False,
+) -> PlainTextResponse:
+    ledger, policy = services.ledger, services.policy
+    if witnessed:
+        found = witnessed_checkpoint(ledger, policy)
+        if found is None:
+            raise NotFound("Chưa có checkpoint nào đủ nhân chứng ký theo chính sách.", code="not_witnessed",
+                           detail="no witnessed checkpoint")
+        return PlainTextResponse(found.note)
+    row = ledger.checkpoint()
+    if row is None:
+        raise NotFound("Sổ cái chưa công bố checkpoint nào.", code="no_checkpoint", detail="no checkpoint")
+    return PlainTextResponse(cosigned(ledger, row, policy).note)
+
+
+@router.get("/proof/inclusion", response_model=InclusionProofPublic, responses=problems(400, 404),
+            summary="Bằng chứng bao hàm (RFC 9162)")
+def inclusion(
+    services: ServicesDep,
+    index: Annotated[int, Query(ge=0, le=MAX, description="Leaf index.")],
+    size: Size = None,
+) -> InclusionProofPublic:
+    ledger = services.ledger
+    tree_size = _default_size(ledger, size)
+    proof = ledger.inclusion_proof(index, tree_size)
+    return InclusionProofPublic(leaf_index=index, tree_size=tree_size, leaf_hash=_b64(ledger.leaf(index).hash),
+                                proof=[_b64(h) for h in proof], checkpoint=_note(ledger, tree_size, services.policy))
+
+
+@router.get("/proof/consistency", response_model=ConsistencyProofPublic, responses=problems(400, 404),
+            summary="Bằng chứng nhất quán (RFC 9162)")
+def consistency(
+    services: ServicesDep,
+    old: Annotated[int, Query(ge=1, le=MAX, description="The older tree size.")],
+    new: Size = None,
+) -> ConsistencyProofPublic:
+    ledger = services.ledger
+    new_size = _default_size(ledger, new)
+    proof = ledger.consistency_proof(old, new_size)
+    return ConsistencyProofPublic(old_size=old, new_size=new_size, proof=[_b64(h) for h in proof],
+                                  old_checkpoint=_note(ledger, old, services.policy),
+                                  new_checkpoint=_note(ledger, new_size, services.policy))
+
+
+@router.post("/cosignatures", status_code=201, response_model=list[CosignaturePublic],
+             responses=problems(400, 413, 422, 503), openapi_extra=COSIGNATURE_BODY,
+             summary="Nộp chữ ký nhân chứng cho checkpoint")
+async def post_cosignatures(services: ServicesDep, body: RawBody, ledger: LedgerDep) -> list[CosignaturePublic]:
+    """A witness's cosignature line, or a checkpoint note carrying cosignature lines: verified against the witness
+    body's current keys and the witness policy, then stored."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("Nội dung phải là văn bản UTF-8.", detail="body is not UTF-8") from None
+    rows = await run_in_threadpool(add_cosignature, ledger, text, policy=services.policy)
+    return [CosignaturePublic(size=r.size, witness=r.witness, key_id=r.key_id, timestamp=r.timestamp, line=r.line)
+            for r in rows]

@@ -1,0 +1,21 @@
+"""The one typed settings object of the HTTP face (built by ``dantin serve`` from its options)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MiB = 1024 * 1024
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    directory: Path = Field(description="The ledger directory (DIR/ledger.json, the log key).")
+    database: str | None = Field(default=None, description="postgresql://… overriding the one recorded at init.")
+    max_body_bytes: int = Field(default=MiB, ge=1024, description="Largest request body read; larger ones get 413.")
+    max_batch: int = Field(default=1000, ge=1, description="Most envelopes in one POST /v1/events.")
+    signature_window_s: int = Field(default=300, ge=10, le=3600,
+                                    description="Signed reads: how far `created` may be from now, and the longest "
+                                                "`expires - created` accepted (RFC 9421 §7.2.2).")

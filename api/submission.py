@@ -1,0 +1,125 @@
+"""``POST /v1/events``: from request bytes to receipts with inclusion proofs.
+
+One envelope (a DSSE object) answers 201 with its receipt, or a problem: 409 with the
+original receipt for a replay of an accepted envelope, 422 for any other refusal, 400 when
+the body is not JSON. A batch (``{"envelopes": [...]}`` or a bare JSON array, as ``dantin
+sign`` writes for several events) is judged envelope by envelope in one transaction, like
+``dantin submit``: the accepted ones are stored even when others are refused. The answer
+holds one result per envelope, in order, each with its own ``status`` (201, 409 or 422) and
+a receipt or a problem; its own status says what was stored: 201 every envelope, 200 some
+(a partial success), 409 none because every one was already recorded, 422 none otherwise.
+
+Every receipt carries an inclusion proof to a published checkpoint; when no checkpoint
+covers the new leaves yet, one is published first.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from api.problems import ApiError, BadRequest, problem_of
+from ledger.application import Ledger, Receipt
+from ledger.errors import REFUSALS, Refused
+
+
+class Replayed(ApiError):
+    status = 409
+    code = "replay"
+    title_vi = REFUSALS["replay"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def read_documents(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
+    """The envelopes of a request body, and whether it was a batch."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.", code="malformed",
+                         title_vi=REFUSALS["malformed"], detail=f"not JSON: {exc}") from None
+    if isinstance(doc, dict) and set(doc) == {"envelopes"}:
+        doc = doc["envelopes"]
+        if not isinstance(doc, list):
+            raise Refused("malformed", "Trường 'envelopes' phải là một danh sách phong bì.",
+                          detail="envelopes is not a list")
+    if isinstance(doc, list):
+        if not doc:
+            raise Refused("malformed", "Lô phong bì rỗng.", detail="empty batch")
+        if len(doc) > max_batch:
+            raise Refused("malformed", f"Một lô có tối đa {max_batch} phong bì; lô này có {len(doc)}.",
+                          detail=f"batch of {len(doc)} > {max_batch}")
+        return doc, True
+    if isinstance(doc, dict) and "signatures" not in doc and "type" in doc and "facts" in doc:
+        raise Refused("malformed", "Sự kiện chưa được ký: hãy ký bằng 'dantin sign' (khóa của cơ quan) rồi nộp "
+                      "phong bì đã ký.", detail="unsigned event")
+    return [doc], False
+
+
+def submit(ledger: Ledger, body: bytes, max_batch: int) -> Outcome:
+    docs, batch = read_documents(body, max_batch)
+    results = ledger.submit(docs)
+    accepted = [r for r in results if isinstance(r, Receipt)]
+    proofs = inclusion_proofs(ledger, accepted)
+    if not batch:
+        result = results[0]
+        if isinstance(result, Receipt):
+            return Outcome(201, receipt_public(result, proofs.get(result.index)))
+        raise _refusal(ledger, docs[0], result)
+    items: list[dict[str, Any]] = []
+    for doc, result in zip(docs, results, strict=True):
+        if isinstance(result, Receipt):
+            items.append({"status": 201, "receipt": receipt_public(result, proofs.get(result.index))})
+            continue
+        problem = problem_of(_refusal(ledger, doc, result))
+        items.append({"status": problem["status"], "receipt": problem.pop("receipt", None), "problem": problem})
+    if len(accepted) == len(results):
+        status = 201
+    elif accepted:
+        status = 200
+    else:
+        status = 409 if all(item["status"] == 409 for item in items) else 422
+    return Outcome(status, {"accepted": len(accepted), "refused": len(results) - len(accepted), "results": items})
+
+
+def _refusal(ledger: Ledger, doc: Any, refusal: Refused) -> Refused | Replayed:
+    if refusal.code != "replay":
+        return refusal
+    original = ledger.receipt_of(doc) if isinstance(doc, dict) else None
+    extra = {"receipt": receipt_public(original, inclusion_proofs(ledger, [original]).get(original.index))} \
+        if original is not None else {}
+    return Replayed(refusal.message_vi, detail=refusal.detail, extra=extra)
+
+
+def inclusion_proofs(ledger: Ledger, receipts: Sequence[Receipt]) -> dict[int, dict[str, Any]]:
+    """An RFC 9162 inclusion proof of each receipt's leaf to one published checkpoint covering them all."""
+    if not receipts or ledger.sealer is None:
+        return {}
+    last = max(r.index for r in receipts)
+    row = ledger.checkpoint()
+    if row is None or row.size <= last:
+        row = ledger.publish_checkpoint()  # None when this server has no log key
+    if row is None or row.size <= last:
+        return {}
+    return {r.index: {"leaf_index": r.index, "tree_size": row.size, "leaf_hash": _b64(bytes.fromhex(r.hash)),
+                      "proof": [_b64(h) for h in ledger.inclusion_proof(r.index, row.size)],
+                      "checkpoint": row.note}
+            for r in receipts}
+
+
+def receipt_public(receipt: Receipt, inclusion: dict[str, Any] | None) -> dict[str, Any]:
+    return {"stream": receipt.stream, "version": receipt.version, "type": receipt.type, "index": receipt.index,
+            "notification_id": receipt.notification_id, "hash": receipt.hash,
+            "hash_b64": _b64(bytes.fromhex(receipt.hash)), "inclusion": inclusion}

@@ -1,0 +1,307 @@
+"""The log on the command line: its key, checkpoints, proofs, witnesses and bundles.
+
+``dantin proof`` prints hashes and entries in standard base64 so any RFC 9162 verifier can
+check them against the checkpoint it prints; ``dantin verify-bundle`` needs nothing but
+the file (and, for stronger trust, the keys you already hold).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, database_option, err, fail, guarded, load_key, out, print_json
+from ledger import home
+from ledger.application import Ledger
+from ledger.bundle import BundleFailed, NotABundle, make_bundle, verify_bundle
+from ledger.note import NoteVerifier
+from ledger.sealer import CheckpointRow
+from ledger.witness import Policy, WitnessError, cosigned, read_policy, read_witness_file, witness_ledger
+from ledger.witness import witnessed_checkpoint as find_witnessed
+
+DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
+DatabaseOpt = Annotated[str | None, typer.Option("--database", help="postgresql://… (mặc định: như lúc init).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+
+witness_app = typer.Typer(help="Nhân chứng (Mặt trận, Ủy ban Kiểm tra) ký xác nhận checkpoint.",
+                          no_args_is_help=True)
+
+#: Refusals that mean the log misbehaved (a finding, exit 1), not a usage mistake.
+_LOG_FAULTS = {"bad_checkpoint", "witness_inconsistent", "witness_rollback"}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _open(directory: Path, database: str | None) -> tuple[Ledger, Policy]:
+    ledger = home.open_ledger(directory, database_option(database))
+    try:
+        return ledger, read_policy(directory / home.SETTINGS)
+    except BaseException:
+        ledger.close()
+        raise
+
+
+@guarded
+def log_key(directory: DirArg) -> None:
+    """In khóa công khai của nhật ký (dòng vkey C2SP) để người đọc tự kiểm checkpoint."""
+    typer.echo(home.log_verifier(directory).vkey())
+
+
+@guarded
+def checkpoint(
+    directory: DirArg,
+    witnessed: Annotated[bool, typer.Option("--witnessed", help="Checkpoint mới nhất đủ nhân chứng ký.")] = False,
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """In checkpoint mới nhất (ghi chú đã ký C2SP) kèm các chữ ký nhân chứng đã lưu."""
+    ledger, policy = _open(directory, database)
+    try:
+        if witnessed:
+            found = find_witnessed(ledger, policy)
+            if found is None:
+                fail("Chưa có checkpoint nào đủ nhân chứng ký theo chính sách.", "not_witnessed")
+        else:
+            row = ledger.checkpoint()
+            if row is None:
+                fail("Sổ cái chưa công bố checkpoint nào.", "no_checkpoint")
+            found = cosigned(ledger, row, policy)
+    finally:
+        ledger.close()
+    if json_out:
+        print_json({"size": found.size, "root": _b64(found.root), "note": found.note,
+                    "witnesses": sorted(found.witnesses), "witnessed": not policy.unmet(found.witnesses)})
+    else:
+        typer.echo(found.note, nl=False)
+
+
+def _published(ledger: Ledger, size: int, policy: Policy) -> str:
+    """The signed note of ``size`` (with cosignatures); publish it when ``size`` is the log's size now."""
+    row: CheckpointRow | None = ledger.checkpoint(size)
+    if row is None and size == ledger.log_size():
+        if ledger.sealer is None or ledger.sealer.signer is None:
+            fail("Chưa có checkpoint cỡ này và thư mục không có khóa nhật ký để công bố.", "no_checkpoint")
+        row = ledger.publish_checkpoint()
+    if row is None or row.size != size:
+        sizes = [r.size for r in ledger.checkpoints()][-5:]
+        fail(f"Chưa công bố checkpoint cỡ {size} (chỉ công bố được cỡ hiện tại {ledger.log_size()}); "
+             f"các cỡ đã công bố gần nhất: {', '.join(map(str, sizes)) or 'không có'}.", "no_checkpoint")
+    return cosigned(ledger, row, policy).note
+
+
+@guarded
+def proof(
+    directory: DirArg,
+    index: Annotated[int | None, typer.Option("--index", help="Vị trí lá trong nhật ký.")] = None,
+    size: Annotated[int | None, typer.Option("--size", help="Kích thước cây (mặc định: hiện tại).")] = None,
+    consistency: Annotated[
+        tuple[int, int] | None, typer.Option("--consistency", help="Bằng chứng nhất quán từ cỡ M đến cỡ N.")
+    ] = None,
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Bằng chứng bao hàm (--index) hoặc nhất quán (--consistency M N), kèm checkpoint đã ký."""
+    if (index is None) == (consistency is None):
+        fail("Cần đúng một trong hai: --index I hoặc --consistency M N.")
+    ledger, policy = _open(directory, database)
+    try:
+        if consistency is not None:
+            old, new = consistency
+            result: dict[str, Any] = {
+                "old_size": old, "new_size": new,
+                "proof": [_b64(h) for h in ledger.consistency_proof(old, new)],
+                "old_checkpoint": _maybe_note(ledger, old, policy),
+                "new_checkpoint": _published(ledger, new, policy),
+            }
+        else:
+            assert index is not None
+            n = ledger.log_size() if size is None else size
+            hashes = ledger.inclusion_proof(index, n)
+            note = _published(ledger, n, policy)
+            result = {"leaf_index": index, "tree_size": n, "leaf_hash": _b64(ledger.leaf(index).hash),
+                      "entry": _b64(ledger.entry(index)), "proof": [_b64(h) for h in hashes], "checkpoint": note}
+    finally:
+        ledger.close()
+    if json_out:
+        print_json(result)
+        return
+    for key, value in result.items():  # plain text, never wrapped: hashes and notes are copied verbatim
+        if isinstance(value, list):
+            typer.echo(f"{key}:\n" + "".join(f"  {item}\n" for item in value), nl=False)
+        elif isinstance(value, str) and "\n" in value:
+            typer.echo(f"{key}:\n{value}", nl=False)
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+def _maybe_note(ledger: Ledger, size: int, policy: Policy) -> str | None:
+    row = ledger.checkpoint(size)
+    return cosigned(ledger, row, policy).note if row is not None else None
+
+
+@witness_app.command("cosign")
+@guarded
+def witness_cosign(
+    directory: DirArg,
+    key: Annotated[Path, typer.Option("--key", help="Tệp khóa riêng của cơ quan nhân chứng.")],
+    state: Annotated[Path, typer.Option("--state", help="Tệp trạng thái của nhân chứng (do nhân chứng giữ).")],
+    body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan nhân chứng.")] = None,
+    log_key_opt: Annotated[
+        str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) nhân chứng tin, lần ký đầu tiên.")
+    ] = None,
+    passphrase_env: Annotated[str | None, typer.Option("--passphrase-env")] = None,
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Kiểm checkpoint mới nhất (chữ ký nhật ký, nhất quán với lần ký trước) rồi ký xác nhận và lưu."""
+    body_id = body or read_witness_file(state).name or _body_from_key_file(key)
+    if body_id is None:
+        fail("Không biết cơ quan nhân chứng: dùng --body MÃ_CƠ_QUAN.")
+    signing_key = load_key(key, passphrase_env)
+    log = NoteVerifier.from_vkey(log_key_opt) if log_key_opt else home.log_verifier(directory)
+    ledger, policy = _open(directory, database)
+    try:
+        row = witness_ledger(ledger, signing_key, body_id, state, log, policy=policy)
+        witnessed = find_witnessed(ledger, policy)
+    except WitnessError as exc:
+        fail(exc.message_vi, exc.code, EXIT_FINDING if exc.code in _LOG_FAULTS else EXIT_USAGE)
+    finally:
+        ledger.close()
+    if json_out:
+        print_json({"size": row.size, "witness": row.witness, "timestamp": row.timestamp, "line": row.line,
+                    "witnessed_size": witnessed.size if witnessed else None})
+        return
+    out.print(f"[green]Đã ký xác nhận[/] checkpoint cỡ {row.size} với tư cách nhân chứng {row.witness}.",
+              highlight=False)
+    typer.echo(row.line, nl=False)  # verbatim: a person may copy it
+    if witnessed is not None:
+        out.print(f"Checkpoint mới nhất đủ nhân chứng theo chính sách: cỡ {witnessed.size}.", highlight=False)
+
+
+def _body_from_key_file(path: Path) -> str | None:
+    """``DIR/keys/<body id with / → __>.pem``, as ``dantin demo`` names key files."""
+    stem = path.name.removesuffix(".pem")
+    return stem.replace("__", "/") if "__" in stem else None
+
+
+@witness_app.command("status")
+@guarded
+def witness_status(directory: DirArg, database: DatabaseOpt = None, json_out: JsonOpt = False) -> None:
+    """Chính sách nhân chứng, các chữ ký đã lưu và checkpoint mới nhất đủ nhân chứng."""
+    ledger, policy = _open(directory, database)
+    try:
+        latest = ledger.checkpoint()
+        current = cosigned(ledger, latest, policy) if latest is not None else None
+        witnessed = find_witnessed(ledger, policy)
+        size = ledger.log_size()
+    finally:
+        ledger.close()
+    result: dict[str, Any] = {
+        "policy": policy.to_json(),
+        "log_size": size,
+        "latest_checkpoint": latest.size if latest else None,
+        "latest_witnesses": sorted(current.witnesses) if current else [],
+        "witnessed_checkpoint": witnessed.size if witnessed else None,
+        "witnessed_by": sorted(witnessed.witnesses) if witnessed else [],
+        "unmet": [g.describe_vi() for g in policy.unmet(current.witnesses)] if current else [],
+    }
+    if json_out:
+        print_json(result)
+        return
+    out.print("Chính sách: " + "; ".join(g.describe_vi() for g in policy.groups) + ".", highlight=False)
+    out.print(f"Nhật ký: {size} sự kiện; checkpoint mới nhất cỡ {result['latest_checkpoint']}, "
+              f"nhân chứng đã ký: {', '.join(result['latest_witnesses']) or 'chưa có'}.", highlight=False)
+    if witnessed is None:
+        out.print("[yellow]Chưa có checkpoint nào đủ nhân chứng.[/]", highlight=False)
+    else:
+        out.print(f"Checkpoint mới nhất đủ nhân chứng: cỡ {witnessed.size} "
+                  f"({', '.join(sorted(witnessed.witnesses))}).", highlight=False)
+
+
+@guarded
+def bundle(
+    directory: DirArg,
+    village: Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp gói hồ sơ sẽ ghi.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Lập gói hồ sơ của một thôn: sự kiện, thẩm quyền, bằng chứng tới một checkpoint đủ nhân chứng."""
+    ledger, policy = _open(directory, database)
+    try:
+        made = make_bundle(ledger, village, policy=policy, log_key=home.log_verifier(directory).vkey())
+    finally:
+        ledger.close()
+    output.write_bytes(made.data)
+    out.print(f"Đã ghi gói hồ sơ {output}: {made.entries} sự kiện ({made.village_events} của thôn), checkpoint "
+              f"cỡ {made.size} do {', '.join(made.witnesses)} ký xác nhận.", highlight=False)
+    if made.verdict is not None:
+        out.print(f"Kết luận ngày {made.verdict['as_of']}: {made.verdict['verdict']} "
+                  f"(bộ quy tắc {made.verdict['ruleset_digest']}).", highlight=False)
+    if made.later_events:
+        err.print(f"[yellow]Lưu ý[/]: {made.later_events} sự kiện của thôn ghi sau checkpoint này chưa có trong gói "
+                  "(chờ nhân chứng ký checkpoint mới).", highlight=False)
+
+
+@guarded
+def verify_bundle_cmd(
+    file: Annotated[Path, typer.Argument(help="Tệp gói hồ sơ.")],
+    log_key_opt: Annotated[str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) bạn tin.")] = None,
+    witness_keys: Annotated[
+        list[str] | None, typer.Option("--witness-key", help="Khóa nhân chứng (vkey) bạn tin; lặp lại được.")
+    ] = None,
+    policy_file: Annotated[Path | None, typer.Option("--policy", help="Chính sách nhân chứng (JSON) bạn áp.")] = None,
+    root_key: Annotated[str | None, typer.Option("--root-key", help="Khóa công khai (base64) cơ quan gốc.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Kiểm gói hồ sơ không cần cơ sở dữ liệu hay mạng. Mã thoát 0: đã chứng minh; 1: có sai; 2: không phải gói."""
+    policy = _policy_file(policy_file) if policy_file else None
+    data = file.read_bytes()
+    try:
+        report = verify_bundle(data, log_key=log_key_opt, witness_keys=witness_keys or (), policy=policy,
+                               root_key=root_key)
+    except (NotABundle, BundleFailed) as exc:
+        code = EXIT_USAGE if isinstance(exc, NotABundle) else EXIT_FINDING
+        if json_out:
+            print_json({"verified": False, "error": {"where": ""} | exc.to_dict()})
+            raise typer.Exit(code) from None
+        fail(exc.message_vi, exc.code, code)
+    if json_out:
+        print_json(report.to_dict())
+        raise typer.Exit(EXIT_OK)
+    out.print(f"[green]Đã chứng minh[/] gói hồ sơ của '{report.village}' (checkpoint cỡ {report.size}):",
+              highlight=False)
+    for line in report.proved:
+        out.print(f"  ✓ {line}", highlight=False)
+    out.print("[yellow]Chưa chứng minh được[/]:", highlight=False)
+    for line in report.not_proved:
+        out.print(f"  • {line}", highlight=False)
+
+
+def _policy_file(path: Path) -> Policy:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        fail(f"Tệp chính sách {path} không phải JSON hợp lệ.")
+    try:
+        return Policy.from_json(value.get("witness_policy", value) if isinstance(value, dict) else value)
+    except WitnessError as exc:
+        fail(exc.message_vi, exc.code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the log commands to the ``dantin`` application."""
+    app.command("log-key")(log_key)
+    app.command("checkpoint")(checkpoint)
+    app.command("proof")(proof)
+    app.command("bundle")(bundle)
+    app.command("verify-bundle")(verify_bundle_cmd)
+    app.add_typer(witness_app, name="witness")
+
+
+__all__ = ["register"]

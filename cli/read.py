@@ -1,0 +1,145 @@
+"""Reading the ledger's views: leadership on any day, verdicts, office holders, rebuilds."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from cli.common import EXIT_FINDING, database_option, err, fail, guarded, out, print_json
+from ledger import home
+
+DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
+VillageArg = Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")]
+DatabaseOpt = Annotated[str | None, typer.Option("--database", help="postgresql://… (mặc định: như lúc init).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Ngày cần xem (YYYY-MM-DD; mặc định hôm nay).")]
+RecordedOpt = Annotated[bool, typer.Option("--as-recorded", help="Theo số liệu ghi ban đầu, bỏ qua đính chính.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+
+OFFICE_VI = {"head": "Trưởng thôn", "acting_head": "Trưởng thôn (tạm thời)", "secretary": "Bí thư chi bộ",
+             "deputy": "Phó bí thư", "committee": "Chi ủy viên", "front_head": "Trưởng Ban công tác Mặt trận"}
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of '{value}' không phải một ngày dạng YYYY-MM-DD.")
+
+
+@contextmanager
+def _views(directory: Path, database: str | None) -> Any:
+    from projections.views import Views
+
+    ledger = home.open_ledger(directory, database_option(database))
+    try:
+        views = Views(ledger)
+        with Progress(TextColumn("Cập nhật bảng tra cứu"), BarColumn(), MofNCompleteColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("views", total=None)
+            views.catch_up(lambda done, total: bar.update(task, completed=done, total=total))
+        yield views
+    finally:
+        ledger.close()
+
+
+def _unknown(village: str) -> None:
+    fail(f"Không có thôn/tổ dân phố '{village}' trong sổ cái.", "unknown_place", EXIT_FINDING)
+
+
+@guarded
+def leadership(directory: DirArg, village: VillageArg, as_of: AsOfOpt = None, as_recorded: RecordedOpt = False,
+               database: DatabaseOpt = None, json_out: JsonOpt = False) -> None:
+    """Ai giữ chức vụ nào ở thôn vào một ngày (mặc định hôm nay)."""
+    with _views(directory, database) as views:
+        found = views.leadership(village, _day(as_of), as_recorded=as_recorded)
+    if found is None:
+        _unknown(village)
+        return
+    if json_out:
+        print_json(found)
+        return
+    names = found["names"]
+    out.print(f"[bold]{escape(found['name'])}[/] ({village}) — ngày "
+              f"{date.fromisoformat(found['as_of']).strftime('%d/%m/%Y')}", highlight=False)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("Chức vụ")
+    table.add_column("Người giữ")
+    for office, label in OFFICE_VI.items():
+        value = found["offices"].get(office)
+        people = value if isinstance(value, list) else [value] if value else []
+        table.add_row(label, escape(", ".join(f"{names.get(p, p)} ({p})" for p in people)) or "—")
+    out.print(table)
+
+
+@guarded
+def verdict(directory: DirArg, village: VillageArg, as_of: AsOfOpt = None, as_recorded: RecordedOpt = False,
+            database: DatabaseOpt = None, json_out: JsonOpt = False) -> None:
+    """Kết luận tuân thủ quy trình của một thôn (theo EVENTS.md §Verdict)."""
+    from cli.check import show
+
+    with _views(directory, database) as views:
+        found = views.verdict(village, _day(as_of), as_recorded=as_recorded)
+        record = views.record(village) if found is not None else None
+    if found is None or record is None:
+        _unknown(village)
+        return
+    if json_out:
+        print_json(found)
+    else:
+        show(found, record)
+
+
+@guarded
+def officeholders(
+    directory: DirArg,
+    place: Annotated[str, typer.Argument(help="Địa bàn: huyện, xã hoặc thôn (mặc định: tất cả).")] = "",
+    office: Annotated[str | None, typer.Option(help="head, secretary, deputy, committee, front_head.")] = None,
+    as_of: AsOfOpt = None, database: DatabaseOpt = None, json_out: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="Số dòng tối đa.")] = 1000,
+) -> None:
+    """Những người giữ chức vụ ở các thôn của một địa bàn vào một ngày."""
+    if office is not None and office not in OFFICE_VI:
+        fail(f"Chức vụ '{office}' không có; dùng một trong: {', '.join(k for k in OFFICE_VI if k != 'acting_head')}.")
+    with _views(directory, database) as views:
+        rows = views.officeholders(place, office, _day(as_of), limit=limit)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(show_header=True, header_style="bold")
+    for title in ("Thôn", "Chức vụ", "Người giữ", "Từ ngày"):
+        table.add_column(title)
+    for r in rows:
+        label = OFFICE_VI["acting_head"] if r["office"] == "head" and r["acting"] else OFFICE_VI[r["office"]]
+        table.add_row(r["village"], label, escape(f"{r['name']} ({r['person']})"),
+                      date.fromisoformat(r["start_date"]).strftime("%d/%m/%Y"))
+    out.print(table)
+
+
+@guarded
+def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
+    """Dựng lại các bảng tra cứu (chức vụ, kết luận) từ đầu bằng cách đọc lại toàn bộ nhật ký."""
+    from projections.views import Views
+
+    ledger = home.open_ledger(directory, database_option(database))
+    try:
+        with Progress(TextColumn("Dựng lại"), BarColumn(), MofNCompleteColumn(), console=err,
+                      disable=not err.is_terminal) as bar:
+            task = bar.add_task("rebuild", total=None)
+            position = Views(ledger).rebuild(lambda done, total: bar.update(task, completed=done, total=total))
+    finally:
+        ledger.close()
+    out.print(f"Đã dựng lại bảng tra cứu tới vị trí {position} của nhật ký.")
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (leadership, verdict, officeholders, rebuild):
+        app.command(fn.__name__)(fn)

@@ -1,0 +1,39 @@
+"""``dantin serve``: the HTTP API (api/) over one ledger, with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import database_option, guarded
+from ledger import home
+
+
+@guarded
+def serve(
+    directory: Annotated[Path, typer.Argument(help="Thư mục sổ cái.")],
+    host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.", min=0, max=65535)] = 8000,
+    database: Annotated[
+        str | None, typer.Option("--database", help="postgresql://… (mặc định: như lúc init, hoặc DANTIN_DATABASE).")
+    ] = None,
+    max_body_bytes: Annotated[
+        int, typer.Option("--max-body-bytes", help="Kích thước tối đa của nội dung gửi lên (byte).", min=1024)
+    ] = 1024 * 1024,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error.")] = "info",
+) -> None:
+    """Chạy API HTTP của sổ cái (một tiến trình, một sổ cái; nhật ký JSON ra stderr)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.logs import configure
+    from api.settings import ApiSettings
+
+    home.read_settings(directory)  # a missing or broken ledger directory is a Vietnamese message, before binding
+    settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes)
+    configure(log_level)
+    # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                log_level=log_level.lower(), server_header=False)

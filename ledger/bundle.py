@@ -1,0 +1,590 @@
+"""Bundles: one village's history, and everything needed to check it offline (docs/bundle.md).
+
+A bundle is one RFC 8785 canonical JSON file: the village's entries and those of every
+signer's authority chain, of the places above them and of the people they name — each the
+exact object whose bytes are its RFC 9162 leaf — with inclusion proofs to ONE checkpoint
+signed by the log and cosigned by witnesses (C2SP signed-note, tlog-checkpoint,
+tlog-cosignature), the log's key and the witness policy.
+
+``verify_bundle`` needs no database and no network. It re-derives every leaf hash and
+proof, the checkpoint's signatures, every envelope signature and every signer's authority
+(``ledger.authority.admit`` over the bundled events in log order) and every stream link,
+and says which trust it had to take from the bundle itself. It raises ``NotABundle``
+(not this format: exit 2) or ``BundleFailed`` (something did not verify: exit 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from ledger.application import Ledger, LogUnavailable
+from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
+from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
+from ledger.entry import entry_bytes
+from ledger.envelope import Envelope, parse_payload
+from ledger.errors import CryptoError, DantinError, Refused
+from ledger.merkle import ProofError, leaf_hash, verify_inclusion
+from ledger.note import Checkpoint, CosignatureVerifier, NoteVerifier, open_checkpoint
+from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
+from ledger.witness import (
+    KIND_NAMES_VI,
+    Policy,
+    WitnessError,
+    cosignatures_in,
+    verifiers_of,
+    witnessed_checkpoint,
+)
+from schemas.facts import BodyEnrolled, PlaceRegistered
+
+BUNDLE_VERSION = 1
+_TOP = {"bundle", "checkpoint", "entries", "log_key", "verdict", "village", "witness_policy"}
+_ENTRY = {"entry", "index", "proof"}
+_ENTRY_FIELDS = {"payload", "payloadType", "prev", "received", "signatures"}
+_VIETNAM = timezone(timedelta(hours=7))
+VILLAGE_KINDS = ("thon", "tdp")
+_PLAIN = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")  # printable ASCII but '"' and '\\'
+
+
+class NotABundle(DantinError):
+    code = "not_a_bundle"
+    title_vi = "Không phải gói hồ sơ"
+
+
+class BundleFailed(CryptoError):
+    """Something in the bundle did not verify; ``where`` says which part."""
+
+    title_vi = "Gói hồ sơ không được chứng minh"
+
+    def __init__(self, code: str, message_vi: str, *, where: str = "", detail: str = "") -> None:
+        super().__init__(f"{where}: {message_vi}" if where else message_vi, detail=detail or code, code=code)
+        self.where = where
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "title": self.title_vi, "detail": self.message_vi, "where": self.where}
+
+
+class BundleError(DantinError):
+    code = "bundle"
+    title_vi = "Không lập được gói hồ sơ"
+
+
+# -- making a bundle ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Made:
+    data: bytes
+    size: int  # the checkpoint's tree size
+    entries: int
+    village_events: int
+    later_events: int  # the village's events after the checkpoint: not in this bundle
+    witnesses: tuple[str, ...]
+    verdict: dict[str, Any] | None  # None: this program has no rules engine (ledger.rules)
+
+
+def _stream_leaves(ledger: Ledger) -> Callable[[str], list[int]]:
+    """Leaf indexes of a stream's entries, in stream order (one indexed lookup per stream)."""
+    if ledger.sealer is None:
+        raise LogUnavailable("Sổ cái này không có nhật ký Merkle.", detail="no sealer")
+    store, cache = ledger.sealer.store, dict[str, list[int]]()
+
+    def of(stream: str) -> list[int]:
+        if stream not in cache:
+            cache[stream] = [leaf.index for leaf in store.leaves_of(stream)]
+        return cache[stream]
+
+    return of
+
+
+def _fields(entry: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    sig = entry["signatures"][0]
+    return entry["payload"], sig["keyid"], sig["sig"], entry["prev"], entry["received"]
+
+
+def _envelope(entry: Mapping[str, Any]) -> Envelope:
+    payload, keyid, sig, _prev, _received = _fields(entry)
+    return parse_payload(b64decode_strict(payload), keyid, b64decode_strict(sig))
+
+
+def _ancestors(place: str) -> list[str]:
+    parts = place.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
+def make_bundle(ledger: Ledger, village: str, *, policy: Policy, log_key: str) -> Made:
+    """The bundle of ``village`` at the newest checkpoint that ``policy``'s witnesses cosigned,
+    with the verdict derived from the bundle's own events as of the day it was witnessed."""
+    witnessed = witnessed_checkpoint(ledger, policy)
+    if witnessed is None:
+        raise BundleError("Chưa có checkpoint nào được đủ nhân chứng ký theo chính sách; hãy chạy "
+                          "'dantin witness cosign' trước.", detail="no witnessed checkpoint")
+    size = witnessed.size
+    leaves_of = _stream_leaves(ledger)
+    village_leaves = leaves_of(village)
+    if not village_leaves or village_leaves[0] >= size:
+        raise BundleError(f"Thôn/tổ dân phố '{village}' không có sự kiện nào trong checkpoint cỡ {size}.",
+                          detail="village has no entries")
+    taken: dict[str, int] = {}
+    queue: deque[int] = deque()
+
+    def need(stream: str, count: int | None = None) -> None:
+        """The first ``count`` entries of ``stream`` (all of them when None): a stream always from its start."""
+        indexes = [i for i in leaves_of(stream) if i < size]
+        upto = len(indexes) if count is None else min(count, len(indexes))
+        queue.extend(indexes[taken.get(stream, 0):upto])
+        taken[stream] = max(taken.get(stream, 0), upto)
+
+    need(village)
+    for body in witnessed.witnesses:
+        need(body)
+    entries: dict[int, dict[str, Any]] = {}
+    while queue:
+        index = queue.popleft()
+        entry = orjson.loads(ledger.entry(index))
+        entries[index] = entry
+        st = _envelope(entry).statement
+        need(st.body)  # the signer's whole stream: its enrolment, rotations and revocations
+        places = [st.place] + ([st.facts["residence"]] if isinstance(st.facts.get("residence"), str) else [])
+        for place in places:
+            for ancestor in _ancestors(place):
+                need(ancestor, 1)  # its registration
+        for person in person_refs(st.type, st.facts):
+            need(PERSON_STREAM_PREFIX + person)
+    registered = _envelope(entries[village_leaves[0]]).facts
+    if not isinstance(registered, PlaceRegistered) or registered.kind not in VILLAGE_KINDS:
+        raise BundleError(f"'{village}' không phải thôn/tổ dân phố.", detail="not a village")
+    if 0 not in entries:
+        raise BundleError("Không lần được thẩm quyền về cơ quan gốc.", detail="genesis not reached")
+    doc: dict[str, Any] = {
+        "bundle": BUNDLE_VERSION,
+        "checkpoint": witnessed.note,
+        "entries": [{"entry": entries[i], "index": i,
+                     "proof": [b64encode(h) for h in ledger.inclusion_proof(i, size)]}
+                    for i in sorted(entries)],
+        "log_key": log_key,
+        "verdict": None,
+        "village": village,
+        "witness_policy": policy.to_json(),
+    }
+    # Derive the verdict from the bundle exactly as verify_bundle will: the same replay, the same engine.
+    bundled = _entries(doc["entries"])
+    log = NoteVerifier.from_vkey(log_key)
+    _, events = _replay(bundled, _included(bundled, _checkpoint(witnessed.note, log)), None)
+    doc["verdict"] = _judge(events, village, witnessed_on(witnessed.note, log))
+    later = sum(1 for i in village_leaves if i >= size)
+    return Made(canonical_json(doc), size, len(entries), len(village_leaves) - later, later,
+                tuple(sorted(witnessed.witnesses)), doc["verdict"])
+
+
+# -- verifying a bundle ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    position: int  # in the bundle's list
+    index: int  # in the log
+    obj: Mapping[str, Any]
+    proof: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        return f"entries[{self.position}] (vị trí {self.index} trong nhật ký)"
+
+
+@dataclass
+class BundleReport:
+    village: str
+    origin: str
+    size: int
+    root: bytes
+    entries: int
+    streams: int
+    village_events: int
+    witnesses: dict[str, str | None]
+    sources: dict[str, str]
+    proved: list[str] = field(default_factory=list)
+    not_proved: list[str] = field(default_factory=list)
+    verdict: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verified": True,
+            "village": self.village,
+            "checkpoint": {"origin": self.origin, "size": self.size, "root": b64encode(self.root)},
+            "entries": self.entries,
+            "signatures": self.entries,
+            "streams": self.streams,
+            "village_events": self.village_events,
+            "witnesses": [{"body": w, "kind": k} for w, k in sorted(self.witnesses.items())],
+            "sources": self.sources,
+            "proved": self.proved,
+            "not_proved": self.not_proved,
+            "verdict": self.verdict,
+        }
+
+
+def _not(message_vi: str, where: str = "", detail: str = "") -> NotABundle:
+    return NotABundle(f"{where}: {message_vi}" if where else message_vi, detail=detail or where or message_vi)
+
+
+def _load(data: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise _not("Tệp không phải JSON hợp lệ (UTF-8).", detail=str(exc)) from None
+    if not isinstance(doc, dict) or "bundle" not in doc:
+        raise _not("Tệp JSON này không phải gói hồ sơ (thiếu trường 'bundle').")
+    if doc["bundle"] != BUNDLE_VERSION or type(doc["bundle"]) is not int:
+        raise _not(f"Phiên bản gói '{doc['bundle']}' không được hỗ trợ (chỉ hỗ trợ {BUNDLE_VERSION}).")
+    try:
+        canonical = canonical_json(doc)
+    except NotCanonicalizable as exc:
+        raise _not("Gói chứa giá trị JSON ngoài phạm vi RFC 8785.", detail=str(exc)) from None
+    if canonical != data:
+        at = next((i for i, (a, b) in enumerate(zip(canonical, data, strict=False)) if a != b),
+                  min(len(canonical), len(data)))
+        raise NotABundle(f"Gói không ở dạng JSON chuẩn hóa RFC 8785 (khác từ byte {at}): mọi byte của gói phải "
+                         "có nghĩa, nên không nhận bản đã bị định dạng lại hay sửa tay.", detail="not canonical")
+    if set(doc) != _TOP:
+        raise _not(f"Gói cần đúng các trường {sorted(_TOP)}.", detail=f"fields {sorted(doc)}")
+    for name in ("checkpoint", "log_key", "village"):
+        if not isinstance(doc[name], str):
+            raise _not("Trường phải là chuỗi.", name)
+    if not isinstance(doc["entries"], list) or not doc["entries"]:
+        raise _not("Danh sách sự kiện phải không rỗng.", "entries")
+    return doc
+
+
+def _entries(raw: list[Any]) -> list[_Entry]:
+    out: list[_Entry] = []
+    for position, item in enumerate(raw):
+        where = f"entries[{position}]"
+        if not isinstance(item, dict) or set(item) != _ENTRY:
+            raise _not(f"Mỗi mục cần đúng các trường {sorted(_ENTRY)}.", where)
+        index, proof, entry = item["index"], item["proof"], item["entry"]
+        if type(index) is not int or index < 0 or (out and index <= out[-1].index):
+            raise _not("'index' phải là số nguyên không âm, tăng dần.", where)
+        if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+            raise _not("'proof' phải là danh sách chuỗi base64.", where)
+        if not isinstance(entry, dict) or set(entry) != _ENTRY_FIELDS:
+            raise _not(f"'entry' cần đúng các trường {sorted(_ENTRY_FIELDS)}.", where)
+        sigs = entry["signatures"]
+        if (not isinstance(sigs, list) or len(sigs) != 1 or not isinstance(sigs[0], dict)
+                or set(sigs[0]) != {"keyid", "sig"}):
+            raise _not("'signatures' phải có đúng một chữ ký {keyid, sig}.", where)
+        if not all(isinstance(v, str) for v in [*_fields(entry), entry["payloadType"]]):
+            raise _not("Các trường của 'entry' phải là chuỗi.", where)
+        out.append(_Entry(position, index, entry, tuple(proof)))
+    return out
+
+
+def _log_key(bundled: str, given: str | None) -> tuple[NoteVerifier, str]:
+    try:
+        log = NoteVerifier.from_vkey(bundled)
+    except CryptoError as exc:
+        raise _not(f"Khóa nhật ký trong gói không hợp lệ: {exc.message_vi}", "log_key") from None
+    if given is None:
+        return log, "bundle"
+    try:
+        mine = NoteVerifier.from_vkey(given)
+    except CryptoError as exc:
+        raise NotABundle(f"Khóa nhật ký bạn đưa (--log-key) không hợp lệ: {exc.message_vi}",
+                         code="usage", detail="bad --log-key") from None
+    if mine.vkey() != log.vkey():
+        raise BundleFailed("log_key_mismatch", f"Gói ghi khóa nhật ký '{log.vkey()}', khác khóa bạn tin "
+                           f"'{mine.vkey()}'.", where="log_key")
+    return mine, "given"
+
+
+def _checkpoint(note: str, log: NoteVerifier) -> Checkpoint:
+    try:
+        checkpoint, _ = open_checkpoint(note, log)
+    except CryptoError as exc:
+        raise BundleFailed("bad_checkpoint", f"Checkpoint không có chữ ký hợp lệ của nhật ký '{log.name}': "
+                           f"{exc.message_vi}", where="checkpoint") from None
+    return checkpoint
+
+
+def _included(entries: Sequence[_Entry], checkpoint: Checkpoint) -> dict[int, bytes]:
+    """Each entry's leaf hash, proven to be at its index in the checkpoint's tree."""
+    leaves: dict[int, bytes] = {}
+    for e in entries:
+        if e.obj["payloadType"] != PAYLOAD_TYPE:
+            raise BundleFailed("bad_entry", f"Loại nội dung '{e.obj['payloadType']}' không phải của sổ cái.",
+                               where=e.where)
+        # The entry's bytes are its RFC 8785 form (ledger.entry): with nothing to escape in its
+        # values, that is exactly how the (canonical) bundle spells the object.
+        if not all(_PLAIN.fullmatch(v) for v in _fields(e.obj)):
+            raise BundleFailed("bad_entry", "Mục có ký tự không thể có trong một mục của sổ cái.", where=e.where)
+        leaf = leaf_hash(entry_bytes(*_fields(e.obj)))
+        try:
+            proof = [b64decode_strict(p) for p in e.proof]
+            verify_inclusion(leaf, e.index, checkpoint.size, proof, checkpoint.root_hash)
+        except (ProofError, CryptoError) as exc:
+            raise BundleFailed("bad_proof", f"Sự kiện không được chứng minh nằm trong nhật ký ở checkpoint cỡ "
+                               f"{checkpoint.size}: nội dung, vị trí hoặc bằng chứng đã bị sửa ({exc.message_vi})",
+                               where=e.where) from None
+        leaves[e.index] = leaf
+    return leaves
+
+
+class _View:
+    def __init__(self, streams: dict[str, StreamState]) -> None:
+        self.streams = streams
+
+    def stream(self, stream_id: str) -> StreamState | None:
+        return self.streams.get(stream_id)
+
+
+@dataclass(frozen=True)
+class _Event:
+    index: int
+    hash: str  # the entry (leaf) hash in hex: the event's id in verdicts and corrections
+    env: Envelope
+    stream: str
+    by: str  # the signer's body kind when it signed
+
+
+def _replay(
+    entries: Sequence[_Entry], leaves: Mapping[int, bytes], root_key: str | None
+) -> tuple[dict[str, StreamState], list[_Event]]:
+    """Signatures, authority and stream links, judged by ``admit`` over the bundle in log order."""
+    if entries[0].index != 0:
+        raise BundleFailed("no_genesis", "Gói thiếu sự kiện đầu tiên của nhật ký (cơ quan gốc tự kết nạp), nên "
+                           "không lần được thẩm quyền về gốc.", where="entries[0]")
+    streams: dict[str, StreamState] = {}
+    events: list[_Event] = []
+    view = _View(streams)
+    for e in entries:
+        try:
+            env = _envelope(e.obj)
+            stream = stream_of(env.statement.type, env.statement.place, env.statement.body, env.statement.facts)
+        except (Refused, CryptoError) as exc:
+            raise BundleFailed("malformed", f"Phong bì không đọc được: {exc.message_vi}", where=e.where) from None
+        where = f"{e.where}, chuỗi '{stream}'"
+        current = streams.get(stream)
+        if e.obj["prev"] != (current.head if current is not None else GENESIS):
+            raise BundleFailed("broken_link", "Sự kiện không nối với sự kiện trước của cùng chuỗi trong gói "
+                               "(liên kết prev): gói thiếu sự kiện của chuỗi hoặc sai thứ tự." if current else
+                               "Chuỗi trong gói không bắt đầu từ sự kiện đầu tiên của nó (prev khác 0…0).",
+                               where=where)
+        try:
+            admit(env, view, genesis=e.index == 0)
+        except Refused as exc:
+            raise BundleFailed(exc.code, f"Sự kiện không hợp lệ theo thẩm quyền dựng lại từ gói: {exc.message_vi}",
+                               where=where, detail=exc.detail) from None
+        if e.index == 0 and root_key is not None:
+            keys = env.facts.keys if isinstance(env.facts, BodyEnrolled) else []
+            if root_key not in [k.public for k in keys]:
+                raise BundleFailed("root_key_mismatch", "Cơ quan gốc của nhật ký không dùng khóa gốc bạn tin "
+                                   "(--root-key).", where=where)
+        signer = view.stream(env.statement.body)
+        by = signer.body.kind if signer is not None and signer.body is not None else "root"  # genesis: itself
+        if current is None:
+            current = streams[stream] = open_state(stream)
+        evolve(current, env, leaves[e.index].hex())
+        events.append(_Event(e.index, leaves[e.index].hex(), env, stream, by))
+    return streams, events
+
+
+# -- the verdict: the same pure engine, over the bundled events ---------------------------------------
+
+
+def _record(events: Sequence[_Event], village: str) -> Any:
+    """The village's record (``ledger.rules``), mapped as ``projections.record`` maps stored entries:
+    id = entry hash, ``by`` = the signer's kind, the profiles of the people the village's events name."""
+    from ledger.rules.record import Place, RecordedEvent, VillageRecord, profiles_from
+
+    def recorded(e: _Event) -> RecordedEvent:
+        st = e.env.statement
+        return RecordedEvent(id=e.hash, type=st.type, date=st.date, by=e.by, facts=dict(st.facts), index=e.index)
+
+    own = [e for e in events if e.stream == village]
+    facts = own[0].env.statement.facts
+    place = Place(id=village, kind=str(facts.get("kind", "thon")), name=str(facts.get("name", "")))
+    named = {p for e in own for p in person_refs(e.env.statement.type, e.env.statement.facts)}
+    people = [recorded(e) for e in events
+              if e.env.statement.type == "person.profiled" and e.env.statement.facts.get("person") in named]
+    return VillageRecord(place, [recorded(e) for e in own[1:]], profiles_from([], people))
+
+
+def witnessed_on(note: str, log: NoteVerifier) -> date:
+    """The day (Vietnam time, UTC+7) of the newest cosignature: the verdict's "as of".
+
+    Taken from the witnesses' signed timestamps, not chosen by whoever makes the bundle, so
+    nobody can re-date a verdict without a witness's key.
+    """
+    newest = max((c.timestamp for c in cosignatures_in(note, log.name)), default=0)
+    return datetime.fromtimestamp(newest, tz=_VIETNAM).date()
+
+
+def _judge(events: Sequence[_Event], village: str, as_of: date) -> dict[str, Any] | None:
+    """EVENTS.md's verdict (as corrected) from ``ledger.rules.judge``; None when there is no rules engine."""
+    try:
+        from ledger.rules import judge
+    except ImportError:
+        return None
+    verdict: dict[str, Any] = judge(_record(events, village), as_of)
+    return verdict
+
+
+def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: date) -> bool:
+    """Re-derive the bundle's verdict; False when there is none to check."""
+    if bundled is None:
+        return False
+    if not isinstance(bundled, dict):
+        raise _not("Kết luận phải là một đối tượng JSON.", "verdict")
+    try:
+        derived = _judge(events, village, as_of)
+    except Exception as exc:  # noqa: BLE001 - any engine failure means the verdict is not re-derived
+        raise BundleFailed("verdict_error", "Không dựng lại được kết luận từ các sự kiện trong gói.", where="verdict",
+                           detail=f"{type(exc).__name__}: {exc}"[:200]) from None
+    if derived is None:
+        raise BundleFailed("verdict_error", "Gói có kết luận nhưng chương trình này không có bộ quy tắc để dựng lại.",
+                           where="verdict")
+    if canonical_json(derived) != canonical_json(bundled):
+        if derived.get("ruleset_digest") != bundled.get("ruleset_digest"):
+            raise BundleFailed("ruleset_mismatch", f"Kết luận trong gói dựa trên bộ quy tắc "
+                               f"{bundled.get('ruleset_digest')}, còn bộ quy tắc ở đây là "
+                               f"{derived.get('ruleset_digest')}: không dựng lại được cùng kết luận.", where="verdict")
+        raise BundleFailed("verdict_mismatch", "Kết luận trong gói khác kết luận dựng lại từ chính các sự kiện "
+                           "trong gói.", where="verdict")
+    return True
+
+
+def _cosigners(
+    note: str, log: NoteVerifier, streams: Mapping[str, StreamState], pinned: Sequence[CosignatureVerifier],
+    policy: Policy,
+) -> dict[str, str | None]:
+    """Every non-log signature line must verify; those that count must satisfy ``policy``."""
+    derived: dict[tuple[str, int], float | None] = {}
+    candidates: list[CosignatureVerifier] = list(pinned)
+    for state in streams.values():
+        if state.body is not None and policy.may_witness(state.body.id, state.body.kind):
+            for verifier, valid_from in verifiers_of(state.body):
+                derived[(verifier.name, verifier.key_id)] = valid_from
+                candidates.append(verifier)
+    try:
+        _, opened = open_checkpoint(note, log, cosigners=candidates)
+    except CryptoError as exc:
+        raise BundleFailed("bad_cosignature", f"Một chữ ký trong checkpoint không hợp lệ: {exc.message_vi}",
+                           where="checkpoint") from None
+    if opened.unverified:
+        names = ", ".join(f"'{s.name}' ({s.key_id:08x})" for s in opened.unverified)
+        raise BundleFailed("unknown_cosigner", f"Checkpoint có chữ ký của khóa không rõ: {names}. Mọi chữ ký "
+                           "trong gói phải kiểm được.", where="checkpoint")
+    counting = {(v.name, v.key_id) for v in pinned} or set(derived)
+    witnesses: dict[str, str | None] = {}
+    for sig in opened.verified:
+        key = (sig.name, sig.key_id)
+        if key == (log.name, log.key_id):
+            continue
+        valid_from = derived.get(key)
+        if valid_from is not None and sig.timestamp is not None and sig.timestamp < valid_from:
+            raise BundleFailed("bad_cosignature", f"Nhân chứng '{sig.name}' ký trước khi khóa có hiệu lực.",
+                               where="checkpoint")
+        if key in counting:
+            found = streams.get(sig.name)
+            witnesses[sig.name] = found.body.kind if found is not None and found.body is not None else None
+    try:
+        policy.require(witnesses)
+    except WitnessError as exc:
+        raise BundleFailed("not_witnessed", exc.message_vi, where="checkpoint") from None
+    return witnesses
+
+
+def verify_bundle(
+    data: bytes,
+    *,
+    log_key: str | None = None,
+    witness_keys: Sequence[str] = (),
+    policy: Policy | None = None,
+    root_key: str | None = None,
+) -> BundleReport:
+    """Check a bundle offline; return what was proven (and what could not be), or raise."""
+    doc = _load(data)
+    entries = _entries(doc["entries"])
+    try:
+        bundled_policy = Policy.from_json(doc["witness_policy"], exact=True)
+    except WitnessError as exc:
+        raise _not(exc.message_vi, "witness_policy") from None
+    try:
+        pinned = [CosignatureVerifier.from_vkey(v) for v in witness_keys]
+        root = PublicKey.from_b64(root_key).b64 if root_key is not None else None
+    except CryptoError as exc:
+        raise NotABundle(f"Khóa bạn đưa không hợp lệ: {exc.message_vi}", code="usage", detail="bad key") from None
+    log, log_source = _log_key(doc["log_key"], log_key)
+    checkpoint = _checkpoint(doc["checkpoint"], log)
+    leaves = _included(entries, checkpoint)
+    streams, events = _replay(entries, leaves, root)
+    village = streams.get(doc["village"])
+    if village is None or village.place_kind not in VILLAGE_KINDS:
+        raise BundleFailed("no_village", f"Gói không chứa lịch sử của thôn/tổ dân phố '{doc['village']}' từ khi "
+                           "đăng ký.", where="village")
+    witnesses = _cosigners(doc["checkpoint"], log, streams, pinned, policy or bundled_policy)
+    _check_verdict(doc["verdict"], events, doc["village"], witnessed_on(doc["checkpoint"], log))
+    report = BundleReport(
+        village=doc["village"], origin=checkpoint.origin, size=checkpoint.size, root=checkpoint.root_hash,
+        entries=len(entries), streams=len(streams), village_events=sum(1 for e in events if e.stream == doc["village"]),
+        witnesses=witnesses,
+        sources={"log_key": log_source, "witness_keys": "given" if pinned else "bundle",
+                 "root_key": "given" if root else "bundle", "policy": "given" if policy else "bundle"},
+        verdict=doc["verdict"],
+    )
+    _explain(report, entries[0], policy or bundled_policy, log)
+    return report
+
+
+def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVerifier) -> None:
+    root_keys = [PublicKey.from_b64(k.public).key_id for k in _genesis_keys(genesis)]
+    names = ", ".join(f"{w} ({KIND_NAMES_VI.get(k or '', k or '?')})" for w, k in sorted(report.witnesses.items()))
+    report.proved += [
+        f"Checkpoint cỡ {report.size} (gốc {report.root.hex()[:16]}…) có chữ ký hợp lệ của nhật ký "
+        f"'{report.origin}' (khóa {log.key_id:08x}).",
+        f"{len(report.witnesses)} nhân chứng đã ký checkpoint và thỏa chính sách ("
+        + "; ".join(g.describe_vi() for g in policy.groups) + f"): {names}.",
+        f"{report.entries} sự kiện: mã băm lá và bằng chứng bao hàm đều khớp gốc của checkpoint.",
+        f"{report.entries} chữ ký phong bì hợp lệ; thẩm quyền của mọi cơ quan ký được dựng lại bằng "
+        f"ledger.authority.admit theo thứ tự nhật ký, từ cơ quan gốc (khóa {', '.join(root_keys)}).",
+        f"{report.streams} chuỗi nối liền từ sự kiện đầu tiên (liên kết prev); chuỗi của địa bàn "
+        f"'{report.village}' có {report.village_events} sự kiện.",
+    ]
+    sources = report.sources
+    if sources["log_key"] == "bundle":
+        report.not_proved.append("Khóa nhật ký lấy từ chính gói (yếu hơn): chỉ chứng minh gói tự nhất quán. "
+                                 "Hãy đối chiếu bằng --log-key với khóa do sổ cái công bố ('dantin log-key').")
+    if sources["witness_keys"] == "bundle":
+        report.not_proved.append("Khóa nhân chứng suy ra từ các sự kiện thẩm quyền trong gói (có gốc là cơ quan "
+                                 "gốc của nhật ký), không phải khóa bạn tự giữ (--witness-key).")
+    if sources["root_key"] == "bundle":
+        report.not_proved.append("Khóa cơ quan gốc lấy từ sự kiện đầu tiên của nhật ký trong gói (--root-key để "
+                                 "đối chiếu).")
+    if sources["policy"] == "bundle":
+        report.not_proved.append("Chính sách nhân chứng lấy từ chính gói.")
+    report.not_proved += [
+        "Không chứng minh được rằng mỗi chuỗi trong gói không còn sự kiện nào sau sự kiện cuối được đưa vào "
+        "(nhật ký không đánh chỉ mục theo chuỗi): ví dụ một sự kiện của thôn hay một lần thu hồi khóa bị bỏ ra.",
+        f"Các sự kiện ghi sau checkpoint cỡ {report.size} không nằm trong gói.",
+    ]
+    if report.verdict is None:
+        report.not_proved.append("Gói không có kết luận (verdict) theo bộ quy tắc.")
+    else:
+        v = report.verdict
+        report.proved.append(f"Kết luận '{v.get('verdict')}' ngày {v.get('as_of')} được dựng lại đúng như trong gói "
+                             f"từ chính các sự kiện của gói (bộ quy tắc {', '.join(v.get('rulesets', []))}, "
+                             f"{v.get('ruleset_digest')}).")
+
+
+def _genesis_keys(genesis: _Entry) -> list[Any]:
+    facts = _envelope(genesis.obj).facts
+    return list(facts.keys) if isinstance(facts, BodyEnrolled) else []
+
+
+__all__ = ["BUNDLE_VERSION", "BundleFailed", "BundleReport", "Made", "NotABundle", "make_bundle", "verify_bundle"]

@@ -1,0 +1,88 @@
+"""Rule sets: versioned data (``data/sets/*.json``), chosen by dates and place, hashed.
+
+A verdict names the sets it applied and ``sha256:`` of the RFC 8785 canonical JSON of
+``{"calendar": <holiday data>, "rulesets": [<each applied set's data>]}``, so an
+inspector re-running the same sets on the same record gets the same answer. The
+canonical form comes from ``rfc8785`` directly (as ``ledger.signing.canonical_json``
+does) to keep the check path free of the cryptography import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from ledger.rules.calendar import vn_calendar
+
+SETS_DIR = Path(__file__).with_name("data") / "sets"
+#: The order sets appear in a verdict: state election, party congress, pilot overlay.
+KINDS = ("election", "congress", "pilot")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    version: int
+    kind: str
+    data: Mapping[str, Any]
+
+    @property
+    def rules(self) -> list[Mapping[str, Any]]:
+        return list(self.data["rules"])
+
+    def rule(self, rule_id: str) -> Mapping[str, Any]:
+        for rule in self.data["rules"]:
+            if rule["id"] == rule_id:
+                return dict(rule)
+        raise KeyError(rule_id)
+
+    def in_force(self, *, district: str, election_day: date, congress_day: date) -> bool:
+        cond: Mapping[str, str] = self.data["in_force"]
+        day = congress_day if self.kind == "congress" else election_day
+        if "district" in cond and cond["district"] != district:
+            return False
+        for key, test in (("election_before", "lt"), ("congress_before", "lt"),
+                          ("election_from", "ge"), ("congress_from", "ge"),
+                          ("election_until", "le")):
+            if key in cond:
+                bound = date.fromisoformat(cond[key])
+                if (test == "lt" and not day < bound) or (test == "ge" and not day >= bound) \
+                        or (test == "le" and not day <= bound):
+                    return False
+        return True
+
+
+@cache
+def all_sets() -> tuple[RuleSet, ...]:
+    sets = []
+    for path in sorted(SETS_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        sets.append(RuleSet(data["id"], int(data["version"]), data["kind"], data))
+    return tuple(sets)
+
+
+def get_set(set_id: str) -> RuleSet:
+    for ruleset in all_sets():
+        if ruleset.id == set_id:
+            return ruleset
+    raise KeyError(set_id)
+
+
+def select(district: str, election_day: date, congress_day: date) -> list[RuleSet]:
+    """One election set, one congress set, at most one pilot overlay — in that order."""
+    chosen = [s for s in all_sets() if s.in_force(district=district, election_day=election_day,
+                                                  congress_day=congress_day)]
+    return sorted(chosen, key=lambda s: (KINDS.index(s.kind), s.id))
+
+
+def digest(sets: Sequence[RuleSet]) -> str:
+    payload: dict[str, Any] = {"calendar": vn_calendar().data, "rulesets": [dict(s.data) for s in sets]}
+    return "sha256:" + hashlib.sha256(rfc8785.dumps(payload)).hexdigest()

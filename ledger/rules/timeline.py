@@ -1,0 +1,197 @@
+"""What the rules look at: one village's events folded into elections, congresses, offices.
+
+Every rule reads a :class:`Context`: the record as known on the as-of date, its events in
+date order (same-day events keep the record's order), grouped into votes (each
+``election.counted`` with the order before it and the commune's decision after it) and
+congresses (each ``congress.held`` with the ballots, report and decisions that follow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ledger.rules.record import RecordedEvent, VillageRecord, as_date
+
+PREP_TYPES = ("election.team_formed", "election.notice_posted", "candidates.drafted",
+              "candidates.agreed", "candidates.finalised")
+CONGRESS_FOLLOWERS = ("congress.counted", "congress.reported", "congress.approved", "congress.annulled",
+                      "congress.appointed")
+
+
+@dataclass
+class Election:
+    """One vote: a normal election (ordered by ``election.ordered``) or a re-run."""
+
+    kind: str
+    order: RecordedEvent | None = None
+    count: RecordedEvent | None = None
+    prep: list[RecordedEvent] = field(default_factory=list)
+    #: The commune's decision after the count: ``election.recognised`` or ``election.rerun_ordered``.
+    action: RecordedEvent | None = None
+
+    @property
+    def day(self) -> date | None:
+        if self.count is not None:
+            return self.count.date
+        if self.order is not None:
+            return as_date(self.order.facts.get("election_date") or self.order.facts.get("new_date"))
+        return None
+
+    def prep_of(self, event_type: str) -> list[RecordedEvent]:
+        return [e for e in self.prep if e.type == event_type]
+
+
+@dataclass
+class Congress:
+    held: RecordedEvent | None
+    counts: list[RecordedEvent] = field(default_factory=list)
+    reports: list[RecordedEvent] = field(default_factory=list)
+    decisions: list[RecordedEvent] = field(default_factory=list)
+    appointments: list[RecordedEvent] = field(default_factory=list)
+
+    @property
+    def first(self) -> RecordedEvent:
+        """The congress record itself, or (when it is missing) the first event that follows it."""
+        dated = [e for e in (self.held, *self.counts, *self.reports, *self.decisions, *self.appointments) if e]
+        return dated[0]
+
+    @property
+    def day(self) -> date:
+        return self.first.date
+
+    def office_counts(self, office: str) -> list[RecordedEvent]:
+        return [c for c in self.counts if c.facts.get("office") == office]
+
+    @property
+    def approval(self) -> RecordedEvent | None:
+        approved = [d for d in self.decisions if d.type == "congress.approved"]
+        return approved[-1] if approved else None
+
+
+@dataclass
+class Context:
+    record: VillageRecord
+    as_of: date
+    events: list[RecordedEvent]
+    elections: list[Election]
+    congresses: list[Congress]
+    leadership: dict[str, Any]
+    head_recognition: RecordedEvent | None
+
+    @property
+    def main(self) -> Election | None:
+        """The term's election: the first normal one (re-runs and by-elections follow it)."""
+        return next((e for e in self.elections if e.kind == "normal"), None)
+
+    @property
+    def judged_congresses(self) -> list[Congress]:
+        """Congresses judged in full; an earlier one recorded without ballots is context (C-TERM)."""
+        return [c for i, c in enumerate(self.congresses) if c.counts or c.decisions or i == len(self.congresses) - 1]
+
+    @property
+    def congress(self) -> Congress | None:
+        return self.congresses[-1] if self.congresses else None
+
+    def of_type(self, *types: str) -> list[RecordedEvent]:
+        return [e for e in self.events if e.type in types]
+
+    def who(self, person: Any) -> str:
+        name = self.record.name(str(person))
+        return f"{name} ({person})" if name != str(person) else str(person)
+
+    def profile(self, person: str, on: date | None) -> dict[str, Any]:
+        return self.record.profile(person, on)
+
+    @property
+    def nominee(self) -> str | None:
+        nominations = self.of_type("personnel.nominated")
+        return str(nominations[-1].facts.get("person")) if nominations else None
+
+
+def build(record: VillageRecord, as_of: date) -> Context:
+    events = sorted(record.events, key=lambda e: e.date)  # stable: same-day events keep record order
+    return Context(record, as_of, events, _elections(events), _congresses(events), *_leadership(events))
+
+
+def _elections(events: list[RecordedEvent]) -> list[Election]:
+    elections: list[Election] = []
+    waiting: list[RecordedEvent] = []  # prep events recorded before their election's order
+    for event in events:
+        last = elections[-1] if elections else None
+        if event.type in ("election.recognised", "election.rerun_ordered") and last and last.count \
+                and last.action is None:
+            last.action = event
+        if event.type == "election.ordered":
+            if last and last.kind == "normal" and last.count is None:
+                elections.pop()  # a later decision for the same vote supersedes the earlier one
+                waiting = last.prep + waiting
+            elections.append(Election("normal", order=event, prep=waiting))
+            waiting = []
+        elif event.type == "election.rerun_ordered":
+            elections.append(Election("rerun", order=event))
+        elif event.type == "election.counted":
+            if last and last.count is None:
+                last.count = event
+            else:
+                elections.append(Election("normal", count=event, prep=waiting))
+                waiting = []
+        elif event.type in PREP_TYPES:
+            if last and last.count is None:
+                last.prep.append(event)
+            else:
+                waiting.append(event)
+    if waiting:
+        elections.append(Election("normal", prep=waiting))
+    return elections
+
+
+def _congresses(events: list[RecordedEvent]) -> list[Congress]:
+    congresses: list[Congress] = []
+    for event in events:
+        if event.type == "congress.held":
+            congresses.append(Congress(event))
+            continue
+        if event.type not in CONGRESS_FOLLOWERS:
+            continue
+        if not congresses:
+            congresses.append(Congress(None))
+        current = congresses[-1]
+        {"congress.counted": current.counts, "congress.reported": current.reports,
+         "congress.approved": current.decisions, "congress.annulled": current.decisions,
+         "congress.appointed": current.appointments}[event.type].append(event)
+    return congresses
+
+
+def _leadership(events: list[RecordedEvent]) -> tuple[dict[str, Any], RecordedEvent | None]:
+    """Offices as recorded: the head last recognised less removals; the approved or appointed cell leaders."""
+    head: RecordedEvent | None = None
+    secretary: str | None = None
+    deputy: str | None = None
+    committee: list[str] = []
+    for event in events:
+        facts = event.facts
+        if event.type == "election.recognised":
+            head = event
+        elif event.type == "head.removal_recognised" and head and facts.get("person") == head.facts.get("person"):
+            head = None
+        elif event.type == "congress.approved":
+            secretary, deputy = _opt(facts.get("secretary")), _opt(facts.get("deputy"))
+            committee = [str(p) for p in facts.get("committee") or []]
+        elif event.type == "congress.annulled":
+            secretary, deputy, committee = None, None, []
+        elif event.type == "congress.appointed":
+            office, person = facts.get("office"), _opt(facts.get("person"))
+            if office == "secretary":
+                secretary = person
+            elif office == "deputy":
+                deputy = person
+            elif office == "committee" and person and person not in committee:
+                committee.append(person)
+    return ({"head": _opt(head.facts.get("person")) if head else None, "secretary": secretary,
+             "deputy": deputy, "committee": committee}, head)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)

@@ -1,0 +1,71 @@
+"""The views' tables, beside the log in the ledger's own database (SQLite file or PostgreSQL schema).
+
+One small SQL dialect serves both: ``?`` placeholders (rewritten for psycopg), upserts
+with ``ON CONFLICT``; on PostgreSQL each transaction first sets the schema's search path.
+The position and the rows it covers are written in one transaction, so a restart resumes
+exactly where the last committed catch-up stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS dantin_view_position (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS dantin_view_villages (village TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "kind TEXT NOT NULL, verdict TEXT NOT NULL, same_person TEXT NOT NULL, as_of TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS dantin_view_tenures (village TEXT NOT NULL, mode TEXT NOT NULL, "
+    "office TEXT NOT NULL, person TEXT NOT NULL, name TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT, "
+    "acting INTEGER NOT NULL, events TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS dantin_view_tenures_village ON dantin_view_tenures (village, mode)",
+    "CREATE INDEX IF NOT EXISTS dantin_view_tenures_office ON dantin_view_tenures (office, mode, start_date)",
+    "CREATE TABLE IF NOT EXISTS dantin_view_people (person TEXT NOT NULL, village TEXT NOT NULL, "
+    "PRIMARY KEY (person, village))",
+)
+NAME = "views"
+
+
+class ViewStore:
+    def __init__(self, datastore: Any) -> None:
+        self._ds = datastore
+        self._schema: str | None = getattr(datastore, "schema", None) if hasattr(datastore, "pool") and \
+            type(datastore).__module__.startswith("eventsourcing.postgres") else None
+        with self.transaction() as c:
+            for statement in SCHEMA:
+                c.execute(statement)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[_Cursor]:
+        with self._ds.transaction(commit=write) as c:
+            if self._schema is not None:
+                c.execute(f'SET LOCAL search_path TO "{self._schema}"')
+            yield _Cursor(c, self._schema is not None)
+
+
+class _Cursor:
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._c, self._pg = cursor, postgres
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._pg else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(self._sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._c.executemany(self._sql(statement), [tuple(r) for r in rows])
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(statement, params)
+        return [dict(r) for r in self._c.fetchall()]
+
+    def position(self) -> int:
+        rows = self.all("SELECT position FROM dantin_view_position WHERE name = ?", (NAME,))
+        return int(rows[0]["position"]) if rows else 0
+
+    def set_position(self, position: int) -> None:
+        self.execute("INSERT INTO dantin_view_position (name, position) VALUES (?, ?) "
+                     "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, position))

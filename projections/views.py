@@ -1,0 +1,245 @@
+"""The kept views: leadership tenures and verdicts per village, following the log.
+
+``Views.catch_up`` reads the notifications after its tracked position, finds the villages
+they touch (a village's own stream; for a person's profile, the villages that refer to
+that person) and recomputes each touched village's rows from its events — the same pure
+folds a rebuild runs — writing them and the new position in one transaction. A rebuild
+(``rebuild``) clears the tables and replays the whole log, so the kept views can always be
+checked against a fresh replay (tests/integration/test_views.py does).
+
+Verdicts depend on the day they are judged (a deadline passes): each is stored with the
+day it was judged; asking for another day judges the village again, on the spot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any, cast
+
+from ledger.application import Ledger
+from ledger.catalogue import PERSON_STREAM_PREFIX
+from ledger.rules import VillageRecord, judge
+from ledger.rules.record import corrected
+from projections.leadership import Tenure, holders, tenures
+from projections.record import Entry, build_record, entry_from_state
+from projections.store import ViewStore, _Cursor
+
+Progress = Callable[[int, int], None]
+
+
+class LedgerReader:
+    """Entries of one stream at a time, by query: for catching up with a few villages."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._kinds: dict[str, str | None] = {}
+
+    def entries(self, stream_id: str) -> list[Entry]:
+        indices: dict[int, int] = {}
+        if self.ledger.sealer is not None:
+            indices = {leaf.version: leaf.index for leaf in self.ledger.sealer.store.leaves_of(stream_id)}
+        return [entry_from_state(s.state, s.originator_version, indices.get(s.originator_version))
+                for s in self.ledger.recorder.select_events(stream_id)]
+
+    def person(self, person: str) -> list[Entry]:
+        return self.entries(PERSON_STREAM_PREFIX + person)
+
+    def body_kind(self, body_id: str) -> str | None:
+        if body_id not in self._kinds:
+            stream = self.ledger.get_stream(body_id)
+            body = stream.state.body if stream is not None else None
+            self._kinds[body_id] = body.kind if body is not None else None
+        return self._kinds[body_id]
+
+    def record(self, village: str) -> tuple[VillageRecord, set[str]] | None:
+        return build_record(village, self.entries(village), self.person, self.body_kind)
+
+
+class LogReader:
+    """Every stream's entries from one pass over the whole log: for rebuilds and large catch-ups.
+
+    Leaf index = position in the log, the sealer's rule, so it is counted, not looked up.
+    """
+
+    def __init__(self, ledger: Ledger, progress: Progress | None = None, page: int = 5000) -> None:
+        self.streams: dict[str, list[Entry]] = {}
+        self.kinds: dict[str, str] = {}
+        recorder = ledger.recorder
+        head = recorder.max_notification_id() or 0
+        position, index = 0, 0
+        while position < head:
+            rows = recorder.select_notifications(start=position + 1, limit=page, stop=head)
+            if not rows:
+                break
+            for n in rows:
+                entry = entry_from_state(n.state, n.originator_version, index)
+                self.streams.setdefault(str(n.originator_id), []).append(entry)
+                if entry.type == "body.enrolled":
+                    self.kinds[str(entry.facts.get("id"))] = str(entry.facts.get("kind"))
+                index += 1
+            position = rows[-1].id
+            if progress is not None:
+                progress(position, head)
+        self.position = position
+
+    def person(self, person: str) -> list[Entry]:
+        return self.streams.get(PERSON_STREAM_PREFIX + person, [])
+
+    def body_kind(self, body_id: str) -> str | None:
+        return self.kinds.get(body_id)
+
+    def record(self, village: str) -> tuple[VillageRecord, set[str]] | None:
+        return build_record(village, self.streams.get(village, []), self.person, self.body_kind)
+
+
+class Views:
+    def __init__(self, ledger: Ledger, today: Callable[[], date] = date.today) -> None:
+        self.ledger = ledger
+        self.today = today
+        self.store = ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+
+    # -- keeping ----------------------------------------------------------------------
+
+    def catch_up(self, progress: Progress | None = None, page: int = 2000) -> int:
+        """Bring the views up to the log's head; return the position reached."""
+        reader = LedgerReader(self.ledger)
+        recorder = self.ledger.recorder
+        with self.store.transaction(write=False) as c:
+            position = c.position()
+        head = recorder.max_notification_id() or 0
+        if head - position > max(5000, position // 2):  # far behind: one pass over the log is cheaper
+            return self.rebuild(progress)
+        start = position
+        while position < head:
+            rows = recorder.select_notifications(start=position + 1, limit=page, stop=head)
+            if not rows:
+                break
+            with self.store.transaction() as c:
+                dirty = self._touched(c, (str(n.originator_id) for n in rows))
+                for village in sorted(dirty):
+                    self._recompute(c, reader, village)
+                position = rows[-1].id
+                c.set_position(position)
+            if progress is not None:
+                progress(position - start, head - start)
+        return position
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Replay the whole log in one pass and write every village's rows afresh, in one transaction."""
+        log = LogReader(self.ledger, progress)
+        with self.store.transaction() as c:
+            for table in ("dantin_view_villages", "dantin_view_tenures", "dantin_view_people"):
+                c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            for village in sorted(s for s in log.streams if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX)):
+                self._write(c, village, log.record(village))
+            c.set_position(log.position)
+        return log.position
+
+    def _touched(self, c: _Cursor, streams: Iterable[str]) -> set[str]:
+        dirty: set[str] = set()
+        for stream in set(streams):
+            if stream.startswith(PERSON_STREAM_PREFIX):
+                person = stream.removeprefix(PERSON_STREAM_PREFIX)
+                dirty.update(r["village"] for r in c.all("SELECT village FROM dantin_view_people WHERE person = ?",
+                                                          (person,)))
+            elif "/" not in stream:  # places (body streams are "<place>/<kind>")
+                dirty.add(stream)
+        return dirty
+
+    def _recompute(self, c: _Cursor, reader: LedgerReader, village: str) -> None:
+        self._write(c, village, reader.record(village))
+
+    def _write(self, c: _Cursor, village: str, built: tuple[VillageRecord, set[str]] | None) -> None:
+        c.execute("DELETE FROM dantin_view_tenures WHERE village = ?", (village,))
+        c.execute("DELETE FROM dantin_view_people WHERE village = ?", (village,))
+        if built is None:
+            c.execute("DELETE FROM dantin_view_villages WHERE village = ?", (village,))
+            return
+        record, people = built
+        day = self.today()
+        verdict = judge(record, day)
+        c.execute(
+            "INSERT INTO dantin_view_villages (village, name, kind, verdict, same_person, as_of, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (village) DO UPDATE SET name = excluded.name, "
+            "kind = excluded.kind, verdict = excluded.verdict, same_person = excluded.same_person, "
+            "as_of = excluded.as_of, body = excluded.body",
+            (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
+             day.isoformat(), json.dumps(verdict, ensure_ascii=False, sort_keys=True)),
+        )
+        rows = []
+        for mode, events in (("recorded", record.events), ("corrected", corrected(record.events))):
+            for t in tenures(events):
+                rows.append((village, mode, t.office, t.person, record.name(t.person), t.start.isoformat(),
+                             t.end.isoformat() if t.end else None, int(t.acting), ",".join(t.events)))
+        c.executemany("INSERT INTO dantin_view_tenures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        c.executemany("INSERT INTO dantin_view_people VALUES (?, ?)", [(p, village) for p in sorted(people)])
+
+    # -- reading ----------------------------------------------------------------------
+
+    def villages(self, under: str = "") -> list[dict[str, Any]]:
+        with self.store.transaction(write=False) as c:
+            rows = c.all("SELECT village, name, kind, verdict, same_person, as_of FROM dantin_view_villages "
+                         "WHERE village = ? OR village LIKE ? ORDER BY village", (under, f"{under}.%") if under
+                         else ("", "%"))
+        return rows
+
+    def tenures(self, village: str, *, as_recorded: bool = False) -> list[Tenure]:
+        with self.store.transaction(write=False) as c:
+            rows = c.all("SELECT office, person, start_date, end_date, acting, events FROM dantin_view_tenures "
+                         "WHERE village = ? AND mode = ? ORDER BY office, start_date, person",
+                         (village, "recorded" if as_recorded else "corrected"))
+        return [Tenure(r["office"], r["person"], date.fromisoformat(r["start_date"]),
+                       date.fromisoformat(r["end_date"]) if r["end_date"] else None, bool(r["acting"]),
+                       tuple(r["events"].split(","))) for r in rows]
+
+    def leadership(self, village: str, on: date | None = None, *, as_recorded: bool = False) -> dict[str, Any] | None:
+        """Who held each office in ``village`` on ``on`` (today), with names; None for an unknown village."""
+        day = on or self.today()
+        with self.store.transaction(write=False) as c:
+            known = c.all("SELECT name FROM dantin_view_villages WHERE village = ?", (village,))
+            names = {r["person"]: r["name"] for r in c.all(
+                "SELECT DISTINCT person, name FROM dantin_view_tenures WHERE village = ?", (village,))}
+        if not known:
+            return None
+        offices = holders(self.tenures(village, as_recorded=as_recorded), day)
+        return {"village": village, "name": known[0]["name"], "as_of": day.isoformat(),
+                "mode": "as_recorded" if as_recorded else "as_corrected", "offices": offices,
+                "names": {p: names.get(p, p) for p in _people(offices)}}
+
+    def officeholders(self, under: str, office: str | None, on: date | None = None, *, limit: int = 100,
+                      offset: int = 0) -> list[dict[str, Any]]:
+        """Holders of ``office`` (every office when None) on ``on`` in villages at or below ``under``."""
+        day = (on or self.today()).isoformat()
+        where = "mode = 'corrected' AND start_date <= ? AND (end_date IS NULL OR ? < end_date) " \
+                "AND (village = ? OR village LIKE ?)"
+        params: list[Any] = [day, day, under, f"{under}.%" if under else "%"]
+        if office is not None:
+            where += " AND office = ?"
+            params.append(office)
+        with self.store.transaction(write=False) as c:
+            return c.all(f"SELECT village, office, person, name, start_date, end_date, acting "  # noqa: S608
+                         f"FROM dantin_view_tenures WHERE {where} ORDER BY village, office, person "
+                         f"LIMIT ? OFFSET ?", [*params, limit, offset])
+
+    def verdict(self, village: str, on: date | None = None, *, as_recorded: bool = False) -> dict[str, Any] | None:
+        day = on or self.today()
+        if not as_recorded:
+            with self.store.transaction(write=False) as c:
+                rows = c.all("SELECT as_of, body FROM dantin_view_villages WHERE village = ?", (village,))
+            if not rows:
+                return None
+            if rows[0]["as_of"] == day.isoformat():
+                return cast(dict[str, Any], json.loads(rows[0]["body"]))
+        record = self.record(village)
+        return None if record is None else judge(record, day, as_recorded=as_recorded)
+
+    def record(self, village: str) -> VillageRecord | None:
+        built = LedgerReader(self.ledger).record(village)
+        return built[0] if built else None
+
+
+def _people(offices: dict[str, Any]) -> list[str]:
+    out = [v for k, v in offices.items() if k != "committee" and v]
+    return out + list(offices.get("committee") or [])

@@ -1,0 +1,102 @@
+"""Building blocks shared by every facts model (schemas/facts.py and the modules it gathers).
+
+Facts are signed as RFC 8785 JSON with no floats (ARCHITECTURE.md), so every number is a
+whole number, checked strictly: ``"12"``, ``12.0``, ``1.5`` and ``true`` are not counts.
+Quantities that are not whole (a term of 2.5 years, a petition share of 0.52) are written
+as decimal strings, which sign byte-exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from schemas.ids import PLACE_RE, PersonId
+
+#: The largest integer RFC 8785 (I-JSON) represents exactly: 2^53 − 1.
+MAX_SAFE_INT = 2**53 - 1
+
+
+class Facts(BaseModel):
+    """Base of every facts model: unknown fields are refused, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProcessFacts(Facts):
+    """Base of the personnel-process facts: each may carry a free remark."""
+
+    note: str | None = Field(
+        default=None, max_length=2000, description="Free remark (e.g. the paper record's reference); not judged."
+    )
+
+
+#: A number of people, ballots or votes: a whole number, 0 or more.
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_INT)]
+#: A whole number, 1 or more (a ballot round, a number of seats).
+Ordinal = Annotated[int, Field(strict=True, ge=1, le=MAX_SAFE_INT)]
+#: Free text a person wrote (a reason, a finding).
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+#: A short label (where, how).
+Label = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+#: A decision's number and sign, e.g. ``"45/QĐ-UBND"``.
+Decision = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+
+def unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            raise ValueError(f"duplicate item {item!r}")
+        seen.add(item)
+    return items
+
+
+#: A list of person ids, each at most once (a list may be empty: the verdict judges that).
+People = Annotated[
+    list[PersonId], Field(max_length=500, json_schema_extra={"uniqueItems": True}), AfterValidator(unique)
+]
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+#: A dossier's own event id (``e1``, ``bau-cu-2022``); at most 63 characters, so it can
+#: never be mistaken for an event hash.
+DOSSIER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$")
+_HASH = HASH_RE.pattern[1:-1]
+_DOSSIER_ID = DOSSIER_ID_RE.pattern[1:-1]
+_PLACE = PLACE_RE.pattern[1:-1]
+
+#: The hash of a ledger event (its entry hash, as receipts give it).
+EventHash = Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+DossierId = Annotated[str, StringConstraints(pattern=DOSSIER_ID_RE.pattern)]
+#: An earlier event: its ledger hash, or (in a dossier) its dossier id.
+EventRef = Annotated[str, StringConstraints(pattern=rf"^(?:{_HASH}|{_DOSSIER_ID})$")]
+#: What an observation or a finding is about: an event (hash or dossier id) or a place.
+Subject = Annotated[str, StringConstraints(pattern=rf"^(?:{_HASH}|{_DOSSIER_ID}|{_PLACE})$", max_length=200)]
+
+_DECIMAL_RE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?$")
+
+
+def _decimal(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INT:
+        return Decimal(value)
+    if isinstance(value, str) and _DECIMAL_RE.match(value):
+        return Decimal(value)
+    raise ValueError("expected a whole number or a decimal written as a string, e.g. \"2.5\"")
+
+
+#: A non-negative quantity that need not be whole: an integer, or a decimal string.
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": MAX_SAFE_INT},
+            {"type": "string", "pattern": _DECIMAL_RE.pattern},
+        ],
+        "description": "A whole number, or a decimal written as a string (signed facts hold no floats).",
+    }),
+]

@@ -1,0 +1,165 @@
+"""RFC 9421 signature bases and Ed25519 signatures, against the RFC's own example (Appendix B.2.6)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from api.httpsig import (
+    InnerList,
+    Item,
+    RequestParts,
+    SignatureError,
+    Token,
+    parse_dictionary,
+    parts_of,
+    read_signature,
+    serialize_inner_list,
+    sign_request,
+    signature_base,
+    verify_signature,
+)
+from api.readers import NonceCache, authenticate
+from ledger.signing import PublicKey, SigningKey
+
+# RFC 9421 Appendix B.1.4, test-key-ed25519.
+RFC_KEY = b"""-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF
+-----END PRIVATE KEY-----
+"""
+RFC_PUBLIC = "JrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs="
+# Appendix B.2.6: the test request's covered parts, its Signature-Input and Signature.
+B26_INPUT = ('sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");'
+             'created=1618884473;keyid="test-key-ed25519"')
+B26_SIGNATURE = "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:"
+B26_BASE = (
+    '"date": Tue, 20 Apr 2021 02:07:55 GMT\n'
+    '"@method": POST\n'
+    '"@path": /foo\n'
+    '"@authority": example.com\n'
+    '"content-type": application/json\n'
+    '"content-length": 18\n'
+    '"@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length")'
+    ';created=1618884473;keyid="test-key-ed25519"'
+)
+B26_REQUEST = RequestParts(
+    method="POST", scheme="https", authority="example.com", path="/foo", query="param=Value&Pet=dog",
+    fields={"host": ["example.com"], "date": ["Tue, 20 Apr 2021 02:07:55 GMT"],
+            "content-type": ["application/json"], "content-length": ["18"]},
+)
+
+
+def test_rfc9421_b26_signature_base_and_signature() -> None:
+    signed = read_signature(B26_INPUT, B26_SIGNATURE)
+    assert signed.label == "sig-b26"
+    assert signature_base(B26_REQUEST, signed.inner).decode() == B26_BASE
+    key = SigningKey.from_pem(RFC_KEY)
+    assert key.public.b64 == RFC_PUBLIC
+    # Ed25519 is deterministic: signing the base must give the RFC's signature byte for byte.
+    assert key.sign(B26_BASE.encode()) == signed.signature
+    verify_signature(B26_REQUEST, signed, PublicKey.from_b64(RFC_PUBLIC))
+
+
+def test_rfc9421_b26_tampered_request_fails() -> None:
+    signed = read_signature(B26_INPUT, B26_SIGNATURE)
+    other = RequestParts(**{**B26_REQUEST.__dict__, "path": "/bar"})
+    with pytest.raises(SignatureError) as caught:
+        verify_signature(other, signed, PublicKey.from_b64(RFC_PUBLIC))
+    assert caught.value.code == "signature_invalid"
+
+
+def test_derived_components_of_a_request() -> None:
+    parts = parts_of("get", "HTTPS://WWW.Example.com:443/path/x%20y?param=value&b", {"Dantin-Body": "qng/root"})
+    inner = InnerList(tuple(Item(c) for c in ("@method", "@target-uri", "@authority", "@scheme", "@request-target",
+                                               "@path", "@query", "dantin-body")), {"created": 1})
+    assert signature_base(parts, inner).decode().splitlines()[:-1] == [
+        '"@method": GET',
+        '"@target-uri": https://www.example.com/path/x%20y?param=value&b',
+        '"@authority": www.example.com',
+        '"@scheme": https',
+        '"@request-target": /path/x%20y?param=value&b',
+        '"@path": /path/x%20y',
+        '"@query": ?param=value&b',
+        '"dantin-body": qng/root',
+    ]
+    assert signature_base(parts_of("GET", "http://h:8080/"), InnerList((Item("@query"),), {})).decode() \
+        .startswith('"@query": ?\n')
+
+
+def test_structured_fields_round_trip() -> None:
+    text = 'sig1=("@method" "@target-uri");created=1;expires=61;nonce="a\\"b";alg="ed25519";keyid="k";x;t=tok'
+    parsed = parse_dictionary(text)["sig1"]
+    assert isinstance(parsed, InnerList)
+    assert parsed.params == {"created": 1, "expires": 61, "nonce": 'a"b', "alg": "ed25519", "keyid": "k", "x": True,
+                             "t": Token("tok")}
+    assert "sig1=" + serialize_inner_list(parsed) == text
+    assert parse_dictionary("a=:" + base64.b64encode(b"\x00\x01").decode() + ":, b")["a"] == Item(b"\x00\x01")
+
+
+@pytest.mark.parametrize("bad", ["", "sig1=(", 'sig1=("a" "b"', "sig1=1.5", "SIG=1", "sig1=(\"x\"),", "a=:!!:",
+                                 'sig1=("é")', "sig1=?2"])
+def test_malformed_fields_are_refused(bad: str) -> None:
+    with pytest.raises(SignatureError) as caught:
+        read_signature(bad, "sig1=:AAAA:")
+    assert caught.value.code == "signature_malformed"
+
+
+def test_repeated_or_parameterised_components_are_refused() -> None:
+    parts = parts_of("GET", "http://h/")
+    for inner in (InnerList((Item("@method"), Item("@method")), {}), InnerList((Item("@query", {"name": "a"}),), {}),
+                  InnerList((Item("@signature-params"),), {}), InnerList((Item("@status"),), {})):
+        with pytest.raises(SignatureError):
+            signature_base(parts, inner)
+
+
+class _Ledger:
+    """Just enough of a ledger for ``authenticate``: one body with one key."""
+
+    def __init__(self, body: str, kind: str, jurisdiction: str, key: SigningKey) -> None:
+        from ledger.authority import BodyState, KeyState, StreamState
+
+        state = StreamState(body, "0" * 64, body=BodyState(body, kind, "x", jurisdiction, None,
+                                                           {key.public.key_id: KeyState(key.public, None)}))
+        self._streams = {body: type("S", (), {"state": state})()}
+
+    def get_stream(self, stream_id: str) -> object:
+        return self._streams.get(stream_id)
+
+
+def _authenticate(headers: dict[str, str], ledger: object, nonces: NonceCache, now: float, method: str = "GET",
+                  url: str = "http://127.0.0.1:8000/v1/villages/v/history") -> object:
+    parts = parts_of(method, url, {"Dantin-Body": "qng.bato/inspection"})
+    return authenticate(ledger, parts, headers.get("Signature-Input"), headers.get("Signature"),  # type: ignore[arg-type]
+                        nonces=nonces, window=300, now=now)
+
+
+def test_time_window_nonce_and_key_rules() -> None:
+    key = SigningKey.generate()
+    ledger = _Ledger("qng.bato/inspection", "inspection", "qng.bato", key)
+    url = "http://127.0.0.1:8000/v1/villages/v/history"
+    now = 1_700_000_000
+    fields = {"Dantin-Body": "qng.bato/inspection"}
+    nonces = NonceCache()
+
+    def code(headers: dict[str, str], at: float = now, **kw: str) -> str:
+        with pytest.raises(SignatureError) as caught:
+            _authenticate(headers, ledger, nonces, at, **kw)
+        return caught.value.code
+
+    good = sign_request(key, "GET", url, fields, created=now, nonce="n1")
+    assert _authenticate(good, ledger, nonces, now)
+    assert code(good) == "signature_replayed"
+    assert code(sign_request(key, "GET", url, fields, created=now - 301, nonce="n2")) == "signature_expired"
+    assert code(sign_request(key, "GET", url, fields, created=now + 301, nonce="n3")) == "signature_expired"
+    assert code(sign_request(key, "GET", url, fields, created=now - 100, expires_in=50, nonce="n4")) \
+        == "signature_expired"
+    assert code(sign_request(key, "GET", url, fields, created=now, expires_in=3600, nonce="n5")) == "signature_expired"
+    assert code(sign_request(key, "GET", url, fields, created=now, nonce="n6"), method="DELETE") == "signature_invalid"
+    assert code(sign_request(key, "GET", url, fields, created=now, covered=("@method", "@authority", "dantin-body"),
+                             nonce="n7")) == "signature_malformed"
+    assert code(sign_request(SigningKey.generate(), "GET", url, fields, created=now, nonce="n8")) \
+        == "signature_unknown_key"
+    assert code({}) == "signature_missing"
+    # The nonce of a signature that failed is not burnt.
+    assert _authenticate(sign_request(key, "GET", url, fields, created=now, nonce="n6"), ledger, nonces, now)

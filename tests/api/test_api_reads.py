@@ -1,0 +1,127 @@
+"""Public reads and operations over a real server: places, checkpoints, proofs, health, logs."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from apihelp import PERSON, Served, fresh, problem_of, profile
+
+from ledger.merkle import verify_consistency, verify_inclusion
+from ledger.note import open_checkpoint
+
+pytest_plugins = ["apiserver"]  # the `served` fixture
+
+
+def _b64(items: list[str]) -> list[bytes]:
+    return [base64.b64decode(i) for i in items]
+
+
+def test_places_show_names_kinds_and_the_tree(served: Served) -> None:
+    w = served.world
+    commune = served.client.get(f"/v1/places/{w.badien}")
+    assert commune.status_code == 200
+    assert commune.json() == {"id": w.badien, "name": "Xã Ba Điền", "kind": "commune", "parent": w.bato,
+                              "children": [w.lang_ma]}
+    root = served.client.get(f"/v1/places/{w.province}").json()
+    assert root["parent"] is None and root["children"] == sorted([w.bato, w.sontinh])
+    assert served.client.get(f"/v1/places/{w.lang_ma}").json()["kind"] == "thon"
+    problem_of(served.client.get("/v1/places/qng.bato.khong-co"), 404, "not_found")
+    problem_of(served.client.get("/v1/places/Not A Place"), 404, "not_found")
+
+
+def test_a_place_registered_through_the_api_appears_at_once(served: Served) -> None:
+    w = served.world
+    village = f"{w.badien}.{fresh('thon')}"
+    assert served.post_events(w.sign(w.root, "place.registered", village,
+                                     {"id": village, "name": "Thôn Mới", "kind": "thon"})).status_code == 201
+    assert served.client.get(f"/v1/places/{village}").json()["name"] == "Thôn Mới"
+    assert village in served.client.get(f"/v1/places/{w.badien}").json()["children"]
+
+
+def test_checkpoint_is_the_signed_note_as_text(served: Served) -> None:
+    response = served.client.get("/v1/log/checkpoint")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    checkpoint, _ = open_checkpoint(response.text, served.log_verifier())
+    assert checkpoint.size >= 1
+    assert served.client.get("/v1/log/checkpoint", params={"witnessed": "nope"}).status_code == 400
+
+
+def test_inclusion_and_consistency_proofs_verify_against_checkpoints(served: Served) -> None:
+    old_note = served.client.get("/v1/log/checkpoint").text
+    old, _ = open_checkpoint(old_note, served.log_verifier())
+    receipt = served.post_events(profile(served.world, fresh())).json()
+    new, _ = open_checkpoint(receipt["inclusion"]["checkpoint"], served.log_verifier())
+    got = served.client.get("/v1/log/proof/inclusion", params={"index": receipt["index"], "size": new.size})
+    assert got.status_code == 200
+    proof = got.json()
+    assert proof["checkpoint"] == receipt["inclusion"]["checkpoint"]
+    verify_inclusion(base64.b64decode(proof["leaf_hash"]), receipt["index"], new.size, _b64(proof["proof"]),
+                     new.root_hash)
+    default = served.client.get("/v1/log/proof/inclusion", params={"index": 0}).json()  # to the newest checkpoint
+    latest, _ = open_checkpoint(default["checkpoint"], served.log_verifier())
+    verify_inclusion(base64.b64decode(default["leaf_hash"]), 0, latest.size, _b64(default["proof"]),
+                     latest.root_hash)
+    cons = served.client.get("/v1/log/proof/consistency", params={"old": old.size, "new": new.size}).json()
+    assert cons["old_checkpoint"] == old_note and cons["new_checkpoint"] == receipt["inclusion"]["checkpoint"]
+    verify_consistency(old.size, new.size, _b64(cons["proof"]), old.root_hash, new.root_hash)
+
+
+def test_out_of_range_and_bad_proof_parameters(served: Served) -> None:
+    size = served.client.get("/readyz").json()["log_size"]
+    problem_of(served.client.get("/v1/log/proof/inclusion", params={"index": size + 5}), 404, "out_of_range")
+    problem_of(served.client.get("/v1/log/proof/inclusion", params={"index": 0, "size": size + 1000}), 404,
+               "out_of_range")
+    problem_of(served.client.get("/v1/log/proof/consistency", params={"old": size + 10, "new": size}), 404,
+               "out_of_range")
+    for params in ({"index": -1}, {"index": "x"}, {}, {"index": 0, "size": 0}, {"index": 2**64}):
+        problem_of(served.client.get("/v1/log/proof/inclusion", params=params), 400, "invalid_request")
+    problem_of(served.client.get("/v1/log/proof/consistency", params={"old": 0}), 400, "invalid_request")
+
+
+def test_public_answers_never_carry_profiles(served: Served) -> None:
+    w = served.world
+    receipt = served.post_events(profile(w, fresh(), born="1980-01-02", party={"status": "full"})).json()
+    bodies = [
+        json.dumps(receipt),
+        served.client.get(f"/v1/places/{w.lang_ma}").text,
+        served.client.get("/v1/log/checkpoint").text,
+        served.client.get("/v1/log/proof/inclusion", params={"index": receipt["index"]}).text,
+        served.client.get(f"/v1/villages/{w.lang_ma}/history").text,  # unsigned: 401
+        served.client.get(f"/v1/bundles/villages/{w.lang_ma}").text,
+    ]
+    for text in bodies:
+        assert "born" not in text and "party" not in text and "1980-01-02" not in text and PERSON not in text
+
+
+def test_health_readiness_request_ids_and_json_logs(served: Served) -> None:
+    assert served.client.get("/healthz").json() == {"status": "ok"}
+    ready = served.client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["log_size"] > 0
+    mine = "trace-" + fresh()
+    response = served.client.get("/healthz", headers={"X-Request-ID": mine})
+    assert response.headers["x-request-id"] == mine
+    generated = served.client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["x-request-id"]
+    assert generated != "bad id\twith spaces" and len(generated) == 32
+    problem = served.client.get("/v1/places/qng.khong", headers={"X-Request-ID": mine + "-2"})
+    assert problem.headers["x-request-id"] == mine + "-2"
+    lines = [json.loads(line) for line in served.log_lines() if line.startswith("{")]
+    requests = {line["request_id"]: line for line in lines if line.get("event") == "request"}
+    assert requests[mine]["method"] == "GET" and requests[mine]["path"] == "/healthz"
+    assert requests[mine]["status"] == 200 and requests[mine]["duration_ms"] >= 0
+    assert requests[mine + "-2"]["status"] == 404
+
+
+def test_openapi_documents_every_route_with_examples(served: Served) -> None:
+    doc = served.client.get("/openapi.json").json()
+    paths = doc["paths"]
+    assert {"/v1/events", "/v1/places/{place_id}", "/v1/log/checkpoint", "/v1/log/proof/inclusion",
+            "/v1/log/proof/consistency", "/v1/log/cosignatures", "/v1/villages/{village_id}/history",
+            "/v1/bundles/villages/{village_id}", "/healthz", "/readyz"} <= set(paths)
+    text = json.dumps(doc, ensure_ascii=False)
+    assert '"example' in text
+    events = paths["/v1/events"]["post"]
+    assert events["requestBody"]["content"]["application/json"]["examples"]
+    assert {"200", "201", "409", "413", "422"} <= set(events["responses"])
+    for name in ("ReceiptPublic", "ProblemPublic", "PlacePublic", "HistoryPublic", "InclusionProofPublic"):
+        assert doc["components"]["schemas"][name].get("examples"), name

@@ -1,0 +1,216 @@
+"""A village's bundle: made from a real ledger, checked with nothing but its bytes.
+
+The story: the cell of Làng Mạ profiles two people, rotates its key, nominates one of them
+and agrees the candidates; the commune orders the election. The inspection commission and
+the commune Front cosign the checkpoint. The bundle of Làng Mạ then verifies offline
+(``verify_bundle``, no database), re-deriving every leaf, proof, signature, authority step,
+stream link and the verdict; and every byte of it matters: flipping any one is refused,
+either as "not a bundle" (exit 2; the file must be RFC 8785 canonical, so even whitespace
+is meaning) or as a named failure (exit 1). Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Backend, World
+
+from ledger import home
+from ledger.bundle import BundleError, BundleFailed, Made, NotABundle, make_bundle, verify_bundle, witnessed_on
+from ledger.catalogue import stream_of
+from ledger.note import CosignatureSigner, NoteSigner, signature_line
+from ledger.signing import SigningKey, canonical_json
+from ledger.witness import DEFAULT_POLICY, Policy, witness_ledger
+
+FRONT = "qng.bato.badien/front"
+
+
+def story(world: World) -> None:
+    key = SigningKey.generate()
+    world.accept(world.enrolment(world.standing, FRONT, "commune_front", "Ban Thường trực UBMTTQ xã Ba Điền",
+                                 world.badien, key))
+    world.keys[FRONT] = key
+    cell, village = world.cell, world.lang_ma
+    world.accept(
+        world.sign(cell, "person.profiled", village, {"person": "p1", "name": "Đinh Văn A", "born": "1975-02-01",
+                                                      "residence": village}, date="2022-03-01"),
+        world.sign(cell, "person.profiled", village, {"person": "p2", "name": "Phạm Thị B", "born": "1980-06-01"},
+                   date="2022-03-01"),
+        world.sign(cell, "person.profiled", village, {"person": "p9", "name": "Người khác"}, date="2022-03-01"),
+    )
+    new_key = SigningKey.generate()
+    world.accept(world.sign(cell, "key.rotated", village, {"body": cell, "key": {"public": new_key.public.b64},
+                                                           "retire": world.keys[cell].public.key_id}))
+    world.keys[cell] = new_key
+    world.accept(world.sign(cell, "personnel.nominated", village, {"person": "p1"}, date="2022-03-20"))
+    world.accept(world.sign(world.committee, "election.ordered", village,
+                            {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"}, date="2022-04-01"))
+    world.accept(world.sign(cell, "candidates.agreed", village, {"candidates": ["p1", "p2"]}, date="2022-04-10"))
+
+
+def witness_all(world: World, backend: Backend, tmp_path: Path) -> None:
+    world.ledger.publish_checkpoint()
+    log = home.log_verifier(backend.directory)
+    for body in (world.inspection, FRONT):
+        witness_ledger(world.ledger, world.keys[body], body, tmp_path / f"{body.replace('/', '_')}.json", log)
+
+
+def bundle_of(world: World, backend: Backend) -> Made:
+    return make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY,
+                       log_key=home.log_verifier(backend.directory).vkey())
+
+
+@pytest.fixture
+def made(world: World, backend: Backend, tmp_path: Path) -> Made:
+    story(world)
+    witness_all(world, backend, tmp_path)
+    return bundle_of(world, backend)
+
+
+def recanonical(doc: dict[str, Any]) -> bytes:
+    return canonical_json(doc)
+
+
+def failure(data: bytes, **kw: Any) -> BundleFailed:
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(data, **kw)
+    assert failed.value.where and any(ord(c) > 127 for c in failed.value.message_vi)
+    return failed.value
+
+
+def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, world: World, backend: Backend) -> None:
+    doc = json.loads(made.data)
+    assert canonical_json(doc) == made.data and doc["bundle"] == 1
+    report = verify_bundle(made.data)
+    assert report.village == world.lang_ma and report.size == made.size == world.ledger.log_size()
+    assert report.village_events == 4  # registration, nomination, order, agreement (the rotation is the cell's)
+    assert report.witnesses == {world.inspection: "inspection", FRONT: "commune_front"}
+    assert report.sources == {"log_key": "bundle", "witness_keys": "bundle", "root_key": "bundle", "policy": "bundle"}
+    assert any("lấy từ chính gói" in line for line in report.not_proved)
+    streams = {_stream(e) for e in doc["entries"]}
+    assert {"person:p1", "person:p2", world.cell, world.committee, world.standing, world.root,
+            world.inspection, FRONT, "qng", "qng.bato", "qng.bato.badien", world.lang_ma} <= streams
+    assert "person:p9" not in streams and world.sontinh not in streams  # nothing the village does not need
+    assert doc["entries"][0]["index"] == 0  # the root's self-enrolment: where authority starts
+    # The verdict, re-derived from the bundled events on the day the witnesses signed.
+    assert made.verdict is not None and report.verdict == made.verdict == doc["verdict"]
+    assert made.verdict["village"] == world.lang_ma and made.verdict["ruleset_digest"].startswith("sha256:")
+    assert made.verdict["as_of"] == witnessed_on(doc["checkpoint"], home.log_verifier(backend.directory)).isoformat()
+    assert any("Kết luận" in line for line in report.proved)
+    # The keys a reader already holds: the report says they were given, not taken from the bundle.
+    cosigners = [CosignatureSigner.from_private_bytes(b, world.keys[b].seed()).verifier().vkey()
+                 for b in (world.inspection, FRONT)]
+    pinned = verify_bundle(made.data, log_key=home.log_verifier(backend.directory).vkey(), witness_keys=cosigners,
+                           root_key=world.keys[world.root].public.b64, policy=DEFAULT_POLICY)
+    assert pinned.sources == {"log_key": "given", "witness_keys": "given", "root_key": "given", "policy": "given"}
+    assert not any("lấy từ chính gói" in line for line in pinned.not_proved)
+
+
+def _stream(item: dict[str, Any]) -> str:
+    st = json.loads(base64.b64decode(item["entry"]["payload"]))
+    return stream_of(st["type"], st["place"], st["body"], st["facts"])
+
+
+def test_keys_and_policy_the_reader_holds_are_enforced(made: Made, world: World, backend: Backend) -> None:
+    impostor = NoteSigner.generate("dantin.qng/log").verifier().vkey()  # same origin, another key
+    assert failure(made.data, log_key=impostor).code == "log_key_mismatch"
+    only_inspection = CosignatureSigner.from_private_bytes(world.inspection, world.keys[world.inspection].seed())
+    assert failure(made.data, witness_keys=[only_inspection.verifier().vkey()]).code == "not_witnessed"
+    two_fronts = Policy.from_json({"groups": [{"kinds": ["commune_front"], "need": 2}]})
+    assert failure(made.data, policy=two_fronts).code == "not_witnessed"
+    assert failure(made.data, root_key=SigningKey.generate().public.b64).code == "root_key_mismatch"
+
+
+def test_leaving_out_or_reordering_events_is_found_and_named(made: Made, world: World) -> None:
+    doc = json.loads(made.data)
+    by_stream = collections.defaultdict(list)
+    for position, item in enumerate(doc["entries"]):
+        by_stream[_stream(item)].append(position)
+
+    def without(*positions: int) -> bytes:
+        return recanonical({**doc, "entries": [e for i, e in enumerate(doc["entries"]) if i not in positions]})
+
+    # The cell's enrolment: what it signed has no signer, and its stream no longer starts at its first event.
+    assert failure(without(by_stream[world.cell][0])).code == "unknown_key"
+    found = failure(without(*by_stream[world.cell][:1], *by_stream["person:p1"], *by_stream["person:p2"],
+                            *by_stream["person:p9"]))
+    assert found.code == "broken_link" and world.cell in found.where
+    # The profile of a person the village names.
+    assert failure(without(*by_stream["person:p2"])).code == "unknown_person"
+    # A village event in the middle of its stream.
+    found = failure(without(by_stream[world.lang_ma][2]))
+    assert found.code == "broken_link" and world.lang_ma in found.where
+    # The whole signer chain of the cell: the root of authority cannot be reached.
+    assert failure(without(0)).code == "no_genesis"
+    # Another village's name on this bundle.
+    assert failure(recanonical({**doc, "village": world.badien})).code == "no_village"
+    # A cosignature by a key nobody can check.
+    stranger = CosignatureSigner.generate("qng.bato.badien/khac")
+    text = doc["checkpoint"][: doc["checkpoint"].index("\n\n") + 1]
+    forged = {**doc, "checkpoint": doc["checkpoint"] + signature_line(text, stranger)}
+    assert failure(recanonical(forged)).code == "unknown_cosigner"
+
+
+def test_a_bundle_is_made_only_from_a_witnessed_checkpoint(world: World, backend: Backend, tmp_path: Path) -> None:
+    story(world)
+    world.ledger.publish_checkpoint()
+    with pytest.raises(BundleError, match="nhân chứng"):
+        bundle_of(world, backend)
+    witness_all(world, backend, tmp_path)
+    world.accept(world.sign(world.cell, "congress.reported", world.lang_ma, {}, date="2022-06-01"))
+    made = bundle_of(world, backend)
+    assert made.later_events == 1 and made.size == world.ledger.log_size() - 1  # after the witnessed checkpoint
+    verify_bundle(made.data)
+
+
+def test_a_reformatted_bundle_is_refused_as_not_canonical(made: Made) -> None:
+    pretty = json.dumps(json.loads(made.data), indent=1, ensure_ascii=False).encode()
+    with pytest.raises(NotABundle, match="RFC 8785"):
+        verify_bundle(pretty)
+    for junk in (b"", b"[]", b'{"bundle": 2}', b"\xff", made.data[:-1], made.data + b"\n"):
+        with pytest.raises(NotABundle):
+            verify_bundle(junk)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the bundle's bytes do not depend on the store
+def test_every_byte_of_the_bundle_matters(made: Made) -> None:
+    data = made.data
+    entries, log_key = data.find(b'"entries":['), data.find(b'"log_key":')
+    verdict, village = data.find(b'"verdict":{'), data.find(b'"village":')
+    masks = (0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xFF)
+    # Every byte of the checkpoint, keys, policy and names; a dense deterministic sample of the
+    # entries (every 5th byte, the flip mask rotating) and of the verdict (slow to re-derive).
+    def sampled(i: int) -> bool:
+        if entries <= i < log_key:
+            return (i - entries) % 5 == 0
+        if verdict <= i < village:
+            return (i - verdict) % 29 == 0
+        return True
+
+    offsets = [i for i in range(len(data)) if sampled(i)]
+    codes: collections.Counter[str] = collections.Counter()
+    started = time.monotonic()
+    for n, offset in enumerate(offsets):
+        flipped = bytearray(data)
+        flipped[offset] ^= masks[n % len(masks)]
+        said = ""
+        try:
+            verify_bundle(bytes(flipped))
+        except NotABundle as exc:
+            codes["not_canonical" if "RFC 8785" in exc.message_vi else "not_a_bundle"] += 1
+            said = exc.message_vi
+        except BundleFailed as exc:
+            codes[exc.code] += 1
+            said = exc.where and exc.message_vi  # what broke, and where
+        else:
+            pytest.fail(f"flipping byte {offset} ({data[offset - 30:offset + 30]!r}) was not noticed")
+        assert said, offset
+    assert sum(codes.values()) == len(offsets) and len(offsets) > len(data) // 6
+    assert {"bad_proof", "bad_entry", "bad_checkpoint", "bad_cosignature", "not_a_bundle"} <= set(codes), codes
+    assert time.monotonic() - started < 60, codes

@@ -1,0 +1,151 @@
+"""The kept views answer who held which office on any day, and equal a replay from nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import Backend, World
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.signing import SigningKey
+from projections.views import Views
+
+PARTY = "qng.bato.badien/commune_party"
+FRONT = "qng.bato.badien.lang-ma/village_front"
+TEAM = "qng.bato.badien.lang-ma/election_team"
+DAY = date(2026, 11, 22)
+
+
+def enrol_village_bodies(world: World) -> None:
+    for body, kind, name, place in ((PARTY, "commune_party", "Đảng ủy xã Ba Điền", world.badien),
+                                    (FRONT, "village_front", "Ban công tác Mặt trận Làng Mạ", world.lang_ma),
+                                    (TEAM, "election_team", "Tổ bầu cử Làng Mạ", world.lang_ma)):
+        key = SigningKey.generate()
+        world.accept(world.enrolment(world.root, body, kind, name, place, key))
+        world.keys[body] = key
+
+
+def event(world: World, body: str, type_: str, day: str, facts: dict[str, Any]) -> dict[str, Any]:
+    return world.sign(body, type_, world.lang_ma, facts, date=day)
+
+
+def story(world: World) -> list[dict[str, Any]]:
+    people = [event(world, world.committee, "person.profiled", "2022-03-01",
+                    {"person": p, "name": n, "born": "1975-02-01"})
+              for p, n in (("p1", "Đinh Văn A"), ("p2", "Phạm Thị B"), ("p3", "Đinh Văn C"))]
+    return [
+        *people,
+        event(world, FRONT, "front.head_chosen", "2022-03-05", {"person": "p2"}),
+        event(world, world.cell, "personnel.nominated", "2022-03-20", {"person": "p1"}),
+        event(world, TEAM, "election.counted", "2022-05-15", {
+            "electorate": "households", "electorate_total": 310, "attending": 216, "ballots_issued": 216,
+            "ballots_returned": 216, "valid": 210, "invalid": 6, "votes": {"p1": 200}, "method": "secret_ballot"}),
+        event(world, world.committee, "election.recognised", "2022-05-18", {"person": "p1", "decision": "12/QĐ-UBND"}),
+        event(world, world.cell, "congress.held", "2022-06-20", {
+            "full_members": 8, "probationary_members": 1, "summoned": 8, "present": 8}),
+        event(world, PARTY, "congress.approved", "2022-07-01", {
+            "decision": "45-QĐ/ĐU", "secretary": "p1", "deputy": "p3", "committee": []}),
+        event(world, world.committee, "head.removal_recognised", "2023-06-01", {"person": "p1", "cause": "resigned"}),
+        event(world, world.committee, "election.recognised", "2023-07-10", {"person": "p3", "decision": "30/QĐ-UBND"}),
+    ]
+
+
+def test_leadership_on_any_day_with_names_and_corrections(world: World, backend: Backend) -> None:
+    enrol_village_bodies(world)
+    receipts = world.accept(*story(world))
+    approval = receipts[8]
+    assert approval.type == "congress.approved"
+    world.accept(world.sign(PARTY, "correction.recorded", world.lang_ma, {
+        "corrects": approval.hash, "reason": "Ghi nhầm phó bí thư", "facts": {"deputy": "p2"}}, date="2022-07-05"))
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+
+    def offices(day: date, **kw: Any) -> dict[str, Any]:
+        found = views.leadership(world.lang_ma, day, **kw)
+        assert found is not None
+        return dict(found["offices"])
+
+    assert offices(date(2022, 5, 17))["head"] is None  # office starts with the recognition decision
+    assert offices(date(2022, 5, 18))["head"] == "p1"
+    assert offices(date(2022, 5, 18))["front_head"] == "p2"
+    on = offices(date(2022, 8, 1))
+    assert (on["secretary"], on["deputy"]) == ("p1", "p2")  # as corrected
+    assert offices(date(2022, 8, 1), as_recorded=True)["deputy"] == "p3"
+    assert offices(date(2023, 6, 15))["head"] is None
+    assert offices(date(2023, 8, 1))["head"] == "p3"
+    found = views.leadership(world.lang_ma, date(2022, 8, 1))
+    assert found is not None and found["names"]["p1"] == "Đinh Văn A"
+    heads = views.officeholders("qng.bato", "head", date(2022, 8, 1))
+    assert [(r["village"], r["person"], r["name"]) for r in heads] == [(world.lang_ma, "p1", "Đinh Văn A")]
+    assert views.officeholders("qng.sontinh", "head", date(2022, 8, 1)) == []
+    verdict = views.verdict(world.lang_ma)
+    assert verdict is not None and verdict["village"] == world.lang_ma
+    assert verdict["leadership"]["head"] == offices(DAY)["head"] == "p3"
+    assert views.leadership("qng.bato.badien.khong-co") is None
+    assert views.verdict("qng.bato.badien.khong-co") is None
+
+
+def _rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    with views.store.transaction(write=False) as c:
+        for table in ("dantin_view_villages", "dantin_view_tenures", "dantin_view_people"):
+            out[table] = sorted(tuple(r.values()) for r in c.all(f"SELECT * FROM {table}"))
+        out["position"] = [(c.position(),)]
+    return out
+
+
+def test_kept_views_survive_a_restart_and_equal_a_rebuild(world: World, backend: Backend) -> None:
+    enrol_village_bodies(world)
+    events = story(world)
+    views = Views(world.ledger, today=lambda: DAY)
+    for envelope in events[:6]:
+        world.accept(envelope)
+        views.catch_up()
+    backend.close()
+    world.ledger = backend.open()
+    views = Views(world.ledger, today=lambda: DAY)  # resumes from its stored position
+    world.accept(*events[6:])
+    views.catch_up()
+    kept = _rows(views)
+    views.rebuild()
+    assert _rows(views) == kept
+
+
+OFFICE_EVENTS = st.lists(st.tuples(st.sampled_from(["recognise", "remove", "approve", "annul", "appoint", "front"]),
+                                   st.sampled_from(["p1", "p2", "p3"]), st.integers(0, 400), st.booleans()),
+                         min_size=1, max_size=8)
+
+
+@pytest.mark.slow
+@given(steps=OFFICE_EVENTS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_property_incremental_views_equal_a_replay(world: World, steps: list[tuple[str, str, int, bool]]) -> None:
+    if PARTY not in world.keys:
+        enrol_village_bodies(world)
+        world.accept(*story(world)[:3])
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    for kind, person, offset, catch_up in steps:
+        day = date.fromordinal(date(2022, 5, 1).toordinal() + offset).isoformat()
+        facts: dict[str, Any]
+        body, type_, facts = {
+            "recognise": (world.committee, "election.recognised", {"person": person, "decision": f"{offset}/QĐ"}),
+            "remove": (world.committee, "head.removal_recognised", {"person": person, "cause": "recalled"}),
+            "approve": (PARTY, "congress.approved", {"decision": f"{offset}-QĐ", "secretary": person,
+                                                       "committee": []}),
+            "annul": (PARTY, "congress.annulled", {"decision": f"{offset}-QĐ", "reason": "Sai quy trình"}),
+            "appoint": (PARTY, "congress.appointed", {"office": "deputy", "person": person,
+                                                        "decision": f"{offset}-QĐ"}),
+            "front": (FRONT, "front.head_chosen", {"person": person}),
+        }[kind]
+        results = world.submit([event(world, body, type_, day, facts)])
+        assert not [r for r in results if getattr(r, "code", None) not in (None, "replay")], results
+        if catch_up:
+            views.catch_up()
+    views.catch_up()
+    kept = _rows(views)
+    views.rebuild()
+    assert _rows(views) == kept

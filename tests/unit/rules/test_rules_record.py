@@ -1,0 +1,42 @@
+"""A loaded dossier maps into the judge's record with the dossier's own ids and facts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from ledger.rules import judge, record_from_dossier
+from schemas.dossier import load_dossier
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
+
+
+def test_record_from_dossier_keeps_ids_dates_facts_and_first_profiles() -> None:
+    dossier = load_dossier((EXAMPLES / "01-bato-compliant.json").read_bytes())
+    record = record_from_dossier(dossier)
+    assert record.village.id == "qng.bato.badien.lang-ma" and record.village.district == "qng.bato"
+    assert record.village.name == "Thôn Làng Mạ" and record.village.kind == "thon"
+    first = record.events[0]
+    assert (first.id, first.type, first.date, first.by, dict(first.facts), first.index) == (
+        "e1", "personnel.nominated", date(2022, 3, 10), "cell", {"person": "dinh-van-hung"}, 0)
+    assert record.name("dinh-van-hung") == "Đinh Văn Hùng"
+    assert record.profile("dinh-van-hung")["party"]["status"] == "full"
+
+
+def test_profile_updates_in_a_dossier_take_effect_from_their_date() -> None:
+    raw = json.loads((EXAMPLES / "03-bato-missing-waiver.json").read_text(encoding="utf-8"))
+    raw["events"].insert(1, {"id": "p1", "type": "person.profiled", "date": "2022-04-01", "by": "commune_committee",
+                             "person": "dinh-van-pho", "education": "thcs"})
+    record = record_from_dossier(load_dossier(json.dumps(raw, ensure_ascii=False).encode()))
+    assert record.profile("dinh-van-pho", date(2022, 3, 31))["education"] == "tieu_hoc"
+    assert record.profile("dinh-van-pho", date(2022, 4, 1))["education"] == "thcs"
+    statuses = {c["rule"]: c["status"] for c in judge(record, date(2022, 12, 31))["checks"]}
+    assert statuses["P-CRITERIA"] == "pass" and statuses["P-WAIVER"] == "not_applicable"
+
+
+def test_a_dossier_correction_with_nested_facts_is_applied() -> None:
+    record = record_from_dossier(load_dossier((EXAMPLES / "09-bato-corrected-count.json").read_bytes()))
+    corrected = judge(record, date(2022, 12, 31))
+    recorded = judge(record, date(2022, 12, 31), as_recorded=True)
+    assert corrected["verdict"] == "compliant" and recorded["verdict"] == "violations"

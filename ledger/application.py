@@ -133,13 +133,17 @@ class Ledger(Application[str]):
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         _check_range(0 <= index < size, f"leaf {index} is not in a tree of size {size}")
-        _check_range(size <= self.log_size(), f"the log has fewer than {size} leaves")
-        return self._log().inclusion_proof(index, size)
+        try:  # the sealer checks the size in the same read transaction as the lookups
+            return self._log().inclusion_proof(index, size)
+        except ValueError as exc:
+            raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=str(exc)) from None
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         _check_range(0 < old <= new, f"no consistency proof from size {old} to {new}")
-        _check_range(new <= self.log_size(), f"the log has fewer than {new} leaves")
-        return self._log().consistency_proof(old, new)
+        try:
+            return self._log().consistency_proof(old, new)
+        except ValueError as exc:
+            raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=str(exc)) from None
 
     def leaf(self, index: int) -> Leaf:
         rows = self._log().store.select_leaves(index, 1)

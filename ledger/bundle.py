@@ -398,21 +398,19 @@ def _replay(
 
 
 def _record(events: Sequence[_Event], village: str) -> Any:
-    """The village's record (``ledger.rules``), mapped as ``projections.record`` maps stored entries:
-    id = entry hash, ``by`` = the signer's kind, the profiles of the people the village's events name."""
-    from ledger.rules.record import Place, RecordedEvent, VillageRecord, profiles_from
+    """The village's record (``ledger.rules``), mapped by ``ledger.village`` exactly as the server's
+    views map stored entries: id = entry hash, ``by`` = the signer's kind, profiles from people's streams."""
+    from ledger.village import Entry, build_record
 
-    def recorded(e: _Event) -> RecordedEvent:
-        st = e.env.statement
-        return RecordedEvent(id=e.hash, type=st.type, date=st.date, by=e.by, facts=dict(st.facts), index=e.index)
-
-    own = [e for e in events if e.stream == village]
-    facts = own[0].env.statement.facts
-    place = Place(id=village, kind=str(facts.get("kind", "thon")), name=str(facts.get("name", "")))
-    named = {p for e in own for p in person_refs(e.env.statement.type, e.env.statement.facts)}
-    people = [recorded(e) for e in events
-              if e.env.statement.type == "person.profiled" and e.env.statement.facts.get("person") in named]
-    return VillageRecord(place, [recorded(e) for e in own[1:]], profiles_from([], people))
+    streams: dict[str, list[Entry]] = {}
+    kinds: dict[str, str] = {}
+    for e in events:
+        statement = orjson.loads(e.env.payload)
+        streams.setdefault(e.stream, []).append(Entry(e.hash, 0, e.index, statement))
+        kinds[e.env.statement.body] = e.by
+    built = build_record(village, streams.get(village, []),
+                         lambda person: streams.get(PERSON_STREAM_PREFIX + person, []), kinds.get)
+    return built[0] if built is not None else None
 
 
 def witnessed_on(note: str, log: NoteVerifier) -> date:

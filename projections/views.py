@@ -22,8 +22,8 @@ from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
+from ledger.village import Entry, build_record, entry_from_state
 from projections.leadership import Tenure, holders, tenures
-from projections.record import Entry, build_record, entry_from_state
 from projections.store import ViewStore, _Cursor
 
 Progress = Callable[[int, int], None]

@@ -162,30 +162,29 @@ class _Txn:
         return int(row["n"]) if row else 0
 
     def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        out: dict[tuple[int, int], bytes] = {}
-        leaves = [i for level, i in coords if level == 0]
-        levels = [x[0] for x in coords if x[0] > 0]
-        idxs = [x[1] for x in coords if x[0] > 0]
-        if leaves:
-            self.c.execute(SQL("SELECT leaf_index, hash FROM {0} WHERE leaf_index = ANY(%s)").format(self.r.t_leaves),
-                           (leaves,), prepare=True)
-            out.update(((0, int(r["leaf_index"])), bytes(r["hash"])) for r in self.c.fetchall())
-        if levels:
-            self.c.execute(SQL("SELECT n.level, n.idx, n.hash FROM {0} n "
-                               "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, idx) "
-                               "ON n.level = w.level AND n.idx = w.idx").format(self.r.t_nodes),
-                           (levels, idxs), prepare=True)
-            out.update(((int(r["level"]), int(r["idx"])), bytes(r["hash"])) for r in self.c.fetchall())
-        return out
+        """One round trip for the leaves (level 0) and nodes asked for."""
+        if not coords:
+            return {}
+        self.c.execute(SQL(
+            "WITH w(level, idx) AS (SELECT * FROM unnest(%s::smallint[], %s::bigint[])) "
+            "SELECT 0 AS level, l.leaf_index AS idx, l.hash FROM w JOIN {0} l ON w.level = 0 AND l.leaf_index = w.idx "
+            "UNION ALL "
+            "SELECT n.level, n.idx, n.hash FROM w JOIN {1} n ON n.level = w.level AND n.idx = w.idx WHERE w.level > 0"
+        ).format(self.r.t_leaves, self.r.t_nodes), ([c[0] for c in coords], [c[1] for c in coords]), prepare=True)
+        return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in self.c.fetchall()}
 
     def insert_leaves(self, leaves: Sequence[Leaf]) -> None:
-        self.c.executemany(SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s)").format(self.r.t_leaves),
-                           [tuple(x) for x in leaves])
+        """One statement for the batch (arrays unnested server-side), not one per row."""
+        self.c.execute(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+                           "%s::bigint[], %s::bytea[])").format(self.r.t_leaves),
+                       ([x.index for x in leaves], [x.notification_id for x in leaves], [x.stream for x in leaves],
+                        [x.version for x in leaves], [x.hash for x in leaves]), prepare=True)
 
     def insert_nodes(self, nodes: Sequence[Node]) -> None:
         if nodes:
-            self.c.executemany(SQL("INSERT INTO {0} VALUES (%s,%s,%s) ON CONFLICT DO NOTHING").format(self.r.t_nodes),
-                               [(n.level, n.index, n.hash) for n in nodes])
+            self.c.execute(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[]) "
+                               "ON CONFLICT DO NOTHING").format(self.r.t_nodes),
+                           ([n.level for n in nodes], [n.index for n in nodes], [n.hash for n in nodes]), prepare=True)
 
     def insert_tracking(self, notification_id: int) -> None:
         self.r._insert_tracking(self.c, Tracking(APPLICATION_NAME, notification_id))

@@ -134,21 +134,23 @@ class _Txn:
         return int(self.c.fetchone()[0])
 
     def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        out: dict[tuple[int, int], bytes] = {}
-        leaves = [i for level, i in coords if level == 0]
-        nodes = [x for x in coords if x[0] > 0]
-        if leaves:
-            # Only placeholders are formatted into these statements, never values.
-            marks = ",".join("?" * len(leaves))
-            self.c.execute(f"SELECT leaf_index, hash FROM dantin_leaves WHERE leaf_index IN ({marks})",  # noqa: S608
-                           leaves)
-            out.update(((0, int(r[0])), bytes(r[1])) for r in self.c.fetchall())
-        if nodes:
-            pairs = ",".join(["(?,?)"] * len(nodes))
-            self.c.execute(f"SELECT level, idx, hash FROM dantin_nodes WHERE (level, idx) IN (VALUES {pairs})",  # noqa: S608
-                           [v for x in nodes for v in x])
-            out.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in self.c.fetchall())
-        return out
+        """One query for the leaves (level 0) and nodes asked for, each found by its primary key.
+
+        A join with a VALUES list, not ``(level, idx) IN (VALUES …)``, which SQLite answers by
+        scanning the whole nodes table.
+        """
+        if not coords:
+            return {}
+        values = ",".join(["(?,?)"] * len(coords))  # only placeholders are formatted in, never values
+        self.c.execute(
+            f"WITH w(level, idx) AS (VALUES {values}) "  # noqa: S608
+            "SELECT 0, l.leaf_index, l.hash FROM w JOIN dantin_leaves l ON w.level = 0 AND l.leaf_index = w.idx "
+            "UNION ALL "
+            "SELECT n.level, n.idx, n.hash FROM w JOIN dantin_nodes n ON n.level = w.level AND n.idx = w.idx "
+            "WHERE w.level > 0",
+            [v for c in coords for v in c],
+        )
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in self.c.fetchall()}
 
     def insert_leaves(self, leaves: Sequence[Leaf]) -> None:
         self.c.executemany("INSERT INTO dantin_leaves VALUES (?,?,?,?,?)", [tuple(x) for x in leaves])

@@ -103,6 +103,14 @@ def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, w
     assert made.verdict["village"] == world.lang_ma and made.verdict["ruleset_digest"].startswith("sha256:")
     assert made.verdict["as_of"] == witnessed_on(doc["checkpoint"], home.log_verifier(backend.directory)).isoformat()
     assert any("Kết luận" in line for line in report.proved)
+    # The inspector's offline verdict is the server's verdict for that day.
+    from datetime import date
+
+    from projections.views import Views
+    views = Views(world.ledger)
+    views.catch_up()
+    server = views.verdict(world.lang_ma, date.fromisoformat(made.verdict["as_of"]))
+    assert server == made.verdict
     # The keys a reader already holds: the report says they were given, not taken from the bundle.
     cosigners = [CosignatureSigner.from_private_bytes(b, world.keys[b].seed()).verifier().vkey()
                  for b in (world.inspection, FRONT)]

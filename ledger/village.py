@@ -1,5 +1,8 @@
 """A village's stored entries → the verdict engine's input (``ledger.rules.VillageRecord``).
 
+Shared by the read side (``projections``) and the offline bundle verifier (``ledger.bundle``),
+so a bundle re-derives exactly the verdict the server shows.
+
 In the ledger an event's id is its entry hash (= its RFC 9162 leaf hash, hex: what a
 receipt names), its ``index`` its leaf index, ``by`` the kind of the body that signed it,
 and ``date`` the statement's date. People are read from their own streams

@@ -19,8 +19,9 @@ from api.deps import Services
 from api.middleware import BodyLimit, RequestLog
 from api.places import PlaceIndex
 from api.readers import NonceCache
-from api.routes import events, health, log, places, villages
+from api.routes import events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
+from api.village_views import VillageViews
 from ledger import home
 from ledger.witness import read_policy
 
@@ -37,6 +38,7 @@ DESCRIPTION = """Sổ cái ký số cho công tác nhân sự thôn, tổ dân p
 TAGS = [
     {"name": "events", "description": "Nộp phong bì đã ký."},
     {"name": "places", "description": "Địa bàn (công khai)."},
+    {"name": "villages", "description": "Chức vụ theo ngày, kết luận tuân thủ, người giữ chức vụ (công khai)."},
     {"name": "log", "description": "Nhật ký Merkle: checkpoint, bằng chứng, chữ ký nhân chứng (công khai)."},
     {"name": "restricted", "description": "Dữ liệu hạn chế: cần yêu cầu ký theo RFC 9421."},
     {"name": "ops", "description": "Vận hành."},
@@ -54,7 +56,7 @@ def open_services(settings: ApiSettings) -> Services:
     except BaseException:
         ledger.close()
         raise
-    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey)
+    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey, VillageViews(ledger))
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
@@ -69,7 +71,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     problems.install(app)
-    for module in (events, places, log, villages, health):
+    for module in (events, places, public_villages, log, villages, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: sees every answer, including 413 and 500

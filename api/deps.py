@@ -11,6 +11,7 @@ from api.httpsig import RequestParts, normalise_authority
 from api.places import PlaceIndex
 from api.readers import NonceCache, Reader, authenticate
 from api.settings import ApiSettings
+from api.village_views import VillageViews
 from ledger.application import Ledger
 from ledger.witness import Policy
 
@@ -25,6 +26,7 @@ class Services:
     places: PlaceIndex
     nonces: NonceCache
     log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
+    views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
 
 
 def _services(request: Request) -> Services:

@@ -20,10 +20,16 @@ def _events(ledger: Ledger, stream_id: str) -> list[Stream.Event]:
     return [cast(Stream.Event, e) for e in ledger.repository.event_store.get(stream_id)]
 
 
-def _entry(ledger: Ledger, event: Stream.Event) -> dict[str, Any]:
-    leaf = ledger.sealer.store.leaf_of(event.originator_id, event.originator_version) if ledger.sealer else None
+def _indices(ledger: Ledger, stream_id: str) -> dict[int, int]:
+    """Leaf index by version, for one stream, in one query."""
+    if ledger.sealer is None:
+        return {}
+    return {leaf.version: leaf.index for leaf in ledger.sealer.store.leaves_of(stream_id)}
+
+
+def _entry(event: Stream.Event, indices: dict[int, int]) -> dict[str, Any]:
     return {
-        "index": leaf.index if leaf is not None else None,
+        "index": indices.get(event.originator_version),
         "version": event.originator_version,
         "hash": entry_hash(event.entry()),
         "received": event.timestamp.isoformat(),
@@ -43,7 +49,8 @@ def _profile(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def village_history(ledger: Ledger, village: str) -> dict[str, Any]:
-    events = [_entry(ledger, e) for e in _events(ledger, village)]
+    own = _indices(ledger, village)
+    events = [_entry(e, own) for e in _events(ledger, village)]
     people: dict[str, None] = {}
     for entry in events:
         statement = entry["statement"]
@@ -52,6 +59,8 @@ def village_history(ledger: Ledger, village: str) -> dict[str, Any]:
             people.update(dict.fromkeys(person_refs(statement.get("type", ""), facts)))
     profiles = []
     for person in people:
-        entries = [_entry(ledger, e) for e in _events(ledger, PERSON_STREAM_PREFIX + person)]
+        stream = PERSON_STREAM_PREFIX + person
+        indices = _indices(ledger, stream)
+        entries = [_entry(e, indices) for e in _events(ledger, stream)]
         profiles.append({"id": person, "profile": _profile(entries), "entries": entries})
     return {"events": events, "people": profiles}

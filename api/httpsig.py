@@ -19,230 +19,20 @@ caller's (``api.readers``): this module says only whether bytes were signed by a
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ledger.errors import DantinError
+from api.sfv import InnerList, Item, Params, malformed, parse_dictionary, serialize_bare, serialize_inner_list
+from api.sigerrors import SignatureError
 from ledger.signing import BadSignature, PublicKey, SigningKey
 
 #: What a dantin client covers (RFC 9421 §7.2.1: cover the target and the method).
 DEFAULT_COVERED: tuple[str, ...] = ("@method", "@target-uri", "@authority", "dantin-body")
 #: RFC 9421 §5.1: the signature a server asks for when a request lacks an acceptable one.
 ACCEPT_SIGNATURE = 'sig1=("@method" "@target-uri" "@authority" "dantin-body");created;expires;nonce;alg="ed25519"'
-
-
-class SignatureError(DantinError):
-    """A request signature that is missing, unreadable, stale or wrong (answered 401)."""
-
-    title_vi = "Chữ ký yêu cầu không hợp lệ"
-
-    def __init__(self, code: str, message_vi: str, *, detail: str = "") -> None:
-        super().__init__(message_vi, detail=detail or code, code=code)
-
-
-def _malformed(detail: str) -> SignatureError:
-    return SignatureError("signature_malformed", "Trường Signature-Input hoặc Signature không đúng cú pháp "
-                          "RFC 9421 / RFC 8941.", detail=detail)
-
-
-# -- RFC 8941 Structured Field Values: the subset RFC 9421 uses ---------------------------------
-
-
-@dataclass(frozen=True)
-class Token:
-    value: str
-
-
-BareItem = int | str | bytes | bool | Token
-Params = dict[str, BareItem]
-
-
-@dataclass(frozen=True)
-class Item:
-    value: BareItem
-    params: Params = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class InnerList:
-    items: tuple[Item, ...]
-    params: Params = field(default_factory=dict)
-
-
-_KEY_FIRST = re.compile(r"[a-z*]")
-_KEY_CHAR = re.compile(r"[a-z0-9_\-.*]")
-_TCHAR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]")
-
-
-class _Parser:
-    """RFC 8941 §4.2 parsing, by the algorithm's own steps."""
-
-    def __init__(self, text: str) -> None:
-        if not text.isascii():
-            raise _malformed("non-ASCII structured field")
-        self.s, self.i = text, 0
-
-    def peek(self) -> str:
-        return self.s[self.i] if self.i < len(self.s) else ""
-
-    def take(self, char: str) -> None:
-        if self.peek() != char:
-            raise _malformed(f"expected {char!r} at {self.i}")
-        self.i += 1
-
-    def skip(self, chars: str) -> None:
-        while self.peek() and self.peek() in chars:
-            self.i += 1
-
-    def dictionary(self) -> dict[str, Item | InnerList]:  # §4.2.2
-        out: dict[str, Item | InnerList] = {}
-        self.skip(" ")
-        while self.peek():
-            key = self.key()
-            if self.peek() == "=":
-                self.i += 1
-                out[key] = self.member()
-            else:
-                out[key] = Item(True, self.params())
-            self.skip(" \t")
-            if not self.peek():
-                break
-            self.take(",")
-            self.skip(" \t")
-            if not self.peek():
-                raise _malformed("trailing comma")
-        return out
-
-    def member(self) -> Item | InnerList:  # §4.2.1.1
-        if self.peek() == "(":
-            return self.inner_list()
-        return Item(self.bare_item(), self.params())
-
-    def inner_list(self) -> InnerList:  # §4.2.1.2
-        self.take("(")
-        items: list[Item] = []
-        while True:
-            self.skip(" ")
-            if self.peek() == ")":
-                self.i += 1
-                return InnerList(tuple(items), self.params())
-            items.append(Item(self.bare_item(), self.params()))
-            if self.peek() not in (" ", ")"):
-                raise _malformed("inner list members must be separated by spaces")
-
-    def params(self) -> Params:  # §4.2.3.2
-        out: Params = {}
-        while self.peek() == ";":
-            self.i += 1
-            self.skip(" ")
-            key = self.key()
-            value: BareItem = True
-            if self.peek() == "=":
-                self.i += 1
-                value = self.bare_item()
-            out[key] = value
-        return out
-
-    def key(self) -> str:  # §4.2.3.3
-        start = self.i
-        if not _KEY_FIRST.fullmatch(self.peek()):
-            raise _malformed(f"bad key at {self.i}")
-        while self.peek() and _KEY_CHAR.fullmatch(self.peek()):
-            self.i += 1
-        return self.s[start:self.i]
-
-    def bare_item(self) -> BareItem:  # §4.2.3.1
-        c = self.peek()
-        if c == "-" or c.isdigit():
-            return self.integer()
-        if c == '"':
-            return self.string()
-        if c == ":":
-            return self.byte_sequence()
-        if c == "?":
-            self.i += 1
-            flag = self.peek()
-            if flag not in ("0", "1"):
-                raise _malformed("bad boolean")
-            self.i += 1
-            return flag == "1"
-        if c == "*" or c.isalpha():
-            start = self.i
-            self.i += 1
-            while self.peek() and _TCHAR.fullmatch(self.peek()):
-                self.i += 1
-            return Token(self.s[start:self.i])
-        raise _malformed(f"unexpected {c!r} at {self.i}")
-
-    def integer(self) -> int:  # §4.2.4 (decimals are not used by RFC 9421: refused)
-        match = re.compile(r"-?[0-9]{1,15}").match(self.s, self.i)
-        if match is None or self.s[match.end():match.end() + 1] == ".":
-            raise _malformed(f"bad integer at {self.i}")
-        self.i = match.end()
-        return int(match.group())
-
-    def string(self) -> str:  # §4.2.5
-        self.take('"')
-        out: list[str] = []
-        while True:
-            c = self.peek()
-            if not c:
-                raise _malformed("unterminated string")
-            self.i += 1
-            if c == "\\":
-                nxt = self.peek()
-                if nxt not in ('"', "\\"):
-                    raise _malformed("bad escape")
-                out.append(nxt)
-                self.i += 1
-            elif c == '"':
-                return "".join(out)
-            elif not " " <= c <= "~":
-                raise _malformed("control character in string")
-            else:
-                out.append(c)
-
-    def byte_sequence(self) -> bytes:  # §4.2.7
-        self.take(":")
-        end = self.s.find(":", self.i)
-        if end < 0:
-            raise _malformed("unterminated byte sequence")
-        text, self.i = self.s[self.i:end], end + 1
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raise _malformed("bad base64 in byte sequence") from None
-
-
-def parse_dictionary(text: str) -> dict[str, Item | InnerList]:
-    return _Parser(text).dictionary()
-
-
-def _serialize_bare(value: BareItem) -> str:  # RFC 8941 §4.1.3.1
-    if isinstance(value, bool):
-        return "?1" if value else "?0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Token):
-        return value.value
-    if isinstance(value, bytes):
-        return ":" + base64.b64encode(value).decode("ascii") + ":"
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _serialize_params(params: Params) -> str:  # §4.1.1.2
-    return "".join(f";{k}" if v is True else f";{k}={_serialize_bare(v)}" for k, v in params.items())
-
-
-def serialize_inner_list(inner: InnerList) -> str:  # §4.1.1.1
-    members = " ".join(_serialize_bare(i.value) + _serialize_params(i.params) for i in inner.items)
-    return f"({members}){_serialize_params(inner.params)}"
 
 
 # -- RFC 9421: the parts of a request, component values, the signature base ----------------------
@@ -347,7 +137,7 @@ def sign_request(
     inner = InnerList(tuple(Item(c) for c in covered), params)
     signature = key.sign(signature_base(parts_of(method, url, fields), inner))
     return {"Signature-Input": f"{label}={serialize_inner_list(inner)}",
-            "Signature": f"{label}={_serialize_bare(signature)}"}
+            "Signature": f"{label}={serialize_bare(signature)}"}
 
 
 @dataclass(frozen=True)
@@ -377,10 +167,10 @@ def read_signature(signature_input: str, signature: str) -> SignedRequest:
         if sig is None:
             continue
         if not isinstance(inner, InnerList) or not isinstance(sig, Item) or not isinstance(sig.value, bytes):
-            raise _malformed(f"label {label}: wrong member types")
+            raise malformed(f"label {label}: wrong member types")
         covered = tuple(i.value for i in inner.items if isinstance(i.value, str))
         return SignedRequest(label, covered, dict(inner.params), sig.value, inner)
-    raise _malformed("no label present in both Signature-Input and Signature")
+    raise malformed("no label present in both Signature-Input and Signature")
 
 
 def verify_signature(parts: RequestParts, signed: SignedRequest, public: PublicKey) -> None:

@@ -6,7 +6,7 @@ examples come from a real ledger (``api.examples``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,3 +153,87 @@ class ReadyPublic(BaseModel):
     model_config = _examples({"status": "ready", "log_size": 42})
     status: str
     log_size: int
+
+
+class OfficesPublic(BaseModel):
+    head: str | None
+    acting_head: str | None
+    secretary: str | None
+    deputy: str | None
+    committee: list[str]
+    front_head: str | None
+
+
+class LeadershipPublic(BaseModel):
+    """Who held each village office on ``as_of`` (person ids; ``names`` gives their names). No profile data."""
+
+    model_config = _examples({
+        "village": "qng.bato.badien.lang-ma", "name": "Thôn Làng Mạ", "as_of": "2022-08-01", "mode": "as_corrected",
+        "offices": {"head": "lang-ma.p01", "acting_head": None, "secretary": "lang-ma.p01", "deputy": None,
+                    "committee": [], "front_head": "lang-ma.p04"},
+        "names": {"lang-ma.p01": "Đinh Văn Ngó", "lang-ma.p04": "Phạm Thị Hiên"}})
+    village: str
+    name: str
+    as_of: str
+    mode: Literal["as_corrected", "as_recorded"]
+    offices: OfficesPublic
+    names: dict[str, str]
+
+
+class CheckPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    rule: str
+    ruleset: str
+    status: Literal["pass", "fail", "waived", "deviation", "pending", "not_applicable"]
+    events: list[str]
+    detail: str
+    detail_vi: str
+
+
+class VerdictLeadershipPublic(BaseModel):
+    head: str | None
+    secretary: str | None
+    deputy: str | None
+    committee: list[str]
+
+
+class VerdictPublic(BaseModel):
+    """EVENTS.md §Verdict. Event ids are entry hashes (hex), as receipts name them."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "village": "qng.bato.badien.lang-ma", "rulesets": ["vn-2008", "party-2014", "qn-bato-2022"],
+        "ruleset_digest": "sha256:…", "verdict": "compliant", "same_person": "secretary",
+        "leadership": {"head": "lang-ma.p01", "secretary": "lang-ma.p01", "deputy": None, "committee": []},
+        "checks": [{"rule": "E-WINNER", "ruleset": "vn-2008", "status": "pass", "events": ["9f86d0…"],
+                    "detail": "lang-ma.p01 has 200 of 310 households (64.5%)",
+                    "detail_vi": "Ông Đinh Văn Ngó được 200/310 hộ (64,5%)"}]}]})
+    village: str
+    rulesets: list[str]
+    ruleset_digest: str
+    verdict: Literal["violations", "incomplete", "compliant"]
+    same_person: Literal["secretary", "deputy", "committee", "outside", "non_member", "none"]
+    leadership: VerdictLeadershipPublic
+    checks: list[CheckPublic]
+
+
+class OfficeholderPublic(BaseModel):
+    village: str
+    office: str
+    person: str
+    name: str
+    since: str
+    acting: bool
+
+
+class OfficeholdersPublic(BaseModel):
+    model_config = _examples({
+        "place": "qng.bato", "office": "head", "as_of": "2022-08-01", "limit": 100, "offset": 0, "next_offset": None,
+        "items": [{"village": "qng.bato.badien.lang-ma", "office": "head", "person": "lang-ma.p01",
+                   "name": "Đinh Văn Ngó", "since": "2022-05-18", "acting": False}]})
+    place: str
+    office: str | None
+    as_of: str
+    items: list[OfficeholderPublic]
+    limit: int
+    offset: int
+    next_offset: int | None

@@ -16,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.httpsig import ACCEPT_SIGNATURE, SignatureError
+from api.httpsig import ACCEPT_SIGNATURE
+from api.sigerrors import SignatureError
 from ledger.errors import CryptoError, DantinError, Refused
 
 PROBLEM_BASE = "https://dantin.qng/problems/"

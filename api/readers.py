@@ -19,8 +19,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from api.httpsig import RequestParts, SignatureError, read_signature, verify_signature
+from api.httpsig import RequestParts, read_signature, verify_signature
 from api.problems import Forbidden
+from api.sigerrors import SignatureError
 from ledger.application import Ledger
 from ledger.authority import BodyState
 from schemas.ids import BODY_RE, place_contains

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cli.demo_attendance import run_year
 from cli.demo_term import run_term
 from ledger import home
 from ledger.application import Ledger
@@ -94,6 +95,7 @@ def build_demo(directory: Path, database: str | None = None) -> str:
                 b.body(standing, f"{vid}/cell", "cell", f"Chi bộ {name}", vid)
             b.flush()
         term = run_term(directory, database, keys_dir, ledger=ledger)  # cli/demo_term.py: the 2022 term
+        year = run_year(directory, database, keys_dir, ledger=ledger)  # cli/demo_attendance.py: 2022 attendances
         total = ledger.recorder.max_notification_id() or 0
         witnesses = witness_demo(ledger, directory, b.keys, f"{district}.{data['communes'][0]['slug']}")
     finally:
@@ -102,6 +104,7 @@ def build_demo(directory: Path, database: str | None = None) -> str:
         f"Đã dựng sổ cái mẫu huyện Ba Tơ tại {directory}: {len(data['communes'])} xã/thị trấn, "
         f"{villages} thôn/tổ dân phố, {len(b.keys)} cơ quan có khóa riêng, {total} sự kiện đã ký.\n"
         f"{term}\n"
+        f"{year}\n"
         "Xem tiếp:\n"
         f"  dantin stats {directory}            # số sự kiện theo loại\n"
         f"  dantin verify {directory}           # kiểm lại mọi chữ ký, thẩm quyền, liên kết\n"

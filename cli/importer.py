@@ -443,6 +443,9 @@ def import_dossiers(
     ] = None,
 ) -> None:
     """Ký và ghi hồ sơ thôn vào sổ cái. Mã thoát 1 nếu có mục bị từ chối, 2 nếu hồ sơ không hợp lệ."""
+    if any(p.suffix == ".jsonl" for p in dossiers):  # issue 7: attendance JSON Lines, see cli/attendance_import.py
+        from cli.attendance_import import import_jsonl
+        return import_jsonl(dossiers, ledger_dir, keys_dir, database, json_out, passphrase_env)
     if not keys_dir.is_dir():
         fail(f"'{keys_dir}' không phải thư mục khóa.")
     ledger = home.open_ledger(ledger_dir, database_option(database))

@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cli.attendance import register as register_attendance_commands
 from cli.check import check
 from cli.common import (
     EXIT_FINDING,
@@ -293,6 +294,7 @@ app.command("serve")(serve)
 
 register_read_commands(app)  # leadership, verdict, officeholders, rebuild (cli/read.py)
 register_log_commands(app)  # log-key, checkpoint, proof, witness, bundle, verify-bundle (cli/log.py)
+register_attendance_commands(app)  # attendance (cli/attendance.py)
 
 
 def main() -> None:  # pragma: no cover - console entry point

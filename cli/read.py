@@ -94,8 +94,11 @@ def verdict(directory: DirArg, village: VillageArg, as_of: AsOfOpt = None, as_re
         return
     if json_out:
         print_json(found)
-    else:
-        show(found, record)
+    else:  # people read log positions and short hashes; the JSON keeps the full entry hashes
+        index = {e.id: e.index for e in record.events}
+        short = {**found, "checks": [{**c, "events": [f"#{index.get(i)} {i[:10]}…" if len(i) == 64 else i
+                                                       for i in c["events"]]} for c in found["checks"]]}
+        show(short, record)
 
 
 @guarded

@@ -156,9 +156,6 @@ KINH_FEMALE_MIDDLE = ("Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Kim"
 KINH_FEMALE = ("Hoa", "Lan", "Mai", "Thu", "Hương", "Hạnh", "Nga", "Yến", "Hiền", "Trang", "Linh", "Phương",
                "Dung", "Hà", "Loan", "Tuyết", "Oanh", "Sương")
 
-EDUCATION = ("none", "tieu_hoc", "thcs", "thpt", "trung_cap", "cao_dang", "dai_hoc")
-
-
 def _weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([name for name, _ in table], weights=[w for _, w in table])[0]
 

@@ -118,10 +118,7 @@ class Ledger(Application[str]):
 
     def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
         """The published checkpoint of ``size`` leaves, or the newest one; None if there is none."""
-        rows = self.checkpoints()
-        if size is None:
-            return rows[-1] if rows else None
-        return next((r for r in rows if r.size == size), None)
+        return self._log().store.checkpoint_at(size)
 
     def publish_checkpoint(self) -> CheckpointRow | None:
         """Sign and publish a checkpoint of the whole log now, unless the newest one already covers it."""

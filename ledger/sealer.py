@@ -89,6 +89,7 @@ class SealStore(Protocol):
     def leaf_of(self, stream: str, version: int) -> Leaf | None: ...
     def leaves_of(self, stream: str) -> list[Leaf]: ...
     def select_checkpoints(self) -> list[CheckpointRow]: ...
+    def checkpoint_at(self, size: int | None) -> CheckpointRow | None: ...
     def execute(self, statement: str, params: object = ()) -> None: ...
 
 
@@ -275,14 +276,13 @@ class Sealer:
             return txn.sealed_size()
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """One read: a tree size beyond the sealed one needs a node that is not stored (ValueError)."""
         with self.store.seal_transaction(write=False) as txn:
-            _within(size, txn.sealed_size())
-            return batched_lookup(txn, lambda get: inclusion_proof(index, size, get))
+            return _beyond_as_value_error(lambda: batched_lookup(txn, lambda get: inclusion_proof(index, size, get)))
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         with self.store.seal_transaction(write=False) as txn:
-            _within(new, txn.sealed_size())
-            return batched_lookup(txn, lambda get: consistency_proof(old, new, get))
+            return _beyond_as_value_error(lambda: batched_lookup(txn, lambda get: consistency_proof(old, new, get)))
 
     def root(self, size: int) -> bytes:
         """The root of the tree of ``size`` leaves (any size up to the sealed one)."""
@@ -303,6 +303,13 @@ class Sealer:
             or size - self._published_size >= CHECKPOINT_EVERY
             or time.monotonic() - self._published_at >= CHECKPOINT_INTERVAL
         )
+
+
+def _beyond_as_value_error(build: Callable[[], list[bytes]]) -> list[bytes]:
+    try:
+        return build()
+    except LookupError as exc:
+        raise ValueError(f"the tree is not that big: {exc}") from None
 
 
 def _within(size: int, sealed: int) -> None:

@@ -97,9 +97,15 @@ def build_record(
     people = people_of(own)
     profiles: dict[str, list[ProfileUpdate]] = {}
     for person in sorted(people):
-        updates = [ProfileUpdate(e.date, {k: v for k, v in e.facts.items() if k != "person"}, e.id)
-                   for e in person_entries(person) if e.type == "person.profiled"]
+        stated = [e for e in person_entries(person) if e.type == "person.profiled"]
+        updates = [ProfileUpdate(e.date, {k: v for k, v in e.facts.items() if k != "person"}, e.id) for e in stated]
         if updates:
             updates.sort(key=lambda u: u.date or date.min)
             profiles[person] = updates
+        # Profiles stated about this village are among its events too (as in a dossier), so that a
+        # correction of one (correction.recorded → its entry hash) is applied to the profile it corrects.
+        events.extend(RecordedEvent(id=e.id, type=e.type, date=e.date, by=body_kind(str(e.statement.get("body")))
+                                    or "", facts=dict(e.facts), index=e.index)
+                      for e in stated if e.statement.get("place") == village)
+    events.sort(key=lambda e: (e.index is None, e.index if e.index is not None else 0))
     return VillageRecord(place, events, profiles), people

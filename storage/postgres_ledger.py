@@ -89,9 +89,12 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
 
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
-        with self.datastore.transaction(commit=write) as curs:
-            if write:
-                self._lock_table(curs)  # the insert lock: sealing order = commit order
+        if not write:  # reads of append-only tables: autocommit, one round trip per statement, no BEGIN
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                yield _Txn(self, curs)
+            return
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)  # the insert lock: sealing order = commit order
             yield _Txn(self, curs)
 
     def sealed_size(self) -> int:
@@ -126,6 +129,16 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         rows = self._rows(SQL("SELECT level, idx, hash FROM {0} ORDER BY level, idx LIMIT %s OFFSET %s")
                           .format(self.t_nodes), (limit, start))
         return [Node(int(r["level"]), int(r["idx"]), bytes(r["hash"])) for r in rows]
+
+    def checkpoint_at(self, size: int | None) -> CheckpointRow | None:
+        """The stored checkpoint of ``size`` leaves, or the newest when None: one indexed lookup."""
+        if size is None:
+            rows = self._rows(SQL("SELECT size, root, note FROM {0} ORDER BY size DESC LIMIT 1")
+                              .format(self.t_checkpoints), ())
+        else:
+            rows = self._rows(SQL("SELECT size, root, note FROM {0} WHERE size = %s").format(self.t_checkpoints),
+                              (size,))
+        return CheckpointRow(int(rows[0]["size"]), bytes(rows[0]["root"]), str(rows[0]["note"])) if rows else None
 
     def select_checkpoints(self) -> list[CheckpointRow]:
         rows = self._rows(SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints), ())

@@ -103,6 +103,16 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
                       (limit, start))
             return [Node(int(r[0]), int(r[1]), bytes(r[2])) for r in c.fetchall()]
 
+    def checkpoint_at(self, size: int | None) -> CheckpointRow | None:
+        """The stored checkpoint of ``size`` leaves, or the newest when None: one indexed lookup."""
+        with self.datastore.transaction(commit=False) as c:
+            if size is None:
+                c.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size DESC LIMIT 1")
+            else:
+                c.execute("SELECT size, root, note FROM dantin_checkpoints WHERE size = ?", (size,))
+            r = c.fetchone()
+            return CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) if r else None
+
     def select_checkpoints(self) -> list[CheckpointRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size")

@@ -26,18 +26,24 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _note(ledger: Ledger, size: int, policy: Policy) -> str | None:
-    row = ledger.checkpoint(size)
-    return cosigned(ledger, row, policy).note if row is not None else None
+class _Published:
+    """The published checkpoints, read once per request."""
 
+    def __init__(self, ledger: Ledger, policy: Policy) -> None:
+        self.ledger, self.policy = ledger, policy
+        self.rows = {row.size: row for row in ledger.checkpoints()}
 
-def _default_size(ledger: Ledger, size: int | None) -> int:
-    if size is not None:
-        return size
-    row = ledger.checkpoint()
-    if row is None:
-        raise NotFound("Sổ cái chưa công bố checkpoint nào.", code="no_checkpoint", detail="no checkpoint")
-    return row.size
+    def note(self, size: int) -> str | None:
+        row = self.rows.get(size)
+        return cosigned(self.ledger, row, self.policy).note if row is not None else None
+
+    def size(self, size: int | None) -> int:
+        """``size``, or the newest checkpoint's size when it is not given."""
+        if size is not None:
+            return size
+        if not self.rows:
+            raise NotFound("Sổ cái chưa công bố checkpoint nào.", code="no_checkpoint", detail="no checkpoint")
+        return max(self.rows)
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse, responses={
@@ -68,11 +74,11 @@ def inclusion(
     index: Annotated[int, Query(ge=0, le=MAX, description="Leaf index.")],
     size: Size = None,
 ) -> InclusionProofPublic:
-    ledger = services.ledger
-    tree_size = _default_size(ledger, size)
+    ledger, published = services.ledger, _Published(services.ledger, services.policy)
+    tree_size = published.size(size)
     proof = ledger.inclusion_proof(index, tree_size)
     return InclusionProofPublic(leaf_index=index, tree_size=tree_size, leaf_hash=_b64(ledger.leaf(index).hash),
-                                proof=[_b64(h) for h in proof], checkpoint=_note(ledger, tree_size, services.policy))
+                                proof=[_b64(h) for h in proof], checkpoint=published.note(tree_size))
 
 
 @router.get("/proof/consistency", response_model=ConsistencyProofPublic, responses=problems(400, 404),
@@ -82,12 +88,11 @@ def consistency(
     old: Annotated[int, Query(ge=1, le=MAX, description="The older tree size.")],
     new: Size = None,
 ) -> ConsistencyProofPublic:
-    ledger = services.ledger
-    new_size = _default_size(ledger, new)
+    ledger, published = services.ledger, _Published(services.ledger, services.policy)
+    new_size = published.size(new)
     proof = ledger.consistency_proof(old, new_size)
     return ConsistencyProofPublic(old_size=old, new_size=new_size, proof=[_b64(h) for h in proof],
-                                  old_checkpoint=_note(ledger, old, services.policy),
-                                  new_checkpoint=_note(ledger, new_size, services.policy))
+                                  old_checkpoint=published.note(old), new_checkpoint=published.note(new_size))
 
 
 @router.post("/cosignatures", status_code=201, response_model=list[CosignaturePublic],

@@ -6,21 +6,10 @@ import base64
 
 import pytest
 
-from api.httpsig import (
-    InnerList,
-    Item,
-    RequestParts,
-    SignatureError,
-    Token,
-    parse_dictionary,
-    parts_of,
-    read_signature,
-    serialize_inner_list,
-    sign_request,
-    signature_base,
-    verify_signature,
-)
+from api.httpsig import RequestParts, parts_of, read_signature, sign_request, signature_base, verify_signature
 from api.readers import NonceCache, authenticate
+from api.sfv import InnerList, Item, Token, parse_dictionary, serialize_inner_list
+from api.sigerrors import SignatureError
 from ledger.signing import PublicKey, SigningKey
 
 # RFC 9421 Appendix B.1.4, test-key-ed25519.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from typing import Any
 
 from apihelp import PERSON, Served, fresh, problem_of, profile
 
@@ -105,8 +107,13 @@ def test_health_readiness_request_ids_and_json_logs(served: Served) -> None:
     assert generated != "bad id\twith spaces" and len(generated) == 32
     problem = served.client.get("/v1/places/qng.khong", headers={"X-Request-ID": mine + "-2"})
     assert problem.headers["x-request-id"] == mine + "-2"
-    lines = [json.loads(line) for line in served.log_lines() if line.startswith("{")]
-    requests = {line["request_id"]: line for line in lines if line.get("event") == "request"}
+    requests: dict[str, dict[str, Any]] = {}
+    for _ in range(100):  # the line is written just after the answer is sent
+        lines = [json.loads(line) for line in served.log_lines() if line.startswith("{")]
+        requests = {line["request_id"]: line for line in lines if line.get("event") == "request"}
+        if mine + "-2" in requests:
+            break
+        time.sleep(0.05)
     assert requests[mine]["method"] == "GET" and requests[mine]["path"] == "/healthz"
     assert requests[mine]["status"] == 200 and requests[mine]["duration_ms"] >= 0
     assert requests[mine + "-2"]["status"] == 404

@@ -147,3 +147,18 @@ def test_generated_terms_are_judged_alike_on_paper_and_in_the_ledger(backend: Ba
     # Mid-term (the congress still to come in most villages) and long after every deadline.
     compare(backend, [(str(s), load_dossier(dossier_bytes(generate_term(v, seeded(7, v.id), s))),
                        [date(2022, 6, 20), date(2026, 1, 1)]) for v, s in zip(villages, scenarios, strict=True)])
+
+
+def test_a_corrected_profile_is_judged_alike_on_paper_and_in_the_ledger(backend: Backend) -> None:
+    village = demo_villages()[0]
+    terms = (generate_term(village, seeded(seed, village.id), COMPLIANT) for seed in range(100))
+    doc = next(t for t in terms if any(e["type"] == "person.profiled" for e in t["events"]))  # a waiver met
+    certificate = next(e for e in doc["events"] if e["type"] == "person.profiled")
+    # The cell finds the certificate was recorded under the wrong date: it came after the waiver's deadline.
+    doc["events"].append({"id": "fix", "type": "correction.recorded", "date": "2025-01-10", "by": "cell",
+                          "corrects": certificate["id"], "reason": "Ghi nhầm ngày cấp chứng chỉ",
+                          "facts": {"date": "2025-01-05"}})
+    dossier = load_dossier(dossier_bytes(doc))
+    if judge(record_from_dossier(dossier), date(2026, 1, 1))["verdict"] != "violations":  # P-WAIVER: unmet
+        pytest.fail("the corrected dossier should break P-WAIVER on paper")  # not the expected AssertionError
+    compare(backend, [("corrected profile", dossier, [date(2026, 1, 1)])])

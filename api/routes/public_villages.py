@@ -1,0 +1,72 @@
+"""Public: who holds the village offices (as of any day), each village's verdict, office holders by place."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import ServicesDep
+from api.models import LeadershipPublic, OfficeholdersPublic, VerdictPublic
+from api.openapi import problems
+from api.problems import NotFound
+from api.village_views import public_verdict
+
+router = APIRouter(tags=["villages"])
+VillagePath = Annotated[str, Path(max_length=200, examples=["qng.bato.badien.lang-ma"])]
+AsOf = Annotated[date | None, Query(description="Ngày cần xem (YYYY-MM-DD); mặc định hôm nay.",
+                                    examples=["2022-08-01"])]
+AsRecorded = Annotated[bool, Query(description="Theo số liệu ghi ban đầu, bỏ qua các đính chính.")]
+Office = Literal["head", "secretary", "deputy", "committee", "front_head"]
+
+
+def _unknown(village_id: str) -> NotFound:
+    return NotFound(f"'{village_id}' không phải thôn/tổ dân phố đã đăng ký.", detail="unknown village")
+
+
+@router.get("/v1/villages/{village_id}/leadership", response_model=LeadershipPublic, responses=problems(400, 404),
+            summary="Ai giữ chức vụ nào ở thôn vào một ngày")
+def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
+               as_recorded: AsRecorded = False) -> LeadershipPublic:
+    """Trưởng thôn (and an acting head), bí thư, phó bí thư, chi ủy and the Ban CTMT head on the day asked,
+    with names. Offices start with the decision that confers them (recognition, approval, appointment)."""
+    found = services.views.fresh().leadership(village_id, as_of, as_recorded=as_recorded)
+    if found is None:
+        raise _unknown(village_id)
+    return LeadershipPublic.model_validate(found)
+
+
+@router.get("/v1/villages/{village_id}/verdict", response_model=VerdictPublic, responses=problems(400, 404),
+            summary="Kết luận tuân thủ quy trình của một thôn")
+def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
+            as_recorded: AsRecorded = False) -> VerdictPublic:
+    """EVENTS.md §Verdict, judged on the day asked (today by default). Checks judged on personal profiles keep
+    their status but not their explanation (restricted readers see it in the village's history and bundle)."""
+    found = services.views.fresh().verdict(village_id, as_of, as_recorded=as_recorded)
+    if found is None:
+        raise _unknown(village_id)
+    return VerdictPublic.model_validate(public_verdict(found))
+
+
+@router.get("/v1/officeholders", response_model=OfficeholdersPublic, responses=problems(400),
+            summary="Những người giữ chức vụ ở các thôn của một địa bàn")
+def officeholders(
+    services: ServicesDep,
+    place: Annotated[str, Query(max_length=200, description="Huyện, xã hoặc thôn; trống: tất cả.",
+                                examples=["qng.bato"])] = "",
+    office: Annotated[Office | None, Query(description="Một chức vụ; trống: mọi chức vụ.")] = None,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> OfficeholdersPublic:
+    """The heads and secretaries (or any office) of every village at or below ``place`` on the day asked: the
+    question asked most. Paginated by ``limit``/``offset``; ``next_offset`` is null on the last page."""
+    views = services.views.fresh()
+    rows: list[dict[str, Any]] = views.officeholders(place, office, as_of, limit=limit + 1, offset=offset)
+    more = len(rows) > limit
+    items = [{"village": r["village"], "office": r["office"], "person": r["person"], "name": r["name"],
+              "since": r["start_date"], "acting": bool(r["acting"])} for r in rows[:limit]]
+    return OfficeholdersPublic.model_validate({
+        "place": place, "office": office, "as_of": (as_of or views.today()).isoformat(), "items": items,
+        "limit": limit, "offset": offset, "next_offset": offset + limit if more else None})

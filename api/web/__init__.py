@@ -1,0 +1,1 @@
+"""The web face: server-rendered Vietnamese pages over the same ledger as the API (router ``api.web.pages``)."""

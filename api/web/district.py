@@ -1,0 +1,114 @@
+"""The district dashboard and the Front's page of a commune: many villages at once, from the views."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from api.places import VILLAGE_KINDS, PlaceIndex
+from api.web.labels import SEVERITY_VI, body_kind_vi
+from api.web.state import WebState
+from api.web.village import linkify
+from ledger.rules.record import as_date
+from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
+from projections.views import LedgerReader
+
+VERDICTS = ("compliant", "incomplete", "violations")
+OUTCOMES = ("secretary", "deputy", "committee", "outside", "non_member", "none")
+STEPS = (("candidates.drafted", "Ban CTMT lập danh sách dự kiến"),
+         ("candidates.agreed", "Chi bộ thống nhất giới thiệu"),
+         ("candidates.finalised", "Ban CTMT chốt danh sách chính thức"),
+         ("election.team_formed", "Thành lập tổ bầu cử"))
+
+
+def _parent(place: str) -> str:
+    return place.rpartition(".")[0]
+
+
+def _name(places: PlaceIndex, place: str) -> str:
+    found = places.get(place)
+    return found.name if found is not None else place
+
+
+def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict[str, Any]:
+    views = state.fresh()
+    places = state.services.places
+    everything = views.villages("")
+    communes = sorted({_parent(r["village"]) for r in everything})
+    districts = sorted({_parent(c) for c in communes})
+    multi = len(districts) > 1
+    commune_options = [(c, _name(places, c) + (f" — {_name(places, _parent(c))}" if multi else "")) for c in communes]
+    scope_rows = [r for r in everything if commune is None or _parent(r["village"]) == commune]
+    if commune is not None:
+        scope = _name(places, commune)
+    elif len(districts) == 1:
+        scope = _name(places, districts[0])
+    else:
+        scope = "Toàn bộ sổ cái"
+    shown = [r for r in scope_rows if verdict is None or r["verdict"] == verdict]
+    day = views.today()
+    by_verdict = Counter(r["verdict"] for r in scope_rows)
+    by_outcome = Counter(r["same_person"] for r in scope_rows)
+    rows = [{**r, "commune": _parent(r["village"]), "commune_name": _name(places, _parent(r["village"])),
+             "verdict_vi": VERDICT_VI.get(r["verdict"], r["verdict"]),
+             "same_person_vi": SAME_PERSON_VI.get(r["same_person"], r["same_person"])} for r in shown]
+    return {
+        "scope": scope, "total": len(scope_rows), "rows": rows, "day": day,
+        "verdicts": [(v, VERDICT_VI[v], by_verdict.get(v, 0)) for v in VERDICTS],
+        "outcomes": [(o, SAME_PERSON_VI[o], by_outcome.get(o, 0)) for o in OUTCOMES],
+        "figures": state.figures(commune or "", scope_rows, day),
+        "communes": commune_options, "commune": commune, "verdict": verdict,
+    }
+
+
+@dataclass
+class FrontVillage:
+    village: str
+    name: str
+    election_day: date | None
+    steps: list[tuple[str, list[tuple[str, date, int | None]]]]  # (label, [(event id, date, log index)])
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
+    places = state.services.places
+    place = places.get(commune)
+    if place is None:
+        return None
+    children = sorted(c for c in place.children if (p := places.get(c)) is not None and p.kind in VILLAGE_KINDS)
+    if not children:
+        return None
+    views = state.fresh()
+    villages: list[FrontVillage] = []
+    observed: list[dict[str, Any]] = []
+    where: dict[str, tuple[str, int | None]] = {}
+    for village in children:
+        record, verdict = views.record(village), views.verdict(village)
+        if record is None or verdict is None:
+            continue
+        where.update({e.id: (village, e.index) for e in record.events})
+        ordered = [e for e in record.events if e.type == "election.ordered"]
+        counted = [e for e in record.events if e.type == "election.counted"]
+        election = as_date(ordered[-1].facts.get("election_date")) if ordered else None
+        election = election or (counted[0].date if counted else None)
+        steps = [(label, [(e.id, e.date, e.index) for e in record.events if e.type == kind]) for kind, label in STEPS]
+        checks = [{**c, "status_vi": STATUS_VI.get(c["status"], c["status"])}
+                  for c in verdict["checks"] if c["rule"] in ("E-LIST", "E-TEAM")]
+        villages.append(FrontVillage(village, record.village.name, election, steps, checks))
+        observed += [{"day": e.date, "where": village, "where_name": record.village.name, "facts": e.facts,
+                      "id": e.id, "index": e.index} for e in record.events if e.type == "front.observation"]
+    for e in LedgerReader(state.ledger).entries(commune):  # observations about the commune as a whole
+        if e.type == "front.observation":
+            observed.append({"day": e.date, "where": commune, "where_name": place.name, "facts": e.facts,
+                             "id": e.id, "index": e.index})
+    for o in observed:
+        about = o["facts"].get("about") or []
+        o["severity_vi"] = SEVERITY_VI.get(str(o["facts"].get("severity")), str(o["facts"].get("severity")))
+        o["about"] = [(str(a), where.get(str(a))) for a in about]
+        o["finding"] = linkify(str(o["facts"].get("finding", "")), {})
+    observed.sort(key=lambda o: (o["day"], o["index"] if o["index"] is not None else -1))
+    return {"commune": commune, "name": place.name, "district": _parent(commune),
+            "district_name": _name(places, _parent(commune)), "villages": villages, "observations": observed,
+            "front_kind_vi": body_kind_vi("commune_front"), "day": views.today()}

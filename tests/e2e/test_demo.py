@@ -1,0 +1,75 @@
+"""`dantin demo` runs Ba Tơ's 2022 term in every village, and points at villages worth a look; the
+commands it suggests work, and `dantin import` refuses a dossier that would reuse a person id."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.main import app
+
+
+def dantin(*args: str | Path, code: int = 0) -> Result:
+    result = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
+    assert "Traceback" not in result.output
+    assert result.exit_code == code, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    directory = tmp_path_factory.mktemp("demo") / "ledger"
+    return directory, " ".join(dantin("demo", directory).output.split())
+
+
+def test_the_demo_holds_a_term_in_every_village_and_points_at_two(demo: tuple[Path, str]) -> None:
+    directory, said = demo
+    found = re.search(r"hồ sơ của 61 thôn/tổ dân phố \((\d+) sự kiện\); xét hôm nay: (\d+) tuân thủ .*?, "
+                      r"(\d+) có vi phạm", said)
+    assert found, said
+    events, compliant, violations = map(int, found.groups())
+    assert events > 61 * 15 and compliant + violations == 61 and 0.8 <= compliant / 61 <= 0.9
+    suggested = re.findall(r"dantin (verdict|leadership) \S+ (\S+)(?: --as-of (\S+))?", said)
+    assert [s[0] for s in suggested] == ["verdict", "leadership", "verdict", "leadership"]
+    (_, good, _), (_, _, day), (_, bad, _), _ = suggested
+    verdict: dict[str, Any] = json.loads(dantin("verdict", directory, good, "--json").stdout)
+    assert (verdict["verdict"], verdict["same_person"]) == ("compliant", "secretary")
+    offices = json.loads(dantin("leadership", directory, good, "--as-of", day, "--json").stdout)["offices"]
+    assert offices["head"] == offices["secretary"] == verdict["leadership"]["head"]
+    assert json.loads(dantin("verdict", directory, bad, "--json").stdout)["verdict"] == "violations"
+
+
+def test_import_refuses_a_dossier_that_reuses_someone_elses_person_id(demo: tuple[Path, str], tmp_path: Path) -> None:
+    directory, _ = demo
+    village = "qng.bato.badien.lang-ma"
+    head = json.loads(dantin("verdict", directory, village, "--json").stdout)["leadership"]["head"]
+    stats = json.loads(dantin("stats", directory, "--json").stdout)
+    known = json.loads(dantin("leadership", directory, village, "--as-of", "2022-12-31", "--json").stdout)
+    name = known["names"][head]
+
+    def dossier(person: dict[str, Any]) -> Path:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.json"
+        path.write_text(json.dumps({
+            "dossier": 1,
+            "village": {"id": "qng.bato.badien.lang-reu", "name": "Thôn Làng Rêu", "kind": "thon",
+                        "commune": "Xã Ba Điền", "district": "Huyện Ba Tơ", "province": "Quảng Ngãi"},
+            "people": [{"id": head, "residence": "qng.bato.badien.lang-reu", **person}],
+            "events": [{"id": "e1", "type": "personnel.nominated", "date": "2025-03-01", "by": "cell", "person": head}],
+        }, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    other = dossier({"name": "Đinh Văn Khác", "born": "1990-01-01"})
+    refused = dantin("import", other, "--ledger", directory, "--keys", directory / "keys", code=1)
+    text = " ".join(refused.output.split())
+    assert "(person_conflict)" in text and f"Mã người '{head}' đã có trong sổ cái là '{name}'" in text
+    assert "hồ sơ này ghi 'Đinh Văn Khác', sinh ngày 01/01/1990" in text
+    assert json.loads(dantin("stats", directory, "--json").stdout)["entries"] == stats["entries"]
+
+    same = dossier({"name": name})  # the same person, moved to the next village: welcome
+    dantin("import", same, "--ledger", directory, "--keys", directory / "keys")
+    assert json.loads(dantin("stats", directory, "--json").stdout)["entries"] == stats["entries"] + 2

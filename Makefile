@@ -27,13 +27,25 @@ pg-up:
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || \
 	  echo "PostgreSQL không chạy: các bài kiểm PostgreSQL sẽ bị bỏ qua khi chạy cục bộ (bắt buộc trong CI)."
 
+# The browser tests drive Debian's Chromium (tests/web); install it when missing (root + apt only: nothing else
+# downloads a browser). Without it they skip locally and fail in CI, where they are mandatory.
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver >/dev/null) || echo "Không cài được Chromium bằng apt-get."; \
+	  else \
+	    echo "Chưa có Chromium (/usr/bin/chromium) và không cài được (cần quyền root và apt-get): các bài kiểm trình duyệt sẽ bị bỏ qua khi chạy cục bộ (bắt buộc trong CI)."; \
+	  fi; }
+
 lint: setup
 	$(BIN)/ruff check .
 
 typecheck: setup
 	$(BIN)/mypy ledger schemas storage projections cli api
 
-test: setup pg-up lint typecheck
+test: setup pg-up browser lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup

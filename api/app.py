@@ -22,6 +22,7 @@ from api.readers import NonceCache
 from api.routes import events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
 from api.village_views import VillageViews
+from api.web import pages as web_pages
 from ledger import home
 from ledger.witness import read_policy
 
@@ -73,6 +74,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     problems.install(app)
     for module in (events, places, public_villages, log, villages, health):
         app.include_router(module.router)
+    app.include_router(web_pages.router)  # the Vietnamese web pages and /static (api/web)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: sees every answer, including 413 and 500
     openapi.install(app)

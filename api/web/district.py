@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from api.places import VILLAGE_KINDS, PlaceIndex
+from api.village_views import public_verdict
 from api.web.labels import SEVERITY_VI, body_kind_vi
 from api.web.state import WebState
 from api.web.village import linkify
@@ -85,7 +86,8 @@ def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
     observed: list[dict[str, Any]] = []
     where: dict[str, tuple[str, int | None]] = {}
     for village in children:
-        record, verdict = views.record(village), views.verdict(village)
+        record, found = views.record(village), views.verdict(village)
+        verdict = public_verdict(found) if found is not None else None
         if record is None or verdict is None:
             continue
         where.update({e.id: (village, e.index) for e in record.events})

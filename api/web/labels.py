@@ -94,17 +94,7 @@ RULE_VI = {
     "P-TERM": "Nhiệm kỳ trưởng thôn khớp chi bộ",
 }
 
-COURSE_VI = {
-    "party_work": "nghiệp vụ công tác Đảng",
-    "mass_mobilisation": "công tác dân vận",
-    "state_management": "quản lý nhà nước",
-    "role_head": "bồi dưỡng chức danh trưởng thôn",
-    "role_secretary": "bồi dưỡng chức danh bí thư chi bộ",
-    "pre_election": "bồi dưỡng trước bầu cử",
-}
-
 SEVERITY_VI = {"info": "ghi nhận", "warning": "cần khắc phục", "breach": "vi phạm"}
-CRITERIA_VI = {"education": "trình độ học vấn", "theory": "lý luận chính trị"}
 PLACE_KIND_VI = {"thon": "Thôn", "tdp": "Tổ dân phố", "commune": "Xã", "townlet": "Thị trấn", "ward": "Phường",
                  "district": "Huyện", "town": "Thị xã", "province": "Tỉnh"}
 

@@ -1,9 +1,9 @@
-"""What the pages keep per server process: the kept views, and the district figures last computed.
+"""What the pages keep per server process: the district figures last computed.
 
-The views (``projections.views.Views``) live in the ledger's own database; the pages bring
-them up to the log's head before each read (one cheap query when nothing is new). The
-figures need every village's record, so they are computed from one pass over the log
-(``LogReader``) and kept until the log moves or the day changes.
+The kept views are the API's (``Services.views``, ``api.village_views``): one ``Views`` per
+process, brought up to the log's head before each read. The figures need every village's
+record, so they are computed from one pass over the log (``LogReader``) and kept until the
+log moves or the day changes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from projections.views import LogReader, Views
 @dataclass
 class WebState:
     services: Services
-    views: Views
     lock: threading.Lock = field(default_factory=threading.Lock)
     _figures: dict[tuple[str, date, int], list[Figure]] = field(default_factory=dict)
 
@@ -34,11 +33,14 @@ class WebState:
     def ledger(self) -> Ledger:
         return self.services.ledger
 
+    @property
+    def views(self) -> Views:
+        """The views as they stand (for ``today``); ``fresh`` to read them."""
+        return self.services.views.views
+
     def fresh(self) -> Views:
-        """The views, caught up with the log (one catch-up at a time: they write their tables)."""
-        with self.lock:
-            self.views.catch_up()
-        return self.views
+        """The views, caught up with the log (the API's lock: one catch-up at a time, they write their tables)."""
+        return self.services.views.fresh()
 
     def head(self) -> int:
         return int(self.ledger.recorder.max_notification_id() or 0)
@@ -73,6 +75,6 @@ def web_state(request: Request) -> WebState:
         state: WebState | None = getattr(app_state, "web", None)
         if state is None or state.services is not app_state.services:
             services: Services = app_state.services
-            state = WebState(services, Views(services.ledger))
+            state = WebState(services)
             app_state.web = state
     return state

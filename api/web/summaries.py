@@ -1,7 +1,9 @@
 """One line of Vietnamese per event for the timeline: what the facts say, with people's names.
 
-Only offices, names, counts, dates and decisions: never a birth date or a profile
-(ARCHITECTURE.md: profiles are not public). A type without a summary shows none.
+Only offices, names, counts, dates and decisions. Never what a profile says (ARCHITECTURE.md:
+profiles are shown only to authorised readers): so nothing for a waiver (it names the
+criteria a person falls short of) or a training (education), as the public verdict
+(``api.village_views``) hides the explanations that quote them. A type without a summary shows none.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from api.web.labels import CONGRESS_OFFICE_VI, COURSE_VI, CRITERIA_VI, SEVERITY_VI
+from api.web.labels import CONGRESS_OFFICE_VI, SEVERITY_VI
 from ledger.rules.record import as_date
 from ledger.rules.text import d_vi, num
 
@@ -73,9 +75,6 @@ def summary(event_type: str, facts: Mapping[str, Any], name: Names) -> str:
             return f"{person} ({cause})"
         case "front.head_chosen":
             return f"Trưởng Ban công tác Mặt trận: {person}"
-        case "waiver.granted":
-            criteria = ", ".join(CRITERIA_VI.get(str(c), str(c)) for c in f.get("criteria") or [])
-            return f"Miễn {criteria} cho {person}; hạn đạt chuẩn {_day(f.get('deadline'))}"
         case "congress.held":
             return (f"{f.get('full_members', '?')} đảng viên chính thức, {f.get('probationary_members', 0)} dự bị; "
                     f"có mặt {f.get('present', '?')}")
@@ -92,8 +91,6 @@ def summary(event_type: str, facts: Mapping[str, Any], name: Names) -> str:
         case "congress.appointed":
             office = CONGRESS_OFFICE_VI.get(str(f.get("office")), str(f.get("office")))
             return f"Chỉ định {office}: {person}{_decision(f)}"
-        case "training.completed":
-            return f"{person}: {COURSE_VI.get(str(f.get('course')), str(f.get('course')))}"
         case "front.observation":
             severity = SEVERITY_VI.get(str(f.get("severity")), str(f.get("severity")))
             return f"[{severity}] {f.get('finding', '')}"

@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from api.village_views import public_verdict
 from api.web.labels import RULE_VI, body_kind_vi, event_vi
 from api.web.state import WebState
 from api.web.summaries import summary
@@ -113,7 +114,8 @@ def linkify(text: str, where: dict[str, int | None]) -> Markup:
 
 def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | None:
     views, ledger = state.fresh(), state.ledger
-    verdict = views.verdict(village)
+    found = views.verdict(village)
+    verdict = public_verdict(found) if found is not None else None
     reader = LedgerReader(ledger)
     entries = reader.entries(village)
     built = build_record(village, entries, reader.person, reader.body_kind)

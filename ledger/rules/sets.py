@@ -84,5 +84,21 @@ def select(district: str, election_day: date, congress_day: date) -> list[RuleSe
 
 
 def digest(sets: Sequence[RuleSet]) -> str:
-    payload: dict[str, Any] = {"calendar": vn_calendar().data, "rulesets": [dict(s.data) for s in sets]}
-    return "sha256:" + hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+    """sha256 of the RFC 8785 form of the calendar and the sets' data.
+
+    Memoised per identity of the objects hashed (held by the memo, so an identity cannot be
+    reused): loaded data never changes, and the canonical form of the calendar is costly.
+    """
+    calendar = vn_calendar()
+    key = (id(calendar), *(id(x) for x in sets))
+    hit = _DIGESTS.get(key)
+    if hit is not None and hit[0] is calendar and all(a is b for a, b in zip(hit[1], sets, strict=True)):
+        return hit[2]
+    payload: dict[str, Any] = {"calendar": calendar.data, "rulesets": [dict(x.data) for x in sets]}
+    value = "sha256:" + hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+    if len(_DIGESTS) < 256:
+        _DIGESTS[key] = (calendar, tuple(sets), value)
+    return value
+
+
+_DIGESTS: dict[tuple[int, ...], tuple[Any, tuple[RuleSet, ...], str]] = {}

@@ -83,7 +83,7 @@ def checkpoint(
 
 def _published(ledger: Ledger, size: int, policy: Policy) -> str:
     """The signed note of ``size`` (with cosignatures); publish it when ``size`` is the log's size now."""
-    row: CheckpointRow | None = ledger.checkpoint(size)
+    row: CheckpointRow | None = ledger.signed_checkpoint(size)
     if row is None and size == ledger.log_size():
         if ledger.sealer is None or ledger.sealer.signer is None:
             fail("Chưa có checkpoint cỡ này và thư mục không có khóa nhật ký để công bố.", "no_checkpoint")
@@ -141,7 +141,7 @@ def proof(
 
 
 def _maybe_note(ledger: Ledger, size: int, policy: Policy) -> str | None:
-    row = ledger.checkpoint(size)
+    row = ledger.signed_checkpoint(size)
     return cosigned(ledger, row, policy).note if row is not None else None
 
 

@@ -120,6 +120,17 @@ class Ledger(Application[str]):
         """The published checkpoint of ``size`` leaves, or the newest one; None if there is none."""
         return self._log().store.checkpoint_at(size)
 
+    def signed_checkpoint(self, size: int) -> CheckpointRow | None:
+        """The checkpoint of ``size`` leaves: the published one, else the one the sealer signed for that
+        size (re-signed: deterministic, so identical to any receipt's), None beyond the log or without the key."""
+        found = self.checkpoint(size)
+        if found is not None:
+            return found
+        try:
+            return self._log().sign_at(size)
+        except ValueError:
+            return None
+
     def publish_checkpoint(self) -> CheckpointRow | None:
         """Sign and publish a checkpoint of the whole log now, unless the newest one already covers it."""
         with self._write_lock:

@@ -291,6 +291,18 @@ class Sealer:
             found = txn.hashes(frontier_coords(size))
         return CompactRange.from_nodes(size, [found[c] for c in frontier_coords(size)]).root()
 
+    def sign_at(self, size: int) -> CheckpointRow | None:
+        """A checkpoint of the tree of ``size`` leaves, signed now (None without the log key).
+
+        Ed25519 signatures are deterministic, so this is byte for byte the note the sealer
+        signed for that size when it sealed it (a receipt's checkpoint), stored or not.
+        """
+        if self.signer is None or size < 1:
+            return None
+        root = self.root(size)
+        text = Checkpoint(self.signer.name, size, root).format()
+        return CheckpointRow(size, root, sign_note(text, [self.signer]))
+
     def _sign(self, rng: CompactRange) -> CheckpointRow:
         assert self.signer is not None
         root = rng.root()

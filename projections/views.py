@@ -14,8 +14,13 @@ day it was judged; asking for another day judges the village again, on the spot.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date
+from multiprocessing import get_context
 from typing import Any, cast
 
 from ledger.application import Ledger
@@ -126,14 +131,23 @@ class Views:
                 progress(position - start, head - start)
         return position
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Replay the whole log in one pass and write every village's rows afresh, in one transaction."""
+    def rebuild(self, progress: Progress | None = None, workers: int | None = None) -> int:
+        """Replay the whole log in one pass and write every village's rows afresh, in one transaction.
+
+        Villages are judged on all cores (forked workers read the same in-memory log): judging
+        is most of a rebuild's time, and villages are independent of each other.
+        """
         log = LogReader(self.ledger, progress)
+        villages = sorted(s for s in log.streams if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX))
+        day = self.today()
+        computed = _rows_in_parallel(log, villages, day, workers)
         with self.store.transaction() as c:
             for table in ("dantin_view_villages", "dantin_view_tenures", "dantin_view_people"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-            for village in sorted(s for s in log.streams if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX)):
-                self._write(c, village, log.record(village))
+            found = [r for r in computed if r is not None]
+            c.executemany(_INSERT_VILLAGE, [r.village for r in found])
+            c.executemany(_INSERT_TENURE, [t for r in found for t in r.tenures])
+            c.executemany(_INSERT_PERSON, [p for r in found for p in r.people])
             c.set_position(log.position)
         return log.position
 
@@ -154,27 +168,15 @@ class Views:
     def _write(self, c: _Cursor, village: str, built: tuple[VillageRecord, set[str]] | None) -> None:
         c.execute("DELETE FROM dantin_view_tenures WHERE village = ?", (village,))
         c.execute("DELETE FROM dantin_view_people WHERE village = ?", (village,))
-        if built is None:
+        rows = village_rows(village, built, self.today())
+        if rows is None:
             c.execute("DELETE FROM dantin_view_villages WHERE village = ?", (village,))
             return
-        record, people = built
-        day = self.today()
-        verdict = judge(record, day)
-        c.execute(
-            "INSERT INTO dantin_view_villages (village, name, kind, verdict, same_person, as_of, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (village) DO UPDATE SET name = excluded.name, "
-            "kind = excluded.kind, verdict = excluded.verdict, same_person = excluded.same_person, "
-            "as_of = excluded.as_of, body = excluded.body",
-            (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
-             day.isoformat(), json.dumps(verdict, ensure_ascii=False, sort_keys=True)),
-        )
-        rows = []
-        for mode, events in (("recorded", record.events), ("corrected", corrected(record.events))):
-            for t in tenures(events):
-                rows.append((village, mode, t.office, t.person, record.name(t.person), t.start.isoformat(),
-                             t.end.isoformat() if t.end else None, int(t.acting), ",".join(t.events)))
-        c.executemany("INSERT INTO dantin_view_tenures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        c.executemany("INSERT INTO dantin_view_people VALUES (?, ?)", [(p, village) for p in sorted(people)])
+        c.execute(_INSERT_VILLAGE + " ON CONFLICT (village) DO UPDATE SET name = excluded.name, "
+                  "kind = excluded.kind, verdict = excluded.verdict, same_person = excluded.same_person, "
+                  "as_of = excluded.as_of, body = excluded.body", rows.village)
+        c.executemany(_INSERT_TENURE, rows.tenures)
+        c.executemany(_INSERT_PERSON, rows.people)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -238,6 +240,68 @@ class Views:
     def record(self, village: str) -> VillageRecord | None:
         built = LedgerReader(self.ledger).record(village)
         return built[0] if built else None
+
+
+_INSERT_VILLAGE = ("INSERT INTO dantin_view_villages (village, name, kind, verdict, same_person, as_of, body) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_TENURE = "INSERT INTO dantin_view_tenures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_PERSON = "INSERT INTO dantin_view_people VALUES (?, ?)"
+
+
+@dataclass(frozen=True)
+class VillageRows:
+    village: tuple[Any, ...]
+    tenures: list[tuple[Any, ...]]
+    people: list[tuple[str, str]]
+
+
+def village_rows(village: str, built: tuple[VillageRecord, set[str]] | None, day: date) -> VillageRows | None:
+    """A village's rows in the views: pure, so a rebuild can compute them on any core."""
+    if built is None:
+        return None
+    record, people = built
+    verdict = judge(record, day)
+    tenure_rows = []
+    for mode, events in (("recorded", record.events), ("corrected", corrected(record.events))):
+        for t in tenures(events):
+            tenure_rows.append((village, mode, t.office, t.person, record.name(t.person), t.start.isoformat(),
+                                t.end.isoformat() if t.end else None, int(t.acting), ",".join(t.events)))
+    return VillageRows(
+        (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
+         day.isoformat(), json.dumps(verdict, ensure_ascii=False, sort_keys=True)),
+        tenure_rows, [(p, village) for p in sorted(people)])
+
+
+PARALLEL_MIN = 200  # villages below which forking workers costs more than it saves
+_FORKED_LOG: LogReader | None = None  # what forked rebuild workers read (inherited, never pickled)
+
+
+def _rows_of(job: tuple[list[str], date]) -> list[VillageRows | None]:
+    villages, day = job
+    assert _FORKED_LOG is not None
+    return [village_rows(v, _FORKED_LOG.record(v), day) for v in villages]
+
+
+def _fork_safe() -> bool:
+    """Fork only where no other non-daemon thread runs (connection pools' daemon workers are idle then;
+    CPython re-initialises the import and logging locks in the child, which runs only pure judging)."""
+    main = threading.main_thread()
+    return threading.current_thread() is main and all(t.daemon for t in threading.enumerate() if t is not main)
+
+
+def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: int | None) -> list[VillageRows | None]:
+    global _FORKED_LOG
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(villages) < PARALLEL_MIN or not _fork_safe():
+        return [village_rows(v, log.record(v), day) for v in villages]
+    size = max(50, len(villages) // (workers * 8))
+    chunks = [(villages[i:i + size], day) for i in range(0, len(villages), size)]
+    _FORKED_LOG = log
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            return [rows for part in pool.map(_rows_of, chunks) for rows in part]
+    finally:
+        _FORKED_LOG = None
 
 
 def _people(offices: dict[str, Any]) -> list[str]:

@@ -34,7 +34,7 @@ class _Published:
         self.rows = {row.size: row for row in ledger.checkpoints()}
 
     def note(self, size: int) -> str | None:
-        row = self.rows.get(size)
+        row = self.rows.get(size) or self.ledger.signed_checkpoint(size)
         return cosigned(self.ledger, row, self.policy).note if row is not None else None
 
     def size(self, size: int | None) -> int:

@@ -41,6 +41,8 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
     districts = sorted({_parent(c) for c in communes})
     multi = len(districts) > 1
     commune_options = [(c, _name(places, c) + (f" — {_name(places, _parent(c))}" if multi else "")) for c in communes]
+    commune = commune if commune in communes else None  # an unknown choice shows everything
+    verdict = verdict if verdict in VERDICTS else None
     scope_rows = [r for r in everything if commune is None or _parent(r["village"]) == commune]
     if commune is not None:
         scope = _name(places, commune)

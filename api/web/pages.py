@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.web import verification
-from api.web.district import VERDICTS, dashboard, front_page
+from api.web.district import dashboard, front_page
 from api.web.logpage import log_page
 from api.web.state import WebState, web_state
 from api.web.village import village_page
@@ -64,13 +64,7 @@ def _missing(request: Request, what: str, ident: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def district_page(request: Request, state: State, commune: str | None = None,
                   verdict: str | None = None) -> Response:
-    data = dashboard(state, None, None)
-    known = {c for c, _ in data["communes"]}
-    commune = commune if commune in known else None
-    verdict = verdict if verdict in VERDICTS else None
-    if commune or verdict:
-        data = dashboard(state, commune, verdict)
-    return _page(request, "dashboard.html", data)
+    return _page(request, "dashboard.html", dashboard(state, commune or None, verdict or None))
 
 
 @router.get("/villages/{village_id}", response_class=HTMLResponse)

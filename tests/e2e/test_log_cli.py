@@ -103,11 +103,16 @@ def test_an_inclusion_proof_verifies_on_its_own(demo: Path, log: NoteVerifier) -
     checkpoint, _ = open_checkpoint(proof["checkpoint"], log)
     assert checkpoint.size == proof["tree_size"] and proof["leaf_index"] == 5
     verify_inclusion(leaf_hash(entry), 5, checkpoint.size, [b64(h) for h in proof["proof"]], checkpoint.root_hash)
-    # The same at an explicitly named, published size; a size never published is refused clearly.
+    # The same at an explicitly named, published size. At a past size never published, the log key signs
+    # that size's tree head (deterministic: the very note the sealer signed then); beyond the log: refused.
     again = run_json("proof", demo, "--index", "5", "--size", str(checkpoint.size))
     assert again == proof
-    refused = run("proof", demo, "--index", "5", "--size", "7", "--json", check=2)
-    assert "Chưa công bố checkpoint cỡ 7" in refused.stderr
+    past = run_json("proof", demo, "--index", "5", "--size", "7")
+    small, _ = open_checkpoint(past["checkpoint"], log)
+    assert small.size == 7
+    verify_inclusion(leaf_hash(entry), 5, 7, [b64(h) for h in past["proof"]], small.root_hash)
+    refused = run("proof", demo, "--index", "5", "--size", "999999", "--json", check=2)
+    assert "Lỗi" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_proof_usage_errors_exit_2_in_vietnamese(demo: Path) -> None:

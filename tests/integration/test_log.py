@@ -156,3 +156,16 @@ def test_a_replayed_envelope_gets_its_original_receipt(world: World) -> None:
     assert getattr(again, "code", None) == "replay"
     assert world.ledger.receipt_of(envelopes[1]) == receipts[1]
     assert world.ledger.receipt_of(_profiles(world, 50, 1)[0]) is None  # never submitted
+
+
+def test_a_checkpoint_of_any_past_size_is_the_one_signed_then(world: World) -> None:
+    ledger = world.ledger
+    assert ledger.sealer is not None
+    signed = []
+    for i in range(4):  # one by one, faster than the publishing interval: most are signed, not stored
+        world.accept(*_profiles(world, 10 * i, 2))
+        assert ledger.sealer.latest is not None
+        signed.append(ledger.sealer.latest)
+    for row in signed:
+        assert ledger.signed_checkpoint(row.size) == row  # Ed25519 is deterministic: the same note, byte for byte
+    assert ledger.signed_checkpoint(ledger.log_size() + 1) is None

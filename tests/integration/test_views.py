@@ -149,3 +149,18 @@ def test_property_incremental_views_equal_a_replay(world: World, steps: list[tup
     kept = _rows(views)
     views.rebuild()
     assert _rows(views) == kept
+
+
+def test_a_rebuild_judged_on_several_cores_equals_one_judged_on_one(world: World, monkeypatch: pytest.MonkeyPatch
+                                                                      ) -> None:
+    from projections import views as views_module
+
+    enrol_village_bodies(world)
+    world.accept(*story(world))
+    views = Views(world.ledger, today=lambda: DAY)
+    views.rebuild(workers=1)
+    serial = _rows(views)
+    monkeypatch.setattr(views_module, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(views_module, "_fork_safe", lambda: True)  # the test runner's own threads are idle
+    views.rebuild(workers=2)
+    assert _rows(views) == serial

@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from webhelp import AFTER, BEFORE, Guard, Site, guarded_page
 
+from api.village_views import REDACTED_VI
 from ledger.envelope import seal
 from ledger.signing import SigningKey
 
@@ -15,6 +17,7 @@ with contextlib.suppress(ImportError):  # without it the `browser` fixture says 
     from playwright.sync_api import Browser, Page, expect
 
 pytest_plugins = ["webserver"]  # site, browser, page, guard
+pytestmark = pytest.mark.usefixtures("browser")  # first: without Chromium, say so before building the demo
 
 
 def count(page: Page, selector: str) -> int:
@@ -74,6 +77,15 @@ def test_a_failing_check_explains_itself_in_vietnamese_and_links_to_its_event(si
     assert target.get_attribute("data-inclusion") == "ok"  # its proof leads to the latest checkpoint's root
     assert page.locator('#timeline tr[data-inclusion="bad"]').count() == 0
     expect(target.locator("th")).not_to_be_empty()
+
+
+def test_explanations_that_quote_a_profile_are_withheld_as_in_the_public_api(site: Site, page: Page) -> None:
+    village, check = site.expected.private
+    page.goto(f"{site.url}/villages/{village}")
+    row = page.locator(f'#checks tr[data-rule="{check["rule"]}"][data-status="fail"]').first
+    expect(row.locator(".status")).to_have_text("vi phạm")
+    expect(row.locator("td.detail")).to_have_text(REDACTED_VI)
+    assert check["detail_vi"] not in page.content()
 
 
 def test_the_date_picker_changes_who_leads_the_village(site: Site, page: Page) -> None:

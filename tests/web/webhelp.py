@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from api.village_views import PROFILE_RULES
 from ledger.application import Ledger
 from ledger.storage import persistence_env
 from projections.views import Views
@@ -50,7 +51,8 @@ class Expected:
     outcomes: Counter[str]
     villages: dict[str, dict[str, Any]]  # village → its views row
     violating: str  # a village with a failing check
-    failing: list[dict[str, Any]]  # that village's failing checks
+    failing: list[dict[str, Any]]  # that village's failing checks (of rules explained publicly)
+    private: tuple[str, dict[str, Any]]  # a village and its failing check whose explanation quotes a profile
     compliant: str  # a village whose head is recognised and elected secretary
     head_after: str  # that village's head's name on AFTER
 
@@ -61,15 +63,20 @@ def expected_of(directory: Path) -> Expected:
         views = Views(ledger)
         views.catch_up()
         rows = views.villages("")
-        violating = next(r["village"] for r in rows if r["verdict"] == "violations")
-        verdict = views.verdict(violating)
-        assert verdict is not None
+        failing: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            verdict = views.verdict(r["village"])
+            assert verdict is not None
+            failing[r["village"]] = [c for c in verdict["checks"] if c["status"] == "fail"]
+        # A breach the public pages explain, and one whose explanation quotes a profile (shown redacted).
+        violating = next(v for v, found in failing.items() if any(c["rule"] not in PROFILE_RULES for c in found))
+        private = next((v, c) for v, found in failing.items() for c in found if c["rule"] in PROFILE_RULES)
         compliant = next(r["village"] for r in rows if r["verdict"] == "compliant" and r["same_person"] == "secretary")
         lead = views.leadership(compliant, AFTER)
         assert lead is not None and lead["offices"]["head"]
         return Expected(Counter(r["verdict"] for r in rows), Counter(r["same_person"] for r in rows),
                         {r["village"]: r for r in rows}, violating,
-                        [c for c in verdict["checks"] if c["status"] == "fail"], compliant,
+                        [c for c in failing[violating] if c["rule"] not in PROFILE_RULES], private, compliant,
                         lead["names"][lead["offices"]["head"]])
     finally:
         ledger.close()

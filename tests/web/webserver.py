@@ -49,12 +49,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             process.kill()
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, reason_vi: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"Browser tests are mandatory when CI=true, but {reason}. Install Debian's chromium and "
                     "chromium-driver (`make browser`, as root) and the dev extras (playwright).", pytrace=False)
-    pytest.skip(f"Bỏ qua kiểm thử trình duyệt: {reason} (chạy `make browser` với quyền root để cài Chromium; "
-                "bắt buộc trong CI).")
+    pytest.skip(f"Bỏ qua kiểm thử trình duyệt: {reason_vi}. Chạy `make browser` với quyền root để cài Chromium "
+                "(bắt buộc trong CI).")
 
 
 @pytest.fixture(scope="session")
@@ -62,16 +62,17 @@ def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        _unavailable("the Python package playwright is not installed")
+        _unavailable("the Python package playwright is not installed", "chưa cài gói Python playwright (.[dev])")
         raise AssertionError("unreachable") from None
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing")
+        _unavailable(f"{CHROMIUM} is missing", f"không có {CHROMIUM}")
     driver = sync_playwright().start()
     try:
         try:
             launched = driver.chromium.launch(executable_path=str(CHROMIUM))
         except Error as exc:
-            _unavailable(f"{CHROMIUM} did not start ({str(exc).splitlines()[0]})")
+            first = str(exc).splitlines()[0]
+            _unavailable(f"{CHROMIUM} did not start ({first})", f"{CHROMIUM} không khởi động được ({first})")
             raise
         yield launched
         launched.close()

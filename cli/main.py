@@ -246,6 +246,11 @@ def verify(
     workers: Annotated[int | None, typer.Option(help="Số tiến trình kiểm chữ ký (mặc định: số lõi).")] = None,
 ) -> None:
     """Kiểm lại toàn bộ sổ cái từ dữ liệu thô: chữ ký, thẩm quyền, liên kết. Mã thoát 1 nếu có sai."""
+    from datetime import UTC, datetime
+
+    from api.web.verification import save as save_verification
+
+    started = datetime.now(UTC)
     ledger = home.open_ledger(directory, database_option(database))
     try:
         total = ledger.recorder.max_notification_id() or 0
@@ -259,6 +264,10 @@ def verify(
                            progress=lambda done: bar.update(task, completed=done))
     finally:
         ledger.close()
+    try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
+        save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
+    except OSError:
+        err.print("Không ghi được kết quả kiểm vào thư mục sổ cái (chỉ đọc?); kết quả vẫn như dưới đây.")
     if json_out:
         print_json(report.to_dict())
     elif report.intact:

@@ -63,6 +63,7 @@ class Ledger(Application[str]):
         # One writer per process: check-then-append must not interleave.
         self._write_lock = threading.Lock()
         self._cache = StreamCache(self._load_streams)
+        self._stale = True  # the cache must be synced with the log before the first judgement
         self._preverifier = Preverifier()
         self.sealer: Sealer | None = None
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
@@ -196,7 +197,8 @@ class Ledger(Application[str]):
         for attempt in range(5):
             try:
                 return self._submit(envelopes)
-            except IntegrityError:
+            except IntegrityError:  # HeadMoved included: another writer appended since we judged
+                self._stale = True
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
@@ -209,22 +211,26 @@ class Ledger(Application[str]):
 
     def _submit(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
         with self._write_lock:
-            self._sync()
+            # Optimistic: judge against the cache as it is. Acceptance is checked at insert (the head
+            # the cache reflects must still be the log's head, else HeadMoved and a retry, synced);
+            # a refusal judged on a cache another writer made stale is checked here, once.
+            if self._stale or self._cache.position < 0:
+                self._sync()
+                self._stale = False
             parsed: list[Envelope | Refused] = []
             for raw in envelopes:
                 try:
                     parsed.append(parse_envelope(raw))
                 except Refused as refusal:
                     parsed.append(refusal)
-            self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
-            started = self._preverify(parsed)
-            assumed = {v for vouched, _ in started for v in vouched}
-            pending, results, accepted = self._judge(parsed, assumed)
-            if started:
-                good, bad = Preverifier.settle(started)
-                if bad:  # some assumed signature is bad: judge again, verifying those inline
-                    self._cache.evict(pending)
-                    pending, results, accepted = self._judge(parsed, good)
+            while True:
+                pending, results, accepted = self._judge_batch(parsed)
+                refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
+                              if not isinstance(p, Refused))
+                if not refused or not self._head_moved():
+                    break
+                self._cache.evict(pending)  # mutated by a judgement made on a stale view
+                self._sync()
             recordings = self._save_sealed(accepted, pending)
             size = self.sealer.latest_size() if self.sealer is not None else len(recordings)
             first = size - len(recordings)
@@ -241,6 +247,23 @@ class Ledger(Application[str]):
                     sid, version, etype, head = item
                     out.append(Receipt(sid, version, etype, head, ids[(sid, version)], index[(sid, version)]))
             return out
+
+    def _judge_batch(
+        self, parsed: list[Envelope | Refused]
+    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
+        self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
+        started = self._preverify(parsed)
+        assumed = {v for vouched, _ in started for v in vouched}
+        pending, results, accepted = self._judge(parsed, assumed)
+        if started:
+            good, bad = Preverifier.settle(started)
+            if bad:  # some assumed signature is bad: judge again, verifying those inline
+                self._cache.evict(pending)
+                pending, results, accepted = self._judge(parsed, good)
+        return pending, results, accepted
+
+    def _head_moved(self) -> bool:
+        return (self.recorder.max_notification_id() or 0) != self._cache.position
 
     def _judge(
         self, parsed: list[Envelope | Refused], vouched: set[tuple[str, bytes, bytes]]

@@ -163,7 +163,7 @@ class Sealer:
     def __init__(self, store: SealStore, signer: NoteSigner | None = None) -> None:
         self.store = store
         self.signer = signer
-        self.latest: CheckpointRow | None = None  # the newest signed checkpoint, stored or not
+        self._latest: CheckpointRow | None = None  # the newest signed checkpoint, stored or not
         self._range: CompactRange | None = None  # as committed
         self._pending: tuple[CompactRange, CheckpointRow | None, bool] | None = None
         self._published_size = -1
@@ -196,12 +196,22 @@ class Sealer:
         txn.insert_leaves(leaves)
         txn.insert_nodes(nodes)
         txn.insert_tracking(rows[-1].notification_id)
-        signed = self._sign(rng) if self.signer is not None else None
-        stored = signed is not None and self._due(rng.size)
-        if stored:
-            assert signed is not None
+        # Signed only when due for publication; otherwise on request (``latest``): Ed25519 is
+        # deterministic, so a note signed later is the very note that would have been signed now.
+        stored = self.signer is not None and self._due(rng.size)
+        signed = self._sign(rng) if stored else None
+        if signed is not None:
             txn.insert_checkpoint(signed)
         self._pending = (rng, signed, stored)
+
+    @property
+    def latest(self) -> CheckpointRow | None:
+        """The checkpoint of the whole tree this process last sealed (signed on first request)."""
+        if self._range is None or self.signer is None or self._range.size == 0:
+            return self._latest
+        if self._latest is None or self._latest.size != self._range.size:
+            self._latest = self._sign(self._range)
+        return self._latest
 
     def committed(self) -> None:
         """The adapter's transaction committed: what ``seal`` wrote is now the log."""
@@ -210,7 +220,7 @@ class Sealer:
         rng, signed, stored = self._pending
         self._range, self._pending = rng, None
         if signed is not None:
-            self.latest = signed
+            self._latest = signed
         if stored:
             self._published_size, self._published_at = rng.size, time.monotonic()
 
@@ -245,7 +255,7 @@ class Sealer:
             rng = self._range_for(txn)
             row = self._sign(rng)
             txn.insert_checkpoint(row)
-        self._range, self.latest = rng, row
+        self._range, self._latest = rng, row
         self._published_size, self._published_at = rng.size, time.monotonic()
         return row
 

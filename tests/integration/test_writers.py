@@ -40,21 +40,43 @@ def test_a_write_between_judging_and_inserting_makes_the_batch_be_judged_again(
 ) -> None:
     other = backend.open()
     world.accept(_profile(world, "p1"))
-    real_sync = world.ledger._sync
+    real_judge = world.ledger._judge_batch
     calls = {"n": 0}
 
-    def late_sync() -> None:
-        real_sync()
+    def judge_then_other_writes(parsed: Any) -> Any:
+        judged = real_judge(parsed)
         calls["n"] += 1
-        if calls["n"] == 1:  # the other writer commits right after this one looked at the head
+        if calls["n"] == 1:  # the other writer commits after this one judged, before it inserts
             [done] = other.submit([_revocation(world)])
             assert not isinstance(done, Refused), done
+        return judged
 
-    monkeypatch.setattr(world.ledger, "_sync", late_sync)
+    monkeypatch.setattr(world.ledger, "_judge_batch", judge_then_other_writes)
     [result] = world.submit([_profile(world, "p2")])
-    assert calls["n"] == 2  # judged twice
+    assert calls["n"] == 2  # judged twice: the insert saw the head had moved
     assert isinstance(result, Refused) and result.code == "key_revoked"
     assert world.ledger.get_stream("person:p2") is None
+
+
+def test_a_refusal_judged_on_a_stale_view_is_judged_again(world: World, backend: Backend) -> None:
+    other = backend.open()
+    world.accept(_profile(world, "p1"))  # this writer's cache now holds the cell's key
+    # The other writer enrols a body this writer has never seen; its first signature must not be
+    # refused as "unknown key" on the strength of a stale cache.
+    from ledger.signing import SigningKey
+
+    key = SigningKey.generate()
+    body = "qng.bato.badien/front"
+    world.keys[body] = key
+    observation = world.sign(body, "front.observation", world.lang_ma, {
+        "about": [world.lang_ma], "finding": "Hiệp thương đúng quy trình", "severity": "info"})
+    [early] = world.submit([observation])  # not enrolled yet: refused, and remembered as absent
+    assert isinstance(early, Refused) and early.code == "unknown_key"
+    [enrolled] = other.submit([world.enrolment(world.standing, body, "commune_front", "UBMTTQ xã Ba Điền",
+                                               world.badien, key)])
+    assert not isinstance(enrolled, Refused), enrolled
+    [result] = world.submit([observation])
+    assert not isinstance(result, Refused), result
 
 
 def test_streams_written_by_the_other_writer_are_seen_and_extended(world: World, backend: Backend) -> None:

@@ -19,9 +19,10 @@ from api.deps import Services
 from api.middleware import BodyLimit, RequestLog
 from api.places import PlaceIndex
 from api.readers import NonceCache
-from api.routes import events, health, log, places, public_villages, villages
+from api.routes import attendance, events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
 from api.village_views import VillageViews
+from api.web import attendance_page
 from api.web import pages as web_pages
 from ledger import home
 from ledger.witness import read_policy
@@ -72,9 +73,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     problems.install(app)
-    for module in (events, places, public_villages, log, villages, health):
+    for module in (events, places, public_villages, attendance, log, villages, health):
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the Vietnamese web pages and /static (api/web)
+    app.include_router(attendance_page.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: sees every answer, including 413 and 500
     openapi.install(app)

@@ -7,9 +7,10 @@ Reads one JSON command per line on stdin and answers on stdout with JSON lines:
 end of each command. Commands:
 
 - ``{"op": "get_open", "villages": [...], "dates": [first, last], "seed": s, "rate": r, "seconds": t}``:
-  open loop. Request i is due at ``start + i / r``; its latency is counted from that due
-  time, not from when it was sent, so a server that falls behind shows its queue
-  (no coordinated omission). ``lag`` is how late the client itself was to queue a request
+  open loop over leadership reads (or ``"path": p`` instead of the first three: ``GET p``).
+  Request i is due at ``start + i / r``; its latency is counted from that due time, not
+  from when it was sent, so a server that falls behind shows its queue (no coordinated
+  omission). ``lag`` is how late the client itself was to queue a request
   (due time to the time it was queued for a connection): the client's own delay.
 - ``{"op": "post", "file": path, "first": i, "count": n, "concurrency": c, "seconds": t}``:
   closed loop: ``c`` clients POST the pre-serialised bodies (one JSON document per line of
@@ -199,8 +200,11 @@ async def get_open(make: Callable[[], Connection], cmd: dict[str, Any]) -> dict[
     rate, seconds = float(cmd["rate"]), float(cmd["seconds"])
     total = max(1, round(rate * seconds))
     # Paths drawn before timing.
-    paths = [f"/v1/villages/{village}/leadership?as_of={day.isoformat()}"
-             for village, day in leadership_queries(cmd["villages"], cmd["dates"], cmd["seed"], total)]
+    if "path" in cmd:
+        paths = [cmd["path"]] * total
+    else:
+        paths = [f"/v1/villages/{village}/leadership?as_of={day.isoformat()}"
+                 for village, day in leadership_queries(cmd["villages"], cmd["dates"], cmd["seed"], total)]
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
     lags: list[float] = []

@@ -7,37 +7,48 @@ repeat, created and dropped here) and each repeat:
 
 1. ``dantin demo``'s ledger is built (untimed) in a fresh store: Ba Tơ, 61 villages with a
    2022–2025 term each, the 2022 attendance year, a witnessed checkpoint.
-2. **Baseline, in process**: ``person.profiled`` envelopes signed (before timing) by the
-   demo's village cells, with the keys ``dantin demo`` wrote to ``DIR/keys/``, are submitted
-   one per call (``Ledger.submit([env])``, ``bench.ingest.time_ingest_one``) for a time
-   budget, on that fresh ledger. The ledger is closed again.
+2. **Baselines, in process**, on that fresh ledger: ``person.profiled`` envelopes signed
+   (before timing) by the demo's village cells, with the keys ``dantin demo`` wrote to
+   ``DIR/keys/``, submitted one per call (``Ledger.submit([env])``,
+   ``bench.ingest.time_ingest_one``) for ``--inproc-seconds``; then what the leadership
+   route calls, ``VillageViews.fresh().leadership(village, day)``, for random villages and
+   days (up to 3,000, or 5 s). The ledger is closed.
 3. ``dantin serve DIR --port 0`` (one uvicorn process, its JSON log in a file) serves that
-   ledger, and ``python -m bench._load URL`` — a second process, asyncio + one
-   ``httpx.AsyncClient`` with keep-alive connections — loads it:
+   ledger, and ``python -m bench._load URL`` — a second process: asyncio, one keep-alive
+   connection per worker, opened before timing — loads it:
    - ``GET /v1/villages/{id}/leadership?as_of=…`` for random demo villages and random days
      of 2022–2026, **open loop** at a fixed 200 requests/s for ``--fixed-seconds``: sends
      are scheduled at fixed intervals and each latency is measured from its scheduled
      time, so queueing in the server (or the client) is not hidden (no coordinated
-     omission). p50 and p99 in ms.
-   - the **highest sustained rate**: the same open loop in steps of ``--step-seconds``,
-     rate x1.5 per step from 200/s until a step fails (p99 > 100 ms or any error), then
-     two bisection steps between the last passing and the first failing rate. The figure
-     is the highest rate that passed.
+     omission); 32 connections. p50 and p99 in ms.
+   - ``GET /healthz`` the same way for ``--health-seconds``: the same server's cheapest
+     route (a sync handler, a response model, the middlewares, the log line): the floor
+     the HTTP stack sets, to read the leadership figures against.
+   - the **highest sustained rate**, by stepping the same open loop (not a closed loop):
+     steps of ``--step-seconds``, rate x1.5 per step from 200/s (or /1.5 down when 200/s
+     already fails) until the limit is bracketed, then two bisection steps. A step passes
+     with p99 <= 100 ms and no errors; the figure is the highest rate that passed.
    - ``POST /v1/events`` with one envelope per request (other pre-signed
      ``person.profiled`` envelopes), closed loop, at concurrency 1 and 4, each for
      ``--post-seconds``; every answer must be 201 with its receipt (the server publishes a
      checkpoint for each, so every receipt carries an inclusion proof).
-   Before each kind, an untimed warm-up (connections, the views' catch-up).
+   Before GETs and POSTs, an untimed warm-up (the views' catch-up, first requests).
+4. The server is stopped (SIGINT) and the in-process submit runs once more on the same
+   ledger; the ingest baseline is both in-process runs together, so load that drifts
+   during a repeat weighs on both sides of the ratio.
 
-The load generator's CPU time and its send lag (scheduled time to send time) are reported
-with the server's CPU time (from /proc), so a client that could not keep up shows. Figures
-are medians over repeats; ratios are taken per repeat and the median shown. Targets:
+The load generator's CPU time, its send lag (scheduled time to queued time) and the
+server's CPU time (from /proc) are reported with every phase, so a client that could not
+keep up shows, and so does a server that ran out of CPU. The generator speaks HTTP/1.1 on
+asyncio streams itself: httpx cost about 10x the client CPU per request and added
+milliseconds to each (``--client httpx`` to compare; see bench/_load.py). Figures are
+medians over repeats; ratios are taken per repeat and the median shown. Targets:
 
 - leadership p99 <= 10 ms at 200 requests/s (SQLite; shown for PostgreSQL too)
 - HTTP ingest, one envelope per request >= 0.5 x in-process one-by-one ingest
 
-``--quick``: one repeat, 2 s steps, 4 s POST and in-process phases (the 200/s phase keeps
-its 10 s): about a minute per backend.
+``--quick``: one repeat, 2 s steps (6 at most), 4 s POST phases, 3 s in-process runs (the
+200/s phase keeps its 10 s): about a minute per backend on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -230,6 +241,8 @@ class Config:
     quick: bool
     client: str
     reads: int
+    reads_seconds: float
+    health_seconds: float
 
 
 @dataclass
@@ -238,11 +251,13 @@ class Repeat:
 
     fixed: dict[str, Any] = field(default_factory=dict)  # the 200/s phase, as the loader reported it
     fixed_server_cpu: float | None = None  # server CPU share over the 200/s phase
+    health: dict[str, Any] = field(default_factory=dict)  # GET /healthz at the same rate
     steps: list[dict[str, Any]] = field(default_factory=list)  # every step, in the order run
     max_rate: float = 0.0  # highest rate that passed (0: none did)
     first_fail: dict[str, Any] | None = None  # the lowest rate that failed
-    inproc_per_s: float = 0.0
+    inproc_per_s: float = 0.0  # both in-process runs together
     inproc_events: int = 0
+    inproc_runs: list[float] = field(default_factory=list)  # before and after serving
     inproc_read_ms: dict[str, float] = field(default_factory=dict)  # p50, p90, p99, max, mean
     posts: dict[int, dict[str, Any]] = field(default_factory=dict)  # concurrency -> loader result
     server_errors: int = 0
@@ -295,12 +310,19 @@ def run_reads(cfg: Config, loader: Loader, server: Server, rep_out: Reporter, ta
             return measured(loader, server, {"op": "get_open", "villages": villages, "dates": list(DATES),
                                              "seed": seed + seed_add, "rate": rate, "seconds": seconds}, tick)
 
-    warm = get(100, 2.0 if cfg.quick else 3.0, "leadership warm-up, 100/s", 0)
+    warm = get(100, 1.5 if cfg.quick else 3.0, "leadership warm-up, 100/s", 0)
     if warm["errors"]:
         raise SystemExit(f"bench: GET leadership failed during warm-up: {warm['first_error']}")
     out.fixed = get(FIXED_RATE, cfg.fixed_seconds, f"leadership, open loop {FIXED_RATE:.0f}/s", 1)
     out.fixed_server_cpu = out.fixed["server_cpu_share"]
     rep_out.log(f"{tag}: leadership {_describe(out.fixed)}")
+    # The floor: the same server's cheapest route (a sync handler, a response model, the middlewares
+    # and the log line), at the same rate.
+    health_total = round(FIXED_RATE * cfg.health_seconds)
+    with rep_out.phase(f"{tag}: /healthz, open loop {FIXED_RATE:.0f}/s", health_total) as tick:
+        out.health = measured(loader, server, {"op": "get_open", "path": "/healthz", "rate": FIXED_RATE,
+                                               "seconds": cfg.health_seconds}, tick)
+    rep_out.log(f"{tag}: /healthz   {_describe(out.health)}")
     out.steps.append(out.fixed)
 
     # Step up x1.5 (or down /1.5) from the fixed rate to bracket the limit, then bisect twice.
@@ -344,8 +366,10 @@ def run_reads(cfg: Config, loader: Loader, server: Server, rep_out: Reporter, ta
         rep_out.progress.update(rep_out.overall, total=overall.total - (cfg.max_steps - runs))
 
 
-def time_reads(ledger: Ledger, count: int, seed: int, rep_out: Reporter, tag: str) -> dict[str, float]:
-    """The read baseline: what the leadership route calls, in process, for random villages and days."""
+def time_reads(ledger: Ledger, count: int, budget: float, seed: int, rep_out: Reporter,
+               tag: str) -> dict[str, float]:
+    """The read baseline: what the leadership route calls, in process, for random villages and days
+    (``count`` of them, or as many as ``budget`` seconds allow)."""
     from api.village_views import VillageViews
     from cli.demo_term import demo_villages
 
@@ -353,6 +377,7 @@ def time_reads(ledger: Ledger, count: int, seed: int, rep_out: Reporter, tag: st
     views.fresh()  # catch up with the envelopes just ingested, untimed (the server's warm-up does the same)
     queries = leadership_queries([v.id for v in demo_villages()], list(DATES), seed, count)
     times = []
+    deadline = time.perf_counter() + budget
     with rep_out.phase(f"{tag}: in-process leadership reads", count) as tick:
         for i, (village, day) in enumerate(queries):
             start = time.perf_counter_ns()
@@ -361,10 +386,13 @@ def time_reads(ledger: Ledger, count: int, seed: int, rep_out: Reporter, tag: st
             times.append((time.perf_counter_ns() - start) / 1e6)
             if i % 100 == 99:
                 tick(100)
+                if time.perf_counter() > deadline:
+                    break
     out = summary(times)
     out["mean"] = statistics.fmean(times)
+    out["reads"] = len(times)
     rep_out.log(f"{tag}: in-process leadership (VillageViews.fresh().leadership): p50 {out['p50']:.2f} ms "
-                f"p99 {out['p99']:.2f} ms mean {out['mean']:.2f} ms ({count} reads)")
+                f"p99 {out['p99']:.2f} ms mean {out['mean']:.2f} ms ({len(times)} reads)")
     return out
 
 
@@ -379,10 +407,14 @@ def run_repeat(cfg: Config, backend: str, rep: int, stores: Stores, rep_out: Rep
         cells = demo_cells(directory)
 
         # -- the baseline: one-by-one submit in process, on the fresh ledger -----------------
+        # Run before the server starts and again after it stopped (on the same ledger, then
+        # larger by the HTTP phases' events); the baseline is both runs together, so load that
+        # drifts during the repeat weighs on both sides of the ratio.
         budget = cfg.inproc_seconds
         count = max(1000, int(budget * 600))
-        with rep_out.phase(f"{tag}: signing {count + WARM_POSTS} envelopes (in process)", count + WARM_POSTS) as tick:
-            envs = sign_profiles(cells, "bench-inproc", 0, count + WARM_POSTS, tick)
+        with rep_out.phase(f"{tag}: signing {2 * count + WARM_POSTS} envelopes (in process)",
+                           2 * count + WARM_POSTS) as tick:
+            envs = sign_profiles(cells, "bench-inproc", 0, 2 * count + WARM_POSTS, tick)
         ledger = home.open_ledger(directory, database)
         try:
             if rep == 0:
@@ -390,17 +422,16 @@ def run_repeat(cfg: Config, backend: str, rep: int, stores: Stores, rep_out: Rep
             for env in envs[:WARM_POSTS]:  # the same warm-up as the HTTP side gets
                 if not isinstance(ledger.submit([env])[0], Receipt):
                     raise SystemExit("bench: a warm-up envelope was refused")
-            with rep_out.phase(f"{tag}: in-process submit, one by one", count) as tick:
-                done, elapsed = time_ingest_one(ledger, envs[WARM_POSTS:], budget, tick)
-            out.inproc_per_s, out.inproc_events = done / elapsed, done
-            rep_out.log(f"{tag}: in-process submit, one by one: {done} ev in {elapsed:.2f} s = "
-                        f"{out.inproc_per_s:,.0f} ev/s")
-            out.inproc_read_ms = time_reads(ledger, cfg.reads, 5000 + 1000 * rep, rep_out, tag)
+            with rep_out.phase(f"{tag}: in-process submit, one by one (before)", count) as tick:
+                done1, elapsed1 = time_ingest_one(ledger, envs[WARM_POSTS:WARM_POSTS + count], budget, tick)
+            rep_out.log(f"{tag}: in-process submit, one by one, before serving: {done1} ev in {elapsed1:.2f} s = "
+                        f"{done1 / elapsed1:,.0f} ev/s")
+            out.inproc_read_ms = time_reads(ledger, cfg.reads, cfg.reads_seconds, 5000 + 1000 * rep, rep_out, tag)
         finally:
             ledger.close()
 
-        # -- the bodies to POST: enough for each phase at up to 1.5x the in-process rate ---------
-        per_phase = max(200, math.ceil(out.inproc_per_s * cfg.post_seconds * 1.5))
+        # -- the bodies to POST: enough for each phase at up to 3x the in-process rate ------------
+        per_phase = max(1000, math.ceil(done1 / elapsed1 * cfg.post_seconds * 3))
         total = WARM_POSTS + per_phase * len(cfg.concurrency)
         bodies = directory.parent / f"{directory.name}-bodies.jsonl"
         with rep_out.phase(f"{tag}: signing {total} envelopes (HTTP)", total) as tick:
@@ -429,8 +460,7 @@ def run_repeat(cfg: Config, backend: str, rep: int, stores: Stores, rep_out: Rep
                 out.posts[conc] = post
                 lat = post["latency_ms"]
                 rep_out.log(f"{tag}: POST one envelope per request, {conc} client(s): {post['ok']} ev in "
-                            f"{post['seconds']:.2f} s = {post['per_s']:,.0f} ev/s = "
-                            f"{post['per_s'] / out.inproc_per_s:.2f} x in process; p50 {lat['p50']:.1f} ms "
+                            f"{post['seconds']:.2f} s = {post['per_s']:,.0f} ev/s; p50 {lat['p50']:.1f} ms "
                             f"p99 {lat['p99']:.1f} ms; client CPU {post['client_cpu_share']:.0%}"
                             + ("" if post["server_cpu_share"] is None
                                else f", server CPU {post['server_cpu_share']:.0%}")
@@ -443,6 +473,21 @@ def run_repeat(cfg: Config, backend: str, rep: int, stores: Stores, rep_out: Rep
         if out.server_exit != 0 or out.server_errors:
             rep_out.log(f"{tag}: note: dantin serve exited {out.server_exit} and logged {out.server_errors} "
                         f"error line(s); see {server.log_path}")
+
+        ledger = home.open_ledger(directory, database)
+        try:
+            with rep_out.phase(f"{tag}: in-process submit, one by one (after)", count) as tick:
+                done2, elapsed2 = time_ingest_one(ledger, envs[WARM_POSTS + count:], budget, tick)
+        finally:
+            ledger.close()
+        rep_out.log(f"{tag}: in-process submit, one by one, after serving: {done2} ev in {elapsed2:.2f} s = "
+                    f"{done2 / elapsed2:,.0f} ev/s")
+        out.inproc_events = done1 + done2
+        out.inproc_per_s = out.inproc_events / (elapsed1 + elapsed2)
+        out.inproc_runs = [done1 / elapsed1, done2 / elapsed2]
+        for conc, post in out.posts.items():
+            rep_out.log(f"{tag}: POST with {conc} client(s) / in process (both runs): "
+                        f"{post['per_s'] / out.inproc_per_s:.2f}")
     return out
 
 
@@ -457,7 +502,7 @@ def run(cfg: Config, console: Console) -> Results:
             console.print(f"[yellow]skipping PostgreSQL[/]: {why}", highlight=False, markup=True)
             backends.remove("postgres")
     # Per repeat and backend: demo, two signings, in process, warm-up, 200/s, steps, POST warm-up, POSTs.
-    steps = cfg.repeats * len(backends) * (8 + cfg.max_steps + len(cfg.concurrency))
+    steps = cfg.repeats * len(backends) * (10 + cfg.max_steps + len(cfg.concurrency))
     with tempfile.TemporaryDirectory(prefix="dantin-bench-api-") as tmp, Reporter(console, max(1, steps)) as rep_out:
         rep_out.log(f"temp dir {tmp}; load average {results.load[0]:.1f} on {os.cpu_count()} cores")
         stores = {b: Stores(b, Path(tmp), cfg.pg_url) for b in backends}
@@ -530,8 +575,15 @@ def summarise(cfg: Config, results: Results) -> dict[str, Any]:
                 "target_p99_ms": TARGET_P99_MS, "met": p99 <= TARGET_P99_MS,
                 "p99_runs": [f["latency_ms"]["p99"] for f in fixed],
             },
+            "healthz_fixed": {
+                "rate_per_s": FIXED_RATE,
+                "p50_ms": statistics.median(r.health["latency_ms"]["p50"] for r in reps),
+                "p99_ms": statistics.median(r.health["latency_ms"]["p99"] for r in reps),
+                "errors": sum(r.health["errors"] for r in reps),
+                "server_cpu_ms_per_request": _median([r.health["server_cpu_ms_per_request"] for r in reps]),
+            },
             "leadership_inproc_ms": {k: statistics.median(r.inproc_read_ms[k] for r in reps)
-                                     for k in ("p50", "p99", "mean")},
+                                     for k in ("p50", "p99", "mean", "reads")},
             "leadership_max": {
                 "method": f"open loop, x{STEP_FACTOR} steps of {cfg.step_seconds:g} s then 2 bisections; "
                           f"sustained = p99 <= {STEP_LIMIT_MS:g} ms and no errors",
@@ -549,6 +601,7 @@ def summarise(cfg: Config, results: Results) -> dict[str, Any]:
             },
             "inproc_one_by_one_per_s": statistics.median(r.inproc_per_s for r in reps),
             "inproc_runs": [r.inproc_per_s for r in reps],
+            "inproc_before_after": [r.inproc_runs for r in reps],
             "posts": posts,
             "server_exit_codes": [r.server_exit for r in reps],
             "server_error_lines": sum(r.server_errors for r in reps),
@@ -599,8 +652,13 @@ def render(summary: dict[str, Any]) -> str:
         f"{f['client_cpu_ms_per_request']:.2f}" for f in fixed])
     inproc = [done[n]["leadership_inproc_ms"] for n in names]
     row("  baseline, in process: VillageViews.fresh().leadership()", [])
-    row(f"    p50 / p99 / mean ms ({c['inproc_reads']} reads)",
+    row("    p50 / p99 / mean ms",
         [f"{i['p50']:.2f}/{i['p99']:.2f}/{i['mean']:.2f}" for i in inproc])
+    health = [done[n]["healthz_fixed"] for n in names]
+    row(f"  baseline, same server: GET /healthz at {c['fixed_rate_per_s']:.0f}/s", [])
+    row("    p50 / p99 ms", [f"{h['p50_ms']:.1f} / {h['p99_ms']:.1f}" for h in health])
+    row("    server CPU ms per request", ["-" if h["server_cpu_ms_per_request"] is None
+                                         else f"{h['server_cpu_ms_per_request']:.2f}" for h in health])
     lines.append("")
     mx = [done[n]["leadership_max"] for n in names]
     row("GET leadership, highest sustained open-loop rate", [])
@@ -647,9 +705,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--post-seconds", type=float, default=None,
                         help="length of each POST phase (default 8; 4 quick)")
     parser.add_argument("--inproc-seconds", type=float, default=None,
-                        help="time budget of the in-process baseline (default 10; 4 quick)")
+                        help="time budget of each in-process ingest run, before and after serving "
+                             "(default 8; 3 quick)")
+    parser.add_argument("--health-seconds", type=float, default=None,
+                        help=f"length of the {FIXED_RATE:.0f}/s GET /healthz phase (default 5; 3 quick)")
     parser.add_argument("--concurrency", default="1,4", help="POST clients per phase, comma-separated (default 1,4)")
-    parser.add_argument("--max-steps", type=int, default=8, help="rate steps at most, bisections included (default 8)")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="rate steps at most, bisections included (default 8; 6 quick)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="the load generator's HTTP client: raw HTTP/1.1 on asyncio streams (default), or httpx "
                              "(about 10x the client CPU per request; see bench/_load.py)")
@@ -664,8 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     if not concurrency or min(concurrency) < 1:
         parser.error("--concurrency takes positive integers, e.g. 1,4")
     repeats = args.repeats if args.repeats is not None else (1 if args.quick else 3)
-    if repeats < 1 or args.max_steps < 0:
-        parser.error("--repeats must be positive")
+    if repeats < 1 or (args.max_steps is not None and args.max_steps < 0):
+        parser.error("--repeats must be positive and --max-steps not negative")
     cfg = Config(
         repeats=repeats,
         backends=["sqlite", "postgres"] if args.backend == "both" else [args.backend],
@@ -673,12 +735,14 @@ def main(argv: list[str] | None = None) -> int:
         fixed_seconds=args.fixed_seconds,
         step_seconds=args.step_seconds or (2.0 if args.quick else 4.0),
         post_seconds=args.post_seconds or (4.0 if args.quick else 8.0),
-        inproc_seconds=args.inproc_seconds or (4.0 if args.quick else 10.0),
+        inproc_seconds=args.inproc_seconds or (3.0 if args.quick else 8.0),
         concurrency=sorted(set(concurrency)),
-        max_steps=args.max_steps,
+        max_steps=args.max_steps if args.max_steps is not None else (6 if args.quick else 8),
         quick=args.quick,
         client=args.client,
         reads=1000 if args.quick else 3000,
+        reads_seconds=2.0 if args.quick else 5.0,
+        health_seconds=args.health_seconds or (3.0 if args.quick else 5.0),
     )
     results = run(cfg, Console(stderr=True))
     summary = summarise(cfg, results)

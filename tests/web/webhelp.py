@@ -130,3 +130,30 @@ def guarded_page(browser: Browser, guard: Guard, **options: Any) -> Page:
 
     context.route("**/*", check)
     return context.new_page()
+
+
+SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as ``tests/artifacts/screenshots/<name>.png`` (gitignored) and check the file."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.is_file() and path.stat().st_size > 0, path
+    return path
+
+
+def copy_ledger(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite ledger directory (keys, settings, witnesses), even while a server writes it."""
+    import shutil
+    import sqlite3
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("ledger.sqlite*", "last-verify.json*"))
+    src, dst = sqlite3.connect(source / "ledger.sqlite"), sqlite3.connect(target / "ledger.sqlite")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target

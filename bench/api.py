@@ -626,8 +626,8 @@ def render(summary: dict[str, Any]) -> str:
         f"one `dantin serve` (uvicorn, 1 process) of a fresh `dantin demo` ledger ({c['demo_events']:,} events); "
         "load from a second process",
         f"(asyncio, {'raw HTTP/1.1' if c['client'] == 'raw' else 'httpx'}, keep-alive connections) on loopback; "
-        f"load average {load[0]:.1f} at start, {load[1]:.1f} at end"
-        + (f" (> {c['cores']} cores: other processes shared the CPU)" if max(load) > (c["cores"] or 1) else ""),
+        f"1-minute load average {load[0]:.1f} before the run, {load[1]:.1f} at its end (its own processes included)"
+        + (" -- other processes were busy: expect noise" if load[0] > (c["cores"] or 1) / 2 else ""),
         "",
     ]
 

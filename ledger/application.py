@@ -87,7 +87,9 @@ class Ledger(Application[str]):
             return
         self._closed = True
         if self.sealer is not None and self.sealer.signer is not None and self.sealer.unpublished():
-            self.publish_checkpoint()
+            # Best effort (e.g. at interpreter exit the pool is gone): the next open signs the same tree.
+            with contextlib.suppress(Exception):
+                self.publish_checkpoint()
         self._preverifier.close()
         super().close()
 

@@ -36,8 +36,12 @@ class Preverifier:
     def start(self, jobs: Sequence[Job]) -> list[tuple[list[Vouched], Future[list[bool]]]]:
         """Send the jobs to the workers in a few chunks; the futures answer per job."""
         if self._pool is None:
-            # fork is fast but unsafe once other threads exist (a server): then spawn.
-            method = "fork" if threading.active_count() == 1 else "spawn"
+            # fork is fast, and safe while every other thread is an idle daemon (connection pools' workers);
+            # with other live threads (a server's request threads) spawn instead.
+            main = threading.main_thread()
+            forkable = threading.current_thread() is main and all(
+                t.daemon for t in threading.enumerate() if t is not main)
+            method = "fork" if forkable else "spawn"
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
         chunks = max(self.workers * 2, 1)
         size = -(-len(jobs) // chunks)

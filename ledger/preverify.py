@@ -36,12 +36,10 @@ class Preverifier:
     def start(self, jobs: Sequence[Job]) -> list[tuple[list[Vouched], Future[list[bool]]]]:
         """Send the jobs to the workers in a few chunks; the futures answer per job."""
         if self._pool is None:
-            # fork is fast, and safe while every other thread is an idle daemon (connection pools' workers);
-            # with other live threads (a server's request threads) spawn instead.
-            main = threading.main_thread()
-            forkable = threading.current_thread() is main and all(
-                t.daemon for t in threading.enumerate() if t is not main)
-            method = "fork" if forkable else "spawn"
+            # fork is fast, but a forked worker inherits the process's database sockets and keeps the server's
+            # sessions open if this process dies (found by the SIGKILL test); fork only a process that has no
+            # other threads (so no connection pool), else spawn.
+            method = "fork" if threading.active_count() == 1 else "spawn"
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
         chunks = max(self.workers * 2, 1)
         size = -(-len(jobs) // chunks)

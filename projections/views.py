@@ -283,10 +283,9 @@ def _rows_of(job: tuple[list[str], date]) -> list[VillageRows | None]:
 
 
 def _fork_safe() -> bool:
-    """Fork only where no other non-daemon thread runs (connection pools' daemon workers are idle then;
-    CPython re-initialises the import and logging locks in the child, which runs only pure judging)."""
-    main = threading.main_thread()
-    return threading.current_thread() is main and all(t.daemon for t in threading.enumerate() if t is not main)
+    """Fork only a process with no other thread: a forked worker inherits open database sockets (a
+    PostgreSQL pool runs threads), and would keep the server's sessions alive if this process died."""
+    return threading.active_count() == 1
 
 
 def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: int | None) -> list[VillageRows | None]:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Any
 
 import orjson
@@ -34,6 +33,7 @@ from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
 from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
 from ledger.signing import BadSignature, PublicKey, b64decode_strict
+from ledger.workers import pool as worker_pool
 from schemas.facts import BodyEnrolled
 
 OPENED = "dantin:Stream.Opened"
@@ -175,7 +175,7 @@ def audit(
     jobs: list[SigJob] = []
     futures: list[tuple[Future[list[int]], int]] = []
     pool = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+        worker_pool(workers, "fork")
         if workers > 1
         else None
     )

@@ -16,9 +16,9 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 
 from ledger.signing import verify_batch
+from ledger.workers import pool as worker_pool
 
 MIN_BATCH = 64
 #: (payload hash, signature, raw public key): what a worker vouched for.
@@ -40,7 +40,7 @@ class Preverifier:
             # sessions open if this process dies (found by the SIGKILL test); fork only a process that has no
             # other threads (so no connection pool), else spawn.
             method = "fork" if threading.active_count() == 1 else "spawn"
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context(method))
+            self._pool = worker_pool(self.workers, method)
         chunks = max(self.workers * 2, 1)
         size = -(-len(jobs) // chunks)
         out = []

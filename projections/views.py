@@ -17,10 +17,8 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
 from typing import Any, cast
 
 from ledger.application import Ledger
@@ -28,6 +26,7 @@ from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
 from ledger.village import Entry, build_record, entry_from_state
+from ledger.workers import pool as worker_pool
 from projections.leadership import Tenure, holders, tenures
 from projections.store import ViewStore, _Cursor
 
@@ -297,7 +296,7 @@ def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: i
     chunks = [(villages[i:i + size], day) for i in range(0, len(villages), size)]
     _FORKED_LOG = log
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        with worker_pool(workers, "fork") as pool:
             return [rows for part in pool.map(_rows_of, chunks) for rows in part]
     finally:
         _FORKED_LOG = None

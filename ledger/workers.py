@@ -1,0 +1,31 @@
+"""Worker processes that end with the process that started them.
+
+A pool's forked workers inherit both ends of its queue pipes, so when their parent is
+killed (SIGKILL, OOM) they never see end-of-file and would live on as orphans holding the
+parent's files and sockets (found by the crash test). Each worker watches its parent and
+exits when it changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)  # the parent is gone: nobody will read our results
+
+
+def _die_with_parent(parent: int) -> None:
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def pool(workers: int, method: str) -> ProcessPoolExecutor:
+    """A process pool (``fork`` or ``spawn``) whose workers exit when this process dies."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))

@@ -27,7 +27,7 @@ commune Front); the first village whose bundle holds 40 entries (its own events,
 signers' authority chains, places and people). Timed: ``verify_bundle`` in process, and
 ``dantin verify-bundle FILE`` as a command. Baselines: the bundle's Ed25519 signatures and
 inclusion proofs checked alone (keys pre-loaded), and ``dantin --help`` (the same process
-start and imports). Skipped with a TODO if ``ledger/bundle.py`` is absent.
+start and imports).
 
 Medians over repeats; each ratio is taken per repeat against the baseline of that repeat
 and the median of those is shown (load drifts on a 2-core machine). ``--quick`` runs a
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import os
 import random
@@ -352,14 +351,6 @@ class BundleResult:
     rounds: list[BundleRound] = field(default_factory=list)
 
 
-def bundle_missing() -> str | None:
-    """Why the verify-bundle benchmark cannot run (None when it can)."""
-    if importlib.util.find_spec("ledger.bundle") is None:
-        return ("TODO: ledger/bundle.py (dantin bundle / verify-bundle) is not in this tree yet; "
-                "time verify-bundle of a 40-event village here once it is")
-    return None
-
-
 def _crypto_baseline(directory: Path, data: bytes) -> Callable[[], None]:
     """What no verifier can skip: each entry's Ed25519 signature and its inclusion proof, keys pre-loaded."""
     doc = json.loads(data)
@@ -475,7 +466,6 @@ class Results:
     build_seconds: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     bundle: BundleResult | None = None
-    bundle_skipped: str | None = None
     seconds: float = 0.0
     load: list[float] = field(default_factory=list)
 
@@ -518,9 +508,7 @@ def run(cfg: Config, console: Console) -> Results:
                                 run_proof_round(cfg, ledger, tree, 1000 + r, rep, f"{backend} proofs #{r + 1}"))
                     finally:
                         ledger.close()
-            results.bundle_skipped = bundle_missing()
-            if results.bundle_skipped is None:
-                results.bundle = run_bundle(cfg, Path(tmp), rep)
+            results.bundle = run_bundle(cfg, Path(tmp), rep)
         finally:
             for s in stores.values():
                 s.close()
@@ -573,7 +561,7 @@ def summarise(cfg: Config, results: Results) -> dict[str, Any]:
 def _bundle_summary(results: Results) -> dict[str, Any]:
     b = results.bundle
     if b is None:
-        return {"skipped": results.bundle_skipped}
+        return {"skipped": "not run"}
     rounds = b.rounds
     return {
         "village": b.village, "entries": b.entries, "village_events": b.village_events, "bytes": b.size_bytes,

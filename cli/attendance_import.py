@@ -32,13 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, database_option, err, fail, load_key, out, print_json
-from cli.importer import key_file, signed_at
+from cli.common import database_option, err, fail, load_key, out
+from cli.importer import finish, key_file, signed_at
 from ledger import home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
@@ -350,10 +349,4 @@ def import_jsonl(paths: list[Path], ledger_dir: Path, keys_dir: Path, database: 
         reports = [importer.run(path) for path in paths]
     finally:
         ledger.close()
-    if json_out:
-        print_json([r.to_dict() for r in reports])
-    else:
-        for report in reports:
-            _print(report)
-    statuses = {r.status for r in reports}
-    raise typer.Exit(EXIT_USAGE if "invalid" in statuses else EXIT_FINDING if "refused" in statuses else EXIT_OK)
+    finish(reports, json_out, _print)

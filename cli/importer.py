@@ -21,11 +21,11 @@ not a valid dossier (or on a usage error).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -460,13 +460,19 @@ def import_dossiers(
                 bar.advance(task)
     finally:
         ledger.close()
+    finish(reports, json_out, _print)
+
+
+def finish(reports: Sequence[Any], json_out: bool, show: Callable[[Any], None]) -> NoReturn:
+    """Print import reports (JSON or for people) and exit: 2 if any file was invalid, 1 if anything was
+    refused, else 0. Shared by dossier and JSON Lines imports."""
     if json_out:
         print_json([r.to_dict() for r in reports])
     else:
         for report in reports:
-            _print(report)
+            show(report)
     statuses = {r.status for r in reports}
     raise typer.Exit(EXIT_USAGE if "invalid" in statuses else EXIT_FINDING if "refused" in statuses else EXIT_OK)
 
 
-__all__ = ["Importer", "Report", "import_dossiers", "key_file", "signed_at"]
+__all__ = ["Importer", "Report", "finish", "import_dossiers", "key_file", "signed_at"]

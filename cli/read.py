@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cli.common import EXIT_FINDING, database_option, err, fail, guarded, out, print_json
 from ledger import home
+from projections.leadership import OFFICE_VI
 
 DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
 VillageArg = Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")]
@@ -21,9 +22,6 @@ DatabaseOpt = Annotated[str | None, typer.Option("--database", help="postgresql:
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Ngày cần xem (YYYY-MM-DD; mặc định hôm nay).")]
 RecordedOpt = Annotated[bool, typer.Option("--as-recorded", help="Theo số liệu ghi ban đầu, bỏ qua đính chính.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-
-OFFICE_VI = {"head": "Trưởng thôn", "acting_head": "Trưởng thôn (tạm thời)", "secretary": "Bí thư chi bộ",
-             "deputy": "Phó bí thư", "committee": "Chi ủy viên", "front_head": "Trưởng Ban công tác Mặt trận"}
 
 
 def _day(value: str | None) -> date | None:

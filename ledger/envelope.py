@@ -25,6 +25,7 @@ from ledger.signing import (
     b64decode_strict,
     b64encode,
     canonical_json,
+    find_float,
     is_canonical,
     pae,
 )
@@ -68,20 +69,6 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def _find_float(value: Any, path: str = "") -> str | None:
-    if isinstance(value, float):
-        return path or "(gốc)"
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found = _find_float(v, f"{path}.{k}" if path else str(k))
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found = _find_float(v, f"{path}[{i}]")
-            if found:
-                return found
-    return None
 
 
 def parse_envelope(data: bytes | str | Mapping[str, Any]) -> Envelope:
@@ -120,7 +107,7 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
     except NotCanonicalizable:
         canonical = False
     if not canonical:
-        where = _find_float(obj)
+        where = find_float(obj)
         if where:
             raise _malformed(
                 f"Nội dung ký có số thập phân tại {where}; chỉ được dùng số nguyên.",
@@ -188,7 +175,7 @@ def seal(
     }
     if unsigned.signer is not None:
         statement["signer"] = unsigned.signer.model_dump(exclude_none=True)
-    where = _find_float(statement)
+    where = find_float(statement)
     if where:
         raise _malformed(f"Có số thập phân tại {where}; chỉ được dùng số nguyên.", f"float at {where}")
     try:

@@ -97,22 +97,26 @@ def is_canonical(payload: bytes, value: Any) -> bool:
     """
     if not _SUSPECT.search(payload):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == payload
-    if _has_float(value):
+    if find_float(value) is not None:
         return False
     return canonical_json(value) == payload
 
 
-def _has_float(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, float):
-            return True
-        if isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return False
+def find_float(value: Any, path: str = "") -> str | None:
+    """Where ``value`` holds a float (a dotted path, "(gốc)" for the root), or None."""
+    if isinstance(value, float):
+        return path or "(gốc)"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = find_float(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = find_float(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def canonical_json(value: Any) -> bytes:

@@ -13,11 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger.rules import RecordedEvent
+if TYPE_CHECKING:  # annotations only: importing this module (for its labels) stays light
+    from ledger.rules import RecordedEvent
 
 OFFICES = ("head", "secretary", "deputy", "committee", "front_head")
+#: What people read for each office (``acting_head``: a head appointed until an election).
+OFFICE_VI = {
+    "head": "Trưởng thôn",
+    "acting_head": "Trưởng thôn (tạm thời)",
+    "secretary": "Bí thư chi bộ",
+    "deputy": "Phó bí thư chi bộ",
+    "committee": "Chi ủy viên",
+    "front_head": "Trưởng Ban công tác Mặt trận",
+}
 
 
 @dataclass(frozen=True)

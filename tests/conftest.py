@@ -36,6 +36,12 @@ from ledger.errors import Refused
 from ledger.signing import SigningKey
 from ledger.storage import persistence_env
 
+#: The published conformance vectors: ``shared/vectors`` beside the checkout (as CI lays it out), else the
+#: workplace's copy, so a clone anywhere (``git clone . $(mktemp -d)``) still runs them.
+VECTORS = next((p for p in (Path(__file__).resolve().parents[1].parent / "shared" / "vectors",
+                            Path("/work/shared/vectors")) if p.is_dir()),
+               Path(__file__).resolve().parents[1].parent / "shared" / "vectors")
+
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432 — skipped locally; mandatory in CI"
 

@@ -54,14 +54,6 @@ BODY_KIND_VI = {
     "inspection": "Ủy ban Kiểm tra",
 }
 
-OFFICE_VI = {
-    "head": "Trưởng thôn",
-    "acting_head": "Trưởng thôn (tạm thời)",
-    "secretary": "Bí thư chi bộ",
-    "deputy": "Phó bí thư chi bộ",
-    "committee": "Chi ủy viên",
-    "front_head": "Trưởng Ban công tác Mặt trận",
-}
 CONGRESS_OFFICE_VI = {"committee": "chi ủy", "secretary": "bí thư", "deputy": "phó bí thư"}
 
 RULE_VI = {

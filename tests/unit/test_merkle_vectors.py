@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import VECTORS as SHARED_VECTORS
 
 from ledger.errors import CryptoError
 from ledger.merkle import (
@@ -28,7 +29,7 @@ from ledger.merkle import (
     verify_inclusion,
 )
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "merkle"
+VECTORS = SHARED_VECTORS / "merkle"
 INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 

@@ -6,9 +6,9 @@ import base64
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from conftest import VECTORS as SHARED_VECTORS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CryptoError
@@ -26,7 +26,7 @@ from ledger.note import (
     signature_line,
 )
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = SHARED_VECTORS
 EM = "\u2014"
 
 # golang.org/x/mod/sumdb/note package documentation (the reference implementation).

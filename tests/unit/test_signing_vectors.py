@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import VECTORS as SHARED_VECTORS
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
@@ -33,7 +33,7 @@ from ledger.signing import (
     pae,
 )
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = SHARED_VECTORS
 JCS = VECTORS / "jcs"
 JCS_NAMES = sorted(p.stem for p in (JCS / "input").glob("*.json"))
 WYCHEPROOF = VECTORS / "ed25519" / "wycheproof_ed25519_test.json"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import VECTORS as SHARED_VECTORS
 
 from ledger.merkle import (
     EMPTY_ROOT,
@@ -18,7 +19,7 @@ from ledger.merkle import (
 )
 from ledger.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 
-FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "tlog-fixture"
+FIXTURE = SHARED_VECTORS / "tlog-fixture"
 ABOUT = json.loads((FIXTURE / "ABOUT.json").read_text())
 ORIGIN = "example.com/log/testdata"
 TILE_WIDTH = 256

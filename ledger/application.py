@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
@@ -23,7 +22,7 @@ from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
-from ledger.preverify import MIN_BATCH, Preverifier, Vouched
+from ledger.preverify import MIN_BATCH, Chunk, Preverifier, Vouched
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.signing import b64decode_strict
 from ledger.stream import Stream
@@ -62,7 +61,7 @@ class Ledger(Application[str]):
         super().__init__(env)
         # One writer per process: check-then-append must not interleave.
         self._write_lock = threading.Lock()
-        self._cache = StreamCache(self._load_streams)
+        self._cache = StreamCache(self._load_streams, directory=getattr(self.recorder, "select_stream_ids", None))
         self._stale = True  # the cache must be synced with the log before the first judgement
         self._preverifier = Preverifier()
         self.sealer: Sealer | None = None
@@ -255,7 +254,7 @@ class Ledger(Application[str]):
     ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
         self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
         started = self._preverify(parsed)
-        assumed = {v for vouched, _ in started for v in vouched}
+        assumed = {v for chunk in started for v in chunk.vouched}
         pending, results, accepted = self._judge(parsed, assumed)
         if started:
             good, bad = Preverifier.settle(started)
@@ -296,7 +295,7 @@ class Ledger(Application[str]):
             results.append((stream_id, stream.version, env.statement.type, stream.state.head))
         return pending, results, accepted
 
-    def _preverify(self, parsed: list[Envelope | Refused]) -> list[tuple[list[Vouched], Future[list[bool]]]]:
+    def _preverify(self, parsed: list[Envelope | Refused]) -> list[Chunk]:
         """Start checking, on other cores, the signatures of a large batch whose keys are known."""
         envs = [e for e in parsed if not isinstance(e, Refused)]
         if len(envs) < MIN_BATCH or not self._preverifier.enabled:

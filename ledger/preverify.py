@@ -8,6 +8,10 @@ whose assumption failed anywhere is judged again from scratch, verifying inline 
 workers refused; acceptance is therefore exactly what serial judging gives. The key of a
 pre-verified signature is (payload hash, signature, public key), so one good signature
 cannot vouch for a different payload or key.
+
+The batch goes out in several chunks. When the writer has judged the batch and chunks are
+still waiting for a worker (a busy machine), it takes them back and verifies them itself
+rather than wait idle.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 from ledger.signing import verify_batch
 from ledger.workers import pool as worker_pool
@@ -26,6 +31,15 @@ Vouched = tuple[str, bytes, bytes]
 Job = tuple[Vouched, bytes]  # and the pre-image the signature covers
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Part of a batch sent to the workers: what it vouches for, its items, the answer."""
+
+    vouched: list[Vouched]
+    items: list[tuple[bytes, bytes, bytes]]  # (raw public key, pre-image, signature): ``verify_batch``'s
+    answer: Future[list[bool]]
+
+
 class Preverifier:
     def __init__(self, workers: int | None = None) -> None:
         cores = os.cpu_count() or 1
@@ -33,7 +47,7 @@ class Preverifier:
         self.enabled = cores > 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def start(self, jobs: Sequence[Job]) -> list[tuple[list[Vouched], Future[list[bool]]]]:
+    def start(self, jobs: Sequence[Job]) -> list[Chunk]:
         """Send the jobs to the workers in a few chunks; the futures answer per job."""
         if self._pool is None:
             # fork is fast, but a forked worker inherits the process's database sockets and keeps the server's
@@ -41,22 +55,26 @@ class Preverifier:
             # other threads (so no connection pool), else spawn.
             method = "fork" if threading.active_count() == 1 else "spawn"
             self._pool = worker_pool(self.workers, method)
-        chunks = max(self.workers * 2, 1)
+        chunks = max(self.workers * 4, 1)
         size = -(-len(jobs) // chunks)
         out = []
         for i in range(0, len(jobs), size):
             part = jobs[i:i + size]
             items = [(v[2], pre, v[1]) for v, pre in part]
-            out.append(([v for v, _ in part], self._pool.submit(verify_batch, items)))
+            out.append(Chunk([v for v, _ in part], items, self._pool.submit(verify_batch, items)))
         return out
 
     @staticmethod
-    def settle(started: list[tuple[list[Vouched], Future[list[bool]]]]) -> tuple[set[Vouched], set[Vouched]]:
+    def settle(started: list[Chunk]) -> tuple[set[Vouched], set[Vouched]]:
         """(vouched for, refused) once every chunk has answered."""
         good: set[Vouched] = set()
         bad: set[Vouched] = set()
-        for vouched, future in started:
-            for v, ok in zip(vouched, future.result(), strict=True):
+        answers: dict[int, list[bool]] = {}
+        for n in range(len(started) - 1, -1, -1):  # the last chunks are the likeliest still queued
+            if started[n].answer.cancel():  # no worker took it yet: verify it here instead of waiting
+                answers[n] = verify_batch(started[n].items)
+        for n, chunk in enumerate(started):
+            for v, ok in zip(chunk.vouched, answers[n] if n in answers else chunk.answer.result(), strict=True):
                 (good if ok else bad).add(v)
         return good, bad
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import Notification, StoredEvent, Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore, PostgresProcessRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -36,6 +36,11 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.t_checkpoints = SQL("{0}.{1}").format(schema, Identifier("dantin_checkpoints"))
         self.t_cosignatures = SQL("{0}.{1}").format(schema, Identifier("dantin_cosignatures"))
         self.t_events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
+        self.t_tracking = SQL("{0}.{1}").format(schema, Identifier(self.tracking_table_name))
+        self.sql_head_and_size = SQL("SELECT (SELECT COALESCE(MAX(notification_id), 0) FROM {0}) AS head, "
+                                     "(SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {1}) AS n"
+                                     ).format(self.t_events, self.t_leaves)
+        self.sql_sealed_size = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.t_leaves)
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
                 "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
@@ -52,29 +57,38 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         ])
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """The library's insert (table lock, one INSERT … RETURNING), then the seal, in one transaction.
+        """Lock, head check, insert and seal in one transaction, in two round trips.
 
-        Unlike the library's version, any exception — the sealer's too — leaves the
-        transaction by raising, so it rolls back: events never commit without their leaves.
+        The statements go through psycopg's pipeline mode: the lock, the head check, the
+        notification, the insert (RETURNING the ids) and the sealed-size read travel together;
+        the seal's writes and the COMMIT travel together. Unlike the library's version, any
+        exception — a moved head or the sealer's — leaves the transaction by raising, so it
+        rolls back: events never commit without their leaves.
         """
         if not stored_events:
             return []
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+        with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)  # once: the insert below is the library's, without its second lock
+            read = conn.cursor()  # the head (checked below) and the sealed size, read after the lock
+            read.execute(self.sql_head_and_size, prepare=True)
+            self._notify_channel(curs)
+            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+            ids = [int(r["notification_id"]) for r in curs.fetchall()]  # the first sync
+            if len(ids) != len(stored_events):
+                raise ProgrammingError(f"got {len(ids)} notification ids for {len(stored_events)} events")
             if self.expected_head is not None:
-                self._lock_table(curs)  # taken again (a no-op) by the library's insert below
-                curs.execute(SQL("SELECT COALESCE(MAX(notification_id), 0) AS head FROM {0}").format(self.t_events),
-                             prepare=True)
-                row = curs.fetchone()
+                row = read.fetchone()
                 head = int(row["head"]) if row else 0
                 if head != self.expected_head:
                     raise HeadMoved(f"log head is {head}, judged at {self.expected_head}")
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
+                read.scroll(0, mode="absolute")  # the sealer reads the size from the same row
             if self.sealer is not None and ids:
                 rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
                         for i, s in zip(ids, stored_events, strict=True)]
-                self.sealer.seal(_Txn(self, curs), rows)
-        return ids
+                txn = _Txn(self, curs, sized=read)
+                self.sealer.seal(txn, rows)
+                txn.flush()
+        return ids  # the COMMIT (the second sync) ran when the transaction block ended
 
     def select_streams(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         """Every stored event of the given streams, in one query."""
@@ -87,6 +101,11 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])))
         return out
 
+    def select_stream_ids(self) -> list[str]:
+        """Every stream in the log (its first event), for the writer's directory (``ledger.streams``)."""
+        rows = self._rows(SQL("SELECT originator_id FROM {0} WHERE originator_version = 1").format(self.t_events), ())
+        return [str(r["originator_id"]) for r in rows]
+
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
         if not write:  # reads of append-only tables: autocommit, one round trip per statement, no BEGIN
@@ -95,14 +114,17 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             return
         with self.datastore.transaction(commit=True) as curs:
             self._lock_table(curs)  # the insert lock: sealing order = commit order
-            yield _Txn(self, curs)
+            txn = _Txn(self, curs)
+            yield txn
+            txn.flush()
 
     def sealed_size(self) -> int:
         with self.seal_transaction(write=False) as txn:
             return txn.sealed_size()
 
     def _rows(self, statement: Composed, params: Sequence[Any]) -> list[DictRow]:
-        with self.datastore.transaction(commit=False) as curs:
+        """One statement on an autocommit connection: a consistent snapshot in one round trip (no BEGIN)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
             return curs.fetchall()
 
@@ -165,19 +187,33 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
 
 
 class _Txn:
-    def __init__(self, recorder: PostgresLedgerRecorder, curs: Cursor[DictRow]) -> None:
+    """The sealer's view of one transaction. Its writes are buffered and sent as one statement
+    (data-modifying CTEs) by :meth:`flush` — before any read in the same transaction, and by
+    whoever opened it before committing — so a seal costs one statement, not four."""
+
+    def __init__(self, recorder: PostgresLedgerRecorder, curs: Cursor[DictRow],
+                 sized: Cursor[DictRow] | None = None) -> None:
         self.r, self.c = recorder, curs
+        self._sized = sized  # the sealed-size read, already sent with the insert (pipeline mode)
+        self._leaves: list[Leaf] = []
+        self._nodes: list[Node] = []
+        self._tracking: int | None = None
+        self._checkpoints: list[CheckpointRow] = []
 
     def sealed_size(self) -> int:
-        self.c.execute(SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.r.t_leaves),
-                       prepare=True)
-        row = self.c.fetchone()
+        curs, self._sized = self._sized, None
+        if curs is None:
+            self.flush()
+            curs = self.c
+            curs.execute(self.r.sql_sealed_size, prepare=True)
+        row = curs.fetchone()
         return int(row["n"]) if row else 0
 
     def hashes(self, coords: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """One round trip for the leaves (level 0) and nodes asked for."""
         if not coords:
             return {}
+        self.flush()
         self.c.execute(SQL(
             "WITH w(level, idx) AS (SELECT * FROM unnest(%s::smallint[], %s::bigint[])) "
             "SELECT 0 AS level, l.leaf_index AS idx, l.hash FROM w JOIN {0} l ON w.level = 0 AND l.leaf_index = w.idx "
@@ -187,24 +223,56 @@ class _Txn:
         return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in self.c.fetchall()}
 
     def insert_leaves(self, leaves: Sequence[Leaf]) -> None:
-        """One statement for the batch (arrays unnested server-side), not one per row."""
-        self.c.execute(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
-                           "%s::bigint[], %s::bytea[])").format(self.r.t_leaves),
-                       ([x.index for x in leaves], [x.notification_id for x in leaves], [x.stream for x in leaves],
-                        [x.version for x in leaves], [x.hash for x in leaves]), prepare=True)
+        self._leaves.extend(leaves)
 
     def insert_nodes(self, nodes: Sequence[Node]) -> None:
-        if nodes:
-            self.c.execute(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[]) "
-                               "ON CONFLICT DO NOTHING").format(self.r.t_nodes),
-                           ([n.level for n in nodes], [n.index for n in nodes], [n.hash for n in nodes]), prepare=True)
+        self._nodes.extend(nodes)
 
     def insert_tracking(self, notification_id: int) -> None:
-        self.r._insert_tracking(self.c, Tracking(APPLICATION_NAME, notification_id))
+        self._tracking = notification_id
 
     def insert_checkpoint(self, row: CheckpointRow) -> None:
-        self.c.execute(SQL("INSERT INTO {0} VALUES (%s,%s,%s) ON CONFLICT DO NOTHING").format(self.r.t_checkpoints),
-                       tuple(row))
+        self._checkpoints.append(row)
+
+    def flush(self) -> None:
+        """Send the buffered writes as one statement (arrays unnested server-side, not a row each).
+
+        The tracking row only moves forward. It is not checked here: the leaves' keys (leaf
+        index, notification id) already refuse a row sealed twice, and checking would cost a
+        round trip before the commit.
+        """
+        parts: list[Composed] = []
+        params: list[Any] = []
+        if self._leaves:
+            leaves = self._leaves
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+                             "%s::bigint[], %s::bytea[])").format(self.r.t_leaves))
+            params += [[x.index for x in leaves], [x.notification_id for x in leaves], [x.stream for x in leaves],
+                       [x.version for x in leaves], [x.hash for x in leaves]]
+        if self._nodes:
+            nodes = self._nodes
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[]) "
+                             "ON CONFLICT DO NOTHING").format(self.r.t_nodes))
+            params += [[n.level for n in nodes], [n.index for n in nodes], [n.hash for n in nodes]]
+        if self._checkpoints:
+            rows = self._checkpoints
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::text[]) "
+                             "ON CONFLICT DO NOTHING").format(self.r.t_checkpoints))
+            params += [[r.size for r in rows], [r.root for r in rows], [r.note for r in rows]]
+        if self._tracking is not None and not self.r.datastore.single_row_tracking:  # a legacy table
+            self.r._insert_tracking(self.c, Tracking(APPLICATION_NAME, self._tracking))
+        elif self._tracking is not None:
+            parts.append(SQL("INSERT INTO {0} VALUES (%s, %s) ON CONFLICT (application_name) DO UPDATE "
+                             "SET notification_id = EXCLUDED.notification_id "
+                             "WHERE {0}.notification_id < EXCLUDED.notification_id").format(self.r.t_tracking))
+            params += [APPLICATION_NAME, self._tracking]
+        self._leaves, self._nodes, self._tracking, self._checkpoints = [], [], None, []
+        if not parts:
+            return
+        *ctes, last = parts
+        statement = last if not ctes else SQL("WITH {0} {1}").format(
+            SQL(", ").join(SQL("w{0} AS ({1})").format(SQL(str(i)), c) for i, c in enumerate(ctes)), last)
+        self.c.execute(statement, params, prepare=True)
 
     def tracked_position(self) -> int:
         return self.r._max_tracking_id(APPLICATION_NAME, self.c) or 0

@@ -67,6 +67,12 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
                     out.setdefault(r[0], []).append(StoredEvent(r[0], r[1], r[2], bytes(r[3])))
         return out
 
+    def select_stream_ids(self) -> list[str]:
+        """Every stream in the log (its first event), for the writer's directory (``ledger.streams``)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE originator_version = 1")  # noqa: S608
+            return [r[0] for r in c.fetchall()]
+
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
         with self.datastore.transaction(commit=write) as c:

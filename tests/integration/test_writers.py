@@ -13,7 +13,17 @@ from typing import Any
 import pytest
 from conftest import Backend, World
 
+import ledger.streams
 from ledger.errors import Refused
+
+
+@pytest.fixture(autouse=True, params=["queried", "directory"])
+def stream_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice: new streams found absent by a query, and by the writer's directory of
+    stream ids (``ledger.streams``), which a long-running writer loads and must keep exact."""
+    if request.param == "directory":
+        monkeypatch.setattr(ledger.streams, "DIRECTORY_AFTER", 0)
+    return str(request.param)
 
 
 def _profile(world: World, person: str) -> dict[str, Any]:

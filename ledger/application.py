@@ -90,6 +90,9 @@ class Ledger(Application[str]):
             with contextlib.suppress(Exception):
                 self.publish_checkpoint()
         self._preverifier.close()
+        close_reader = getattr(self.recorder, "close_reader", None)  # PostgreSQL's proof connection
+        if close_reader is not None:
+            close_reader()
         super().close()
 
     # -- reads ---------------------------------------------------------------

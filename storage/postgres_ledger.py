@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent, Tracking
+import psycopg
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    Notification,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+    Tracking,
+)
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore, PostgresProcessRecorder
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -28,6 +43,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
         self.sealer: Sealer | None = None
+        self._reader: Connection[DictRow] | None = None  # ``_reading``
+        self._reader_lock = threading.Lock()
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
         schema = Identifier(self.datastore.schema)
@@ -107,9 +124,50 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         return [str(r["originator_id"]) for r in rows]
 
     @contextmanager
-    def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
-        if not write:  # reads of append-only tables: autocommit, one round trip per statement, no BEGIN
+    def _reading(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one-statement reads of append-only tables: autocommit, no BEGIN.
+
+        Proofs are single indexed lookups, so checking a connection out of the pool is a good
+        part of their cost. Reads use this recorder's own connection when no other thread is
+        using it, else one from the pool; a broken connection is replaced on the next read.
+        """
+        if not self._reader_lock.acquire(blocking=False):
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                yield curs
+            return
+        try:
+            if self._reader is None or self._reader.closed:
+                self._reader = self._connect_reader()
+            with self._reader.cursor() as curs:
+                yield curs
+        except psycopg.Error as exc:
+            if self._reader is not None and (self._reader.broken or self._reader.closed):
+                self._reader.close()
+                self._reader = None
+            raise _persistence_error(exc) from exc
+        finally:
+            self._reader_lock.release()
+
+    def _connect_reader(self) -> Connection[DictRow]:
+        """A connection like the pool's (same parameters, autocommit)."""
+        pool = self.datastore.pool
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        kwargs = dict(pool.kwargs() if callable(pool.kwargs) else (pool.kwargs or {}))
+        if pool.get_password_func is not None:
+            kwargs["password"] = pool.get_password_func()
+        kwargs["autocommit"] = True
+        return cast(Connection[DictRow], Connection.connect(conninfo, **kwargs))
+
+    def close_reader(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
+    @contextmanager
+    def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
+        if not write:
+            with self._reading() as curs:
                 yield _Txn(self, curs)
             return
         with self.datastore.transaction(commit=True) as curs:
@@ -124,7 +182,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
 
     def _rows(self, statement: Composed, params: Sequence[Any]) -> list[DictRow]:
         """One statement on an autocommit connection: a consistent snapshot in one round trip (no BEGIN)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with self._reading() as curs:
             curs.execute(statement, params)
             return curs.fetchall()
 
@@ -184,6 +242,17 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(self.datastore.schema)))
             curs.execute(statement.replace("?", "%s").encode(), params)
+
+
+def _persistence_error(exc: psycopg.Error) -> PersistenceError:
+    """The library's error for a driver error, as ``PostgresDatastore.get_connection`` raises it."""
+    for driver, ours in ((psycopg.InterfaceError, InterfaceError), (psycopg.OperationalError, OperationalError),
+                         (psycopg.DataError, DataError), (psycopg.IntegrityError, IntegrityError),
+                         (psycopg.InternalError, InternalError), (psycopg.ProgrammingError, ProgrammingError),
+                         (psycopg.NotSupportedError, NotSupportedError)):
+        if isinstance(exc, driver):
+            return ours(str(exc))
+    return DatabaseError(str(exc))
 
 
 class _Txn:

@@ -169,3 +169,30 @@ def test_a_checkpoint_of_any_past_size_is_the_one_signed_then(world: World) -> N
     for row in signed:
         assert ledger.signed_checkpoint(row.size) == row  # Ed25519 is deterministic: the same note, byte for byte
     assert ledger.signed_checkpoint(ledger.log_size() + 1) is None
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_proofs_carry_on_when_the_server_drops_the_read_connection(world: World, backend: Backend) -> None:
+    """PostgreSQL proofs use the recorder's own connection (no pool checkout); if the server drops
+    it, one read may fail with a typed storage error, and the next one reconnects."""
+    import psycopg
+    from conftest import PG_ADMIN_URL
+    from eventsourcing.persistence import PersistenceError
+
+    _grow(world, [9])
+    leaves = _leaf_hashes(world)
+    ledger = world.ledger
+    n = len(leaves)
+    assert ledger.inclusion_proof(3, n) == merkle.inclusion_proof_from_leaves(3, leaves)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        reader = ledger.recorder._reader  # type: ignore[attr-defined]
+        assert reader is not None and not reader.closed
+        admin.execute("SELECT pg_terminate_backend(%s)", (reader.info.backend_pid,))
+    failures = 0
+    for _ in range(3):
+        try:
+            assert ledger.inclusion_proof(n - 2, n) == merkle.inclusion_proof_from_leaves(n - 2, leaves)
+        except PersistenceError:
+            failures += 1
+    assert failures <= 1
+    assert ledger.consistency_proof(4, n) == merkle.consistency_proof_from_leaves(4, leaves)

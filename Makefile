@@ -11,6 +11,9 @@ $(BIN)/dantin: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Byte-compile our sources now: this environment sets PYTHONDONTWRITEBYTECODE, so otherwise every
+	@# command (`dantin check` above all) would compile them again at each start.
+	$(BIN)/python -m compileall -q ledger schemas cli api projections storage >/dev/null
 	@touch $@
 
 setup: $(BIN)/dantin

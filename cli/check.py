@@ -3,6 +3,10 @@
 Exit 0 whenever the dossier could be judged, whatever the verdict; 2 when the file is
 not a valid dossier (the message names each problem and where it is). Imports stay
 inside the command so that registering it costs ``dantin`` nothing.
+
+``dantin check`` usually does not come here: ``cli.main`` first tries ``cli.quick``, the
+same command for a valid dossier without Typer, rich or pydantic, and comes here for
+everything else (an invalid dossier, a bad option, ``--help``), which it says as before.
 """
 
 from __future__ import annotations
@@ -13,13 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import EXIT_USAGE, err, fail, guarded, out, print_json
+from cli.common import EXIT_USAGE, err, fail, guarded, print_json
 
 if TYPE_CHECKING:
     from ledger.rules.record import VillageRecord
-
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "waived": "cyan", "deviation": "yellow",
-                "pending": "magenta", "not_applicable": "dim"}
 
 
 def _as_of(value: str | None) -> date:
@@ -64,41 +65,7 @@ def check(
 
 
 def show(verdict: dict[str, Any], record: VillageRecord) -> None:
-    """The verdict as a person reads it: a heading, the offices, then one row per check."""
-    from rich.markup import escape
-    from rich.table import Table
+    """The verdict as a person reads it: a heading, the offices, then one row per check (cli/plain.py)."""
+    from cli.plain import show as show_plain
 
-    from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
-
-    def who(person: str | None) -> str:
-        if not person:
-            return "—"
-        name = record.name(person)
-        return escape(f"{name} ({person})" if name != person else person)
-
-    lead = verdict["leadership"]
-    colour = {"violations": "bold red", "incomplete": "magenta", "compliant": "bold green"}[verdict["verdict"]]
-    view = "theo số liệu ghi ban đầu" if verdict["view"] == "as_recorded" else "đã tính các đính chính"
-    out.print(f"[bold]{escape(record.village.name or record.village.id)}[/] ({record.village.id}) — xét tại ngày "
-              f"{date.fromisoformat(verdict['as_of']).strftime('%d/%m/%Y')}, {view}", highlight=False)
-    out.print(f"Bộ quy tắc: {', '.join(verdict['rulesets'])}  ({verdict['ruleset_digest'][:19]}…)", highlight=False)
-    out.print(f"Kết luận: [{colour}]{VERDICT_VI[verdict['verdict']]}[/]", highlight=False)
-    out.print(f"Trưởng thôn: {who(lead['head'])}; bí thư: {who(lead['secretary'])}; phó bí thư: "
-              f"{who(lead['deputy'])}; chi ủy: {', '.join(who(p) for p in lead['committee']) or '—'}",
-              highlight=False)
-    out.print(f"Ý Đảng – lòng Dân: {SAME_PERSON_VI[verdict['same_person']]}", highlight=False)
-    table = Table(show_header=True, header_style="bold", show_lines=False)
-    table.add_column("Quy tắc", no_wrap=True)
-    table.add_column("Bộ", no_wrap=True)
-    table.add_column("Kết quả", no_wrap=True)
-    table.add_column("Sự kiện")
-    table.add_column("Chi tiết")
-    for c in verdict["checks"]:
-        style = STATUS_STYLE[c["status"]]
-        table.add_row(c["rule"], c["ruleset"], f"[{style}]{STATUS_VI[c['status']]}[/]",
-                      escape(", ".join(c["events"])), escape(c["detail_vi"]))
-    out.print(table)
-    counts: dict[str, int] = {}
-    for c in verdict["checks"]:
-        counts[c["status"]] = counts.get(c["status"], 0) + 1
-    out.print("Tổng: " + ", ".join(f"{n} {STATUS_VI[s]}" for s, n in counts.items()), highlight=False)
+    show_plain(verdict, record)

@@ -8,16 +8,18 @@ as decimal strings, which sign byte-exactly.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+# The checks themselves live there, importable without pydantic (schemas.quick); named here as before.
+from schemas._checks import _DECIMAL_RE, _decimal
+from schemas._checks import DOSSIER_ID_RE as DOSSIER_ID_RE
+from schemas._checks import HASH_RE as HASH_RE
+from schemas._checks import MAX_SAFE_INT as MAX_SAFE_INT
+from schemas._checks import unique as unique
 from schemas.ids import PLACE_RE, PersonId
-
-#: The largest integer RFC 8785 (I-JSON) represents exactly: 2^53 − 1.
-MAX_SAFE_INT = 2**53 - 1
 
 
 class Facts(BaseModel):
@@ -45,26 +47,11 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 #: A decision's number and sign, e.g. ``"45/QĐ-UBND"``.
 Decision = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
-
-
-def unique(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    for item in items:
-        if item in seen:
-            raise ValueError(f"duplicate item {item!r}")
-        seen.add(item)
-    return items
-
-
 #: A list of person ids, each at most once (a list may be empty: the verdict judges that).
 People = Annotated[
     list[PersonId], Field(max_length=500, json_schema_extra={"uniqueItems": True}), AfterValidator(unique)
 ]
 
-HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-#: A dossier's own event id (``e1``, ``bau-cu-2022``); at most 63 characters, so it can
-#: never be mistaken for an event hash.
-DOSSIER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$")
 _HASH = HASH_RE.pattern[1:-1]
 _DOSSIER_ID = DOSSIER_ID_RE.pattern[1:-1]
 _PLACE = PLACE_RE.pattern[1:-1]
@@ -76,17 +63,6 @@ DossierId = Annotated[str, StringConstraints(pattern=DOSSIER_ID_RE.pattern)]
 EventRef = Annotated[str, StringConstraints(pattern=rf"^(?:{_HASH}|{_DOSSIER_ID})$")]
 #: What an observation or a finding is about: an event (hash or dossier id) or a place.
 Subject = Annotated[str, StringConstraints(pattern=rf"^(?:{_HASH}|{_DOSSIER_ID}|{_PLACE})$", max_length=200)]
-
-_DECIMAL_RE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?$")
-
-
-def _decimal(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INT:
-        return Decimal(value)
-    if isinstance(value, str) and _DECIMAL_RE.match(value):
-        return Decimal(value)
-    raise ValueError("expected a whole number or a decimal written as a string, e.g. \"2.5\"")
-
 
 #: A non-negative quantity that need not be whole: an integer, or a decimal string.
 DecimalText = Annotated[

@@ -6,9 +6,10 @@ Paths read like the JSON they point into: ``events[3].votes.p7``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import ErrorDetails
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 _BY_TYPE: dict[str, str] = {
     "missing": "thiếu trường bắt buộc",

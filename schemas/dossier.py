@@ -16,26 +16,20 @@ the original's type.
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date as Date  # noqa: N812 - the field is named date
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError, create_model
 
-from ledger.catalogue import EVENT_REFS, SIGNERS, person_ref_paths
-from ledger.errors import DantinError
-from schemas._base import HASH_RE, DossierId, Facts
-from schemas._messages import message_vi, path_of
+from ledger.catalogue import SIGNERS
+from schemas._base import DossierId, Facts
+from schemas._dossier_core import ENVELOPE_FIELDS, FORMAT, DossierError, DossierEvent, Problem, check
 from schemas.facts import AUTHORITY_MODELS, FACTS_MODELS, Profile
-from schemas.ids import PLACE_RE, IsoDate, PersonId, PlaceId, place_contains
+from schemas.ids import IsoDate, PersonId, PlaceId
 
-FORMAT = 1
 #: The event types a dossier may state: every type but those that build authority.
 DOSSIER_TYPES: tuple[str, ...] = tuple(sorted(t for t in FACTS_MODELS if t not in AUTHORITY_MODELS))
-ENVELOPE_FIELDS = ("id", "type", "date", "by")
-_MAX_PROBLEMS = 50
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _DATE: TypeAdapter[Date] = TypeAdapter(IsoDate)
@@ -77,21 +71,6 @@ def event_model(event_type: str) -> type[BaseModel]:
 
 
 @dataclass(frozen=True, slots=True)
-class DossierEvent:
-    id: str
-    type: str
-    date: Date
-    #: The kind of body that states it (the importer signs with that body's key).
-    by: str
-    #: The type's facts exactly as the file spells them (dates as ``YYYY-MM-DD`` strings).
-    facts: dict[str, Any]
-    #: Position in the file's ``events`` list.
-    index: int
-    #: The same facts, typed (an instance of the type's model in ``FACTS_MODELS``).
-    typed: BaseModel = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
 class Dossier:
     village: DossierVillage
     people: list[DossierPerson]
@@ -105,297 +84,34 @@ class Dossier:
         return min((e.date for e in self.events), default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    path: str
-    message_vi: str
-    #: The dossier id of the event concerned, when known.
-    event: str | None = None
+class _Models:
+    """The checks of :func:`schemas._dossier_core.check`: ingest's own pydantic models."""
 
-    def text_vi(self) -> str:
-        where = f"tại {self.path}" + (f" (sự kiện '{self.event}')" if self.event else "")
-        return f"{where}: {self.message_vi}"
+    invalid = ValidationError
+    types = FACTS_MODELS
+    authority = AUTHORITY_MODELS
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"path": self.path, "event": self.event, "message": self.message_vi}
+    def village(self, value: Any) -> DossierVillage:
+        return DossierVillage.model_validate(value)
 
+    def person(self, value: Any) -> DossierPerson:
+        return DossierPerson.model_validate(value)
 
-class DossierError(DantinError):
-    """A file that is not a valid dossier; ``problems`` says what is wrong, and where."""
+    def event(self, event_type: str, value: Any) -> BaseModel:
+        return event_model(event_type).model_validate(value)
 
-    code = "invalid_dossier"
-    title_vi = "Hồ sơ không hợp lệ"
+    def facts(self, event_type: str, value: Any) -> BaseModel:
+        return FACTS_MODELS[event_type].model_validate(value)
 
-    def __init__(self, problems: Sequence[Problem], *, more: int = 0) -> None:
-        self.problems = list(problems)
-        first = self.problems[0]
-        extra = len(self.problems) - 1 + more
-        tail = f" (và {extra} lỗi khác)" if extra else ""
-        super().__init__(f"Hồ sơ không hợp lệ {first.text_vi()}{tail}",
-                         detail="; ".join(f"{p.path}: {p.message_vi}" for p in self.problems[:5]))
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-        self.more = 0
-
-    def add(self, path: str, message: str, event: str | None = None) -> None:
-        if len(self.items) < _MAX_PROBLEMS:
-            self.items.append(Problem(path, message, event))
-        else:
-            self.more += 1
-
-    def validation(self, exc: ValidationError, prefix: str, event: str | None = None,
-                   by_message: str | None = None) -> None:
-        for err in exc.errors():
-            message = message_vi(err)
-            if by_message and tuple(err["loc"]) == ("by",) and err["type"] == "literal_error":
-                message = by_message
-            self.add(path_of(err["loc"], prefix), message, event)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            # In file order: what the reference checks found sits with its event.
-            self.items.sort(key=lambda p: _position(p.path))
-            raise DossierError(self.items, more=self.more)
-
-
-def _position(path: str) -> tuple[int, int]:
-    for order, section in enumerate(("dossier", "village", "people", "events")):
-        if path.startswith(section + "["):
-            return order, int(path[len(section) + 1:path.index("]")])
-        if path.startswith(section):
-            return order, -1
-    return -1, -1
-
-
-# -- reading the bytes ----------------------------------------------------------------
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _DuplicateKey(key)
-        obj[key] = value
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _parse(raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DossierError([Problem("(tệp)", f"tệp không phải văn bản UTF-8 (byte thứ {exc.start + 1})")]) from None
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise DossierError([Problem(f"dòng {exc.lineno}, cột {exc.colno}",
-                                    f"JSON không hợp lệ ({exc.msg})")]) from None
-    except _DuplicateKey as exc:
-        raise DossierError([Problem("(tệp)", f"khóa '{exc}' xuất hiện hai lần trong cùng một đối tượng")]) from None
-    except ValueError as exc:
-        raise DossierError([Problem("(tệp)", f"JSON không được chứa {exc}")]) from None
-
-
-def _find_float(value: Any, path: str) -> str | None:
-    if isinstance(value, float):
-        return path
-    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _find_float(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
-        if found:
-            return found
-    return None
-
-
-# -- the dossier ----------------------------------------------------------------------
+    def date(self, value: Any) -> Date:
+        return _DATE.validate_python(value)
 
 
 def load_dossier(raw: bytes) -> Dossier:
     """Parse and check a dossier; raise ``DossierError`` naming every problem and where."""
-    try:
-        return _load(raw)
-    except RecursionError:
-        raise DossierError([Problem("(tệp)", "JSON lồng nhau quá sâu")]) from None
-
-
-def _load(raw: bytes) -> Dossier:
-    doc = _parse(raw)
-    problems = _Problems()
-    if not isinstance(doc, dict):
-        problems.add("(gốc)", "hồ sơ phải là một đối tượng JSON")
-        problems.raise_if_any()
-    for key in doc:
-        if key not in ("dossier", "village", "people", "events"):
-            problems.add(key, "trường này không có trong định dạng hồ sơ")
-    version = doc.get("dossier")
-    if type(version) is not int or version != FORMAT:
-        problems.add("dossier", f"phải là {FORMAT} (phiên bản định dạng hồ sơ)")
-    village: DossierVillage | None = None
-    try:
-        village = DossierVillage.model_validate(doc.get("village"))
-    except ValidationError as exc:
-        problems.validation(exc, "village")
-    people, person_ids = _people(doc.get("people"), problems)
-    events, event_ids = _events(doc.get("events"), problems)
-    _references(village.id if village else None, people, events, problems, _Known(person_ids, event_ids))
-    problems.raise_if_any()
-    assert village is not None  # a village problem was raised just above
+    village, people, events = check(raw, _Models())
     return Dossier(village=village, people=people, events=events)
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
-    """Every id the file declares, valid entry or not: a reference to a broken entry is
-    not reported twice."""
-
-    people: set[str]
-    events: set[str]
-
-
-def _people(value: Any, problems: _Problems) -> tuple[list[DossierPerson], set[str]]:
-    if not isinstance(value, list):
-        problems.add("people", "phải là một danh sách (mảng JSON)")
-        return [], set()
-    people: list[DossierPerson] = []
-    seen: dict[str, int] = {}
-    known: set[str] = set()
-    for i, item in enumerate(value):
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            known.add(item["id"])
-        try:
-            person = DossierPerson.model_validate(item)
-        except ValidationError as exc:
-            problems.validation(exc, f"people[{i}]")
-            continue
-        if person.id in seen:
-            problems.add(f"people[{i}].id", f"người '{person.id}' đã được khai báo ở people[{seen[person.id]}]")
-            continue
-        seen[person.id] = i
-        people.append(person)
-    return people, known
-
-
-def _events(value: Any, problems: _Problems) -> tuple[list[DossierEvent], set[str]]:
-    if not isinstance(value, list):
-        problems.add("events", "phải là một danh sách (mảng JSON)")
-        return [], set()
-    events: list[DossierEvent] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(value):
-        where = f"events[{i}]"
-        if not isinstance(item, dict):
-            problems.add(where, "mỗi sự kiện phải là một đối tượng JSON")
-            continue
-        raw_id = item.get("id")
-        event_id = raw_id if isinstance(raw_id, str) else None
-        if event_id is not None and event_id in seen:
-            problems.add(f"{where}.id", f"mã sự kiện '{event_id}' trùng với events[{seen[event_id]}]", event_id)
-            continue
-        if event_id is not None:
-            seen[event_id] = i
-        event_type = item.get("type")
-        if "type" not in item:
-            problems.add(f"{where}.type", "thiếu trường bắt buộc", event_id)
-            continue
-        if not isinstance(event_type, str) or event_type not in FACTS_MODELS:
-            problems.add(f"{where}.type", f"loại sự kiện '{event_type}' không có trong danh mục", event_id)
-            continue
-        if event_type in AUTHORITY_MODELS:
-            problems.add(f"{where}.type", f"loại sự kiện '{event_type}' thuộc về thẩm quyền, không ghi trong hồ sơ "
-                                          "một thôn", event_id)
-            continue
-        allowed = ", ".join(sorted(SIGNERS[event_type]))
-        by_message = f"loại cơ quan '{item.get('by')}' không được ký '{event_type}' (chỉ: {allowed})"
-        try:
-            typed = event_model(event_type).model_validate(item)
-        except ValidationError as exc:
-            problems.validation(exc, where, event_id, by_message)
-            continue
-        facts = {k: v for k, v in item.items() if k not in ENVELOPE_FIELDS}
-        floating = _find_float(facts, where)
-        if floating:
-            problems.add(floating, "chỉ được dùng số nguyên, không dùng số thập phân", event_id)
-            continue
-        assert event_id is not None  # the model required a valid id
-        events.append(DossierEvent(id=event_id, type=event_type, date=Date.fromisoformat(item["date"]),
-                                   by=item["by"], facts=facts, index=i, typed=typed))
-    return events, set(seen)
-
-
-def _references(village: str | None, people: list[DossierPerson], events: list[DossierEvent],
-                problems: _Problems, known: _Known) -> None:
-    declared = {p.id for p in people} | known.people
-    by_id = {e.id: e for e in events}
-    for event in events:
-        where = f"events[{event.index}]"
-        refs = list(person_ref_paths(event.type, event.facts))
-        if event.type == "person.profiled":
-            refs.append(("person", event.facts["person"]))
-        for path, person in refs:
-            if person not in declared:
-                problems.add(f"{where}.{path}", f"người '{person}' chưa được khai báo trong 'people'", event.id)
-        for name in EVENT_REFS.get(event.type, ()):
-            value = event.facts[name]
-            values = value if isinstance(value, list) else [value]
-            for j, ref in enumerate(values):
-                path = f"{where}.{name}" + (f"[{j}]" if isinstance(value, list) else "")
-                if ref in by_id or ref not in known.events:
-                    _event_ref(village, event, name, ref, path, by_id, problems)
-        if event.type == "correction.recorded":
-            _correction(event, by_id, problems)
-
-
-def _event_ref(village: str | None, event: DossierEvent, name: str, ref: str, path: str,
-               by_id: Mapping[str, DossierEvent], problems: _Problems) -> None:
-    target = by_id.get(ref)
-    if target is not None:
-        if target.index >= event.index:
-            problems.add(path, f"sự kiện '{ref}' phải đứng trước sự kiện nhắc đến nó", event.id)
-        elif name == "attendance" and target.type != "attendance.recorded":
-            problems.add(path, f"sự kiện '{ref}' không phải attendance.recorded", event.id)
-        elif name == "corrects" and target.type == "correction.recorded":
-            problems.add(path, f"'{ref}' là một đính chính; hãy đính chính sự kiện gốc", event.id)
-        return
-    if HASH_RE.match(ref):
-        return  # an event already in the ledger
-    if name == "about" and PLACE_RE.match(ref) and (
-        village is None or place_contains(ref, village) or place_contains(village, ref)
-    ):
-        return  # the village, or a place above it (unjudged while the village is broken)
-    what = "sự kiện trong hồ sơ, mã băm sự kiện hay địa bàn của thôn" if name == "about" else \
-        "sự kiện trong hồ sơ hay mã băm sự kiện"
-    problems.add(path, f"'{ref}' không phải {what}", event.id)
-
-
-def _correction(event: DossierEvent, by_id: Mapping[str, DossierEvent], problems: _Problems) -> None:
-    target = by_id.get(event.facts["corrects"])
-    if target is None or target.index >= event.index or target.type == "correction.recorded":
-        return  # a ledger hash (judged on import), or a problem already named
-    where = f"events[{event.index}]"
-    if event.by != target.by:
-        problems.add(f"{where}.by", f"chỉ cơ quan đã ghi sự kiện '{target.id}' ({target.by}) mới được đính chính nó",
-                     event.id)
-    changes = dict(event.facts["facts"])
-    if "date" in changes:  # the original's date, corrected
-        try:
-            _DATE.validate_python(changes.pop("date"))
-        except ValidationError as exc:
-            problems.validation(exc, f"{where}.facts.date", event.id)
-    try:
-        FACTS_MODELS[target.type].model_validate({**target.facts, **changes})
-    except ValidationError as exc:
-        problems.validation(exc, f"{where}.facts", event.id)
-
-
-__all__ = ["DOSSIER_TYPES", "Dossier", "DossierError", "DossierEvent", "DossierPerson", "DossierVillage",
-           "Problem", "event_model", "load_dossier"]
+__all__ = ["DOSSIER_TYPES", "ENVELOPE_FIELDS", "FORMAT", "Dossier", "DossierError", "DossierEvent", "DossierPerson",
+           "DossierVillage", "Problem", "event_model", "load_dossier"]

@@ -26,6 +26,7 @@ from cli.common import (
     print_json,
     read_json_documents,
 )
+from cli.fetch import fetch
 from cli.importer import import_dossiers
 from cli.log import register as register_log_commands
 from cli.read import register as register_read_commands
@@ -299,6 +300,7 @@ app.command("import")(import_dossiers)
 app.command("check")(check)
 app.command("synth")(synth)  # cli/synth.py: a generated province, for benchmarks
 app.command("serve")(serve)
+app.command("fetch")(fetch)  # cli/fetch.py: signed (RFC 9421) GETs to `dantin serve`
 
 
 register_read_commands(app)  # leadership, verdict, officeholders, rebuild (cli/read.py)

@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     t_pass = process_time([sys.executable, "-c", "pass"], args.runs)
     t_check = process_time([*dantin, "check", str(EXAMPLE), "--as-of", "2026-01-01"], args.runs)
 
-    print(f"\ndantin read-side benchmark: medians of {args.repeats} repeats ({os.cpu_count()} cores, "
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: say how busy it was
+    print(f"\ndantin read-side benchmark: medians of {args.repeats} repeats ({os.cpu_count()} cores, load {load}; "
           f"{events:,} events, {villages:,} villages)")
     print(f"  plain eventsourcing read of the log   {statistics.median(reads):8.2f} s  "
           f"({events / statistics.median(reads):,.0f} events/s)")

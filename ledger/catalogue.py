@@ -118,6 +118,27 @@ def _person_refs(facts: Mapping[str, Any], prefix: str, *, depth: int) -> Iterat
                 yield from _person_refs(value, f"{prefix}{name}.", depth=depth - 1)
 
 
+_REF_NAMES = frozenset((*_PERSON_ONE, *_PERSON_MANY, *_PERSON_KEYS, *_NESTED))
+
+
+def add_person_refs(out: set[str], facts: Mapping[str, Any], depth: int = 1) -> None:
+    """``person_refs`` of a non-profile event into a set, without paths — the views' hot path
+    (tests/unit/test_village_read.py holds the two equal): only the facts named here are looked at."""
+    for name in _REF_NAMES.intersection(facts):
+        value = facts[name]
+        if isinstance(value, str):
+            if name in _PERSON_ONE:
+                out.add(value)
+        elif isinstance(value, list):
+            if name in _PERSON_MANY:
+                out.update(v for v in value if isinstance(v, str))
+        elif isinstance(value, dict):
+            if name in _PERSON_KEYS:
+                out.update(k for k in value if isinstance(k, str))
+            if depth and name in _NESTED:
+                add_person_refs(out, value, depth - 1)
+
+
 PERSON_STREAM_PREFIX = "person:"
 
 

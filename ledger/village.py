@@ -14,20 +14,48 @@ So a stored payload is read with a plain JSON parse, not the full envelope check
 
 from __future__ import annotations
 
+import binascii
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 
-from ledger.catalogue import person_refs
+from ledger.catalogue import add_person_refs
+from ledger.entry import entry_bytes
 from ledger.merkle import leaf_hash
 from ledger.rules import Place, ProfileUpdate, RecordedEvent, VillageRecord
 from ledger.sealer import state_entry
 from ledger.signing import b64decode_strict
 
 VILLAGE_KINDS = frozenset({"thon", "tdp"})
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):  # noqa: N801 - used as a decorator, like ``property``
+    """A property computed on first read and then kept in the instance (``functools.cached_property``
+    without its lock, which costs more than these reads)."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> _T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> _T | _once[_T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 @dataclass(frozen=True)
@@ -39,22 +67,59 @@ class Entry:
     index: int | None
     statement: Mapping[str, Any]
 
-    @property
+    # Each read once: a record reads every entry's type, facts and date, some several times.
+    @_once
     def type(self) -> str:
         return str(self.statement.get("type"))
 
-    @property
+    @_once
     def facts(self) -> Mapping[str, Any]:
         facts = self.statement.get("facts")
         return facts if isinstance(facts, Mapping) else {}
 
-    @property
+    @_once
     def date(self) -> date:
         return date.fromisoformat(str(self.statement.get("date")))
 
 
 def entry_from_state(state: bytes, version: int, index: int | None) -> Entry:
-    """An entry from a stored row's state (the library's JSON of ``Stream.Event``)."""
+    """An entry from a stored row's state (the library's JSON of ``Stream.Event``).
+
+    The state is parsed once: its fields give both the entry bytes (as ``ledger.sealer.state_entry``
+    builds them) and the payload. Anything unusual (a damaged row, a payload in another base64
+    spelling) takes the original path, which raises or returns exactly as it always did.
+    """
+    try:
+        row = orjson.loads(state)
+        payload = row["payload"]
+        entry = entry_bytes(payload, row["keyid"], row["sig"], row["prev"], row["timestamp"]["_data_"])
+        raw = a2b_base64(payload)
+        if b2a_base64(raw, newline=False) != payload.encode("ascii"):  # canonical, as strictly checked
+            raise ValueError("non-canonical base64")
+    except (ValueError, KeyError, TypeError, UnicodeError, AttributeError, binascii.Error):
+        return _entry_from_state_checked(state, version, index)
+    statement = orjson.loads(raw)
+    made = Entry(leaf_hash(entry).hex(), version, index, statement)
+    if type(statement) is dict:  # what ``type``, ``facts`` and ``date`` would read, read now (cheaper than later)
+        kept = made.__dict__
+        kept["type"] = str(statement.get("type"))
+        facts = statement.get("facts")
+        kept["facts"] = facts if isinstance(facts, Mapping) else {}
+        day = statement.get("date")
+        parsed = _iso_day(day) if type(day) is str and len(day) == 10 else None  # others: left to ``date``
+        if parsed is not None:
+            kept["date"] = parsed
+    return made
+
+
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:  # ``date`` raises it when asked
+        return None
+
+
+def _entry_from_state_checked(state: bytes, version: int, index: int | None) -> Entry:
     row = orjson.loads(state)
     statement = orjson.loads(b64decode_strict(row["payload"]))
     return Entry(leaf_hash(state_entry(state)).hex(), version, index, statement)
@@ -71,12 +136,16 @@ def village_place(entries: Iterable[Entry], village: str) -> Place | None:
 
 
 def people_of(entries: Iterable[Entry]) -> set[str]:
+    """The people the entries refer to (``ledger.catalogue.person_refs``) and those they profile."""
     out: set[str] = set()
     for entry in entries:
-        out.update(person_refs(entry.type, entry.facts))
         if entry.type == "person.profiled":
             out.add(str(entry.facts.get("person")))
+        else:
+            add_person_refs(out, entry.facts)
     return out
+
+
 
 
 def build_record(
@@ -89,23 +158,36 @@ def build_record(
     place = village_place(own, village)
     if place is None:
         return None
-    events = [
-        RecordedEvent(id=e.id, type=e.type, date=e.date, by=body_kind(str(e.statement.get("body"))) or "",
-                      facts=dict(e.facts), index=e.index)
-        for e in own if e.type != "place.registered"
-    ]
+    kinds: dict[str, str] = {}  # per signer, asked once
+
+    def event(e: Entry) -> RecordedEvent:
+        kind_of, day = e.type, e.date
+        body = str(e.statement.get("body"))
+        by = kinds.get(body)
+        if by is None:
+            by = kinds[body] = body_kind(body) or ""
+        return RecordedEvent(e.id, kind_of, day, by, dict(e.facts), e.index)
+
+    events = [event(e) for e in own if e.type != "place.registered"]
     people = people_of(own)
     profiles: dict[str, list[ProfileUpdate]] = {}
     for person in sorted(people):
         stated = [e for e in person_entries(person) if e.type == "person.profiled"]
-        updates = [ProfileUpdate(e.date, {k: v for k, v in e.facts.items() if k != "person"}, e.id) for e in stated]
-        if updates:
-            updates.sort(key=lambda u: u.date or date.min)
+        if stated:
+            updates = [ProfileUpdate(e.date, {k: v for k, v in e.facts.items() if k != "person"}, e.id)
+                       for e in stated]
+            updates.sort(key=_update_day)
             profiles[person] = updates
-        # Profiles stated about this village are among its events too (as in a dossier), so that a
-        # correction of one (correction.recorded → its entry hash) is applied to the profile it corrects.
-        events.extend(RecordedEvent(id=e.id, type=e.type, date=e.date, by=body_kind(str(e.statement.get("body")))
-                                    or "", facts=dict(e.facts), index=e.index)
-                      for e in stated if e.statement.get("place") == village)
-    events.sort(key=lambda e: (e.index is None, e.index if e.index is not None else 0))
+            # Profiles stated about this village are among its events too (as in a dossier), so that a
+            # correction of one (correction.recorded → its entry hash) is applied to the profile it corrects.
+            events.extend(event(e) for e in stated if e.statement.get("place") == village)
+    events.sort(key=_log_order)
     return VillageRecord(place, events, profiles), people
+
+
+def _update_day(update: ProfileUpdate) -> date:
+    return update.date or date.min
+
+
+def _log_order(event: RecordedEvent) -> tuple[bool, int]:
+    return (event.index is None, event.index if event.index is not None else 0)

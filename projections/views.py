@@ -13,10 +13,12 @@ day it was judged; asking for another day judges the village again, on the spot.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -64,38 +66,65 @@ class LedgerReader:
 class LogReader:
     """Every stream's entries from one pass over the whole log: for rebuilds and large catch-ups.
 
+    The pass keeps each row's stored state, grouped by stream; a stream's entries are decoded the
+    first time they are asked for (a village's record needs its own stream, its people's and its
+    signers'), so forked rebuild workers decode, in parallel, only what their villages read.
     Leaf index = position in the log, the sealer's rule, so it is counted, not looked up.
     """
 
     def __init__(self, ledger: Ledger, progress: Progress | None = None, page: int = 5000) -> None:
-        self.streams: dict[str, list[Entry]] = {}
-        self.kinds: dict[str, str] = {}
+        self.rows: dict[str, list[tuple[bytes, int, int]]] = {}
+        self._entries: dict[str, list[Entry]] = {}
+        self._kinds: dict[str, str | None] = {}
         recorder = ledger.recorder
         head = recorder.max_notification_id() or 0
         position, index = 0, 0
+        rows = self.rows
         while position < head:
-            rows = recorder.select_notifications(start=position + 1, limit=page, stop=head)
-            if not rows:
+            page_rows = recorder.select_notifications(start=position + 1, limit=page, stop=head)
+            if not page_rows:
                 break
-            for n in rows:
-                entry = entry_from_state(n.state, n.originator_version, index)
-                self.streams.setdefault(str(n.originator_id), []).append(entry)
-                if entry.type == "body.enrolled":
-                    self.kinds[str(entry.facts.get("id"))] = str(entry.facts.get("kind"))
+            for n in page_rows:
+                stream = str(n.originator_id)
+                found = rows.get(stream)
+                if found is None:
+                    rows[stream] = [(n.state, n.originator_version, index)]
+                else:
+                    found.append((n.state, n.originator_version, index))
                 index += 1
-            position = rows[-1].id
+            position = page_rows[-1].id
             if progress is not None:
                 progress(position, head)
         self.position = position
 
+    @property
+    def streams(self) -> dict[str, list[Entry]]:
+        """Every stream's entries (all decoded)."""
+        return {stream: self.entries(stream) for stream in self.rows}
+
+    def entries(self, stream: str) -> list[Entry]:
+        found = self._entries.get(stream)
+        if found is None:
+            found = [entry_from_state(state, version, index) for state, version, index in self.rows.get(stream, ())]
+            self._entries[stream] = found
+        return found
+
     def person(self, person: str) -> list[Entry]:
-        return self.streams.get(PERSON_STREAM_PREFIX + person, [])
+        return self.entries(PERSON_STREAM_PREFIX + person)
 
     def body_kind(self, body_id: str) -> str | None:
-        return self.kinds.get(body_id)
+        """The kind its (last) ``body.enrolled`` gives; that event is stored in the body's own stream
+        (``ledger.catalogue.stream_of``), so only that stream is read."""
+        if body_id not in self._kinds:
+            kind = None
+            for entry in self.entries(body_id) if body_id in self.rows else ():
+                if entry.type == "body.enrolled" and str(entry.facts.get("id")) == body_id:
+                    kind = str(entry.facts.get("kind"))
+            self._kinds[body_id] = kind
+        return self._kinds[body_id]
 
     def record(self, village: str) -> tuple[VillageRecord, set[str]] | None:
-        return build_record(village, self.streams.get(village, []), self.person, self.body_kind)
+        return build_record(village, self.entries(village), self.person, self.body_kind)
 
 
 class Views:
@@ -133,13 +162,15 @@ class Views:
     def rebuild(self, progress: Progress | None = None, workers: int | None = None) -> int:
         """Replay the whole log in one pass and write every village's rows afresh, in one transaction.
 
-        Villages are judged on all cores (forked workers read the same in-memory log): judging
-        is most of a rebuild's time, and villages are independent of each other.
+        Villages are judged on the idle cores (``workers``, by default those the load average leaves
+        free): forked workers read the same in-memory log, each decoding the streams its villages
+        need; judging is most of a rebuild's time, and villages are independent of each other.
         """
-        log = LogReader(self.ledger, progress)
-        villages = sorted(s for s in log.streams if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX))
-        day = self.today()
-        computed = _rows_in_parallel(log, villages, day, workers)
+        with _no_gc():
+            log = LogReader(self.ledger, progress)
+            villages = sorted(s for s in log.rows if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX))
+            day = self.today()
+            computed = _rows_in_parallel(log, villages, day, workers)
         with self.store.transaction() as c:
             for table in ("dantin_view_villages", "dantin_view_tenures", "dantin_view_people"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -247,6 +278,10 @@ _INSERT_TENURE = "INSERT INTO dantin_view_tenures VALUES (?, ?, ?, ?, ?, ?, ?, ?
 _INSERT_PERSON = "INSERT INTO dantin_view_people VALUES (?, ?)"
 
 
+#: ``json.dumps(verdict, ensure_ascii=False, sort_keys=True)``, made once (a verdict holds no cycles to look for).
+_VERDICT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
+
+
 @dataclass(frozen=True)
 class VillageRows:
     village: tuple[Any, ...]
@@ -261,14 +296,47 @@ def village_rows(village: str, built: tuple[VillageRecord, set[str]] | None, day
     record, people = built
     verdict = judge(record, day)
     tenure_rows = []
-    for mode, events in (("recorded", record.events), ("corrected", corrected(record.events))):
-        for t in tenures(events):
-            tenure_rows.append((village, mode, t.office, t.person, record.name(t.person), t.start.isoformat(),
+    names: dict[str, str] = {}
+    recorded = tenures(record.events)
+    fixed = corrected(record.events)
+    as_corrected = recorded if all(a is b for a, b in zip(fixed, record.events, strict=True)) else tenures(fixed)
+    for mode, held in (("recorded", recorded), ("corrected", as_corrected)):
+        for t in held:
+            name = names.get(t.person)
+            if name is None:
+                name = names[t.person] = record.name(t.person)
+            tenure_rows.append((village, mode, t.office, t.person, name, t.start.isoformat(),
                                 t.end.isoformat() if t.end else None, int(t.acting), ",".join(t.events)))
     return VillageRows(
         (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
-         day.isoformat(), json.dumps(verdict, ensure_ascii=False, sort_keys=True)),
+         day.isoformat(), _VERDICT_JSON.encode(verdict)),
         tenure_rows, [(p, village) for p in sorted(people)])
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for the duration (restored after).
+
+    A rebuild allocates hundreds of thousands of long-lived objects (the whole log, decoded)
+    that hold no reference cycles; with the collector on, every growth of the heap by a
+    quarter triggers a full collection that walks all of them again — in forked workers it
+    also writes to every inherited page (copy-on-write). Nothing here builds cycles worth
+    collecting early; the next full collection frees any.
+
+    On the way out the objects made meanwhile join the oldest generation (``freeze`` then
+    ``unfreeze``, which walks nothing): switched back on as they were, the collector would
+    first walk all of them as the youngest.
+    """
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not frozen:  # (objects someone froze on purpose stay frozen)
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 PARALLEL_MIN = 200  # villages below which forking workers costs more than it saves
@@ -281,6 +349,20 @@ def _rows_of(job: tuple[list[str], date]) -> list[VillageRows | None]:
     return [village_rows(v, _FORKED_LOG.record(v), day) for v in villages]
 
 
+def _idle_cores() -> int:
+    """How many processes to judge on: the cores nothing else is using, this process's own included.
+
+    On a busy machine extra processes find no idle core to run on: they add the forks' and the
+    pipes' cost without finishing sooner. The last minute's load average says how busy it is.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except OSError:  # no load average here: assume the cores are free
+        return cores
+    return max(1, min(cores, cores - busy + 1))
+
+
 def _fork_safe() -> bool:
     """Fork only a process with no other thread: a forked worker inherits open database sockets (a
     PostgreSQL pool runs threads), and would keep the server's sessions alive if this process died."""
@@ -289,7 +371,7 @@ def _fork_safe() -> bool:
 
 def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: int | None) -> list[VillageRows | None]:
     global _FORKED_LOG
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else _idle_cores()
     if workers < 2 or len(villages) < PARALLEL_MIN or not _fork_safe():
         return [village_rows(v, log.record(v), day) for v in villages]
     size = max(50, len(villages) // (workers * 8))

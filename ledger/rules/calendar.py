@@ -16,7 +16,7 @@ import calendar as _gregorian
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,18 @@ class Span:
 
 def add_working_days(start: date, n: int, cal: Calendar | None = None) -> Span:
     """The n-th working day after ``start`` (``start`` excluded)."""
-    cal = cal or vn_calendar()
+    if cal is None:
+        return _add_vn_working_days(start, n)
+    return _add_working_days(start, n, cal)
+
+
+@lru_cache(maxsize=8192)
+def _add_vn_working_days(start: date, n: int) -> Span:
+    """``add_working_days`` on the shipped calendar, kept: villages share their deadlines' dates."""
+    return _add_working_days(start, n, vn_calendar())
+
+
+def _add_working_days(start: date, n: int, cal: Calendar) -> Span:
     day, counted, uncovered = start, 0, set()
     while counted < n:
         day += timedelta(days=1)
@@ -90,7 +101,17 @@ def add_working_days(start: date, n: int, cal: Calendar | None = None) -> Span:
 
 def working_days_between(start: date, end: date, cal: Calendar | None = None) -> int:
     """How many working days lie after ``start`` up to and including ``end`` (0 if end ≤ start)."""
-    cal = cal or vn_calendar()
+    if cal is None:
+        return _vn_working_days_between(start, end)
+    return _working_days_between(start, end, cal)
+
+
+@lru_cache(maxsize=8192)
+def _vn_working_days_between(start: date, end: date) -> int:
+    return _working_days_between(start, end, vn_calendar())
+
+
+def _working_days_between(start: date, end: date, cal: Calendar) -> int:
     count, day = 0, start
     while day < end:
         day += timedelta(days=1)

@@ -7,7 +7,7 @@ probationary members neither vote nor stand.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.rules.finding import Finding, bad, missing, na, ok, refs, wait
 from ledger.rules.record import RecordedEvent
@@ -31,6 +31,14 @@ def _int(facts: Mapping[str, Any], key: str) -> int:
 
 def denominator(c: Congress, causes: list[str]) -> tuple[int, int]:
     """(full members summoned, of whom not counted)."""
+    key = ("denominator", *causes)
+    found: tuple[int, int] | None = c.memo.get(key)
+    if found is None:
+        found = c.memo[key] = _denominator(c, causes)
+    return found
+
+
+def _denominator(c: Congress, causes: list[str]) -> tuple[int, int]:
     if c.held is None:
         return 0, 0
     excluded = c.held.facts.get("excluded") or {}
@@ -47,9 +55,18 @@ def elected(count: RecordedEvent, denom: int) -> list[str]:
     return above[:seats]
 
 
+def elected_in(c: Congress, count: RecordedEvent, denom: int) -> list[str]:
+    """``elected(count, denom)`` for one of the congress's ballots, worked out once (do not change it)."""
+    key = ("elected", id(count), denom)
+    found: list[str] | None = c.memo.get(key)
+    if found is None:
+        found = c.memo[key] = elected(count, denom)
+    return found
+
+
 def elected_to(c: Congress, office: str, causes: list[str]) -> list[str]:
     summoned, excluded = denominator(c, causes)
-    return [p for count in c.office_counts(office) for p in elected(count, summoned - excluded)]
+    return [p for count in c.office_counts(office) for p in elected_in(c, count, summoned - excluded)]
 
 
 #: Who is not counted toward the majority (RULES.md C-WINNER). The same list as C-WINNER's
@@ -78,7 +95,7 @@ def c_structure(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
         if len(members) > p["max_committee"] or any(_int(k.facts, "seats") > p["max_committee"] for k in committee):
             en.append(f"chi ủy of more than {p['max_committee']}")
             vi.append(f"chi ủy quá {p['max_committee']} người")
-        if committee and secretary and ctx.events.index(secretary[0]) < ctx.events.index(committee[-1]):
+        if committee and secretary and ctx.position(secretary[0]) < ctx.position(committee[-1]):
             en.append("the secretary was balloted before the chi ủy")
             vi.append("bầu bí thư trước khi bầu chi ủy")
         chosen = elected_to(c, "secretary", ALL_CAUSES) + [str(a.facts.get("person")) for a in appointed]
@@ -166,38 +183,56 @@ def c_winner(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     def judge(c: Congress) -> list[Finding]:
         if not c.counts:
             return [missing(ctx, c.day, refs(c.first), "Congress ballots", "Phiếu bầu tại đại hội")]
-        return [_winner_one(ctx, c, k, p["excluded_causes"]) for k in c.counts]
+        causes = p["excluded_causes"]
+        summoned, excluded = denominator(c, causes)  # the same for every ballot of the congress, as are:
+        denom = summoned - excluded
+        texts = _Majority(denom, num(denom), num(denom, True), half(denom), half(denom, True),
+                          f"{num(denom)} = {num(summoned)} summoned − {num(excluded)} not counted",
+                          f"{num(denom, True)} = {num(summoned, True)} triệu tập − {num(excluded, True)} không tính")
+        approval = c.approval
+        return [_winner_one(ctx, c, k, causes, texts, approval) for k in c.counts]
     return each_congress(ctx, judge)
 
 
-def _winner_one(ctx: Context, c: Congress, k: RecordedEvent, causes: list[str]) -> Finding:
-    summoned, excluded = denominator(c, causes)
-    denom = summoned - excluded
+class _Majority(NamedTuple):
+    """A congress's majority and how its texts write it."""
+
+    denom: int
+    denom_en: str
+    denom_vi: str
+    half_en: str
+    half_vi: str
+    base: str
+    base_vi: str
+
+
+def _winner_one(ctx: Context, c: Congress, k: RecordedEvent, causes: list[str], texts: _Majority,
+                approval_of_congress: RecordedEvent | None) -> Finding:
+    denom = texts.denom
     office = str(k.facts.get("office"))
     votes = {str(x): v for x, v in (k.facts.get("votes") or {}).items() if isinstance(v, int)}
-    won = elected(k, denom)
+    won = elected_in(c, k, denom)
     claimed = [x for x in (k.facts.get("elected") or []) if str(x) not in won]
-    approval = c.approval if c.office_counts(office)[-1] is k else None
+    approval = approval_of_congress if c.office_counts(office)[-1] is k else None
     if approval is not None:  # the approval names whom all rounds of this office elected
         named = approval.facts.get(office)
         chosen = elected_to(c, office, causes) + [a.facts.get("person") for a in c.appointments
                                                    if a.facts.get("office") == office]
         claimed += [x for x in (named if isinstance(named, list) else [named] if named else []) if x not in chosen]
-    base = f"{num(denom)} = {num(summoned)} summoned − {num(excluded)} not counted"
-    base_vi = f"{num(denom, True)} = {num(summoned, True)} triệu tập − {num(excluded, True)} không tính"
+    base, base_vi = texts.base, texts.base_vi
     office_en, office_vi = OFFICE.get(office, (office, office))
     wrong = list(dict.fromkeys(str(x) for x in claimed))
     if wrong:
-        show = "; ".join(f"{ctx.who(x)} {votes.get(x, 0)}/{num(denom)}" for x in wrong)
+        show = "; ".join(f"{ctx.who(x)} {votes.get(x, 0)}/{texts.denom_en}" for x in wrong)
         return bad(refs(k, approval), f"{cap(office_en)} round {k.facts.get('round')}: {show} declared elected "
-                                      f"without more than {half(denom)} (of {base})",
+                                      f"without more than {texts.half_en} (of {base})",
                    f"Bầu {office_vi} lần {k.facts.get('round')}: {show} được coi là trúng cử khi không đạt quá "
-                   f"{half(denom, True)} phiếu (trên {base_vi})")
-    who = "; ".join(f"{ctx.who(x)} {votes[x]}/{num(denom)}" for x in won) or "nobody"
-    who_vi = "; ".join(f"{ctx.who(x)} {votes[x]}/{num(denom, True)}" for x in won) or "không ai"
-    return ok(refs(k), f"{cap(office_en)} round {k.facts.get('round')}: elected {who}; more than {half(denom)} needed "
-                       f"(of {base})",
-              f"Bầu {office_vi} lần {k.facts.get('round')}: trúng cử {who_vi}; cần hơn {half(denom, True)} phiếu "
+                   f"{texts.half_vi} phiếu (trên {base_vi})")
+    who = "; ".join(f"{ctx.who(x)} {votes[x]}/{texts.denom_en}" for x in won) or "nobody"
+    who_vi = "; ".join(f"{ctx.who(x)} {votes[x]}/{texts.denom_vi}" for x in won) or "không ai"
+    return ok(refs(k), f"{cap(office_en)} round {k.facts.get('round')}: elected {who}; more than {texts.half_en} "
+                       f"needed (of {base})",
+              f"Bầu {office_vi} lần {k.facts.get('round')}: trúng cử {who_vi}; cần hơn {texts.half_vi} phiếu "
               f"(trên {base_vi})")
 
 
@@ -206,7 +241,7 @@ def c_rounds(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     def judge(c: Congress) -> list[Finding]:
         summoned, excluded = denominator(c, ALL_CAUSES)
         rounds = c.office_counts("secretary")
-        failed = [k for k in rounds if not elected(k, summoned - excluded)]
+        failed = [k for k in rounds if not elected_in(c, k, summoned - excluded)]
         if len(failed) < p["rounds"] or len(failed) < len(rounds):
             return [na(f"No {p['rounds']} failed secretary rounds",
                        f"Không có {p['rounds']} lần bầu bí thư không kết quả")]

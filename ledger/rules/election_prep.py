@@ -113,7 +113,7 @@ def _list_one(ctx: Context, el: Election, p: Mapping[str, Any]) -> Finding:
             vi.append(f"không có bước {name_vi} trước danh sách chính thức")
     present = [(s, n) for s, n in zip(steps, names, strict=True) if s is not None]
     for (a, (na_en, na_vi)), (b, (nb_en, nb_vi)) in itertools.pairwise(present):
-        if ctx.events.index(a) > ctx.events.index(b):
+        if ctx.position(a) > ctx.position(b):
             en.append(f"the {nb_en} ({d_en(b.date)}) came before the {na_en} ({d_en(a.date)})")
             vi.append(f"bước {nb_vi} ({d_vi(b.date)}) có trước bước {na_vi} ({d_vi(a.date)})")
     if agreed is not None and len(agreed.facts.get("candidates") or []) < p["min_agreed"]:

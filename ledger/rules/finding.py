@@ -35,7 +35,9 @@ def refs(*events: RecordedEvent | None) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for event in events:
         if event is not None:
-            seen.update(dict.fromkeys(event.refs))
+            seen[event.id] = None
+            if event.corrected_by:
+                seen.update(dict.fromkeys(event.corrected_by))
     return tuple(seen)
 
 

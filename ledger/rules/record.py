@@ -68,7 +68,12 @@ class VillageRecord:
         return merged
 
     def name(self, person: str) -> str:
-        value = self.profile(person).get("name")
+        # = self.profile(person).get("name"): the last name stated (a None states nothing)
+        value = None
+        for update in reversed(self.profiles.get(person, ())):
+            value = update.fields.get("name")
+            if value is not None:
+                break
         return str(value) if value else person
 
 
@@ -92,10 +97,12 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     and name their corrections in ``corrected_by``.
     """
     out = list(events)
-    position = {e.id: i for i, e in enumerate(out)}
+    position: dict[str, int] | None = None  # made at the first correction: most records have none
     for fix in events:
         if fix.type != "correction.recorded":
             continue
+        if position is None:
+            position = {e.id: i for i, e in enumerate(out)}
         target = position.get(str(fix.facts.get("corrects")))
         if target is None:
             continue

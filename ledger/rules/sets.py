@@ -77,10 +77,23 @@ def get_set(set_id: str) -> RuleSet:
 
 
 def select(district: str, election_day: date, congress_day: date) -> list[RuleSet]:
-    """One election set, one congress set, at most one pilot overlay — in that order."""
-    chosen = [s for s in all_sets() if s.in_force(district=district, election_day=election_day,
-                                                  congress_day=congress_day)]
-    return sorted(chosen, key=lambda s: (KINDS.index(s.kind), s.id))
+    """One election set, one congress set, at most one pilot overlay — in that order.
+
+    Kept per (district, days) for the loaded sets: villages share them, and loaded sets never change.
+    """
+    sets = all_sets()
+    key = (district, election_day, congress_day)
+    hit = _SELECTED.get(key)
+    if hit is not None and hit[0] is sets:
+        return list(hit[1])
+    chosen = [s for s in sets if s.in_force(district=district, election_day=election_day, congress_day=congress_day)]
+    chosen.sort(key=lambda s: (KINDS.index(s.kind), s.id))
+    if len(_SELECTED) < 4096:
+        _SELECTED[key] = (sets, tuple(chosen))
+    return chosen
+
+
+_SELECTED: dict[tuple[str, date, date], tuple[tuple[RuleSet, ...], tuple[RuleSet, ...]]] = {}
 
 
 def digest(sets: Sequence[RuleSet]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 STATUS_VI = {
     "pass": "đạt",
@@ -32,6 +33,8 @@ OFFICE = {"committee": ("chi ủy", "chi ủy"), "secretary": ("secretary", "bí
 
 def num(value: int | Fraction, vi: bool = False, places: int = 1) -> str:
     """A whole number, or a fraction rounded to ``places`` decimals (trailing zeros kept)."""
+    if type(value) is int:  # the common case, quickly: only thousands separators to swap
+        return f"{value:,}".replace(",", ".") if vi else f"{value:,}"
     if isinstance(value, Fraction) and value.denominator != 1:
         text = f"{float(value):,.{places}f}"
     else:
@@ -44,12 +47,23 @@ def num(value: int | Fraction, vi: bool = False, places: int = 1) -> str:
 def pct(part: int, whole: int, vi: bool = False) -> str:
     if whole <= 0:
         return "—"
+    if type(part) is int and type(whole) is int:  # num(Fraction(...)) without making the fraction
+        share = part * 100
+        return (num(share // whole, vi) if share % whole == 0 else _decimal(share / whole, vi)) + "%"
     return num(Fraction(part * 100, whole), vi) + "%"
 
 
 def half(total: int, vi: bool = False) -> str:
     """Half of ``total``: "155" for 310, "155,5" for 311."""
+    if type(total) is int:  # num(Fraction(total, 2)) without making the fraction
+        return num(total // 2, vi) if total % 2 == 0 else _decimal(total / 2, vi)
     return num(Fraction(total, 2), vi)
+
+
+def _decimal(value: float, vi: bool) -> str:
+    """``num`` of a fraction that is not whole, given as its (correctly rounded) float."""
+    text = f"{value:,.1f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".") if vi else text
 
 
 def d_en(day: date | None) -> str:
@@ -57,7 +71,12 @@ def d_en(day: date | None) -> str:
 
 
 def d_vi(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "?"
+    return _d_vi(day) if day else "?"
+
+
+@lru_cache(maxsize=4096)
+def _d_vi(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def ids(values: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> str:

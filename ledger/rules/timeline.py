@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from ledger.rules.record import RecordedEvent, VillageRecord, as_date
@@ -50,11 +51,15 @@ class Congress:
     reports: list[RecordedEvent] = field(default_factory=list)
     decisions: list[RecordedEvent] = field(default_factory=list)
     appointments: list[RecordedEvent] = field(default_factory=list)
+    #: Results the rules work out from this congress again and again (``congress_ballot``), kept while it is judged.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def first(self) -> RecordedEvent:
         """The congress record itself, or (when it is missing) the first event that follows it."""
-        dated = [e for e in (self.held, *self.counts, *self.reports, *self.decisions, *self.appointments) if e]
+        if self.held is not None:
+            return self.held
+        dated = [e for e in (*self.counts, *self.reports, *self.decisions, *self.appointments) if e]
         return dated[0]
 
     @property
@@ -79,6 +84,11 @@ class Context:
     congresses: list[Congress]
     leadership: dict[str, Any]
     head_recognition: RecordedEvent | None
+    #: What the rules ask again and again, kept for this judgement: names, profiles, positions.
+    _names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _profiles: dict[tuple[str, date | None], dict[str, Any]] = field(default_factory=dict, repr=False,
+                                                                      compare=False)
+    _positions: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def main(self) -> Election | None:
@@ -98,11 +108,32 @@ class Context:
         return [e for e in self.events if e.type in types]
 
     def who(self, person: Any) -> str:
-        name = self.record.name(str(person))
-        return f"{name} ({person})" if name != str(person) else str(person)
+        key = str(person)
+        found = self._names.get(key)
+        if found is None:
+            name = self.record.name(key)
+            found = self._names[key] = f"{name} ({person})" if name != key else key
+        return found
 
     def profile(self, person: str, on: date | None) -> dict[str, Any]:
-        return self.record.profile(person, on)
+        """The person's fields on ``on`` (shared between the rules: read it, never change it)."""
+        try:
+            found = self._profiles.get((person, on))
+        except TypeError:  # not a hashable id: nothing to share
+            return self.record.profile(person, on)
+        if found is None:
+            found = self._profiles[(person, on)] = self.record.profile(person, on)
+        return found
+
+    def position(self, event: RecordedEvent) -> int:
+        """``events.index(event)`` for one of the context's own events, without comparing events field by field."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = {}
+            for i, e in enumerate(self.events):
+                positions.setdefault(id(e), i)
+        found = positions.get(id(event))
+        return found if found is not None and self.events[found] is event else self.events.index(event)
 
     @property
     def nominee(self) -> str | None:
@@ -111,8 +142,11 @@ class Context:
 
 
 def build(record: VillageRecord, as_of: date) -> Context:
-    events = sorted(record.events, key=lambda e: e.date)  # stable: same-day events keep record order
+    events = sorted(record.events, key=_day)  # stable: same-day events keep record order
     return Context(record, as_of, events, _elections(events), _congresses(events), *_leadership(events))
+
+
+_day = attrgetter("date")
 
 
 def _elections(events: list[RecordedEvent]) -> list[Election]:
@@ -157,11 +191,12 @@ def _congresses(events: list[RecordedEvent]) -> list[Congress]:
             continue
         if not congresses:
             congresses.append(Congress(None))
-        current = congresses[-1]
-        {"congress.counted": current.counts, "congress.reported": current.reports,
-         "congress.approved": current.decisions, "congress.annulled": current.decisions,
-         "congress.appointed": current.appointments}[event.type].append(event)
+        getattr(congresses[-1], _FOLLOWER_LIST[event.type]).append(event)
     return congresses
+
+
+_FOLLOWER_LIST = {"congress.counted": "counts", "congress.reported": "reports", "congress.approved": "decisions",
+                  "congress.annulled": "decisions", "congress.appointed": "appointments"}
 
 
 def _leadership(events: list[RecordedEvent]) -> tuple[dict[str, Any], RecordedEvent | None]:

@@ -47,7 +47,10 @@ def known(record: VillageRecord, as_of: date, *, as_recorded: bool = False) -> V
     if not as_recorded:
         events = corrected(events)
         fixed = {e.id: e for e in events if e.corrected_by and e.type == "person.profiled"}
-        profiles = {p: [_refreshed(u, fixed) for u in ups] for p, ups in profiles.items()}
+        if fixed:
+            profiles = {p: [_refreshed(u, fixed) for u in ups] for p, ups in profiles.items()}
+    if type(record) is VillageRecord:  # ``replace``, without its generic machinery
+        return VillageRecord(record.village, events, profiles)
     return replace(record, events=events, profiles=profiles)
 
 

@@ -370,3 +370,15 @@ def test_every_type_is_stored_and_an_undeclared_person_anywhere_is_refused(world
             assert world.position() == position, "a refused envelope was stored"
         [receipt] = world.accept(world.sign(body, event_type, LANG_MA, facts))
         assert isinstance(receipt, Receipt) and receipt.type == event_type
+
+
+def test_the_schemas_body_kinds_are_the_catalogues() -> None:
+    """``schemas.facts.BodyKind`` (a Literal, for pydantic and the JSON Schema files) and
+    ``ledger.catalogue.BODY_KINDS`` (the signer table's rows) name the same kinds, in order."""
+    from typing import get_args
+
+    from ledger.catalogue import BODY_KINDS, SIGNERS
+    from schemas.facts import BodyKind
+
+    assert get_args(BodyKind) == BODY_KINDS
+    assert set().union(*SIGNERS.values()) == set(BODY_KINDS)

@@ -1,9 +1,11 @@
 """The HTTP face: ``create_app(settings)`` builds the FastAPI application around one ``Ledger``.
 
 The ledger is opened when the server starts (lifespan) and closed when it stops; closing
-publishes a final checkpoint covering every acknowledged event. Routes are sync functions
-run in the thread pool (the ledger serialises writes itself); errors become RFC 9457
-problems in ``api.problems`` only.
+publishes a final checkpoint covering every acknowledged event. Routes that read or write the
+database at length are sync functions run in the thread pool (the ledger serialises writes
+itself); the hot public reads (health, leadership, verdicts) are async and answer from memory
+while the log stands still (``api.village_views``), going to the thread pool only for what is
+not cached. Errors become RFC 9457 problems in ``api.problems`` only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import openapi, problems
 from api.deps import Services
-from api.middleware import BodyLimit, RequestLog
+from api.middleware import RequestLog
 from api.places import PlaceIndex
 from api.readers import NonceCache
 from api.routes import attendance, events, health, log, places, public_villages, villages
@@ -24,6 +26,7 @@ from api.settings import ApiSettings
 from api.village_views import VillageViews
 from api.web import attendance_page
 from api.web import pages as web_pages
+from api.writer import GroupWriter
 from ledger import home
 from ledger.witness import read_policy
 
@@ -58,7 +61,8 @@ def open_services(settings: ApiSettings) -> Services:
     except BaseException:
         ledger.close()
         raise
-    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey, VillageViews(ledger))
+    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey, VillageViews(ledger),
+                    GroupWriter(ledger, max_group=settings.max_batch))
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
@@ -77,7 +81,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the Vietnamese web pages and /static (api/web)
     app.include_router(attendance_page.router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestLog)  # outermost: sees every answer, including 413 and 500
+    # One layer of ours, outermost: the request id and log line (every answer, including 413 and 500) and the
+    # body limit.
+    app.add_middleware(RequestLog, max_body_bytes=settings.max_body_bytes)
     openapi.install(app)
     return app

@@ -12,6 +12,7 @@ from api.places import PlaceIndex
 from api.readers import NonceCache, Reader, authenticate
 from api.settings import ApiSettings
 from api.village_views import VillageViews
+from api.writer import GroupWriter
 from ledger.application import Ledger
 from ledger.witness import Policy
 
@@ -27,9 +28,11 @@ class Services:
     nonces: NonceCache
     log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
     views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
+    writer: GroupWriter  # POST /v1/events of one envelope each: group commit (api.writer)
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
+    # async: a sync dependency would cost every request a trip through the thread pool
     services: Services = request.app.state.services
     return services
 
@@ -37,7 +40,7 @@ def _services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def _ledger(services: ServicesDep) -> Ledger:
+async def _ledger(services: ServicesDep) -> Ledger:
     return services.ledger
 
 

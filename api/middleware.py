@@ -1,35 +1,33 @@
-"""Two pure-ASGI layers around every request.
+"""One pure-ASGI layer around every request (the outermost of ours).
 
-- ``RequestLog``: honours a well-formed ``X-Request-ID`` (else makes one), returns it, and
+- The request log: honours a well-formed ``X-Request-ID`` (else makes one), returns it, and
   writes one JSON log line per request (request id, method, path, status, duration in ms).
   An exception nothing else handled becomes a 500 problem here, without a traceback for the
   client (the log line gets it).
-- ``BodyLimit``: refuses a body larger than the limit while it is read: at once from
-  ``Content-Length``, or as soon as the bytes received pass the limit.
+- The body limit: refuses a body larger than the limit while it is read: at once from
+  ``Content-Length``, or as soon as the bytes received pass the limit. Requests without a
+  body (no ``Content-Length``, no ``Transfer-Encoding``) skip the counting altogether.
+
+Both live in one class so a request crosses one layer, not two; the work per request is a
+header scan, a perf counter and the log record (``api.logs`` writes the fields as they are).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logs import FIELDS
 from api.problems import PROBLEM_JSON, PayloadTooLarge, internal_error, problem_of
 
 log = logging.getLogger("dantin.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 async def _send_problem(send: Send, body: dict[str, Any], request_id: str | None = None) -> None:
@@ -41,49 +39,11 @@ async def _send_problem(send: Send, body: dict[str, Any], request_id: str | None
 
 
 class RequestLog:
-    def __init__(self, app: ASGIApp) -> None:
+    """The request id, the JSON log line, the last-resort 500 and the body limit, in one layer."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = _header(scope, b"x-request-id")
-        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        started, status = time.perf_counter(), 500
-        response_started = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                status, response_started = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        error: BaseException | None = None
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception as exc:  # the last line of defence: answer 500, log the cause
-            error = exc
-            if response_started:
-                raise
-            await _send_problem(send, internal_error(scope.get("path")), request_id)
-            status = 500
-        finally:
-            line = {"event": "request", "request_id": request_id, "method": scope.get("method"),
-                    "path": scope.get("path"), "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
-            if error is not None:
-                log.error(orjson.dumps(line).decode(), exc_info=error)
-            else:
-                log.info(orjson.dumps(line).decode())
-
-
-class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = max_body_bytes
 
     def _too_large(self, got: int | None = None) -> PayloadTooLarge:
         return PayloadTooLarge(f"Nội dung gửi lên vượt quá giới hạn {self.max_bytes} byte.",
@@ -93,19 +53,69 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_problem(send, problem_of(self._too_large(), scope.get("path")))  # RequestLog adds the id
+        started, status = time.perf_counter(), 500
+        given = declared = None
+        chunked = False
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                given = given or bytes(value)
+            elif key == b"content-length" and declared is None:
+                declared = bytes(value)
+            elif key == b"transfer-encoding":
+                chunked = True
+        request_id = given.decode("latin-1") if given and _REQUEST_ID.match(given.decode("latin-1")) \
+            else os.urandom(16).hex()
+        id_header = (b"x-request-id", request_id.encode())
+        scope.setdefault("state", {})["request_id"] = request_id
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        limit = self.max_bytes
+        if limit is not None and (chunked or declared is not None):
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                status = 413
+                await _send_problem(send, problem_of(self._too_large(), scope.get("path")), request_id)
+                self._log(scope, request_id, status, started, None)
+                return
+            received = 0
+
+            async def limited() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise self._too_large(received)  # mapped to 413 by api.problems
+                return message
+
+            inner: Receive = limited
+        else:
+            inner = receive
+        error: BaseException | None = None
+        try:
+            await self.app(scope, inner, send_with_id)
+        except Exception as exc:  # the last line of defence: answer 500, log the cause
+            error = exc
+            if response_started:
+                raise
+            await _send_problem(send, internal_error(scope.get("path")), request_id)
+            status = 500
+        finally:
+            self._log(scope, request_id, status, started, error)
+
+    @staticmethod
+    def _log(scope: Scope, request_id: str, status: int, started: float, error: BaseException | None) -> None:
+        level = logging.ERROR if error is not None else logging.INFO
+        if not log.isEnabledFor(level):
             return
-        received = 0
+        line = {"event": "request", "request_id": request_id, "method": scope.get("method"),
+                "path": scope.get("path"), "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+        log.log(level, "request", exc_info=error, extra={FIELDS: line})
 
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large(received)  # mapped to 413 by api.problems
-            return message
-
-        await self.app(scope, limited, send)

@@ -13,10 +13,11 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.httpsig import ACCEPT_SIGNATURE
+from api.responses import json_response
 from api.sigerrors import SignatureError
 from ledger.errors import CryptoError, DantinError, Refused
 
@@ -123,15 +124,15 @@ def problem_of(exc: DantinError, instance: str | None = None) -> dict[str, Any]:
                    instance=instance, **extra)
 
 
-def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=int(body["status"]), media_type=PROBLEM_JSON, headers=headers)
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return json_response(body, status_code=int(body["status"]), media_type=PROBLEM_JSON, headers=headers)
 
 
 def _instance(request: Request) -> str:
     return request.url.path
 
 
-async def _dantin_error(request: Request, exc: Exception) -> JSONResponse:
+async def _dantin_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DantinError)
     headers = None
     if isinstance(exc, SignatureError):  # RFC 9421 §5.1: say what a signature must cover
@@ -139,7 +140,7 @@ async def _dantin_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem_of(exc, _instance(request)), headers)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ())) or "(yêu cầu)"
@@ -148,7 +149,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(body)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code, title = _HTTP_TITLES.get(exc.status_code, ("http_error", "Lỗi yêu cầu"))
     path = request.url.path
@@ -158,7 +159,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(body, dict(exc.headers) if exc.headers else None)
 
 
-async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+async def _storage_error(request: Request, exc: Exception) -> Response:
     log.error("storage error on %s: %s", request.url.path, type(exc).__name__)
     body = problem(503, "storage", "Lỗi lưu trữ", "Cơ sở dữ liệu của sổ cái tạm thời không truy cập được; hãy thử "
                    "lại sau.", detail_en=type(exc).__name__, instance=_instance(request))

@@ -11,6 +11,9 @@ a receipt or a problem; its own status says what was stored: 201 every envelope,
 
 Every receipt carries an inclusion proof to a published checkpoint; when no checkpoint
 covers the new leaves yet, one is published first.
+
+Requests of one envelope each that wait while another write runs are stored together
+(``submit_each``, driven by ``api.writer.GroupWriter``), each with its own answer.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import orjson
 
 from api.problems import ApiError, BadRequest, problem_of
 from ledger.application import Ledger, Receipt
-from ledger.errors import REFUSALS, Refused
+from ledger.errors import REFUSALS, DantinError, Refused
 
 
 class Replayed(ApiError):
@@ -70,6 +73,20 @@ def read_documents(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
 
 def submit(ledger: Ledger, body: bytes, max_batch: int) -> Outcome:
     docs, batch = read_documents(body, max_batch)
+    return submit_documents(ledger, docs, batch)
+
+
+def submit_each(ledger: Ledger, docs: list[Any]) -> list[Outcome | DantinError]:
+    """Envelopes of separate requests, stored in one transaction (``api.writer``): per envelope, its 201
+    outcome or the refusal its request raises, exactly as when submitted alone in this order."""
+    results = ledger.submit(docs)
+    proofs = inclusion_proofs(ledger, [r for r in results if isinstance(r, Receipt)])
+    return [Outcome(201, receipt_public(result, proofs.get(result.index))) if isinstance(result, Receipt)
+            else _refusal(ledger, doc, result) for doc, result in zip(docs, results, strict=True)]
+
+
+def submit_documents(ledger: Ledger, docs: list[Any], batch: bool) -> Outcome:
+    """``read_documents``' envelopes: a single one's receipt (or its refusal raised), or a batch's results."""
     results = ledger.submit(docs)
     accepted = [r for r in results if isinstance(r, Receipt)]
     proofs = inclusion_proofs(ledger, accepted)

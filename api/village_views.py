@@ -1,34 +1,230 @@
 """The read-side views behind the public village routes, kept up with the log before each read.
 
-One ``Views`` per server process; catching up writes the views' tables, so it is serialised.
-Public verdicts keep every check's status but drop the explanation of the rules that are
-judged on personal profiles (ages, party status, education, training): ARCHITECTURE.md —
+One ``VillageViews`` per server process; catching up writes the views' tables, so it is
+serialised. Public verdicts keep every check's status but drop the explanation of the rules
+that are judged on personal profiles (ages, party status, education, training): ARCHITECTURE.md —
 "the public API shows offices and names; profiles are shown only to authorised readers".
+
+Answers are cached per log position. The views change only when the log grows, so every read
+first asks the log's head (one cheap query: ``head``); while it has not moved, the views are
+not caught up again and the cached answers stand. When it moved, the views catch up (under the
+lock) and every cache is dropped at once (a new ``Cache``), so no answer is ever older than the
+head its request saw. Per village, the leadership *card* — its name, its people's names, its
+tenures — answers every day's leadership in memory (``holders``), the same fold as
+``projections.views.Views.leadership``; answers (JSON bytes, as the routes send them) are kept
+per village, day and mode, a bounded number of them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.models import LeadershipPublic, VerdictPublic
 from ledger.application import Ledger
+from projections.leadership import Tenure, holders
 from projections.views import Views
 
 #: Rules whose explanations quote profile data.
 PROFILE_RULES = frozenset({"E-STANDARD", "P-CRITERIA", "P-WAIVER", "C-ELIGIBLE"})
 REDACTED_VI = "Chi tiết có thông tin cá nhân (tuổi, đảng tịch, trình độ); chỉ cơ quan có thẩm quyền được xem."
 REDACTED_EN = "Details quote personal data; only authorised readers may see them."
+MAX_ANSWERS = 20_000  # cached answers per log position (a few hundred bytes to a few KB each)
+MAX_CARDS = 50_000  # villages (and modes) whose leadership card is kept
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a village's leadership on any day is computed from (one read of the views)."""
+
+    village: str
+    name: str
+    names: dict[str, str]  # person id → name, as the tenures table records them
+    tenures: list[Tenure]
+
+
+class Missing:
+    """Not cached (the caller computes it, off the event loop)."""
+
+
+MISSING = Missing()
+Answer = bytes | None  # the JSON body, or None for an unknown village
+
+
+@dataclass
+class Cache:
+    """The answers valid while the log's head is ``position`` (or any later head the views were caught up to)."""
+
+    position: int
+    cards: dict[tuple[str, bool], Card | None] = field(default_factory=dict)
+    answers: dict[tuple[str, str, date, bool], Answer] = field(default_factory=dict)
+
+    def keep(self, key: tuple[str, str, date, bool], answer: Answer) -> Answer:
+        if len(self.answers) >= MAX_ANSWERS:
+            self.answers.clear()  # older days are rarely asked twice; today's come back at once
+        self.answers[key] = answer
+        return answer
 
 
 class VillageViews:
     def __init__(self, ledger: Ledger) -> None:
         self.views = Views(ledger)
+        self._ledger = ledger
         self._lock = threading.Lock()
+        self._cache = Cache(-1)
+        self._remote = "postgres" in type(ledger.recorder).__module__  # a server, not a local file
+        self._head_waiters: list[asyncio.Future[int]] = []
+        self._head_reader: asyncio.Task[None] | None = None
 
-    def fresh(self) -> Views:
-        with self._lock:
-            self.views.catch_up()
+    def today(self) -> date:
+        return self.views.today()
+
+    def head(self) -> int:
+        """The log's head (its highest notification id): one cheap query."""
+        return int(self._ledger.recorder.max_notification_id() or 0)
+
+    async def read_head(self) -> int:
+        """``head``, read after this call began (a reader sees every receipt sent before it asked).
+
+        SQLite answers in microseconds from a local file: read on the event loop. A PostgreSQL
+        round trip is a few hundred microseconds and needs a pooled connection, so it is read in
+        the thread pool, one query at a time for every request that arrived while the last one ran.
+        """
+        if not self._remote:
+            return self.head()
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._head_waiters.append(answer)
+        if self._head_reader is None:
+            self._head_reader = asyncio.create_task(self._read_heads())
+        return await answer
+
+    async def _read_heads(self) -> None:
+        waiting: list[asyncio.Future[int]] = []
+        try:
+            while self._head_waiters:
+                waiting, self._head_waiters = self._head_waiters, []
+                try:
+                    head = await run_in_threadpool(self.head)
+                except Exception as exc:  # noqa: BLE001 - each request answers it (api.problems: 503)
+                    for w in waiting:
+                        if not w.done():
+                            w.set_exception(exc)
+                    continue
+                for w in waiting:
+                    if not w.done():
+                        w.set_result(head)
+        finally:
+            self._head_reader = None
+            for w in [*waiting, *self._head_waiters]:  # unanswered only when cancelled (shutdown)
+                if not w.done():
+                    w.cancel()
+            self._head_waiters = []
+
+    def current(self, head: int) -> Cache | None:
+        """The cache, if the views already cover ``head``; None when they must catch up first."""
+        cache = self._cache
+        return cache if cache.position >= head else None
+
+    def fresh(self, head: int | None = None) -> Views:
+        """The views, caught up with the log (with ``head``, the head the caller just read)."""
+        self._fresh(self.head() if head is None else head)
         return self.views
+
+    def _fresh(self, head: int) -> Cache:
+        cache = self._cache
+        if cache.position >= head:
+            return cache
+        with self._lock:
+            cache = self._cache
+            if cache.position < head:
+                self.views.catch_up()  # reads the head again: the views cover at least ``head``
+                cache = self._cache = Cache(head)
+            return cache
+
+    # -- leadership -------------------------------------------------------------------
+
+    def leadership_cached(self, head: int, village: str, day: date, as_recorded: bool) -> Answer | Missing:
+        """The answer without reading the database (for the event loop), or ``MISSING``."""
+        cache = self.current(head)
+        if cache is None:
+            return MISSING
+        key = ("leadership", village, day, as_recorded)
+        found = cache.answers.get(key, MISSING)
+        if not isinstance(found, Missing):
+            return found
+        card = cache.cards.get((village, as_recorded), MISSING)
+        if isinstance(card, Missing):
+            return MISSING
+        return cache.keep(key, _leadership_json(card, day, as_recorded))
+
+    def leadership(self, head: int, village: str, day: date, as_recorded: bool) -> Answer:
+        """The leadership of ``village`` on ``day`` as the route answers it (JSON), None for an unknown village."""
+        found = self.leadership_cached(head, village, day, as_recorded)
+        if not isinstance(found, Missing):
+            return found
+        cache = self._fresh(head)
+        card = cache.cards.get((village, as_recorded), MISSING)
+        if isinstance(card, Missing):
+            card = self._card(village, as_recorded)
+            if len(cache.cards) >= MAX_CARDS:
+                cache.cards.clear()
+            cache.cards[(village, as_recorded)] = card
+        return cache.keep(("leadership", village, day, as_recorded), _leadership_json(card, day, as_recorded))
+
+    def _card(self, village: str, as_recorded: bool) -> Card | None:
+        """As ``Views.leadership`` reads the views: the village's name, its people's names, its tenures."""
+        with self.views.store.transaction(write=False) as c:
+            known = c.all("SELECT name FROM dantin_view_villages WHERE village = ?", (village,))
+            names = {r["person"]: r["name"] for r in c.all(
+                "SELECT DISTINCT person, name FROM dantin_view_tenures WHERE village = ?", (village,))}
+        if not known:
+            return None
+        return Card(village, known[0]["name"], names, self.views.tenures(village, as_recorded=as_recorded))
+
+    # -- verdicts ---------------------------------------------------------------------
+
+    def verdict_cached(self, head: int, village: str, day: date, as_recorded: bool) -> Answer | Missing:
+        cache = self.current(head)
+        if cache is None:
+            return MISSING
+        return cache.answers.get(("verdict", village, day, as_recorded), MISSING)
+
+    def verdict(self, head: int, village: str, day: date, as_recorded: bool) -> Answer:
+        """The public verdict of ``village`` judged on ``day`` (JSON), None for an unknown village."""
+        found = self.verdict_cached(head, village, day, as_recorded)
+        if not isinstance(found, Missing):
+            return found
+        cache = self._fresh(head)
+        judged = self.views.verdict(village, day, as_recorded=as_recorded)
+        answer = None if judged is None else _json(VerdictPublic.model_validate(public_verdict(judged)))
+        return cache.keep(("verdict", village, day, as_recorded), answer)
+
+
+def _leadership_json(card: Card | None, day: date, as_recorded: bool) -> Answer:
+    if card is None:
+        return None
+    offices = holders(card.tenures, day)
+    found = {"village": card.village, "name": card.name, "as_of": day.isoformat(),
+             "mode": "as_recorded" if as_recorded else "as_corrected", "offices": offices,
+             "names": {p: card.names.get(p, p) for p in _people(offices)}}
+    return _json(LeadershipPublic.model_validate(found))
+
+
+def _json(model: BaseModel) -> bytes:
+    """The model as FastAPI would send it for a ``response_model``: JSON by alias, every field."""
+    return model.__pydantic_serializer__.to_json(model, by_alias=True)
+
+
+def _people(offices: dict[str, Any]) -> list[str]:
+    """The people holding ``offices``, as ``Views.leadership`` names them."""
+    out = [v for k, v in offices.items() if k != "committee" and v]
+    return out + list(offices.get("committee") or [])
 
 
 def public_verdict(verdict: dict[str, Any]) -> dict[str, Any]:

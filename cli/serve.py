@@ -35,5 +35,14 @@ def serve(
     settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
+    # httptools and uvloop (uvicorn[standard]) when installed: about half the CPU of h11 and asyncio per request.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
-                log_level=log_level.lower(), server_header=False)
+                log_level=log_level.lower(), server_header=False, http=_fastest("httptools", "h11"),
+                loop=_fastest("uvloop", "asyncio"))
+
+
+def _fastest(module: str, fallback: str) -> str:
+    """``module`` when it can be imported, else uvicorn's pure-Python ``fallback``."""
+    import importlib.util
+
+    return module if importlib.util.find_spec(module) is not None else fallback

@@ -165,7 +165,10 @@ class Sealer:
         self.signer = signer
         self._latest: CheckpointRow | None = None  # the newest signed checkpoint, stored or not
         self._range: CompactRange | None = None  # as committed
-        self._pending: tuple[CompactRange, CheckpointRow | None, bool] | None = None
+        self._pending: tuple[CompactRange, CheckpointRow | None, bool, list[bytes]] | None = None
+        #: The inclusion proof of the newest leaf this process sealed, in the tree that ends with it:
+        #: the frontier before it, smallest subtree first. A receipt needs exactly this proof.
+        self._tip: tuple[int, list[bytes]] | None = None
         self._published_size = -1
         self._published_at = 0.0
 
@@ -189,8 +192,11 @@ class Sealer:
         rng = CompactRange.from_nodes(base.size, base.nodes())
         leaves: list[Leaf] = []
         nodes: list[Node] = []
+        tip: list[bytes] = []
         for row in rows:
             h = state_leaf_hash(row.state)
+            if row is rows[-1]:
+                tip = rng.nodes()[::-1]  # RFC 9162 PATH(n-1, D[n]): the subtrees left of the last leaf
             leaves.append(Leaf(rng.size, row.notification_id, row.stream, row.version, h))
             nodes.extend(n for n in rng.append(h) if n.level > 0)
         txn.insert_leaves(leaves)
@@ -202,7 +208,7 @@ class Sealer:
         signed = self._sign(rng) if stored else None
         if signed is not None:
             txn.insert_checkpoint(signed)
-        self._pending = (rng, signed, stored)
+        self._pending = (rng, signed, stored, tip)
 
     @property
     def latest(self) -> CheckpointRow | None:
@@ -217,8 +223,9 @@ class Sealer:
         """The adapter's transaction committed: what ``seal`` wrote is now the log."""
         if self._pending is None:
             return
-        rng, signed, stored = self._pending
+        rng, signed, stored, tip = self._pending
         self._range, self._pending = rng, None
+        self._tip = (rng.size - 1, tip)
         if signed is not None:
             self._latest = signed
         if stored:
@@ -226,6 +233,7 @@ class Sealer:
 
     def rolled_back(self) -> None:
         self._pending = None
+        self._tip = None
         self._range = None  # re-read from the store: another writer may have moved it
 
     # -- in transactions of its own ---------------------------------------------------
@@ -286,7 +294,12 @@ class Sealer:
             return txn.sealed_size()
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        """One read: a tree size beyond the sealed one needs a node that is not stored (ValueError)."""
+        """One read: a tree size beyond the sealed one needs a node that is not stored (ValueError).
+
+        None for the newest leaf this process sealed, in the tree ending with it (a receipt's proof).
+        """
+        if self._tip is not None and index == self._tip[0] == size - 1:
+            return list(self._tip[1])
         with self.store.seal_transaction(write=False) as txn:
             return _beyond_as_value_error(lambda: batched_lookup(txn, lambda get: inclusion_proof(index, size, get)))
 

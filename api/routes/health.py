@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import LedgerDep
 from api.models import HealthPublic, ReadyPublic
 from api.openapi import problems
+from api.responses import json_bytes
 
 router = APIRouter(tags=["ops"])
+_OK = HealthPublic(status="ok").model_dump_json().encode()
 
 
 @router.get("/healthz", response_model=HealthPublic, summary="Tiến trình đang chạy")
-def healthz() -> HealthPublic:
-    return HealthPublic(status="ok")
+async def healthz() -> Response:
+    return json_bytes(_OK)  # async and pre-serialised: no thread pool trip, no model per request
 
 
 @router.get("/readyz", response_model=ReadyPublic, responses=problems(503), summary="Sổ cái truy cập được")

@@ -6,12 +6,15 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.models import LeadershipPublic, OfficeholdersPublic, VerdictPublic
 from api.openapi import problems
 from api.problems import NotFound
-from api.village_views import public_verdict
+from api.responses import json_bytes
+from api.village_views import Missing
 
 router = APIRouter(tags=["villages"])
 VillagePath = Annotated[str, Path(max_length=200, examples=["qng.bato.badien.lang-ma"])]
@@ -27,26 +30,36 @@ def _unknown(village_id: str) -> NotFound:
 
 @router.get("/v1/villages/{village_id}/leadership", response_model=LeadershipPublic, responses=problems(400, 404),
             summary="Ai giữ chức vụ nào ở thôn vào một ngày")
-def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
-               as_recorded: AsRecorded = False) -> LeadershipPublic:
+async def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
+                     as_recorded: AsRecorded = False) -> Response:
     """Trưởng thôn (and an acting head), bí thư, phó bí thư, chi ủy and the Ban CTMT head on the day asked,
     with names. Offices start with the decision that confers them (recognition, approval, appointment)."""
-    found = services.views.fresh().leadership(village_id, as_of, as_recorded=as_recorded)
+    views = services.views
+    day = as_of or views.today()
+    head = await views.read_head()  # one cheap query: while the log stands still, the answer is in memory
+    found = views.leadership_cached(head, village_id, day, as_recorded)
+    if isinstance(found, Missing):
+        found = await run_in_threadpool(views.leadership, head, village_id, day, as_recorded)
     if found is None:
         raise _unknown(village_id)
-    return LeadershipPublic.model_validate(found)
+    return json_bytes(found)
 
 
 @router.get("/v1/villages/{village_id}/verdict", response_model=VerdictPublic, responses=problems(400, 404),
             summary="Kết luận tuân thủ quy trình của một thôn")
-def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
-            as_recorded: AsRecorded = False) -> VerdictPublic:
+async def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
+                  as_recorded: AsRecorded = False) -> Response:
     """EVENTS.md §Verdict, judged on the day asked (today by default). Checks judged on personal profiles keep
     their status but not their explanation (restricted readers see it in the village's history and bundle)."""
-    found = services.views.fresh().verdict(village_id, as_of, as_recorded=as_recorded)
+    views = services.views
+    day = as_of or views.today()
+    head = await views.read_head()
+    found = views.verdict_cached(head, village_id, day, as_recorded)
+    if isinstance(found, Missing):
+        found = await run_in_threadpool(views.verdict, head, village_id, day, as_recorded)
     if found is None:
         raise _unknown(village_id)
-    return VerdictPublic.model_validate(public_verdict(found))
+    return json_bytes(found)
 
 
 @router.get("/v1/officeholders", response_model=OfficeholdersPublic, responses=problems(400),

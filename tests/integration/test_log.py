@@ -196,3 +196,33 @@ def test_proofs_carry_on_when_the_server_drops_the_read_connection(world: World,
             failures += 1
     assert failures <= 1
     assert ledger.consistency_proof(4, n) == merkle.consistency_proof_from_leaves(4, leaves)
+
+
+def test_the_newest_leafs_proof_comes_from_memory_and_is_the_rfcs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receipt asks for the proof of the leaf just sealed, in the tree ending with it: the sealer
+    keeps it (the frontier before that leaf) instead of reading nodes back."""
+    ledger = world.ledger
+    assert ledger.sealer is not None
+    receipts = []
+    for i in range(9):  # one by one, then a batch: every tree size from here on has a different shape
+        receipts.extend(world.accept(*_profiles(world, i, 1)))
+    receipts.extend(world.accept(*_profiles(world, 100, 5)))
+    leaves = _leaf_hashes(world)
+    reads = {"n": 0}
+    real = ledger.sealer.store.seal_transaction
+
+    def counted(*, write: bool) -> Any:
+        reads["n"] += not write
+        return real(write=write)
+
+    monkeypatch.setattr(ledger.sealer.store, "seal_transaction", counted)
+    last = receipts[-1]
+    assert ledger.inclusion_proof(last.index, last.index + 1) == merkle.inclusion_proof_from_leaves(
+        last.index, leaves[:last.index + 1])
+    assert reads["n"] == 0
+    for r in receipts[:-1]:  # older leaves, and the newest in a larger tree, are read from the store
+        n = r.index + 1
+        assert ledger.inclusion_proof(r.index, n) == merkle.inclusion_proof_from_leaves(r.index, leaves[:n])
+    assert reads["n"] == len(receipts) - 1

@@ -4,8 +4,10 @@ For every row, in log (notification) order: the row decodes; the payload is the
 canonical statement it claims to be; the row sits in the stream the statement belongs
 to, at the next version, and links to the previous entry's hash; the signer had
 authority for it as the ledger stood at that row (``authority.admit`` over a state
-folded from the rows before it); the Ed25519 signature verifies. Signatures are checked
-in worker processes on every core while the main process folds authority.
+folded from the rows before it); the Ed25519 signature verifies, with the key the signer
+held at that row. The main process reads the rows, checks each (``ledger.audit_rows``)
+and folds authority; signatures are checked in worker processes on the other cores
+(``ledger.audit_sig``), and here too whenever more wait than the workers will soon take.
 
 A damaged row is a finding, never a crash. The first finding names the event by stream,
 version and log position.
@@ -13,31 +15,29 @@ version and log position.
 
 from __future__ import annotations
 
-import json
+import gc
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from hashlib import sha256
 from typing import Any
 
-import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from ledger.audit_rows import OPENED, Bad, Checked, check_row
+from ledger.audit_sig import SigJob, verify_jobs
 from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
 from ledger.catalogue import stream_of
-from ledger.entry import entry_bytes, entry_hash
-from ledger.envelope import Envelope, parse_payload
+from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused
-from ledger.merkle import CompactRange
+from ledger.merkle import EMPTY_ROOT
 from ledger.note import NoteVerifier, open_checkpoint
 from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
-from ledger.signing import BadSignature, PublicKey, b64decode_strict
+from ledger.signing import PublicKey
 from ledger.workers import pool as worker_pool
 from schemas.facts import BodyEnrolled
-
-OPENED = "dantin:Stream.Opened"
-APPENDED = "dantin:Stream.Appended"
 
 #: Audit finding codes beyond the refusal codes, with Vietnamese titles.
 FINDINGS: dict[str, str] = {
@@ -117,24 +117,6 @@ class _FoldView:
         return self._streams.get(stream_id)
 
 
-SigJob = tuple[int, bytes, bytes, bytes]  # position, public key, pre-image, signature
-
-
-def _verify_jobs(jobs: list[SigJob]) -> list[int]:
-    """Positions whose signature fails (runs in worker processes)."""
-    keys: dict[bytes, PublicKey] = {}
-    failed = []
-    for position, public, preimage, sig in jobs:
-        key = keys.get(public)
-        if key is None:
-            key = keys[public] = PublicKey.from_raw(public)
-        try:
-            key.verify(sig, preimage)
-        except BadSignature:
-            failed.append(position)
-    return failed
-
-
 def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Notification]:
     start = 1
     while True:
@@ -145,16 +127,33 @@ def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Itera
         start = rows[-1].id + 1
 
 
-def _guarded(rows: Iterator[Notification], report: AuditReport) -> Iterator[Notification]:
-    """Stop at a row the database driver itself cannot read, and say so, never crash."""
+#: Rows read per page.
+PAGE = 2048
+
+
+def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Iterator[Sequence[Notification]]:
+    """Pages of rows in log order; stop at a row the database driver itself cannot read,
+    and say so, never crash."""
+    start, read = 1, 0
     try:
-        yield from rows
+        while True:
+            rows = recorder.select_notifications(start=start, limit=page)
+            if not rows:
+                return
+            read += len(rows)
+            yield rows
+            start = rows[-1].id + 1
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
         report.findings.append(Finding(
-            report.entries, 0, "?", 0, "undecodable",
-            f"Kho dữ liệu không đọc được sau vị trí {report.entries}: bản ghi hỏng ở mức cơ sở dữ liệu.",
+            read, 0, "?", 0, "undecodable",
+            f"Kho dữ liệu không đọc được sau vị trí {read}: bản ghi hỏng ở mức cơ sở dữ liệu.",
             f"{type(exc).__name__}: {exc}"[:200],
         ))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork only a process with no other thread (a forked worker inherits its database sockets); else spawn.
+    return worker_pool(workers, "fork" if threading.active_count() == 1 else "spawn")
 
 
 def audit(
@@ -164,66 +163,162 @@ def audit(
     log: NoteVerifier | None = None,
     workers: int | None = None,
     progress: ProgressFn | None = None,
-    chunk: int = 2048,
+    chunk: int = 256,
 ) -> AuditReport:
+    """Check every row (see the module docstring), with ``workers`` processes in all.
+
+    This process reads the rows, checks each (``ledger.audit_rows``) and replays authority
+    in log order; the signatures, each with the key the replay finds its signer held, go
+    ``chunk`` at a time to ``workers - 1`` worker processes. Whenever more are waiting
+    than the workers are about to take, this process takes the last ones back and checks
+    them itself: so every process stays busy, and a slow start of the workers (spawn)
+    costs no more than it must.
+    """
     workers = workers if workers is not None else (os.cpu_count() or 1)
     report = AuditReport()
-    streams: dict[str, StreamState] = {}
-    versions: dict[str, int] = {}
-    where: dict[int, Notification] = {}
-    view = _FoldView(streams)
-    jobs: list[SigJob] = []
-    futures: list[tuple[Future[list[int]], int]] = []
-    pool = (
-        worker_pool(workers, "fork")
-        if workers > 1
-        else None
-    )
+    fold = _Fold(report, keep_leaves=seal is not None)
+    pool: ProcessPoolExecutor | None = None
+    #: Chunks of signatures sent to the workers, with their answers or the workers' promise of them.
+    sent: list[tuple[list[SigJob], Future[list[int]] | list[int]]] = []
+    taken = 0  # sent[:taken] have all been taken by the workers (or back)
 
-    def flush() -> None:
-        if not jobs:
-            return
-        batch = list(jobs)
-        jobs.clear()
+    def flush(final: bool = False) -> None:
+        nonlocal taken
+        while len(fold.jobs) >= chunk or (final and fold.jobs):
+            batch, fold.jobs = fold.jobs[:chunk], fold.jobs[chunk:]
+            report.signatures_checked += len(batch)
+            sent.append((batch, pool.submit(verify_jobs, batch)) if pool is not None else ([], verify_jobs(batch)))
         if pool is None:
-            _record_sig_failures(report, where, _verify_jobs(batch))
-        else:
-            futures.append((pool.submit(_verify_jobs, batch), len(batch)))
-        report.signatures_checked += len(batch)
+            return
+        # Workers take chunks in order, a few ahead: those past these wait. Check the last of them
+        # here (newest first: the workers work from the oldest), leaving the workers enough to do.
+        while taken < len(sent) and _started(sent[taken][1]):
+            sent[taken] = ([], sent[taken][1])  # no longer needed here
+            taken += 1
+        waiting = [i for i in range(taken, len(sent)) if not _started(sent[i][1])]
+        for i in reversed(waiting[0 if final else workers:]):
+            batch, pending = sent[i]
+            if not (isinstance(pending, Future) and pending.cancel()):
+                break  # a worker took it meanwhile, and so every one before it
+            sent[i] = ([], verify_jobs(batch))
 
-    def finding(n: Notification, position: int, code: str, message: str, detail: str = "") -> None:
-        report.findings.append(
-            Finding(position, n.id, n.originator_id.__str__(), n.originator_version, code, message, detail)
-        )
-
-    rows: dict[int, tuple[str, int, bytes]] = {}
+    # The fold only grows: collecting its young objects again and again is wasted work. Pause
+    # the collector only when the audit is what this process does (not in a server's thread).
+    collecting = gc.isenabled() and threading.current_thread() is threading.main_thread()
+    if collecting:
+        gc.disable()
     try:
-        for position, n in enumerate(_guarded(iter_notifications(recorder), report)):
-            report.entries += 1
-            job, leaf = _check_row(n, position, streams, versions, view, finding)
-            if seal is not None:
-                # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                rows[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
-            if job is not None:
-                where[position] = n
-                jobs.append(job)
-                if len(jobs) >= chunk:
-                    flush()
-            if progress is not None and position % 500 == 0:
-                progress(position)
-        flush()
-        for fut, _count in futures:
-            _record_sig_failures(report, where, fut.result())
+        for number, page in enumerate(_pages(recorder, report, PAGE)):
+            if number == 0 and workers > 1 and len(page) == PAGE:
+                pool = _pool(workers - 1)  # a ledger of one page is checked here alone: cheaper
+            fold.replay(page, progress)
+            flush()
+        flush(final=True)
+        for _batch, answer in sent:
+            fold.record_sig_failures(answer.result() if isinstance(answer, Future) else answer)
+        if progress is not None:
+            progress(report.entries)
+        report.streams = len(fold.streams)
+        if seal is not None:
+            _check_log(report, fold.rows, seal, log)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    if progress is not None:
-        progress(report.entries)
-    report.streams = len(streams)
-    if seal is not None:
-        _check_log(report, rows, seal, log)
+        if collecting:
+            gc.enable()
     report.findings.sort(key=lambda f: (f.position, f.notification_id))
     return report
+
+
+def _started(answer: Future[list[int]] | list[int]) -> bool:
+    return not isinstance(answer, Future) or answer.running() or answer.done()
+
+
+class _Fold:
+    """The sequential half: each row against the ledger as it stood just before it."""
+
+    def __init__(self, report: AuditReport, *, keep_leaves: bool) -> None:
+        self.report = report
+        self.streams: dict[str, StreamState] = {}
+        self.versions: dict[str, int] = {}
+        self.view = _FoldView(self.streams)
+        #: notification id -> (stream, version, leaf hash), for the log check.
+        self.rows: dict[int, tuple[str, int, bytes]] = {}
+        self.keep_leaves = keep_leaves
+        #: Signatures to check, and where each row is.
+        self.jobs: list[SigJob] = []
+        self.where: dict[int, tuple[int, str, int]] = {}
+
+    def finding(self, n: Notification, position: int, code: str, message: str, detail: str = "") -> None:
+        self.report.findings.append(
+            Finding(position, n.id, str(n.originator_id), n.originator_version, code, message, detail)
+        )
+
+    def record_sig_failures(self, failed: list[int]) -> None:
+        for position in failed:
+            nid, stream, version = self.where[position]
+            self.report.findings.append(
+                Finding(position, nid, stream, version, "bad_signature",
+                        "Chữ ký không khớp với nội dung đã lưu: nội dung hoặc chữ ký đã bị sửa.",
+                        "Ed25519 verification failed")
+            )
+
+    def replay(self, rows: Sequence[Notification], progress: ProgressFn | None) -> None:
+        report = self.report
+        for n in rows:
+            position = report.entries
+            report.entries += 1
+            leaf = self.row(n, position, check_row(n.topic, n.state))
+            if self.keep_leaves:
+                # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
+                self.rows[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
+            if progress is not None and position % 500 == 0:
+                progress(position)
+
+    def row(self, n: Notification, position: int, checked: Checked) -> bytes | None:
+        if isinstance(checked, Bad):
+            self.finding(n, position, checked.code, checked.message, checked.detail)
+            return None
+        env, prev, leaf_hex = checked
+        stream_id = str(n.originator_id)
+        streams, view = self.streams, self.view
+        expected_version = self.versions.get(stream_id, 0) + 1
+        if (n.topic == OPENED) != (n.originator_version == 1) or n.originator_version != expected_version:
+            self.finding(n, position, "stream_gap",
+                         f"Chuỗi '{stream_id}': gặp phiên bản {n.originator_version}, "
+                         f"lẽ ra là {expected_version} — có sự kiện bị xóa, chèn hoặc đổi chỗ.",
+                         f"expected version {expected_version}")
+        self.versions[stream_id] = n.originator_version
+        current = streams.get(stream_id)
+        head = current.head if current is not None else GENESIS
+        if prev != head:
+            self.finding(n, position, "broken_link",
+                         f"Chuỗi '{stream_id}' phiên bản {n.originator_version}: liên kết tới sự kiện trước "
+                         "không khớp — sự kiện trước đã bị sửa, xóa hoặc đổi chỗ.",
+                         f"prev {prev[:16]}… != {head[:16]}…")
+        st = env.statement
+        belongs = stream_of(st.type, st.place, st.body, st.facts)
+        if belongs != stream_id:
+            self.finding(n, position, "wrong_stream",
+                         f"Sự kiện thuộc chuỗi '{belongs}' nhưng được lưu trong chuỗi '{stream_id}'.",
+                         f"belongs to {belongs}")
+        genesis = position == 0
+        try:
+            admit(env, view, check_signature=False, genesis=genesis)
+        except Refused as exc:
+            self.finding(n, position, exc.code,
+                         f"Sự kiện lẽ ra đã bị từ chối khi ghi: {exc.message_vi}", exc.detail)
+        public = _signing_key(env, view, genesis)
+        if public is not None:
+            self.where[position] = (n.id, stream_id, n.originator_version)
+            self.jobs.append((position, public, env.preimage(), env.sig))
+        if current is None:
+            current = streams[stream_id] = open_state(stream_id)
+        try:
+            evolve(current, env, leaf_hex)
+        except CryptoError:
+            current.head = leaf_hex  # an unusable key was already reported above
+        return bytes.fromhex(leaf_hex)
 
 
 def _check_log(
@@ -261,7 +356,7 @@ def _check_log(
                 "sự kiện đã niêm phong: đã bị chèn thêm.")
     report.unsealed = sum(1 for nid in rows if nid > last_sealed)
     checkpoints = seal.select_checkpoints()
-    rng = CompactRange()
+    rng = _Frontier()
     for cp in checkpoints:
         where = max(cp.size - 1, 0)
         last = leaves[where] if where < len(leaves) else None
@@ -288,112 +383,28 @@ def _check_log(
     report.checkpoints = len(checkpoints)
 
 
-def _record_sig_failures(report: AuditReport, where: dict[int, Notification], failed: list[int]) -> None:
-    for position in failed:
-        n = where[position]
-        report.findings.append(
-            Finding(position, n.id, str(n.originator_id), n.originator_version, "bad_signature",
-                    "Chữ ký không khớp với nội dung đã lưu: nội dung hoặc chữ ký đã bị sửa.",
-                    "Ed25519 verification failed")
-        )
+class _Frontier:
+    """``merkle.CompactRange`` for roots only: the same hashes, without a node object per leaf."""
 
+    def __init__(self) -> None:
+        self.size = 0
+        self._hashes: list[bytes] = []
 
-_ROW_KEYS = {OPENED: ["timestamp", "payload", "keyid", "sig", "prev", "originator_topic"],
-             APPENDED: ["timestamp", "payload", "keyid", "sig", "prev"]}
+    def append(self, leaf: bytes) -> None:
+        h, size, hashes = leaf, self.size, self._hashes
+        while size & 1:
+            h = sha256(b"\x01" + hashes.pop() + h).digest()
+            size >>= 1
+        hashes.append(h)
+        self.size += 1
 
-
-def _strict_row(n: Notification) -> tuple[str, str, str, str, str]:
-    """The entry fields of a row, refusing any byte the library would not have written."""
-    if n.topic not in _ROW_KEYS:
-        raise ValueError(f"unknown topic {n.topic!r}")
-    state = orjson.loads(n.state)
-    if not isinstance(state, dict) or list(state) != _ROW_KEYS[n.topic]:
-        raise ValueError("row fields differ from a stored entry's")
-    if n.topic == OPENED and state["originator_topic"] != "dantin:Stream":
-        raise ValueError("wrong originator topic")
-    stamp = state["timestamp"]
-    if not (isinstance(stamp, dict) and list(stamp) == ["_type_", "_data_"]
-            and stamp["_type_"] == "datetime_iso" and isinstance(stamp["_data_"], str)):
-        raise ValueError("bad timestamp")
-    received: str = stamp["_data_"]
-    if datetime.fromisoformat(received).isoformat() != received:
-        raise ValueError("non-canonical timestamp")
-    fields = [state[k] for k in ("payload", "keyid", "sig", "prev")]
-    if not all(isinstance(v, str) and v.isascii() for v in fields):
-        raise TypeError("entry fields must be ASCII strings")
-    raw = bytes(n.state)
-    # For ASCII rows orjson writes exactly what the library's json encoder writes, faster.
-    if not (raw.isascii() and orjson.dumps(state) == raw) and _encode_like_library(state) != raw:
-        raise ValueError("row bytes are not as the library writes them")
-    return fields[0], fields[1], fields[2], fields[3], received
-
-
-def _encode_like_library(state: dict[str, Any]) -> bytes:
-    # eventsourcing's JSONTranscoder: compact separators, UTF-8, insertion order.
-    return json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _check_row(
-    n: Notification,
-    position: int,
-    streams: dict[str, StreamState],
-    versions: dict[str, int],
-    view: _FoldView,
-    finding: Callable[..., None],
-) -> tuple[SigJob | None, bytes | None]:
-    stream_id = str(n.originator_id)
-    try:
-        if n.topic not in (OPENED, APPENDED):
-            raise ValueError(f"unknown topic {n.topic!r}")
-        payload_b64, keyid, sig_b64, prev, received = _strict_row(n)
-        env = parse_payload(b64decode_strict(payload_b64), keyid, b64decode_strict(sig_b64))
-        entry = entry_bytes(payload_b64, keyid, sig_b64, prev, received)
-    except (ValueError, TypeError, KeyError, CryptoError, UnicodeError) as exc:
-        finding(n, position, "undecodable", "Bản ghi hỏng, không đọc được nội dung.", str(exc)[:200])
-        return None, None
-    except Refused as exc:
-        finding(n, position, "malformed", f"Nội dung đã lưu không hợp lệ: {exc.message_vi}", exc.detail)
-        return None, None
-
-    expected_version = versions.get(stream_id, 0) + 1
-    if (n.topic == OPENED) != (n.originator_version == 1) or n.originator_version != expected_version:
-        finding(n, position, "stream_gap",
-                f"Chuỗi '{stream_id}': gặp phiên bản {n.originator_version}, "
-                f"lẽ ra là {expected_version} — có sự kiện bị xóa, chèn hoặc đổi chỗ.",
-                f"expected version {expected_version}")
-    versions[stream_id] = n.originator_version
-    current = streams.get(stream_id)
-    head = current.head if current is not None else GENESIS
-    if prev != head:
-        finding(n, position, "broken_link",
-                f"Chuỗi '{stream_id}' phiên bản {n.originator_version}: liên kết tới sự kiện trước "
-                "không khớp — sự kiện trước đã bị sửa, xóa hoặc đổi chỗ.", f"prev {prev[:16]}… != {head[:16]}…")
-    st = env.statement
-    belongs = stream_of(st.type, st.place, st.body, st.facts)
-    if belongs != stream_id:
-        finding(n, position, "wrong_stream",
-                f"Sự kiện thuộc chuỗi '{belongs}' nhưng được lưu trong chuỗi '{stream_id}'.",
-                f"belongs to {belongs}")
-    job: SigJob | None = None
-    try:
-        admit(env, view, check_signature=False, genesis=position == 0)
-        public = _signing_key(env, view, position == 0)
-        if public is not None:
-            job = (position, public, env.preimage(), env.sig)
-    except Refused as exc:
-        finding(n, position, exc.code,
-                f"Sự kiện lẽ ra đã bị từ chối khi ghi: {exc.message_vi}", exc.detail)
-        public = _signing_key(env, view, position == 0)
-        if public is not None:
-            job = (position, public, env.preimage(), env.sig)
-    if current is None:
-        current = streams[stream_id] = open_state(stream_id)
-    leaf_hex = entry_hash(entry)
-    try:
-        evolve(current, env, leaf_hex)
-    except CryptoError:
-        current.head = leaf_hex  # an unusable key was already reported above
-    return job, bytes.fromhex(leaf_hex)
+    def root(self) -> bytes:
+        if not self._hashes:
+            return EMPTY_ROOT
+        h = self._hashes[-1]
+        for left in reversed(self._hashes[:-1]):
+            h = sha256(b"\x01" + left + h).digest()
+        return h
 
 
 def _signing_key(env: Envelope, view: _FoldView, genesis: bool) -> bytes | None:

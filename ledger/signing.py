@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from typing import Any
 
 import orjson
@@ -82,20 +81,15 @@ def _orjson_is_jcs(value: Any) -> bool:
     return True
 
 
-# A payload with none of these byte patterns holds no float (a JSON float has a digit
-# followed by '.', 'e' or 'E'), no integer of 16 or more digits (so none beyond 2**53),
-# and no character at or above U+E000 (the only ones whose UTF-16 order differs from
-# code-point order). Any match only means "take the careful path".
-_SUSPECT = re.compile(rb"[0-9][.eE]|[0-9]{16}|[\xee\xef\xf0-\xf4]")
-
-
 def is_canonical(payload: bytes, value: Any) -> bool:
     """Whether ``payload`` is the RFC 8785 form of ``value`` (its own parse), floats refused.
 
-    Fast path: no suspect bytes, and orjson's sorted compact form is ``payload`` itself
-    (orjson and RFC 8785 escape strings the same way; see ``_orjson_is_jcs``).
+    Fast path: a value whose sorted compact ``orjson`` form is its RFC 8785 form
+    (``_orjson_is_jcs``: no floats, I-JSON-safe integers, ASCII keys) compares that form;
+    any other value takes the reference. (A byte-pattern prefilter used before this matched
+    every payload — a hex key id holds a digit before an ``e`` — and cost a second walk.)
     """
-    if not _SUSPECT.search(payload):
+    if _orjson_is_jcs(value):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == payload
     if find_float(value) is not None:
         return False
@@ -144,7 +138,21 @@ def b64encode(data: bytes) -> str:
 
 
 def b64decode_strict(text: str) -> bytes:
-    """Standard base64 with padding, refusing any other spelling of the same bytes."""
+    """Standard base64 with padding, refusing any other spelling of the same bytes.
+
+    Bytes that encode back to ``text`` exactly are its answer by definition; anything else
+    (an error, another spelling) is left to the reference below, which says why.
+    """
+    try:
+        raw = binascii.a2b_base64(text, strict_mode=True)
+        if binascii.b2a_base64(raw, newline=False) == text.encode("ascii"):
+            return raw
+    except (binascii.Error, ValueError):  # (UnicodeEncodeError is a ValueError)
+        pass
+    return _b64decode_reference(text)
+
+
+def _b64decode_reference(text: str) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -20,7 +20,7 @@ from api import openapi, problems
 from api.deps import Services
 from api.middleware import RequestLog
 from api.places import PlaceIndex
-from api.readers import NonceCache
+from api.readers import nonce_store
 from api.routes import attendance, events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
 from api.village_views import VillageViews
@@ -61,7 +61,7 @@ def open_services(settings: ApiSettings) -> Services:
     except BaseException:
         ledger.close()
         raise
-    return Services(settings, ledger, policy, PlaceIndex(ledger), NonceCache(), vkey, VillageViews(ledger),
+    return Services(settings, ledger, policy, PlaceIndex(ledger), nonce_store(ledger), vkey, VillageViews(ledger),
                     GroupWriter(ledger, max_group=settings.max_batch))
 
 

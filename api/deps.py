@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request
 
 from api.httpsig import RequestParts, normalise_authority
 from api.places import PlaceIndex
-from api.readers import NonceCache, Reader, authenticate
+from api.readers import NonceStore, Reader, authenticate
 from api.settings import ApiSettings
 from api.village_views import VillageViews
 from api.writer import GroupWriter
@@ -25,7 +25,7 @@ class Services:
     ledger: Ledger
     policy: Policy
     places: PlaceIndex
-    nonces: NonceCache
+    nonces: NonceStore
     log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
     views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
     writer: GroupWriter  # POST /v1/events of one envelope each: group commit (api.writer)

@@ -7,17 +7,20 @@ Naming the body makes the key look-up one stream read (the ledger has no index f
 id to body) and removes any doubt when two bodies hold the same key.
 
 Replay protection (RFC 9421 §7.2.2): ``created`` within ``window`` seconds of now,
-``expires`` in the future and at most ``window`` after ``created``, and a ``nonce`` that this
-process has not seen from that key within the window. The nonces are kept in memory, per
-process: run one server process per ledger (or put a shared store here) — a second process
-would accept a nonce the first has seen.
+``expires`` in the future and at most ``window`` after ``created``, and a ``nonce`` not seen
+from that key while an earlier signature carrying it is unexpired. The nonces are kept in
+the ledger's database (``LedgerNonces``), so every server process on one ledger refuses a
+request another has answered; ``NonceCache`` keeps them in memory for a ledger whose
+storage has no such table.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from api.httpsig import RequestParts, read_signature, verify_signature
 from api.problems import Forbidden
@@ -51,6 +54,10 @@ class Reader:
                             detail="place outside the reader's jurisdiction")
 
 
+class NonceStore(Protocol):
+    def claim(self, keyid: str, nonce: str, until: float, now: float) -> bool: ...
+
+
 class NonceCache:
     """(key id, nonce) pairs seen within the window, forgotten once their signature has expired."""
 
@@ -73,6 +80,23 @@ class NonceCache:
             return True
 
 
+class LedgerNonces:
+    """The nonces in the ledger's own database (its recorder's ``claim_nonce``), shared by processes."""
+
+    def __init__(self, claim: Callable[[str, str, float, float], bool]) -> None:
+        self._claim = claim
+
+    def claim(self, keyid: str, nonce: str, until: float, now: float) -> bool:
+        """Record the nonce; False when it was already used."""
+        return self._claim(keyid, nonce, until, now)
+
+
+def nonce_store(ledger: Ledger) -> NonceStore:
+    """The ledger's shared nonce table when its storage has one, else an in-memory cache."""
+    claim = getattr(ledger.recorder, "claim_nonce", None)
+    return LedgerNonces(claim) if claim is not None else NonceCache()
+
+
 def _fail(code: str, message_vi: str, detail: str) -> SignatureError:
     return SignatureError(code, message_vi, detail=detail)
 
@@ -83,7 +107,7 @@ def authenticate(
     signature_input: str | None,
     signature: str | None,
     *,
-    nonces: NonceCache,
+    nonces: NonceStore,
     window: int,
     now: float | None = None,
 ) -> Reader:

@@ -52,6 +52,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.t_nodes = SQL("{0}.{1}").format(schema, Identifier("dantin_nodes"))
         self.t_checkpoints = SQL("{0}.{1}").format(schema, Identifier("dantin_checkpoints"))
         self.t_cosignatures = SQL("{0}.{1}").format(schema, Identifier("dantin_cosignatures"))
+        self.t_nonces = SQL("{0}.{1}").format(schema, Identifier("dantin_nonces"))
         self.t_events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
         self.t_tracking = SQL("{0}.{1}").format(schema, Identifier(self.tracking_table_name))
         self.sql_head_and_size = SQL("SELECT (SELECT COALESCE(MAX(notification_id), 0) FROM {0}) AS head, "
@@ -71,6 +72,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint NOT NULL, witness text NOT NULL, "
                 "key_id bigint NOT NULL, cosigned_at bigint NOT NULL, line text NOT NULL, "
                 "PRIMARY KEY (size, witness, key_id))").format(self.t_cosignatures),
+            # Nonces of signed API reads (api.readers), kept until their signature expires: every server
+            # process on this ledger refuses a replay, not only the one that saw the request.
+            SQL("CREATE TABLE IF NOT EXISTS {0} (keyid text NOT NULL, nonce text NOT NULL, "
+                "until double precision NOT NULL, PRIMARY KEY (keyid, nonce))").format(self.t_nonces),
         ])
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -229,6 +234,21 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING")
                          .format(self.t_cosignatures), tuple(row))
+
+    def claim_nonce(self, keyid: str, nonce: str, until: float, now: float) -> bool:
+        """Record a signed request's nonce until ``until``; False when it is live already (a replay).
+
+        One statement: expired nonces go, and an expired row of the same nonce is taken over (the
+        delete and the insert see the same snapshot). Two processes racing on one nonce: the
+        second waits for the first's row and then finds it live.
+        """
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("WITH gone AS (DELETE FROM {0} WHERE until <= %(now)s) "
+                             "INSERT INTO {0} AS n VALUES (%(keyid)s, %(nonce)s, %(until)s) "
+                             "ON CONFLICT (keyid, nonce) DO UPDATE SET until = EXCLUDED.until "
+                             "WHERE n.until <= %(now)s RETURNING 1 AS claimed").format(self.t_nonces),
+                         {"keyid": keyid, "nonce": nonce, "until": until, "now": now})
+            return curs.fetchone() is not None
 
     def select_cosignatures(self, size: int | None = None) -> list[CosignatureRow]:
         rows = self._rows(SQL("SELECT size, witness, key_id, cosigned_at, line FROM {0} "

@@ -38,6 +38,10 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             "CREATE TABLE IF NOT EXISTS dantin_cosignatures ("
             "size INTEGER NOT NULL, witness TEXT NOT NULL, key_id INTEGER NOT NULL, "
             "cosigned_at INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, witness, key_id))",
+            # Nonces of signed API reads (api.readers), kept until their signature expires: every server
+            # process on this ledger refuses a replay, not only the one that saw the request.
+            "CREATE TABLE IF NOT EXISTS dantin_nonces ("
+            "keyid TEXT NOT NULL, nonce TEXT NOT NULL, until REAL NOT NULL, PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
         ]
 
     def _insert_events(
@@ -128,6 +132,14 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         """Store a verified cosignature (``ledger.witness.add_cosignature``); the first per key and size stays."""
         with self.datastore.transaction(commit=True) as c:
             c.execute("INSERT OR IGNORE INTO dantin_cosignatures VALUES (?,?,?,?,?)", tuple(row))
+
+    def claim_nonce(self, keyid: str, nonce: str, until: float, now: float) -> bool:
+        """Record a signed request's nonce until ``until``; False when it is live already (a replay)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM dantin_nonces WHERE until <= ?", (now,))
+            c.execute("INSERT INTO dantin_nonces VALUES (?, ?, ?) ON CONFLICT (keyid, nonce) DO NOTHING RETURNING 1",
+                      (keyid, nonce, until))
+            return c.fetchone() is not None
 
     def select_cosignatures(self, size: int | None = None) -> list[CosignatureRow]:
         with self.datastore.transaction(commit=False) as c:

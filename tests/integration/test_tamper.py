@@ -152,3 +152,21 @@ def test_swapping_two_rows_contents_is_found_at_the_earlier(backend: Backend, wo
             report = _audit(backend, world)
         assert not report.intact
         assert report.findings[0].notification_id == min(a["id"], b["id"])
+
+
+def test_damage_to_the_log_tables_is_a_finding_at_that_leaf(backend: Backend, world: World, rows: Rows) -> None:
+    """The sealed leaves are evidence too: a leaf hash changed (to another hash, or to bytes that are not
+    a hash at all) is named at its leaf and breaks the checkpoints' roots; it never crashes the audit."""
+    leaves = world.ledger.sealer.store.select_leaves(0, 10_000)  # type: ignore[union-attr]
+    victim = leaves[len(leaves) // 2]
+    for damaged in (_flip(victim.hash, 7), victim.hash[:31], b""):
+        rows.store.execute("UPDATE dantin_leaves SET hash = ? WHERE leaf_index = ?", (damaged, victim.index))
+        try:
+            report = _audit(backend, world)
+        finally:
+            rows.store.execute("UPDATE dantin_leaves SET hash = ? WHERE leaf_index = ?", (victim.hash, victim.index))
+        codes = {f.code for f in report.findings}
+        assert not report.intact and "leaf_mismatch" in codes, (damaged, codes)
+        first = next(f for f in report.findings if f.code == "leaf_mismatch")
+        assert (first.position, first.stream, first.version) == (victim.index, victim.stream, victim.version)
+    assert _audit(backend, world).intact

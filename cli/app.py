@@ -249,7 +249,7 @@ def verify(
     """Kiểm lại toàn bộ sổ cái từ dữ liệu thô: chữ ký, thẩm quyền, liên kết. Mã thoát 1 nếu có sai."""
     from datetime import UTC, datetime
 
-    from api.web.verification import save as save_verification
+    from ledger.last_verify import save as save_verification
 
     started = datetime.now(UTC)
     ledger = home.open_ledger(directory, database_option(database))

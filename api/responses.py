@@ -28,7 +28,11 @@ def json_response(content: Any, status_code: int = 200, headers: Mapping[str, st
     return Response(orjson.dumps(content), status_code=status_code, headers=headers, media_type=media_type)
 
 
+def model_json(model: BaseModel) -> bytes:
+    """A wire model as FastAPI sends a ``response_model``: JSON by alias, every field."""
+    return model.__pydantic_serializer__.to_json(model, by_alias=True)
+
+
 def model_response(model: BaseModel, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """A wire model as FastAPI sends a ``response_model``: by alias, every field."""
-    return Response(model.__pydantic_serializer__.to_json(model, by_alias=True), status_code=status_code,
-                    headers=headers, media_type=JSON)
+    """A wire model as FastAPI sends a ``response_model``."""
+    return Response(model_json(model), status_code=status_code, headers=headers, media_type=JSON)

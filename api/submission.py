@@ -87,14 +87,14 @@ def submit_each(ledger: Ledger, docs: list[Any]) -> list[Outcome | DantinError]:
 
 def submit_documents(ledger: Ledger, docs: list[Any], batch: bool) -> Outcome:
     """``read_documents``' envelopes: a single one's receipt (or its refusal raised), or a batch's results."""
+    if not batch:
+        [found] = submit_each(ledger, docs)
+        if isinstance(found, DantinError):
+            raise found
+        return found
     results = ledger.submit(docs)
     accepted = [r for r in results if isinstance(r, Receipt)]
     proofs = inclusion_proofs(ledger, accepted)
-    if not batch:
-        result = results[0]
-        if isinstance(result, Receipt):
-            return Outcome(201, receipt_public(result, proofs.get(result.index)))
-        raise _refusal(ledger, docs[0], result)
     items: list[dict[str, Any]] = []
     for doc, result in zip(docs, results, strict=True):
         if isinstance(result, Receipt):

@@ -9,9 +9,9 @@ Answers are cached per log position. The views change only when the log grows, s
 first asks the log's head (one cheap query: ``head``); while it has not moved, the views are
 not caught up again and the cached answers stand. When it moved, the views catch up (under the
 lock) and every cache is dropped at once (a new ``Cache``), so no answer is ever older than the
-head its request saw. Per village, the leadership *card* — its name, its people's names, its
-tenures — answers every day's leadership in memory (``holders``), the same fold as
-``projections.views.Views.leadership``; answers (JSON bytes, as the routes send them) are kept
+head its request saw. Per village, the leadership card (``projections.views.LeadershipCard``:
+its name, its people's names, its tenures) answers every day's leadership in memory, as
+``Views.leadership`` does; answers (JSON bytes, as the routes send them) are kept
 per village, day and mode, a bounded number of them.
 """
 
@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.models import LeadershipPublic, VerdictPublic
+from api.responses import model_json
 from ledger.application import Ledger
-from projections.leadership import Tenure, holders
-from projections.views import Views
+from projections.views import LeadershipCard, Views
 
 #: Rules whose explanations quote profile data.
 PROFILE_RULES = frozenset({"E-STANDARD", "P-CRITERIA", "P-WAIVER", "C-ELIGIBLE"})
@@ -37,16 +36,6 @@ REDACTED_VI = "Chi tiết có thông tin cá nhân (tuổi, đảng tịch, trì
 REDACTED_EN = "Details quote personal data; only authorised readers may see them."
 MAX_ANSWERS = 20_000  # cached answers per log position (a few hundred bytes to a few KB each)
 MAX_CARDS = 50_000  # villages (and modes) whose leadership card is kept
-
-
-@dataclass(frozen=True)
-class Card:
-    """What a village's leadership on any day is computed from (one read of the views)."""
-
-    village: str
-    name: str
-    names: dict[str, str]  # person id → name, as the tenures table records them
-    tenures: list[Tenure]
 
 
 class Missing:
@@ -62,7 +51,7 @@ class Cache:
     """The answers valid while the log's head is ``position`` (or any later head the views were caught up to)."""
 
     position: int
-    cards: dict[tuple[str, bool], Card | None] = field(default_factory=dict)
+    cards: dict[tuple[str, bool], LeadershipCard | None] = field(default_factory=dict)
     answers: dict[tuple[str, str, date, bool], Answer] = field(default_factory=dict)
 
     def keep(self, key: tuple[str, str, date, bool], answer: Answer) -> Answer:
@@ -161,7 +150,7 @@ class VillageViews:
         card = cache.cards.get((village, as_recorded), MISSING)
         if isinstance(card, Missing):
             return MISSING
-        return cache.keep(key, _leadership_json(card, day, as_recorded))
+        return cache.keep(key, _leadership_json(card, day))
 
     def leadership(self, head: int, village: str, day: date, as_recorded: bool) -> Answer:
         """The leadership of ``village`` on ``day`` as the route answers it (JSON), None for an unknown village."""
@@ -171,21 +160,11 @@ class VillageViews:
         cache = self._fresh(head)
         card = cache.cards.get((village, as_recorded), MISSING)
         if isinstance(card, Missing):
-            card = self._card(village, as_recorded)
+            card = self.views.leadership_card(village, as_recorded=as_recorded)
             if len(cache.cards) >= MAX_CARDS:
                 cache.cards.clear()
             cache.cards[(village, as_recorded)] = card
-        return cache.keep(("leadership", village, day, as_recorded), _leadership_json(card, day, as_recorded))
-
-    def _card(self, village: str, as_recorded: bool) -> Card | None:
-        """As ``Views.leadership`` reads the views: the village's name, its people's names, its tenures."""
-        with self.views.store.transaction(write=False) as c:
-            known = c.all("SELECT name FROM dantin_view_villages WHERE village = ?", (village,))
-            names = {r["person"]: r["name"] for r in c.all(
-                "SELECT DISTINCT person, name FROM dantin_view_tenures WHERE village = ?", (village,))}
-        if not known:
-            return None
-        return Card(village, known[0]["name"], names, self.views.tenures(village, as_recorded=as_recorded))
+        return cache.keep(("leadership", village, day, as_recorded), _leadership_json(card, day))
 
     # -- verdicts ---------------------------------------------------------------------
 
@@ -202,29 +181,12 @@ class VillageViews:
             return found
         cache = self._fresh(head)
         judged = self.views.verdict(village, day, as_recorded=as_recorded)
-        answer = None if judged is None else _json(VerdictPublic.model_validate(public_verdict(judged)))
+        answer = None if judged is None else model_json(VerdictPublic.model_validate(public_verdict(judged)))
         return cache.keep(("verdict", village, day, as_recorded), answer)
 
 
-def _leadership_json(card: Card | None, day: date, as_recorded: bool) -> Answer:
-    if card is None:
-        return None
-    offices = holders(card.tenures, day)
-    found = {"village": card.village, "name": card.name, "as_of": day.isoformat(),
-             "mode": "as_recorded" if as_recorded else "as_corrected", "offices": offices,
-             "names": {p: card.names.get(p, p) for p in _people(offices)}}
-    return _json(LeadershipPublic.model_validate(found))
-
-
-def _json(model: BaseModel) -> bytes:
-    """The model as FastAPI would send it for a ``response_model``: JSON by alias, every field."""
-    return model.__pydantic_serializer__.to_json(model, by_alias=True)
-
-
-def _people(offices: dict[str, Any]) -> list[str]:
-    """The people holding ``offices``, as ``Views.leadership`` names them."""
-    out = [v for k, v in offices.items() if k != "committee" and v]
-    return out + list(offices.get("committee") or [])
+def _leadership_json(card: LeadershipCard | None, day: date) -> Answer:
+    return None if card is None else model_json(LeadershipPublic.model_validate(card.on(day)))
 
 
 def public_verdict(verdict: dict[str, Any]) -> dict[str, Any]:

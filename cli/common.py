@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
@@ -65,7 +66,16 @@ def passphrase_from(env_var: str | None) -> bytes | None:
 
 
 def load_key(path: Path, passphrase_env: str | None) -> SigningKey:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        fail(f"Không có tệp khóa '{escape(str(path))}'.", "io")
+    except IsADirectoryError:
+        fail(f"'{escape(str(path))}' là thư mục, không phải tệp khóa.", "io")
+    except PermissionError:
+        fail(f"Không có quyền đọc tệp khóa '{escape(str(path))}'.", "io")
+    except OSError as exc:
+        fail(f"Không đọc được tệp khóa '{escape(str(path))}': {escape(exc.strerror or str(exc))}.", "io")
     passphrase = passphrase_from(passphrase_env)
     if passphrase is None and b"ENCRYPTED" in data:
         if not sys.stdin.isatty():

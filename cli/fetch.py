@@ -84,7 +84,7 @@ def fetch(
         fail("Cần cả --key và --body để ký yêu cầu (hoặc bỏ cả hai để gửi yêu cầu không ký).")
     headers = {"User-Agent": USER_AGENT, "Accept": f"application/json, {PROBLEM_JSON};q=0.9, */*;q=0.1"}
     if key is not None and body is not None:
-        headers |= _signed(target, _key(key, passphrase_env), body)
+        headers |= _signed(target, load_key(key, passphrase_env), body)
     answer = _send(target, headers, timeout)
     if not 200 <= answer.status < 300:
         _refused(answer, target, signed=key is not None, json_out=json_out)
@@ -114,19 +114,6 @@ def _target(url: str) -> str:
     path = quote(split.path or "/", safe="/%:@!$&'()*+,;=~")
     query = quote(split.query, safe="/%:@!$&'()*+,;=?~")
     return urlunsplit((split.scheme.lower(), split.netloc, path, query, ""))
-
-
-def _key(path: Path, passphrase_env: str | None) -> SigningKey:
-    try:
-        return load_key(path, passphrase_env)
-    except FileNotFoundError:
-        fail(f"Không có tệp khóa '{escape(str(path))}'.", "io")
-    except IsADirectoryError:
-        fail(f"'{escape(str(path))}' là thư mục, không phải tệp khóa.", "io")
-    except PermissionError:
-        fail(f"Không có quyền đọc tệp khóa '{escape(str(path))}'.", "io")
-    except OSError as exc:
-        fail(f"Không đọc được tệp khóa '{escape(str(path))}': {escape(exc.strerror or str(exc))}.", "io")
 
 
 def _signed(target: str, key: SigningKey, body: str) -> dict[str, str]:

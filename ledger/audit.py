@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from hashlib import sha256
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
@@ -32,7 +31,7 @@ from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
 from ledger.catalogue import stream_of
 from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused
-from ledger.merkle import EMPTY_ROOT
+from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
 from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
 from ledger.signing import PublicKey
@@ -117,14 +116,20 @@ class _FoldView:
         return self._streams.get(stream_id)
 
 
-def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Notification]:
+def notification_pages(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Sequence[Notification]]:
+    """The log's rows in order, a page at a time."""
     start = 1
     while True:
         rows = recorder.select_notifications(start=start, limit=page)
         if not rows:
             return
-        yield from rows
+        yield rows
         start = rows[-1].id + 1
+
+
+def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Notification]:
+    for rows in notification_pages(recorder, page):
+        yield from rows
 
 
 #: Rows read per page.
@@ -134,15 +139,11 @@ PAGE = 2048
 def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Iterator[Sequence[Notification]]:
     """Pages of rows in log order; stop at a row the database driver itself cannot read,
     and say so, never crash."""
-    start, read = 1, 0
+    read = 0
     try:
-        while True:
-            rows = recorder.select_notifications(start=start, limit=page)
-            if not rows:
-                return
+        for rows in notification_pages(recorder, page):
             read += len(rows)
             yield rows
-            start = rows[-1].id + 1
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
         report.findings.append(Finding(
             read, 0, "?", 0, "undecodable",
@@ -356,7 +357,7 @@ def _check_log(
                 "sự kiện đã niêm phong: đã bị chèn thêm.")
     report.unsealed = sum(1 for nid in rows if nid > last_sealed)
     checkpoints = seal.select_checkpoints()
-    rng = _Frontier()
+    rng = CompactRange()  # roots only: ``push``
     for cp in checkpoints:
         where = max(cp.size - 1, 0)
         last = leaves[where] if where < len(leaves) else None
@@ -376,35 +377,11 @@ def _check_log(
                 f"Checkpoint đã ký có {cp.size} sự kiện nhưng chỉ còn {len(leaves)}: sự kiện cuối đã bị xóa.")
             continue
         while rng.size < cp.size:
-            rng.append(leaves[rng.size].hash)
+            rng.push(leaves[rng.size].hash)
         if rng.root() != cp.root:
             add(where, nid, stream, version, "checkpoint_mismatch",
                 f"Gốc Merkle tính lại ở cỡ {cp.size} khác với checkpoint đã ký: lịch sử đã bị viết lại.")
     report.checkpoints = len(checkpoints)
-
-
-class _Frontier:
-    """``merkle.CompactRange`` for roots only: the same hashes, without a node object per leaf."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self._hashes: list[bytes] = []
-
-    def append(self, leaf: bytes) -> None:
-        h, size, hashes = leaf, self.size, self._hashes
-        while size & 1:
-            h = sha256(b"\x01" + hashes.pop() + h).digest()
-            size >>= 1
-        hashes.append(h)
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self._hashes:
-            return EMPTY_ROOT
-        h = self._hashes[-1]
-        for left in reversed(self._hashes[:-1]):
-            h = sha256(b"\x01" + left + h).digest()
-        return h
 
 
 def _signing_key(env: Envelope, view: _FoldView, genesis: bool) -> bytes | None:

@@ -7,7 +7,7 @@ start cheap.
 
 from __future__ import annotations
 
-from ledger.signing import BadSignature, PublicKey
+from ledger.signing import verify_batch
 
 #: A signature to check: (position, raw public key, DSSE pre-image, signature).
 SigJob = tuple[int, bytes, bytes, bytes]
@@ -15,14 +15,5 @@ SigJob = tuple[int, bytes, bytes, bytes]
 
 def verify_jobs(jobs: list[SigJob]) -> list[int]:
     """The positions whose signature fails."""
-    keys: dict[bytes, PublicKey] = {}
-    failed = []
-    for position, public, preimage, sig in jobs:
-        key = keys.get(public)
-        if key is None:
-            key = keys[public] = PublicKey.from_raw(public)
-        try:
-            key.verify(sig, preimage)
-        except BadSignature:
-            failed.append(position)
-    return failed
+    answers = verify_batch([(public, preimage, sig) for _position, public, preimage, sig in jobs])
+    return [job[0] for job, ok in zip(jobs, answers, strict=True) if not ok]

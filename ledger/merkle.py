@@ -112,6 +112,15 @@ class CompactRange:
                 self._on_node(node)
         return completed
 
+    def push(self, leaf: bytes) -> None:
+        """``append`` for a caller that needs only roots: no node objects made, none reported."""
+        h, size, hashes = leaf, self._size, self._hashes
+        while size & 1:
+            h = node_hash(hashes.pop(), h)
+            size >>= 1
+        hashes.append(h)
+        self._size += 1
+
     def root(self) -> bytes:
         if not self._hashes:
             return EMPTY_ROOT

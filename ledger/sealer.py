@@ -296,7 +296,7 @@ class Sealer:
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """One read: a tree size beyond the sealed one needs a node that is not stored (ValueError).
 
-        None for the newest leaf this process sealed, in the tree ending with it (a receipt's proof).
+        No read for the newest leaf this process sealed, in the tree ending with it (a receipt's proof).
         """
         if self._tip is not None and index == self._tip[0] == size - 1:
             return list(self._tip[1])

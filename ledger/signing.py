@@ -207,10 +207,14 @@ class PublicKey:
 
 def verify_batch(items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """(raw public key, message, signature) → whether it verifies; for worker processes."""
+    keys: dict[bytes, Ed25519PublicKey] = {}  # a batch has few signers: load each key once
     out = []
     for public, message, sig in items:
         try:
-            Ed25519PublicKey.from_public_bytes(public).verify(sig, message)
+            key = keys.get(public)
+            if key is None:
+                key = keys[public] = Ed25519PublicKey.from_public_bytes(public)
+            key.verify(sig, message)
             out.append(True)
         except (InvalidSignature, ValueError):
             out.append(False)

@@ -127,6 +127,24 @@ class LogReader:
         return build_record(village, self.entries(village), self.person, self.body_kind)
 
 
+@dataclass(frozen=True)
+class LeadershipCard:
+    """A village's name, its people's names and its tenures (in one mode): its leadership on any day."""
+
+    village: str
+    name: str
+    as_recorded: bool
+    names: dict[str, str]  # person id → name, as the tenures table records them
+    tenures: list[Tenure]
+
+    def on(self, day: date) -> dict[str, Any]:
+        """Who held each office on ``day``, with names (``Views.leadership``'s answer)."""
+        offices = holders(self.tenures, day)
+        return {"village": self.village, "name": self.name, "as_of": day.isoformat(),
+                "mode": "as_recorded" if self.as_recorded else "as_corrected", "offices": offices,
+                "names": {p: self.names.get(p, p) for p in _people(offices)}}
+
+
 class Views:
     def __init__(self, ledger: Ledger, today: Callable[[], date] = date.today) -> None:
         self.ledger = ledger
@@ -228,17 +246,19 @@ class Views:
 
     def leadership(self, village: str, on: date | None = None, *, as_recorded: bool = False) -> dict[str, Any] | None:
         """Who held each office in ``village`` on ``on`` (today), with names; None for an unknown village."""
-        day = on or self.today()
+        card = self.leadership_card(village, as_recorded=as_recorded)
+        return None if card is None else card.on(on or self.today())
+
+    def leadership_card(self, village: str, *, as_recorded: bool = False) -> LeadershipCard | None:
+        """What the village's leadership on any day is worked out from; None for an unknown village."""
         with self.store.transaction(write=False) as c:
             known = c.all("SELECT name FROM dantin_view_villages WHERE village = ?", (village,))
             names = {r["person"]: r["name"] for r in c.all(
                 "SELECT DISTINCT person, name FROM dantin_view_tenures WHERE village = ?", (village,))}
         if not known:
             return None
-        offices = holders(self.tenures(village, as_recorded=as_recorded), day)
-        return {"village": village, "name": known[0]["name"], "as_of": day.isoformat(),
-                "mode": "as_recorded" if as_recorded else "as_corrected", "offices": offices,
-                "names": {p: names.get(p, p) for p in _people(offices)}}
+        return LeadershipCard(village, known[0]["name"], as_recorded, names,
+                              self.tenures(village, as_recorded=as_recorded))
 
     def officeholders(self, under: str, office: str | None, on: date | None = None, *, limit: int = 100,
                       offset: int = 0) -> list[dict[str, Any]]:

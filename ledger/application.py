@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
 
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
@@ -22,7 +22,7 @@ from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
-from ledger.preverify import MIN_BATCH, Chunk, Preverifier, Vouched
+from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.signing import b64decode_strict
 from ledger.stream import Stream
@@ -221,50 +221,82 @@ class Ledger(Application[str]):
             if self._stale or self._cache.position < 0:
                 self._sync()
                 self._stale = False
+            feed = _Feed(self._preverifier, self._cache) if (
+                len(envelopes) >= MIN_BATCH and self._preverifier.enabled) else None
             parsed: list[Envelope | Refused] = []
-            for raw in envelopes:
-                try:
-                    parsed.append(parse_envelope(raw))
-                except Refused as refusal:
-                    parsed.append(refusal)
-            while True:
-                pending, results, accepted = self._judge_batch(parsed)
-                refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
-                              if not isinstance(p, Refused))
-                if not refused or not self._head_moved():
-                    break
-                self._cache.evict(pending)  # mutated by a judgement made on a stale view
-                self._sync()
-            recordings = self._save_sealed(accepted, pending)
-            size = self.sealer.latest_size() if self.sealer is not None else len(recordings)
-            first = size - len(recordings)
-            ids = {
-                (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
-                for r in recordings
-            }
-            index = {key: first + i for i, key in enumerate(ids)}  # leaves follow acceptance order
+            try:
+                for raw in envelopes:
+                    try:
+                        env = parse_envelope(raw)
+                    except Refused as refusal:
+                        parsed.append(refusal)
+                        continue
+                    parsed.append(env)
+                    if feed is not None:
+                        feed.add(env)
+            except BaseException:
+                if feed is not None:
+                    self._preverifier.forget(feed.started)
+                raise
+            pending, results, accepted, stored = self._judge_batch(parsed, feed)
+            ids = self._save_sealed(accepted, pending, stored)
+            size = self.sealer.latest_size() if self.sealer is not None else len(ids)
+            first = size - len(ids)
+            at = {(e.originator_id, e.originator_version): (nid, first + i)  # leaves follow acceptance order
+                  for i, (e, nid) in enumerate(zip(accepted, ids, strict=True))}
             out: list[Receipt | Refused] = []
             for item in results:
                 if isinstance(item, Refused):
                     out.append(item)
                 else:
                     sid, version, etype, head = item
-                    out.append(Receipt(sid, version, etype, head, ids[(sid, version)], index[(sid, version)]))
+                    nid, index = at[(sid, version)]
+                    out.append(Receipt(sid, version, etype, head, nid, index))
             return out
 
     def _judge_batch(
-        self, parsed: list[Envelope | Refused]
-    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
-        self._cache.prefetch(i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
-        started = self._preverify(parsed)
-        assumed = {v for chunk in started for v in chunk.vouched}
-        pending, results, accepted = self._judge(parsed, assumed)
-        if started:
-            good, bad = Preverifier.settle(started)
-            if bad:  # some assumed signature is bad: judge again, verifying those inline
-                self._cache.evict(pending)
-                pending, results, accepted = self._judge(parsed, good)
-        return pending, results, accepted
+        self, parsed: list[Envelope | Refused], feed: _Feed | None = None
+    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event], list[StoredEvent]]:
+        """Judge the batch and build its stored rows, while the workers check its signatures.
+
+        The signatures sent to the workers (``feed``) are assumed good until their answers are
+        collected, just before the rows are inserted; if any is bad, the batch is judged again
+        from scratch with only those the workers vouched for.
+        """
+        def streams() -> Iterator[str]:
+            return (i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
+
+        try:
+            self._cache.prefetch(streams())
+            started = feed.finish() if feed is not None else []
+        except BaseException:
+            if feed is not None:
+                self._preverifier.forget(feed.started)
+            raise
+        vouched = {v for chunk in started for v in chunk.vouched}
+        try:
+            while True:
+                pending, results, accepted = self._judge(parsed, vouched)
+                refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
+                              if not isinstance(p, Refused))
+                if refused and self._head_moved():
+                    # A refusal judged on a view another writer made stale is checked once more, synced.
+                    self._cache.evict(pending)  # mutated by a judgement made on a stale view
+                    self._sync()
+                    self._cache.prefetch(streams())
+                    continue
+                stored = [self.mapper.to_stored_event(e) for e in accepted]
+                if started:
+                    good, bad = self._preverifier.settle(started)
+                    started = []
+                    if bad:  # some assumed signature is bad: judge again, verifying those inline
+                        self._cache.evict(pending)
+                        vouched = good
+                        continue
+                return pending, results, accepted, stored
+        finally:
+            if started:  # left by an exception: nobody will read the answers
+                self._preverifier.forget(started)
 
     def _head_moved(self) -> bool:
         return (self.recorder.max_notification_id() or 0) != self._cache.position
@@ -298,20 +330,6 @@ class Ledger(Application[str]):
             results.append((stream_id, stream.version, env.statement.type, stream.state.head))
         return pending, results, accepted
 
-    def _preverify(self, parsed: list[Envelope | Refused]) -> list[Chunk]:
-        """Start checking, on other cores, the signatures of a large batch whose keys are known."""
-        envs = [e for e in parsed if not isinstance(e, Refused)]
-        if len(envs) < MIN_BATCH or not self._preverifier.enabled:
-            return []
-        jobs: list[tuple[Vouched, bytes]] = []
-        for env in envs:
-            signer = self._cache.get(env.statement.body)
-            body = signer.state.body if signer is not None else None
-            key = body.keys.get(env.keyid) if body is not None else None
-            if key is not None:
-                jobs.append(((env.payload_hash, env.sig, key.public.raw), env.preimage()))
-        return self._preverifier.start(jobs) if len(jobs) >= MIN_BATCH else []
-
     def _sync(self) -> None:
         """Bring the writer's cache to the log's head, evicting what other writers touched."""
         head = self.recorder.max_notification_id() or 0
@@ -324,13 +342,19 @@ class Ledger(Application[str]):
         rows = self.recorder.select_notifications(start=cache.position + 1, limit=head - cache.position, stop=head)
         cache.moved(head, {str(n.originator_id) for n in rows})
 
-    def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream]) -> list[Any]:
+    def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream],
+                     stored: list[StoredEvent]) -> list[int]:
+        """Insert the rows (and their leaves: the recorder seals in the same transaction); their ids.
+
+        The library's ``save`` would collect the events again and map them again; they are
+        already both, so they go straight to the recorder.
+        """
         if not accepted:
             return []
         recorder = self.recorder
         try:
             recorder.expected_head = self._cache.position  # type: ignore[attr-defined]
-            recordings = list(self.save(*accepted))
+            ids = recorder.insert_events(stored)
         except BaseException:
             if self.sealer is not None:
                 self.sealer.rolled_back()
@@ -338,10 +362,12 @@ class Ledger(Application[str]):
             raise
         finally:
             recorder.expected_head = None  # type: ignore[attr-defined]
+        if not ids or len(ids) != len(stored):
+            raise ProgrammingError(f"the recorder returned {len(ids or [])} ids for {len(stored)} events")
         if self.sealer is not None:
             self.sealer.committed()
-        self._cache.stored(pending, max(r.notification.id for r in recordings))
-        return recordings
+        self._cache.stored(pending, max(ids))
+        return list(ids)
 
     def _load_streams(self, ids: list[str]) -> dict[str, Stream]:
         select = getattr(self.recorder, "select_streams", None)
@@ -380,6 +406,49 @@ class OutOfRange(DantinError):
 def _check_range(ok: bool, detail: str) -> None:
     if not ok:
         raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=detail)
+
+
+class _Feed:
+    """A large batch's signatures, sent to the workers a chunk at a time as the batch is parsed.
+
+    Only envelopes whose signer's key the writer already holds go out while parsing (no read
+    of the database); the others, once their signers are prefetched (``finish``). A signer
+    enrolled or rekeyed within the batch itself is not known yet: its signatures are checked
+    inline when judged, as are any the workers refuse.
+    """
+
+    def __init__(self, preverifier: Preverifier, cache: StreamCache) -> None:
+        self._preverifier = preverifier
+        self._cache = cache
+        self._jobs: list[Job] = []
+        self._later: list[Envelope] = []
+        self.started: list[Chunk] = []
+
+    def add(self, env: Envelope) -> None:
+        signer = self._cache.peek(env.statement.body)
+        if signer is None:
+            self._later.append(env)
+        else:
+            self._take(env, signer)
+
+    def finish(self) -> list[Chunk]:
+        for env in self._later:
+            signer = self._cache.get(env.statement.body)
+            if signer is not None:
+                self._take(env, signer)
+        if self._jobs:
+            self.started.append(self._preverifier.send(self._jobs))
+            self._jobs = []
+        return self.started
+
+    def _take(self, env: Envelope, signer: Stream) -> None:
+        body = signer.state.body
+        key = body.keys.get(env.keyid) if body is not None else None
+        if key is not None:
+            self._jobs.append(((env.payload_hash, env.sig, key.public.raw), env.preimage()))
+            if len(self._jobs) >= CHUNK:
+                self.started.append(self._preverifier.send(self._jobs))
+                self._jobs = []
 
 
 class _BatchView:

@@ -7,7 +7,7 @@ authority for it as the ledger stood at that row (``authority.admit`` over a sta
 folded from the rows before it); the Ed25519 signature verifies, with the key the signer
 held at that row. The main process reads the rows, checks each (``ledger.audit_rows``)
 and folds authority; signatures are checked in worker processes on the other cores
-(``ledger.audit_sig``), and here too whenever more wait than the workers will soon take.
+(``ledger.sigpool``), and here too whenever more wait than the workers will soon take.
 
 A damaged row is a finding, never a crash. The first finding names the event by stream,
 version and log position.
@@ -19,7 +19,6 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,7 +34,7 @@ from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
 from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
 from ledger.signing import PublicKey
-from ledger.workers import pool as worker_pool
+from ledger.sigpool import SigPool
 from schemas.facts import BodyEnrolled
 
 #: Audit finding codes beyond the refusal codes, with Vietnamese titles.
@@ -134,6 +133,8 @@ def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Itera
 
 #: Rows read per page.
 PAGE = 2048
+FLUSH_EVERY = 256  # rows checked between two hand-overs of signatures to the workers
+QUEUED = 4  # chunks left waiting for each worker at a hand-over; the rest are checked here
 
 
 def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Iterator[Sequence[Notification]]:
@@ -152,9 +153,9 @@ def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Ite
         ))
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _pool(workers: int) -> SigPool:
     # fork only a process with no other thread (a forked worker inherits its database sockets); else spawn.
-    return worker_pool(workers, "fork" if threading.active_count() == 1 else "spawn")
+    return SigPool(workers, "fork" if threading.active_count() == 1 else "spawn")
 
 
 def audit(
@@ -164,7 +165,7 @@ def audit(
     log: NoteVerifier | None = None,
     workers: int | None = None,
     progress: ProgressFn | None = None,
-    chunk: int = 256,
+    chunk: int = 128,
 ) -> AuditReport:
     """Check every row (see the module docstring), with ``workers`` processes in all.
 
@@ -178,30 +179,33 @@ def audit(
     workers = workers if workers is not None else (os.cpu_count() or 1)
     report = AuditReport()
     fold = _Fold(report, keep_leaves=seal is not None)
-    pool: ProcessPoolExecutor | None = None
-    #: Chunks of signatures sent to the workers, with their answers or the workers' promise of them.
-    sent: list[tuple[list[SigJob], Future[list[int]] | list[int]]] = []
-    taken = 0  # sent[:taken] have all been taken by the workers (or back)
+    pool: SigPool | None = None
+    #: Chunks sent to the workers and not yet answered: ticket -> the positions of their rows.
+    sent: dict[int, list[int]] = {}
+
+    def settle(ticket: int, verdicts: list[bool]) -> None:
+        fold.record_sig_failures([p for p, ok in zip(sent.pop(ticket), verdicts, strict=True) if not ok])
 
     def flush(final: bool = False) -> None:
-        nonlocal taken
         while len(fold.jobs) >= chunk or (final and fold.jobs):
             batch, fold.jobs = fold.jobs[:chunk], fold.jobs[chunk:]
             report.signatures_checked += len(batch)
-            sent.append((batch, pool.submit(verify_jobs, batch)) if pool is not None else ([], verify_jobs(batch)))
+            if pool is None:
+                fold.record_sig_failures(verify_jobs(batch))
+                continue
+            sent[pool.send([(public, preimage, sig) for _p, public, preimage, sig in batch])] = [j[0] for j in batch]
         if pool is None:
             return
-        # Workers take chunks in order, a few ahead: those past these wait. Check the last of them
-        # here (newest first: the workers work from the oldest), leaving the workers enough to do.
-        while taken < len(sent) and _started(sent[taken][1]):
-            sent[taken] = ([], sent[taken][1])  # no longer needed here
-            taken += 1
-        waiting = [i for i in range(taken, len(sent)) if not _started(sent[i][1])]
-        for i in reversed(waiting[0 if final else workers:]):
-            batch, pending = sent[i]
-            if not (isinstance(pending, Future) and pending.cancel()):
+        for ticket in [t for t in sent if pool.done(t)]:  # answered: let go of their pre-images
+            settle(ticket, pool.collect(ticket))
+        # Workers take chunks oldest first: check the newest of those no worker has started here,
+        # leaving the workers enough to stay busy until the next flush.
+        waiting = [t for t in sent if not pool.started(t)]
+        for ticket in reversed(waiting[0 if final else QUEUED * (workers - 1):]):
+            verdicts = pool.take_back(ticket)
+            if verdicts is None:
                 break  # a worker took it meanwhile, and so every one before it
-            sent[i] = ([], verify_jobs(batch))
+            settle(ticket, verdicts)
 
     # The fold only grows: collecting its young objects again and again is wasted work. Pause
     # the collector only when the audit is what this process does (not in a server's thread).
@@ -209,14 +213,16 @@ def audit(
     if collecting:
         gc.disable()
     try:
-        for number, page in enumerate(_pages(recorder, report, PAGE)):
-            if number == 0 and workers > 1 and len(page) == PAGE:
-                pool = _pool(workers - 1)  # a ledger of one page is checked here alone: cheaper
-            fold.replay(page, progress)
-            flush()
+        if workers > 1 and (recorder.max_notification_id() or 0) > PAGE:
+            pool = _pool(workers - 1)  # a ledger of one page is checked here alone: cheaper
+        for page in _pages(recorder, report, PAGE):
+            for i in range(0, len(page), FLUSH_EVERY):  # the workers get the first chunks early
+                fold.replay(page[i:i + FLUSH_EVERY], progress)
+                flush()
         flush(final=True)
-        for _batch, answer in sent:
-            fold.record_sig_failures(answer.result() if isinstance(answer, Future) else answer)
+        if pool is not None:
+            for ticket in list(sent):
+                settle(ticket, pool.collect(ticket))
         if progress is not None:
             progress(report.entries)
         report.streams = len(fold.streams)
@@ -224,15 +230,11 @@ def audit(
             _check_log(report, fold.rows, seal, log)
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
         if collecting:
             gc.enable()
     report.findings.sort(key=lambda f: (f.position, f.notification_id))
     return report
-
-
-def _started(answer: Future[list[int]] | list[int]) -> bool:
-    return not isinstance(answer, Future) or answer.running() or answer.done()
 
 
 class _Fold:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -205,7 +206,7 @@ class PublicKey:
             ) from None
 
 
-def verify_batch(items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+def verify_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """(raw public key, message, signature) → whether it verifies; for worker processes."""
     keys: dict[bytes, Ed25519PublicKey] = {}  # a batch has few signers: load each key once
     out = []

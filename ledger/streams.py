@@ -67,6 +67,10 @@ class StreamCache:
             else:
                 self._absent.add(i)
 
+    def peek(self, stream_id: str) -> Stream | None:
+        """The stream if it is held here; never reads the database."""
+        return self._streams.get(stream_id)
+
     def get(self, stream_id: str) -> Stream | None:
         stream = self._streams.get(stream_id)
         if stream is not None:

@@ -21,11 +21,12 @@ def _watch(parent: int) -> None:
     os._exit(0)  # the parent is gone: nobody will read our results
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """Start the thread that ends this worker when ``parent`` is no longer its parent."""
     threading.Thread(target=_watch, args=(parent,), daemon=True, name="watch-parent").start()
 
 
 def pool(workers: int, method: str) -> ProcessPoolExecutor:
     """A process pool (``fork`` or ``spawn``) whose workers exit when this process dies."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=die_with_parent, initargs=(os.getpid(),))

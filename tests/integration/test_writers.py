@@ -53,8 +53,8 @@ def test_a_write_between_judging_and_inserting_makes_the_batch_be_judged_again(
     real_judge = world.ledger._judge_batch
     calls = {"n": 0}
 
-    def judge_then_other_writes(parsed: Any) -> Any:
-        judged = real_judge(parsed)
+    def judge_then_other_writes(*args: Any) -> Any:
+        judged = real_judge(*args)
         calls["n"] += 1
         if calls["n"] == 1:  # the other writer commits after this one judged, before it inserts
             [done] = other.submit([_revocation(world)])

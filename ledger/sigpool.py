@@ -1,0 +1,249 @@
+"""Signature checks on other cores, handed over by the thread that has them.
+
+``concurrent.futures.ProcessPoolExecutor`` moves work to its processes through two helper
+threads (its manager, and its call queue's feeder), and each step they take needs the GIL.
+While this process is busy in Python (judging a batch, checking rows) each step waits out
+the switch interval, then waits again for the next: timed on 500-envelope batches, the
+worker got its first chunk only when the writer stopped to wait for the answers, 40 to
+100 ms late, and so sat idle through all the judging it was meant to overlap.
+
+Here no other thread is involved. The caller writes each chunk straight into a worker's
+pipe (``send``) and reads the answers itself when it needs them (``collect``). Whoever
+starts a chunk first claims it in a table shared with the workers, under a lock: a worker,
+or this process taking it back because the workers are behind (``collect`` of a chunk no
+worker has started verifies it here). So no chunk is verified twice, and none waits for a
+busy worker while this process idles. A worker that dies costs nothing but speed: its
+chunks are verified here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import signal
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from ledger.signing import verify_batch
+from ledger.workers import die_with_parent
+
+#: (raw public key, message, signature): what ``verify_batch`` checks.
+Item = tuple[bytes, bytes, bytes]
+
+#: Claim table size. A ticket's slot is ``ticket % SLOTS``; its cell holds ``3 * ticket + state``,
+#: so a worker reading a chunk long since taken back finds another ticket's value and skips it.
+SLOTS = 4096
+_OFFERED, _WORKER, _HERE = 0, 1, 2
+#: Answers a worker may owe before ``send`` waits for one: its answer pipe can never fill.
+MAX_OWED = 256
+PIPE_BYTES = 1 << 20  # Linux lets a pipe grow to 1 MiB unprivileged: a whole batch fits
+
+
+def _widen(conn: Connection) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or capped lower: only slower
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+_HEAD = struct.Struct("<QI")  # ticket, item count
+_SIZES = struct.Struct("<III")  # one item's field lengths
+
+
+def _pack(ticket: int, items: Sequence[Item]) -> bytes:
+    """A chunk as one message: a plain framing of bytes (no pickle crosses the pipes)."""
+    parts = [_HEAD.pack(ticket, len(items))]
+    for public, message, sig in items:
+        parts += (_SIZES.pack(len(public), len(message), len(sig)), public, message, sig)
+    return b"".join(parts)
+
+
+def _unpack(data: bytes) -> tuple[int, list[Item]]:
+    ticket, count = _HEAD.unpack_from(data)
+    at = _HEAD.size
+    items = []
+    for _ in range(count):
+        a, b, c = _SIZES.unpack_from(data, at)
+        at += _SIZES.size
+        items.append((data[at:at + a], data[at + a:at + a + b], data[at + a + b:at + a + b + c]))
+        at += a + b + c
+    return ticket, items
+
+
+def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent: int) -> None:
+    """A worker: claim each chunk that nobody has started, verify it, answer (ticket, verdicts)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(parent)
+    while True:
+        try:
+            message = jobs.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not message:
+            return
+        ticket, items = _unpack(message)
+        slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
+        with lock:
+            mine = claims[slot] == offered
+            if mine:
+                claims[slot] = offered + _WORKER
+        if mine:
+            answers.send_bytes(_HEAD.pack(ticket, len(items)) + bytes(verify_batch(items)))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    jobs: Connection
+    answers: Connection
+    owed: set[int] = field(default_factory=set)
+    alive: bool = True
+
+
+class SigPool:
+    """``workers`` processes verifying chunks of signatures (``fork`` or ``spawn``)."""
+
+    def __init__(self, workers: int, method: str) -> None:
+        ctx: Any = get_context(method)
+        self._claims: Any = ctx.RawArray(ctypes.c_longlong, SLOTS)
+        self._lock: Any = ctx.Lock()
+        self._workers: list[_Worker] = []
+        self._items: dict[int, Sequence[Item]] = {}  # unsettled tickets: kept to verify here if need be
+        self._owner: dict[int, _Worker] = {}
+        self._answers: dict[int, bytes] = {}
+        self._settled: dict[int, list[bool]] = {}  # collected early, to free their slot
+        self._next = 1
+        #: Chunks this process verified itself because no worker had started them.
+        self.taken_back = 0
+        for _ in range(workers):
+            jobs_r, jobs_w = ctx.Pipe(duplex=False)
+            answers_r, answers_w = ctx.Pipe(duplex=False)
+            _widen(jobs_w)
+            process = ctx.Process(target=_serve, args=(jobs_r, answers_w, self._claims, self._lock, os.getpid()),
+                                  daemon=True, name="dantin-sigcheck")
+            process.start()
+            jobs_r.close()
+            answers_w.close()
+            self._workers.append(_Worker(process, jobs_w, answers_r))
+
+    def send(self, items: Sequence[Item]) -> int:
+        """Hand a chunk to the least busy worker now; its ticket, for ``collect``."""
+        ticket = self._next
+        self._next += 1
+        if ticket - SLOTS in self._items:  # the slot's last chunk is unsettled: settle it before reusing
+            self._settled[ticket - SLOTS] = self.collect(ticket - SLOTS)
+        self._items[ticket] = items
+        with self._lock:
+            self._claims[ticket % SLOTS] = 3 * ticket + _OFFERED
+        self._drain()
+        message = _pack(ticket, items)
+        for worker in sorted((w for w in self._workers if w.alive), key=lambda w: len(w.owed)):
+            while len(worker.owed) >= MAX_OWED:
+                self._receive(worker)
+            if not worker.alive:
+                continue
+            try:
+                worker.jobs.send_bytes(message)
+            except OSError:
+                self._lost(worker)
+                continue
+            worker.owed.add(ticket)
+            self._owner[ticket] = worker
+            break
+        return ticket
+
+    def started(self, ticket: int) -> bool:
+        """Whether a worker has claimed the chunk (or ``collect`` has settled it)."""
+        return ticket not in self._items or self._claims[ticket % SLOTS] != 3 * ticket + _OFFERED
+
+    def done(self, ticket: int) -> bool:
+        """Whether ``collect`` would answer without verifying or waiting (the answer is here)."""
+        self._drain()
+        return ticket in self._answers or ticket in self._settled
+
+    def take_back(self, ticket: int) -> list[bool] | None:
+        """The chunk's verdicts, verified here, if no worker has started it; else None."""
+        if ticket in self._settled or not self._take_back(ticket):
+            return None
+        worker = self._owner.pop(ticket, None)
+        if worker is not None:
+            worker.owed.discard(ticket)
+        self.taken_back += 1
+        return verify_batch(self._items.pop(ticket))
+
+    def collect(self, ticket: int) -> list[bool]:
+        """The chunk's verdicts: verified here if no worker has started it, else the worker's answer."""
+        if ticket in self._settled:
+            return self._settled.pop(ticket)
+        here = self.take_back(ticket)
+        if here is not None:
+            return here
+        worker = self._owner.pop(ticket, None)
+        while ticket not in self._answers and worker is not None and worker.alive:
+            self._receive(worker)
+        items = self._items.pop(ticket)
+        answer = self._answers.pop(ticket, None)
+        return [b == 1 for b in answer] if answer is not None else verify_batch(items)
+
+    def forget(self, ticket: int) -> None:
+        """Drop a chunk whose answer is no longer wanted (its batch failed): skipped, or its answer dropped."""
+        self._items.pop(ticket, None)
+        worker = self._owner.pop(ticket, None)
+        if self._take_back(ticket) and worker is not None:
+            worker.owed.discard(ticket)
+        self._answers.pop(ticket, None)
+        self._settled.pop(ticket, None)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.jobs.send_bytes(b"")
+            worker.jobs.close()
+        for worker in self._workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(timeout=1)
+            worker.answers.close()
+        self._workers = []
+        self._items.clear()
+
+    def _take_back(self, ticket: int) -> bool:
+        slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
+        with self._lock:
+            if self._claims[slot] != offered:
+                return False
+            self._claims[slot] = offered + _HERE
+            return True
+
+    def _drain(self) -> None:
+        for worker in self._workers:
+            while worker.alive and worker.owed and worker.answers.poll(0):
+                self._receive(worker)
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            answer = worker.answers.recv_bytes()
+        except (EOFError, OSError):
+            self._lost(worker)
+            return
+        ticket, _count = _HEAD.unpack_from(answer)
+        verdicts = answer[_HEAD.size:]
+        worker.owed.discard(ticket)
+        if ticket in self._items:
+            self._answers[ticket] = verdicts
+
+    def _lost(self, worker: _Worker) -> None:
+        """A dead worker: what it owed is verified here when collected."""
+        worker.alive = False
+        for ticket in worker.owed:
+            self._owner.pop(ticket, None)
+            with self._lock:
+                if self._claims[ticket % SLOTS] == 3 * ticket + _WORKER:
+                    self._claims[ticket % SLOTS] = 3 * ticket + _HERE
+        worker.owed.clear()

@@ -1,0 +1,104 @@
+"""The signature workers (``ledger.sigpool``): fed by the caller, never a chunk twice, never a wrong answer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ledger import sigpool
+from ledger.preverify import Job, Preverifier
+from ledger.signing import SigningKey
+from ledger.sigpool import Item, SigPool
+
+
+def _items(count: int, bad: set[int], key: SigningKey | None = None) -> list[Item]:
+    key = key or SigningKey.generate()
+    out = []
+    for i in range(count):
+        message = b"statement %d" % i
+        sig = key.sign(message)
+        if i in bad:
+            sig = bytes([sig[0] ^ 1]) + sig[1:]
+        out.append((key.public.raw, message, sig))
+    return out
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def pool(request: pytest.FixtureRequest) -> Iterator[SigPool]:
+    p = SigPool(1, request.param)
+    yield p
+    p.close()
+
+
+def test_a_worker_starts_a_chunk_while_the_sender_stays_busy_in_python(pool: SigPool) -> None:
+    while not pool.started(pool.send(_items(1, set()))):
+        time.sleep(0.05)  # until the worker is up (spawn takes a while)
+    taken_back = pool.taken_back
+    ticket = pool.send(_items(50, {7}))
+    deadline = time.perf_counter() + 5
+    spins = 0
+    while not pool.started(ticket) and time.perf_counter() < deadline:
+        spins += 1  # pure Python: this thread never waits, never sleeps
+    assert pool.started(ticket), "no worker took the chunk while the sender computed"
+    verdicts = pool.collect(ticket)
+    assert verdicts == [i != 7 for i in range(50)]
+    assert pool.taken_back == taken_back
+
+
+def test_chunks_no_worker_has_started_are_verified_here_with_the_same_answers(pool: SigPool) -> None:
+    pool.collect(pool.send(_items(1, set())))
+    busy = pool.send(_items(2500, set()))  # occupies the only worker for a good while
+    tickets = [pool.send(_items(40, {3, 37})) for _ in range(6)]
+    answers = [pool.collect(t) for t in reversed(tickets)]
+    assert pool.taken_back >= 1
+    assert all(a == [i not in {3, 37} for i in range(40)] for a in answers)
+    assert all(pool.collect(busy))
+
+
+def test_a_killed_worker_costs_speed_not_answers() -> None:
+    pool = SigPool(1, "fork")
+    try:
+        pool.collect(pool.send(_items(1, set())))
+        tickets = [pool.send(_items(300, {i})) for i in range(4)]
+        os.kill(pool._workers[0].process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        pool._workers[0].process.join(5)
+        for i, t in enumerate(tickets):
+            assert pool.collect(t) == [j != i for j in range(300)]
+        later = pool.send(_items(10, {9}))  # no live worker: verified here when collected
+        assert pool.collect(later) == [True] * 9 + [False]
+    finally:
+        pool.close()
+
+
+def test_a_ticket_reusing_a_forgotten_chunks_slot_gets_its_own_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sigpool, "SLOTS", 3)  # forked workers inherit it: slots are reused every 3 tickets
+    pool = SigPool(1, "fork")
+    try:
+        key = SigningKey.generate()
+        sent = []
+        for n in range(30):
+            bad = {n % 5}
+            sent.append((pool.send(_items(5, bad, key)), bad))
+            if n % 3 == 1:
+                pool.forget(sent.pop()[0])  # a batch that failed: its slot is offered again soon
+        for ticket, bad in sent:
+            assert pool.collect(ticket) == [i not in bad for i in range(5)]
+    finally:
+        pool.close()
+
+
+def test_the_preverifier_vouches_for_good_signatures_only() -> None:
+    verifier = Preverifier(workers=1)
+    try:
+        key = SigningKey.generate()
+        items = _items(100, {3, 77}, key)
+        jobs: list[Job] = [((f"h{i}", sig, public), message) for i, (public, message, sig) in enumerate(items)]
+        good, bad = verifier.settle(verifier.start(jobs))
+        assert bad == {jobs[3][0], jobs[77][0]}
+        assert good == {j[0] for j in jobs} - bad
+    finally:
+        verifier.close()

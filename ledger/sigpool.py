@@ -18,12 +18,14 @@ chunks are verified here.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import ctypes
 import fcntl
 import os
 import signal
 import struct
+import termios
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -46,9 +48,20 @@ MAX_OWED = 256
 PIPE_BYTES = 1 << 20  # Linux lets a pipe grow to 1 MiB unprivileged: a whole batch fits
 
 
-def _widen(conn: Connection) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # not Linux, or capped lower: only slower
+def _widen(conn: Connection) -> int:
+    """Grow the pipe to ``PIPE_BYTES`` where allowed; the capacity it has (0: unknown)."""
+    try:
         fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        return int(fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ))
+    except (OSError, AttributeError):  # not Linux, or capped lower
+        return 0
+
+
+def _unread(conn: Connection) -> int:
+    """Bytes written to the pipe that its reader has not read yet."""
+    buf = array.array("i", [0])
+    fcntl.ioctl(conn.fileno(), termios.FIONREAD, buf, True)
+    return buf[0]
 
 
 _HEAD = struct.Struct("<QI")  # ticket, item count
@@ -101,8 +114,13 @@ class _Worker:
     process: BaseProcess
     jobs: Connection
     answers: Connection
+    capacity: int  # of the jobs pipe, in bytes; 0: unknown (sends may then block)
     owed: set[int] = field(default_factory=set)
     alive: bool = True
+
+    def has_room(self, size: int) -> bool:
+        """Whether a message of ``size`` bytes fits in the jobs pipe now (a send would not block)."""
+        return not self.capacity or _unread(self.jobs) + size + 16 <= self.capacity
 
 
 class SigPool:
@@ -123,16 +141,20 @@ class SigPool:
         for _ in range(workers):
             jobs_r, jobs_w = ctx.Pipe(duplex=False)
             answers_r, answers_w = ctx.Pipe(duplex=False)
-            _widen(jobs_w)
+            capacity = _widen(jobs_w)
             process = ctx.Process(target=_serve, args=(jobs_r, answers_w, self._claims, self._lock, os.getpid()),
                                   daemon=True, name="dantin-sigcheck")
             process.start()
             jobs_r.close()
             answers_w.close()
-            self._workers.append(_Worker(process, jobs_w, answers_r))
+            self._workers.append(_Worker(process, jobs_w, answers_r, capacity))
 
     def send(self, items: Sequence[Item]) -> int:
-        """Hand a chunk to the least busy worker now; its ticket, for ``collect``."""
+        """Hand a chunk to the least busy worker now; its ticket, for ``collect``.
+
+        A chunk that no worker's pipe has room for (workers still starting, or far behind) is
+        kept here, and verified here when collected: a full pipe never blocks the sender.
+        """
         ticket = self._next
         self._next += 1
         if ticket - SLOTS in self._items:  # the slot's last chunk is unsettled: settle it before reusing
@@ -145,7 +167,7 @@ class SigPool:
         for worker in sorted((w for w in self._workers if w.alive), key=lambda w: len(w.owed)):
             while len(worker.owed) >= MAX_OWED:
                 self._receive(worker)
-            if not worker.alive:
+            if not worker.alive or not worker.has_room(len(message)):
                 continue
             try:
                 worker.jobs.send_bytes(message)

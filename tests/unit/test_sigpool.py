@@ -35,8 +35,9 @@ def pool(request: pytest.FixtureRequest) -> Iterator[SigPool]:
 
 
 def test_a_worker_starts_a_chunk_while_the_sender_stays_busy_in_python(pool: SigPool) -> None:
-    while not pool.started(pool.send(_items(1, set()))):
-        time.sleep(0.05)  # until the worker is up (spawn takes a while)
+    first = pool.send(_items(1, set()))
+    while not pool.started(first):
+        time.sleep(0.01)  # until the worker is up (spawn takes a while)
     taken_back = pool.taken_back
     ticket = pool.send(_items(50, {7}))
     deadline = time.perf_counter() + 5
@@ -56,6 +57,18 @@ def test_chunks_no_worker_has_started_are_verified_here_with_the_same_answers(po
     answers = [pool.collect(t) for t in reversed(tickets)]
     assert pool.taken_back >= 1
     assert all(a == [i not in {3, 37} for i in range(40)] for a in answers)
+    assert all(pool.collect(busy))
+
+
+def test_a_full_pipe_never_blocks_the_sender(pool: SigPool) -> None:
+    key = SigningKey.generate()
+    busy = pool.send(_items(4000, set(), key))  # the worker reads this, then is busy for a while
+    big = [(key.public.raw, b"x" * 60_000 + b"%d" % i, key.sign(b"x" * 60_000 + b"%d" % i)) for i in range(8)]
+    start = time.perf_counter()
+    tickets = [pool.send(big) for _ in range(8)]  # ~3.8 MB, beyond the 1 MiB pipe
+    assert time.perf_counter() - start < 0.3  # the worker was not waited for
+    assert not all(pool._owner.get(t) for t in tickets)  # some were kept here
+    assert all(all(pool.collect(t)) for t in tickets)
     assert all(pool.collect(busy))
 
 

@@ -17,7 +17,6 @@ writer collects are verified by the writer itself rather than waited for.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,11 +53,7 @@ class Preverifier:
     def send(self, jobs: Sequence[Job]) -> Chunk:
         """Send one chunk of jobs to the workers now."""
         if self.pool is None:
-            # fork is fast, but a forked worker inherits the process's database sockets and keeps the server's
-            # sessions open if this process dies (found by the SIGKILL test); fork only a process that has no
-            # other threads (so no connection pool), else spawn.
-            method = "fork" if threading.active_count() == 1 else "spawn"
-            self.pool = SigPool(self.workers, method)
+            self.pool = SigPool(self.workers)
         ticket = self.pool.send([(v[2], pre, v[1]) for v, pre in jobs])
         return Chunk([v for v, _ in jobs], ticket)
 

@@ -3,7 +3,8 @@
 A pool's forked workers inherit both ends of its queue pipes, so when their parent is
 killed (SIGKILL, OOM) they never see end-of-file and would live on as orphans holding the
 parent's files and sockets (found by the crash test). Each worker watches its parent and
-exits when it changes.
+exits when it changes. A forkserver's worker watches the forkserver, which ends when the
+process that started it does.
 """
 
 from __future__ import annotations
@@ -22,8 +23,25 @@ def _watch(parent: int) -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """Start the thread that ends this worker when ``parent`` is no longer its parent."""
-    threading.Thread(target=_watch, args=(parent,), daemon=True, name="watch-parent").start()
+    """Start the thread that ends this worker when its parent ends.
+
+    ``parent`` is the process that made the worker: its parent (fork, spawn), or the parent
+    of its forkserver; if that is gone already, the worker ends now.
+    """
+    watched = os.getppid()
+    if watched != parent and not _alive(parent):
+        os._exit(0)
+    threading.Thread(target=_watch, args=(watched,), daemon=True, name="watch-parent").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def pool(workers: int, method: str) -> ProcessPoolExecutor:

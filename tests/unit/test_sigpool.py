@@ -6,6 +6,8 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,51 @@ def test_the_preverifier_vouches_for_good_signatures_only() -> None:
         assert good == {j[0] for j in jobs} - bad
     finally:
         verifier.close()
+
+
+_OWNER = """
+import sys, threading, time
+from ledger.sigpool import SigPool
+from ledger.signing import SigningKey
+if __name__ == "__main__":
+    if sys.argv[1] == "forkserver":
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # as in a server
+    pool = SigPool(1)
+    key = SigningKey.generate()
+    ticket = pool.send([(key.public.raw, b"m", key.sign(b"m"))])
+    while not pool.started(ticket):
+        time.sleep(0.01)
+    print(pool._workers[0].process.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_workers_end_when_the_process_that_started_them_is_killed(method: str, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "owner.py"
+    script.write_text(_OWNER)
+    env = {**os.environ, "PYTHONPATH": str(Path(sigpool.__file__).parents[1])}
+    owner = subprocess.Popen([sys.executable, str(script), method], stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        assert owner.stdout is not None
+        worker = int(owner.stdout.readline())
+        assert sigpool.start_method() == "fork" or method == "forkserver"
+        owner.kill()
+        owner.wait(10)
+        deadline = time.monotonic() + 10
+        while _exists(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _exists(worker), f"worker {worker} outlived the process that started it"
+    finally:
+        owner.kill()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

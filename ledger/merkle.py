@@ -88,6 +88,12 @@ class CompactRange:
         cr._size, cr._hashes = size, list(nodes)
         return cr
 
+    def copy(self) -> CompactRange:
+        """An independent range with the same nodes (no callback), to append to tentatively."""
+        cr = CompactRange()
+        cr._size, cr._hashes = self._size, list(self._hashes)
+        return cr
+
     @property
     def size(self) -> int:
         return self._size

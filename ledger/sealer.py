@@ -165,7 +165,10 @@ class Sealer:
         self.signer = signer
         self._latest: CheckpointRow | None = None  # the newest signed checkpoint, stored or not
         self._range: CompactRange | None = None  # as committed
-        self._pending: tuple[CompactRange, CheckpointRow | None, bool, list[bytes]] | None = None
+        #: The last row this process sealed (notification id): while the log head is still this row,
+        #: ``_range`` is the stored tree (``seal``). None: read the size when sealing.
+        self._head: int | None = None
+        self._pending: tuple[CompactRange, CheckpointRow | None, bool, list[bytes], int] | None = None
         #: The inclusion proof of the newest leaf this process sealed, in the tree that ends with it:
         #: the frontier before it, smallest subtree first. A receipt needs exactly this proof.
         self._tip: tuple[int, list[bytes]] | None = None
@@ -184,12 +187,22 @@ class Sealer:
             raise LookupError(f"the stored tree lacks frontier nodes for size {size}")
         return CompactRange.from_nodes(size, [found[c] for c in coords])
 
-    def seal(self, txn: SealTxn, rows: Sequence[SealRow]) -> None:
-        """Append one leaf per row (in the given, notification order) inside ``txn``."""
+    def seal(self, txn: SealTxn, rows: Sequence[SealRow], head: int | None = None) -> None:
+        """Append one leaf per row (in the given, notification order) inside ``txn``.
+
+        ``head`` is the log head the rows were appended after, when the adapter knows it from
+        the insert itself (under the insert lock). If it is the last row this process sealed,
+        no one has appended since, so no one has sealed since either (leaves are written only
+        with the rows they seal, or by ``catch_up`` for rows after the tracked position, which
+        was that row): the stored tree is the one committed then, and its size is not read.
+        """
         if not rows:
             return
-        base = self._range_for(txn)
-        rng = CompactRange.from_nodes(base.size, base.nodes())
+        if head is not None and head == self._head and self._range is not None:
+            base = self._range
+        else:
+            base = self._range_for(txn)
+        rng = base.copy()
         leaves: list[Leaf] = []
         nodes: list[Node] = []
         tip: list[bytes] = []
@@ -208,7 +221,7 @@ class Sealer:
         signed = self._sign(rng) if stored else None
         if signed is not None:
             txn.insert_checkpoint(signed)
-        self._pending = (rng, signed, stored, tip)
+        self._pending = (rng, signed, stored, tip, rows[-1].notification_id)
 
     @property
     def latest(self) -> CheckpointRow | None:
@@ -223,8 +236,8 @@ class Sealer:
         """The adapter's transaction committed: what ``seal`` wrote is now the log."""
         if self._pending is None:
             return
-        rng, signed, stored, tip = self._pending
-        self._range, self._pending = rng, None
+        rng, signed, stored, tip, head = self._pending
+        self._range, self._head, self._pending = rng, head, None
         self._tip = (rng.size - 1, tip)
         if signed is not None:
             self._latest = signed
@@ -234,7 +247,7 @@ class Sealer:
     def rolled_back(self) -> None:
         self._pending = None
         self._tip = None
-        self._range = None  # re-read from the store: another writer may have moved it
+        self._range = self._head = None  # re-read from the store: another writer may have moved it
 
     # -- in transactions of its own ---------------------------------------------------
 
@@ -263,7 +276,7 @@ class Sealer:
             rng = self._range_for(txn)
             row = self._sign(rng)
             txn.insert_checkpoint(row)
-        self._range, self._latest = rng, row
+        self._range, self._head, self._latest = rng, None, row  # read at a head it does not know
         self._published_size, self._published_at = rng.size, time.monotonic()
         return row
 

@@ -25,13 +25,18 @@ from ledger.entry import entry_hash
 from ledger.envelope import Envelope, parse_envelope
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
-from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier
+from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier, Vouched
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
 from ledger.signing import b64decode_strict
 from ledger.stream import Stream
 from ledger.streams import StreamCache
 
 EnvelopeInput = bytes | str | Mapping[str, Any]
+
+#: Submissions after which this writer checks even a single envelope's signature on a worker
+#: (overlapping its insert), rather than inline: a process that writes often, not a one-shot
+#: ``dantin submit`` that would pay a worker's start for one signature.
+WARM_AFTER = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class Ledger(Application[str]):
         self._cache = StreamCache(self._load_streams, directory=getattr(self.recorder, "select_stream_ids", None))
         self._stale = True  # the cache must be synced with the log before the first judgement
         self._preverifier = Preverifier()
+        self._submissions = 0  # after WARM_AFTER, even one envelope's signature goes to a worker
         self.sealer: Sealer | None = None
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
             store = cast(SealStore, self.recorder)
@@ -224,9 +230,11 @@ class Ledger(Application[str]):
             if self._stale or self._cache.position < 0:
                 self._sync()
                 self._stale = False
-            feed = _Feed(self._preverifier, self._cache) if (
-                len(envelopes) >= MIN_BATCH and self._preverifier.enabled) else None
+            self._submissions += 1
+            feed = _Feed(self._preverifier, self._cache) if self._preverifier.enabled and (
+                len(envelopes) >= MIN_BATCH or self._submissions > WARM_AFTER) else None
             parsed: list[Envelope | Refused] = []
+            started: list[Chunk] = []
             try:
                 for raw in envelopes:
                     try:
@@ -237,12 +245,21 @@ class Ledger(Application[str]):
                     parsed.append(env)
                     if feed is not None:
                         feed.add(env)
-            except BaseException:
+                self._cache.prefetch(self._to_judge(parsed))
+                started = feed.finish() if feed is not None else []
+                vouched = {v for chunk in started for v in chunk.vouched}
+                while True:
+                    pending, results, accepted, stored = self._judge_batch(parsed, vouched)
+                    try:
+                        ids = self._save_sealed(accepted, pending, stored, started)
+                        break
+                    except _Unvouched as unvouched:  # some assumed signature is bad: judge again,
+                        vouched = unvouched.good  # verifying inline those the workers refused
+                    finally:
+                        started = []  # collected (or, with nothing to insert, no longer wanted)
+            finally:
                 if feed is not None:
-                    self._preverifier.forget(feed.started)
-                raise
-            pending, results, accepted, stored = self._judge_batch(parsed, feed)
-            ids = self._save_sealed(accepted, pending, stored)
+                    self._preverifier.forget(feed.started)  # what an exception left uncollected
             size = self.sealer.latest_size() if self.sealer is not None else len(ids)
             first = size - len(ids)
             at = {(e.originator_id, e.originator_version): (nid, first + i)  # leaves follow acceptance order
@@ -257,49 +274,23 @@ class Ledger(Application[str]):
                     out.append(Receipt(sid, version, etype, head, nid, index))
             return out
 
+    def _to_judge(self, parsed: list[Envelope | Refused]) -> Iterator[str]:
+        return (i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
+
     def _judge_batch(
-        self, parsed: list[Envelope | Refused], feed: _Feed | None = None
+        self, parsed: list[Envelope | Refused], vouched: set[Vouched]
     ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event], list[StoredEvent]]:
-        """Judge the batch and build its stored rows, while the workers check its signatures.
-
-        The signatures sent to the workers (``feed``) are assumed good until their answers are
-        collected, just before the rows are inserted; if any is bad, the batch is judged again
-        from scratch with only those the workers vouched for.
-        """
-        def streams() -> Iterator[str]:
-            return (i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))
-
-        try:
-            self._cache.prefetch(streams())
-            started = feed.finish() if feed is not None else []
-        except BaseException:
-            if feed is not None:
-                self._preverifier.forget(feed.started)
-            raise
-        vouched = {v for chunk in started for v in chunk.vouched}
-        try:
-            while True:
-                pending, results, accepted = self._judge(parsed, vouched)
-                refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
-                              if not isinstance(p, Refused))
-                if refused and self._head_moved():
-                    # A refusal judged on a view another writer made stale is checked once more, synced.
-                    self._cache.evict(pending)  # mutated by a judgement made on a stale view
-                    self._sync()
-                    self._cache.prefetch(streams())
-                    continue
-                stored = [stored_event(self.mapper, e) for e in accepted]
-                if started:
-                    good, bad = self._preverifier.settle(started)
-                    started = []
-                    if bad:  # some assumed signature is bad: judge again, verifying those inline
-                        self._cache.evict(pending)
-                        vouched = good
-                        continue
-                return pending, results, accepted, stored
-        finally:
-            if started:  # left by an exception: nobody will read the answers
-                self._preverifier.forget(started)
+        """Judge the batch, taking the ``vouched`` signatures as good, and build its stored rows."""
+        while True:
+            pending, results, accepted = self._judge(parsed, vouched)
+            refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
+                          if not isinstance(p, Refused))
+            if not refused or not self._head_moved():
+                return pending, results, accepted, [stored_event(self.mapper, e) for e in accepted]
+            # A refusal judged on a view another writer made stale is judged once more, synced.
+            self._cache.evict(pending)  # mutated by a judgement made on a stale view
+            self._sync()
+            self._cache.prefetch(self._to_judge(parsed))
 
     def _head_moved(self) -> bool:
         return (self.recorder.max_notification_id() or 0) != self._cache.position
@@ -346,17 +337,31 @@ class Ledger(Application[str]):
         cache.moved(head, {str(n.originator_id) for n in rows})
 
     def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream],
-                     stored: list[StoredEvent]) -> list[int]:
+                     stored: list[StoredEvent], started: list[Chunk]) -> list[int]:
         """Insert the rows (and their leaves: the recorder seals in the same transaction); their ids.
 
-        The library's ``save`` would collect the events again and map them again; they are
-        already both, so they go straight to the recorder.
+        The signatures the workers were checking (``started``) were assumed good: their
+        answers are collected last inside the transaction, just before it commits, so the
+        workers' checking overlaps the insert too. If any is bad the insert rolls back and
+        ``_Unvouched`` says which were good. The library's ``save`` would collect the events
+        again and map them again; they are already both, so they go straight to the recorder.
         """
         if not accepted:
             return []
         recorder = self.recorder
+
+        def collect() -> None:
+            good, bad = self._preverifier.settle(started)
+            if bad:
+                raise _Unvouched(good)
+
+        hooked = hasattr(recorder, "before_commit")
+        if started and not hooked:
+            collect()
         try:
             recorder.expected_head = self._cache.position  # type: ignore[attr-defined]
+            if started and hooked:
+                recorder.before_commit = collect  # type: ignore[attr-defined]
             ids = recorder.insert_events(stored)
         except BaseException:
             if self.sealer is not None:
@@ -365,6 +370,8 @@ class Ledger(Application[str]):
             raise
         finally:
             recorder.expected_head = None  # type: ignore[attr-defined]
+            if hooked:
+                recorder.before_commit = None  # type: ignore[attr-defined]
         if not ids or len(ids) != len(stored):
             raise ProgrammingError(f"the recorder returned {len(ids or [])} ids for {len(stored)} events")
         if self.sealer is not None:
@@ -445,6 +452,14 @@ class OutOfRange(DantinError):
 def _check_range(ok: bool, detail: str) -> None:
     if not ok:
         raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=detail)
+
+
+class _Unvouched(Exception):
+    """The workers refused some signature the batch was judged assuming good."""
+
+    def __init__(self, good: set[Vouched]) -> None:
+        super().__init__("a pre-verified signature failed")
+        self.good = good
 
 
 class _Feed:

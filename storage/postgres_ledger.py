@@ -47,6 +47,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self._reader_lock = threading.Lock()
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
+        #: Called last inside an insert's transaction, before its seal's writes and COMMIT are
+        #: sent (the writer collects its signature checks there); raising rolls the insert back.
+        self.before_commit: Callable[[], None] | None = None
         self._rendered: dict[object, bytes] = {}  # ``_render``
         schema = Identifier(self.datastore.schema)
         self.t_leaves = SQL("{0}.{1}").format(schema, Identifier("dantin_leaves"))
@@ -107,11 +110,15 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 if head != self.expected_head:
                     raise HeadMoved(f"log head is {head}, judged at {self.expected_head}")
                 read.scroll(0, mode="absolute")  # the sealer reads the size from the same row
+            txn = None
             if self.sealer is not None and ids:
                 rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
                         for i, s in zip(ids, stored_events, strict=True)]
                 txn = _Txn(self, curs, sized=read)
                 self.sealer.seal(txn, rows)
+            if self.before_commit is not None and ids:
+                self.before_commit()  # may raise: the transaction then rolls back
+            if txn is not None:
                 txn.flush()
         return ids  # the COMMIT (the second sync) ran when the transaction block ended
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,6 +54,9 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.sealer: Sealer | None = None
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
+        #: Called last inside an insert's transaction, before it commits (the writer collects its
+        #: signature checks there); raising rolls the insert back.
+        self.before_commit: Callable[[], None] | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -89,6 +92,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
                     for i, s in zip(ids, stored_events, strict=True)]
             self.sealer.seal(_Txn(self, c), rows, ids[0] - 1)  # the head they were appended after
+        if self.before_commit is not None and ids:
+            self.before_commit()  # may raise: the transaction then rolls back
         return ids
 
     def select_streams(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:

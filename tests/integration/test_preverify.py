@@ -53,3 +53,32 @@ def test_a_large_batch_that_enrols_its_own_signer_is_judged_in_order(world: Worl
     codes = _codes(world.submit(batch))
     assert codes[0] == "unknown_key"  # signed by a body not enrolled yet at that point
     assert codes[1:] == ["ok"] * (len(batch) - 3) + ["kind_not_allowed"] * 2
+
+
+def test_a_busy_writer_checks_single_envelopes_on_a_worker_and_still_refuses_a_bad_one(world: World) -> None:
+    from ledger.application import WARM_AFTER
+
+    for i in range(WARM_AFTER + 1):
+        world.accept(*_profiles_from(world, i))
+    pool = world.ledger._preverifier.pool
+    assert pool is not None, "a writer this busy checks signatures on a worker"
+    sent = pool._next
+    bad = _profiles_from(world, 500)[0]
+    sig = bytearray(bad["signatures"][0]["sig"].encode())
+    sig[5] = ord("A") if sig[5] != ord("A") else ord("B")
+    bad["signatures"][0]["sig"] = sig.decode()
+    lifted = _profiles_from(world, 501)[0]
+    lifted["signatures"][0]["sig"] = _profiles_from(world, 502)[0]["signatures"][0]["sig"]
+    position, leaves = world.position(), world.ledger.log_size()
+    assert _codes(world.submit([bad])) == ["bad_signature"]
+    assert _codes(world.submit([lifted])) == ["bad_signature"]
+    assert pool._next > sent  # they went to the worker, whose refusal rolled the insert back
+    assert world.position() == position
+    assert world.ledger.get_stream("person:p500") is None and world.ledger.get_stream("person:p501") is None
+    [ok] = world.accept(*_profiles_from(world, 503))  # and the writer goes on
+    assert ok.index == leaves and world.ledger.log_size() == leaves + 1
+    assert world.position() == ok.notification_id
+
+
+def _profiles_from(world: World, i: int) -> list[dict[str, Any]]:
+    return [world.sign(world.cell, "person.profiled", world.lang_ma, {"person": f"p{i}", "name": f"Người {i}"})]

@@ -109,10 +109,8 @@ class AuditReport:
 
 class _FoldView:
     def __init__(self, streams: dict[str, StreamState]) -> None:
-        self._streams = streams
-
-    def stream(self, stream_id: str) -> StreamState | None:
-        return self._streams.get(stream_id)
+        #: ``View.stream``: the dict's own lookup (authority asks several times per row).
+        self.stream: Callable[[str], StreamState | None] = streams.get
 
 
 def notification_pages(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Sequence[Notification]]:
@@ -151,11 +149,6 @@ def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Ite
             f"Kho dữ liệu không đọc được sau vị trí {read}: bản ghi hỏng ở mức cơ sở dữ liệu.",
             f"{type(exc).__name__}: {exc}"[:200],
         ))
-
-
-def _pool(workers: int) -> SigPool:
-    # fork only a process with no other thread (a forked worker inherits its database sockets); else spawn.
-    return SigPool(workers, "fork" if threading.active_count() == 1 else "spawn")
 
 
 def audit(
@@ -214,7 +207,7 @@ def audit(
         gc.disable()
     try:
         if workers > 1 and (recorder.max_notification_id() or 0) > PAGE:
-            pool = _pool(workers - 1)  # a ledger of one page is checked here alone: cheaper
+            pool = SigPool(workers - 1)  # a ledger of one page is checked here alone: cheaper
         for page in _pages(recorder, report, PAGE):
             for i in range(0, len(page), FLUSH_EVERY):  # the workers get the first chunks early
                 fold.replay(page[i:i + FLUSH_EVERY], progress)
@@ -267,16 +260,17 @@ class _Fold:
             )
 
     def replay(self, rows: Sequence[Notification], progress: ProgressFn | None) -> None:
-        report = self.report
+        report, row, keep, leaves = self.report, self.row, self.keep_leaves, self.rows
+        position = report.entries
         for n in rows:
-            position = report.entries
-            report.entries += 1
-            leaf = self.row(n, position, check_row(n.topic, n.state))
-            if self.keep_leaves:
+            report.entries = position + 1
+            leaf = row(n, position, check_row(n.topic, n.state))
+            if keep:
                 # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                self.rows[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
+                leaves[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
             if progress is not None and position % 500 == 0:
                 progress(position)
+            position += 1
 
     def row(self, n: Notification, position: int, checked: Checked) -> bytes | None:
         if isinstance(checked, Bad):
@@ -284,36 +278,49 @@ class _Fold:
             return None
         env, prev, leaf_hex = checked
         stream_id = str(n.originator_id)
-        streams, view = self.streams, self.view
-        expected_version = self.versions.get(stream_id, 0) + 1
-        if (n.topic == OPENED) != (n.originator_version == 1) or n.originator_version != expected_version:
+        version = n.originator_version
+        streams, view, versions = self.streams, self.view, self.versions
+        expected_version = versions.get(stream_id, 0) + 1
+        if version != expected_version or (n.topic == OPENED) != (version == 1):
             self.finding(n, position, "stream_gap",
-                         f"Chuỗi '{stream_id}': gặp phiên bản {n.originator_version}, "
+                         f"Chuỗi '{stream_id}': gặp phiên bản {version}, "
                          f"lẽ ra là {expected_version} — có sự kiện bị xóa, chèn hoặc đổi chỗ.",
                          f"expected version {expected_version}")
-        self.versions[stream_id] = n.originator_version
+        versions[stream_id] = version
         current = streams.get(stream_id)
         head = current.head if current is not None else GENESIS
         if prev != head:
             self.finding(n, position, "broken_link",
-                         f"Chuỗi '{stream_id}' phiên bản {n.originator_version}: liên kết tới sự kiện trước "
+                         f"Chuỗi '{stream_id}' phiên bản {version}: liên kết tới sự kiện trước "
                          "không khớp — sự kiện trước đã bị sửa, xóa hoặc đổi chỗ.",
                          f"prev {prev[:16]}… != {head[:16]}…")
         st = env.statement
-        belongs = stream_of(st.type, st.place, st.body, st.facts)
+        genesis = position == 0
+        refused: Refused | None = None
+        try:
+            # Past the genesis row ``admit`` answers with ``stream_of``'s very call.
+            belongs = admit(env, view, check_signature=False, genesis=genesis)
+        except Refused as exc:
+            refused = exc
+            belongs = ""
+        if genesis or refused is not None:
+            belongs = stream_of(st.type, st.place, st.body, st.facts)
         if belongs != stream_id:
             self.finding(n, position, "wrong_stream",
                          f"Sự kiện thuộc chuỗi '{belongs}' nhưng được lưu trong chuỗi '{stream_id}'.",
                          f"belongs to {belongs}")
-        genesis = position == 0
-        try:
-            admit(env, view, check_signature=False, genesis=genesis)
-        except Refused as exc:
-            self.finding(n, position, exc.code,
-                         f"Sự kiện lẽ ra đã bị từ chối khi ghi: {exc.message_vi}", exc.detail)
-        public = _signing_key(env, view, genesis)
+        if refused is not None:
+            self.finding(n, position, refused.code,
+                         f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
+        if genesis:
+            public = _signing_key(env, view, genesis)
+        else:  # ``_signing_key``, inlined
+            signer = streams.get(st.body)
+            body = signer.body if signer is not None else None
+            key = body.keys.get(env.keyid) if body is not None else None
+            public = key.public.raw if key is not None else None
         if public is not None:
-            self.where[position] = (n.id, stream_id, n.originator_version)
+            self.where[position] = (n.id, stream_id, version)
             self.jobs.append((position, public, env.preimage(), env.sig))
         if current is None:
             current = streams[stream_id] = open_state(stream_id)
@@ -331,7 +338,7 @@ def _check_log(
     checkpoint is signed by the log key and its root is recomputed from the leaves."""
     leaves = iter_leaves(seal)
     report.sealed = len(leaves)
-    index_of = {leaf.notification_id: leaf.index for leaf in leaves}
+    index_of = {nid: index for index, nid, _s, _v, _h in leaves}
     # Name fold findings by log index (a deleted row would shift row counting).
     report.findings = [replace(f, position=index_of.get(f.notification_id, f.position))
                        for f in report.findings]
@@ -340,17 +347,17 @@ def _check_log(
     def add(position: int, nid: int, stream: str, version: int, code: str, message: str) -> None:
         report.findings.append(Finding(position, nid, stream, version, code, message))
 
-    for i, leaf in enumerate(leaves):
-        row = rows.get(leaf.notification_id)
-        if leaf.index != i:
-            add(i, leaf.notification_id, leaf.stream, leaf.version, "log_damaged",
-                f"Bảng lá Merkle bị hỏng: thiếu lá ở vị trí {i}.")
+    get = rows.get
+    for i, (index, nid, stream, version, h) in enumerate(leaves):  # unpacked: a leaf is a tuple
+        row = get(nid)
+        if index != i:
+            add(i, nid, stream, version, "log_damaged", f"Bảng lá Merkle bị hỏng: thiếu lá ở vị trí {i}.")
         elif row is None:
-            add(i, leaf.notification_id, leaf.stream, leaf.version, "missing_row",
-                f"Sự kiện '{leaf.stream}' phiên bản {leaf.version} đã được niêm phong ở vị trí {i} "
+            add(i, nid, stream, version, "missing_row",
+                f"Sự kiện '{stream}' phiên bản {version} đã được niêm phong ở vị trí {i} "
                 "nhưng không còn trong kho: đã bị xóa.")
-        elif row != (leaf.stream, leaf.version, leaf.hash):
-            add(i, leaf.notification_id, leaf.stream, leaf.version, "leaf_mismatch",
+        elif row[2] != h or row[1] != version or row[0] != stream:
+            add(i, nid, stream, version, "leaf_mismatch",
                 f"Sự kiện ở vị trí {i} khác với bản đã niêm phong trong cây Merkle: đã bị sửa.")
     for nid, (stream, version, _h) in rows.items():
         if nid not in index_of and nid < last_sealed:

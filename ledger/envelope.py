@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,10 +43,11 @@ class Envelope:
     statement: Statement
     #: The typed facts, for the types that have a model (schemas/facts.py).
     facts: BaseModel | None
+    #: SHA-256 of the payload, in hex: hashed once (authority asks for it twice per event).
+    payload_hash: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def payload_hash(self) -> str:
-        return hashlib.sha256(self.payload).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload_hash", hashlib.sha256(self.payload).hexdigest())
 
     def preimage(self) -> bytes:
         return pae(PAYLOAD_TYPE, self.payload)

@@ -61,17 +61,32 @@ def _orjson_is_jcs(value: Any) -> bool:
     UTF-16 code units, orjson by code points: they agree on ASCII). String escaping is
     the same (ECMAScript JSON.stringify). ``tests/unit/test_canonical.py`` checks both
     paths agree on generated values; everything else takes the reference implementation.
+    (The walk tests exact types first, JSON's own: the scalars of a dict are judged
+    without going through the stack; any other type takes the ``isinstance`` tests.)
     """
     stack = [value]
+    pop, push = stack.pop, stack.append
     while stack:
-        v = stack.pop()
+        v = pop()
+        if type(v) is dict:
+            for k, x in v.items():
+                if not (type(k) is str and k.isascii()):
+                    if not (isinstance(k, str) and k.isascii()):
+                        return False
+                t = type(x)
+                if t is str or x is None or t is bool:
+                    continue
+                if t is int and -_MAX_SAFE_INTEGER <= x <= _MAX_SAFE_INTEGER:
+                    continue
+                push(x)
+            continue
         if isinstance(v, str) or v is None or isinstance(v, bool):
             continue
         if isinstance(v, dict):
             for k, x in v.items():
                 if not (isinstance(k, str) and k.isascii()):
                     return False
-                stack.append(x)
+                push(x)
         elif isinstance(v, list):
             stack.extend(v)
         elif type(v) is int:
@@ -88,7 +103,8 @@ def is_canonical(payload: bytes, value: Any) -> bool:
     Fast path: a value whose sorted compact ``orjson`` form is its RFC 8785 form
     (``_orjson_is_jcs``: no floats, I-JSON-safe integers, ASCII keys) compares that form;
     any other value takes the reference. (A byte-pattern prefilter used before this matched
-    every payload — a hex key id holds a digit before an ``e`` — and cost a second walk.)
+    every payload — a hex key id holds a digit before an ``e`` — and cost a second walk;
+    regular expressions for floats or non-ASCII keys cost more than the walk.)
     """
     if _orjson_is_jcs(value):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == payload

@@ -32,16 +32,41 @@ DOSSIER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$")
 _DECIMAL_RE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?$")
 
 
+#: Strings already judged good, and what they gave (dates and times are immutable): events
+#: share their dates, and a batch its signing times. Each holds at most ``_SEEN`` entries.
+_DATES: dict[str, date] = {}
+_TIMES: dict[str, datetime] = {}
+_SEEN = 4096
+
+
 def _iso_date(value: object) -> object:
+    if type(value) is str:
+        seen = _DATES.get(value)
+        if seen is not None:
+            return seen
     if not isinstance(value, str) or not _DATE_RE.match(value):
         raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(value)
+    result = date.fromisoformat(value)
+    if type(value) is str:
+        if len(_DATES) >= _SEEN:
+            _DATES.clear()
+        _DATES[value] = result
+    return result
 
 
 def _utc_time(value: object) -> object:
+    if type(value) is str:
+        seen = _TIMES.get(value)
+        if seen is not None:
+            return seen
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ValueError("expected a UTC time as YYYY-MM-DDTHH:MM:SSZ")
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    result = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if type(value) is str:
+        if len(_TIMES) >= _SEEN:
+            _TIMES.clear()
+        _TIMES[value] = result
+    return result
 
 
 def _aware(value: datetime) -> datetime:

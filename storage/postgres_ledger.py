@@ -47,8 +47,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self._reader_lock = threading.Lock()
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
-        #: Called last inside an insert's transaction, before its seal's writes and COMMIT are
-        #: sent (the writer collects its signature checks there); raising rolls the insert back.
+        #: Called last inside an insert's transaction, after its seal's writes are sent and before
+        #: the COMMIT (the writer collects its signature checks there); raising rolls it all back.
         self.before_commit: Callable[[], None] | None = None
         self._rendered: dict[object, bytes] = {}  # ``_render``
         schema = Identifier(self.datastore.schema)
@@ -116,10 +116,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                         for i, s in zip(ids, stored_events, strict=True)]
                 txn = _Txn(self, curs, sized=read)
                 self.sealer.seal(txn, rows)
+            if txn is not None:
+                txn.flush()  # sent now: the server writes the seal while the hook below waits
             if self.before_commit is not None and ids:
                 self.before_commit()  # may raise: the transaction then rolls back
-            if txn is not None:
-                txn.flush()
         return ids  # the COMMIT (the second sync) ran when the transaction block ended
 
     def _render(self, key: object, build: Composable | Callable[[], Composable], curs: Cursor[DictRow]) -> bytes:

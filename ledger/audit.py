@@ -189,6 +189,7 @@ def audit(
             sent[pool.send([(public, preimage, sig) for _p, public, preimage, sig in batch])] = [j[0] for j in batch]
         if pool is None:
             return
+        pool.drain()
         for ticket in [t for t in sent if pool.done(t)]:  # answered: let go of their pre-images
             settle(ticket, pool.collect(ticket))
         # Workers take chunks oldest first: check the newest of those no worker has started here,

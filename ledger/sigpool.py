@@ -178,7 +178,7 @@ class SigPool:
         self._items[ticket] = items
         with self._lock:
             self._claims[ticket % SLOTS] = 3 * ticket + _OFFERED
-        self._drain()
+        self.drain()
         message = _pack(ticket, items)
         for worker in sorted((w for w in self._workers if w.alive), key=lambda w: len(w.owed)):
             while len(worker.owed) >= MAX_OWED:
@@ -200,8 +200,7 @@ class SigPool:
         return ticket not in self._items or self._claims[ticket % SLOTS] != 3 * ticket + _OFFERED
 
     def done(self, ticket: int) -> bool:
-        """Whether ``collect`` would answer without verifying or waiting (the answer is here)."""
-        self._drain()
+        """Whether ``collect`` would answer without verifying or waiting (as of the last ``drain``)."""
         return ticket in self._answers or ticket in self._settled
 
     def take_back(self, ticket: int) -> list[bool] | None:
@@ -259,7 +258,8 @@ class SigPool:
             self._claims[slot] = offered + _HERE
             return True
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
+        """Read every answer the workers have sent, without waiting for more."""
         for worker in self._workers:
             while worker.alive and worker.owed and worker.answers.poll(0):
                 self._receive(worker)

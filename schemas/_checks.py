@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 PLACE_RE = re.compile(rf"^{_SLUG}(?:\.{_SLUG})*$")
@@ -37,6 +38,7 @@ _DECIMAL_RE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?$")
 _DATES: dict[str, date] = {}
 _TIMES: dict[str, datetime] = {}
 _SEEN = 4096
+_T = TypeVar("_T")
 
 
 def _iso_date(value: object) -> object:
@@ -46,12 +48,7 @@ def _iso_date(value: object) -> object:
             return seen
     if not isinstance(value, str) or not _DATE_RE.match(value):
         raise ValueError("expected a date as YYYY-MM-DD")
-    result = date.fromisoformat(value)
-    if type(value) is str:
-        if len(_DATES) >= _SEEN:
-            _DATES.clear()
-        _DATES[value] = result
-    return result
+    return _remember(_DATES, value, date.fromisoformat(value))
 
 
 def _utc_time(value: object) -> object:
@@ -61,11 +58,15 @@ def _utc_time(value: object) -> object:
             return seen
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ValueError("expected a UTC time as YYYY-MM-DDTHH:MM:SSZ")
-    result = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return _remember(_TIMES, value, datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def _remember(seen: dict[str, _T], value: str, result: _T) -> _T:
+    """Keep what an exact ``str`` gave (not a subclass: its equality could differ)."""
     if type(value) is str:
-        if len(_TIMES) >= _SEEN:
-            _TIMES.clear()
-        _TIMES[value] = result
+        if len(seen) >= _SEEN:
+            seen.clear()
+        seen[value] = result
     return result
 
 

@@ -98,9 +98,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             read = conn.cursor()  # the head (checked below) and the sealed size, read after the lock
             read.execute(self._render("head", self.sql_head_and_size, curs), prepare=True)
             self._notify_channel(curs)
-            curs.execute(self._render("insert", self.insert_events_statement, curs),
-                         ([self.construct_pg_stored_event(s.originator_id, s.originator_version, s.topic, s.state)
-                           for s in stored_events],))
+            curs.execute(self._render("insert", self._insert_columns, curs),
+                         ([s.originator_id for s in stored_events], [s.originator_version for s in stored_events],
+                          [s.topic for s in stored_events], [s.state for s in stored_events]), binary=True)
             ids = [int(r["notification_id"]) for r in curs.fetchall()]  # the first sync
             if len(ids) != len(stored_events):
                 raise ProgrammingError(f"got {len(ids)} notification ids for {len(stored_events)} events")
@@ -121,6 +121,15 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             if self.before_commit is not None and ids:
                 self.before_commit()  # may raise: the transaction then rolls back
         return ids  # the COMMIT (the second sync) ran when the transaction block ended
+
+    def _insert_columns(self) -> Composed:
+        """The library's insert (same columns, RETURNING the ids in row order), its rows sent as one
+        array per column in binary: the library's array of composite rows is quoted as text in
+        Python, about a quarter of the writer's time on a 500-event batch (the state as hex)."""
+        return SQL("INSERT INTO {0} (originator_id, originator_version, topic, state) "
+                   "SELECT * FROM unnest(%b::{1}[], %b::bigint[], %b::text[], %b::bytea[]) "
+                   "RETURNING notification_id").format(
+            self.t_events, Identifier(self.datastore.originator_id_type))
 
     def _render(self, key: object, build: Composable | Callable[[], Composable], curs: Cursor[DictRow]) -> bytes:
         """A statement of an insert, as bytes, composed and quoted once per recorder.
@@ -152,18 +161,18 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         n_leaves, n_nodes, n_checkpoints, tracking = shape
         parts: list[Composed] = []
         if n_leaves == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
-                             "%s::bigint[], %s::bytea[])").format(self.t_leaves))
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::text[], "
+                             "%b::bigint[], %b::bytea[])").format(self.t_leaves))
         elif n_leaves:
             parts.append(SQL("INSERT INTO {0} VALUES {1}").format(self.t_leaves, _values(n_leaves, 5)))
         if n_nodes == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[]) "
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) "
                              "ON CONFLICT DO NOTHING").format(self.t_nodes))
         elif n_nodes:
             parts.append(SQL("INSERT INTO {0} VALUES {1} ON CONFLICT DO NOTHING")
                          .format(self.t_nodes, _values(n_nodes, 3)))
         if n_checkpoints == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::text[]) "
+            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::text[]) "
                              "ON CONFLICT DO NOTHING").format(self.t_checkpoints))
         elif n_checkpoints:
             parts.append(SQL("INSERT INTO {0} VALUES {1} ON CONFLICT DO NOTHING")

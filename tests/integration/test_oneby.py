@@ -183,3 +183,24 @@ def test_opened_and_appended_events_are_the_librarys(world: World, monkeypatch: 
     assert (replayed.id, replayed.version, replayed.created_on, replayed.modified_on, replayed.state) == (
         ours.id, ours.version, ours.created_on, ours.modified_on, ours.state)
     assert replayed.pending_events == []
+
+
+def test_the_recorder_stores_each_row_exactly_as_given_in_order(backend: Backend) -> None:
+    """The insert sends its rows as one binary array per column (PostgreSQL): every field comes
+    back byte for byte, in the order given, with ids that follow it, including Vietnamese text,
+    every byte value in a state, and a version beyond 32 bits."""
+    from eventsourcing.persistence import StoredEvent
+
+    ledger = backend.empty()
+    rows = [
+        StoredEvent("person:Đinh Văn Ánh", 1, "ledger.stream:Stream.Opened", "{\"tên\":\"Đinh Văn Ánh\"}".encode()),
+        StoredEvent("place:qng.bato", 2**40, "ledger.stream:Stream.Event", bytes(range(256)) * 3),
+        StoredEvent("b'\\x00\"quoted\"{,}'", 7, "t", b"\\x00 {\"a\":[1,2]} ' \" \\"),
+        *(StoredEvent(f"s{i}", i + 1, "t", b"%d" % i) for i in range(SMALL + 5)),
+    ]
+    ids = ledger.recorder.insert_events(rows)
+    assert ids is not None and list(ids) == sorted(ids) and len(set(ids)) == len(rows)
+    stored = ledger.recorder.select_notifications(start=1, limit=len(rows) + 10)
+    assert [n.id for n in stored] == list(ids)
+    assert [(n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in stored] == [
+        (r.originator_id, r.originator_version, r.topic, r.state) for r in rows]

@@ -62,6 +62,24 @@ def test_chunks_no_worker_has_started_are_verified_here_with_the_same_answers(po
     assert all(pool.collect(busy))
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_an_idle_worker_stops_polling_and_sleeps(pool: SigPool) -> None:
+    """Workers poll for their next chunk only briefly: an idle server does not keep a core busy."""
+    assert pool.collect(pool.send(_items(3, {1}))) == [True, False, True]
+    pid = pool._workers[0].process.pid
+    assert pid is not None
+    time.sleep(sigpool.WORKER_SPIN_S + 0.2)
+    before = _cpu_seconds(pid)
+    time.sleep(1.0)
+    assert _cpu_seconds(pid) - before < 0.1  # polling without end would have used about 1 s
+    assert pool.collect(pool.send(_items(2, {0}))) == [False, True]  # and still wakes for work
+
+
 def test_a_full_pipe_never_blocks_the_sender(pool: SigPool) -> None:
     key = SigningKey.generate()
     busy = pool.send(_items(4000, set(), key))  # the worker reads this, then is busy for a while

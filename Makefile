@@ -46,7 +46,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 typecheck: setup
-	$(BIN)/mypy ledger schemas storage projections cli api
+	$(BIN)/mypy ledger schemas storage projections cli api bench
 
 test: setup pg-up browser lint typecheck
 	$(BIN)/python -m pytest -n 2 -q

@@ -108,10 +108,10 @@ class SealClock:
         self.leaves = 0
         inner = sealer.seal
 
-        def seal(txn: SealTxn, rows: Sequence[SealRow]) -> None:
+        def seal(txn: SealTxn, rows: Sequence[SealRow], head: int | None = None) -> None:
             start = time.perf_counter()
             try:
-                inner(txn, rows)
+                inner(txn, rows, head)
             finally:
                 self.seconds += time.perf_counter() - start
                 self.leaves += len(rows)
@@ -416,13 +416,13 @@ def run_bundle(cfg: Config, tmp: Path, rep: Reporter) -> BundleResult:
     finally:
         ledger.close()
     assert best is not None
-    village, made = best
+    village_id, made = best
     path = tmp / "village.bundle.json"
     path.write_bytes(made.data)
     report = verify_bundle(made.data)
-    if report.entries != made.entries or report.village != village:
+    if report.entries != made.entries or report.village != village_id:
         raise SystemExit("bench: the bundle did not verify as made")
-    result = BundleResult(village, made.entries, report.village_events, len(made.data))
+    result = BundleResult(village_id, made.entries, report.village_events, len(made.data))
     crypto = _crypto_baseline(directory, made.data)
     calls = 5 if cfg.quick else 30
     runs = 1 if cfg.quick else 3
@@ -537,15 +537,15 @@ def summarise(cfg: Config, results: Results) -> dict[str, Any]:
         ratios["seal share of batched submit time"] = med["seal_share_of_ingest"]
         out["seal"][backend] = {"median_per_s": med, "ratios": ratios, "runs": runs}
     for backend, rounds in results.proofs.items():
-        def med(values: Callable[[ProofRound], list[float]], q: int) -> float:
+        def pmed(values: Callable[[ProofRound], list[float]], q: int) -> float:
             return statistics.median(pct(values(r), q) for r in rounds)  # noqa: B023 - used at once
 
-        entry = {
+        entry: dict[str, Any] = {
             "build_seconds": results.build_seconds[backend],
-            "inclusion_ms": {"p50": med(lambda r: r.inclusion, 50), "p99": med(lambda r: r.inclusion, 99)},
-            "consistency_ms": {"p50": med(lambda r: r.consistency, 50), "p99": med(lambda r: r.consistency, 99)},
-            "memory_inclusion_ms": {"p50": med(lambda r: r.memory_inclusion, 50)},
-            "memory_consistency_ms": {"p50": med(lambda r: r.memory_consistency, 50)},
+            "inclusion_ms": {"p50": pmed(lambda r: r.inclusion, 50), "p99": pmed(lambda r: r.inclusion, 99)},
+            "consistency_ms": {"p50": pmed(lambda r: r.consistency, 50), "p99": pmed(lambda r: r.consistency, 99)},
+            "memory_inclusion_ms": {"p50": pmed(lambda r: r.memory_inclusion, 50)},
+            "memory_consistency_ms": {"p50": pmed(lambda r: r.memory_consistency, 50)},
             "samples": [[len(r.inclusion), len(r.consistency)] for r in rounds],
             "verified": sum(r.verified for r in rounds),
         }
@@ -608,7 +608,7 @@ def render(s: dict[str, Any]) -> str:
         lines += ["", f"(b) proofs at {c['leaves']:,} synthetic leaves (bulk-written through seal_transaction: "
                       f"{builds}); random indices and sizes, Ledger API, every proof verified",
                   f"{'ms (median over rounds)':<{label_w}}{head}"]
-        rows = [
+        rows: list[tuple[str, Callable[[dict[str, Any]], float]]] = [
             ("inclusion_proof p50", lambda e: e["inclusion_ms"]["p50"]),
             ("inclusion_proof p99", lambda e: e["inclusion_ms"]["p99"]),
             ("consistency_proof p50", lambda e: e["consistency_ms"]["p50"]),

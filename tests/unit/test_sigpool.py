@@ -183,3 +183,42 @@ def _exists(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+_SLOW_MAIN = """
+import sys, time
+time.sleep(4)  # a main module that is slow to import: a CLI, a server, a benchmark
+from ledger.sigpool import SigPool
+from ledger.signing import SigningKey
+
+if __name__ == "__main__":
+    key = SigningKey.generate()
+    item = (key.public.raw, b"m", key.sign(b"m"))
+    pool = SigPool(1, sys.argv[1])
+    start = time.perf_counter()
+    ticket = pool.send([item])
+    while not pool.started(ticket) and time.perf_counter() - start < 30:
+        time.sleep(0.005)
+    print(round(time.perf_counter() - start, 3), pool.collect(ticket), flush=True)
+    pool.close()
+    print(sys.modules["__main__"].__file__ == __file__)
+"""
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_a_worker_does_not_import_its_owners_main_module_again(method: str, tmp_path: Any) -> None:
+    """forkserver and spawn children set up ``__main__`` as the parent's, importing it again (the
+    ``dantin`` script with all it imports: ~0.3 s of each worker's CPU before its first signature);
+    a signature worker needs none of it, and the owner keeps its own ``__main__``."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "slow_main.py"
+    script.write_text(_SLOW_MAIN)
+    env = {**os.environ, "PYTHONPATH": str(Path(sigpool.__file__).parents[1])}
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True, env=env, text=True,
+                         timeout=60, check=True).stdout.split("\n")
+    started_after, verdict = out[0].split(" ", 1)
+    assert verdict == "[True]"
+    assert float(started_after) < 3, f"the worker started after {started_after} s: it imported the main module"
+    assert out[1] == "True"

@@ -179,8 +179,8 @@ def audit(
     def settle(ticket: int, verdicts: list[bool]) -> None:
         fold.record_sig_failures([p for p, ok in zip(sent.pop(ticket), verdicts, strict=True) if not ok])
 
-    def flush(final: bool = False) -> None:
-        while len(fold.jobs) >= chunk or (final and fold.jobs):
+    def flush(final: bool = False, send_all: bool = False) -> None:
+        while len(fold.jobs) >= chunk or ((final or send_all) and fold.jobs):
             batch, fold.jobs = fold.jobs[:chunk], fold.jobs[chunk:]
             report.signatures_checked += len(batch)
             if pool is None:
@@ -213,15 +213,25 @@ def audit(
             for i in range(0, len(page), FLUSH_EVERY):  # the workers get the first chunks early
                 fold.replay(page[i:i + FLUSH_EVERY], progress)
                 flush()
+        # The log check needs no signature: it runs while the workers work through their queue.
+        flush(send_all=True)
+        report.streams = len(fold.streams)
+        index_of: dict[int, int] = {}
+        folded = len(report.findings)
+        if seal is not None:
+            index_of = _check_log(report, fold.rows, seal, log)
+        logged = report.findings[folded:]  # reported after the fold's, as when checked last
+        del report.findings[folded:]
         flush(final=True)
         if pool is not None:
             for ticket in list(sent):
                 settle(ticket, pool.collect(ticket))
+        if index_of:  # signature findings settled after the log check: named by log index too
+            report.findings[folded:] = [replace(f, position=index_of.get(f.notification_id, f.position))
+                                        for f in report.findings[folded:]]
+        report.findings.extend(logged)
         if progress is not None:
             progress(report.entries)
-        report.streams = len(fold.streams)
-        if seal is not None:
-            _check_log(report, fold.rows, seal, log)
     finally:
         if pool is not None:
             pool.close()
@@ -334,9 +344,10 @@ class _Fold:
 
 def _check_log(
     report: AuditReport, rows: dict[int, tuple[str, int, bytes]], seal: SealStore, log: NoteVerifier | None
-) -> None:
+) -> dict[int, int]:
     """Every sealed leaf has its row, unchanged; no row hides between leaves; every
-    checkpoint is signed by the log key and its root is recomputed from the leaves."""
+    checkpoint is signed by the log key and its root is recomputed from the leaves.
+    Returns each sealed row's log index, by notification id."""
     leaves = iter_leaves(seal)
     report.sealed = len(leaves)
     index_of = {nid: index for index, nid, _s, _v, _h in leaves}
@@ -392,6 +403,7 @@ def _check_log(
             add(where, nid, stream, version, "checkpoint_mismatch",
                 f"Gốc Merkle tính lại ở cỡ {cp.size} khác với checkpoint đã ký: lịch sử đã bị viết lại.")
     report.checkpoints = len(checkpoints)
+    return index_of
 
 
 def _signing_key(env: Envelope, view: _FoldView, genesis: bool) -> bytes | None:

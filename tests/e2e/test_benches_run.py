@@ -45,6 +45,8 @@ def test_bench_ingest_reports_every_rate_and_ratio() -> None:
     assert {m: r["target"] for m, r in ratios.items()} == {"ingest_batch": 0.6, "ingest_one": 0.7, "verify": 0.8}
     assert all(_rate(r["ratio"]) and r["met"] == (r["ratio"] >= r["target"]) for r in ratios.values())
     assert _rate(out["raw_verify_per_s"]["median"])
+    assert _rate(out["raw_verify_all_cores_per_s"]["median"])  # every core verifying at once
+    assert _rate(sqlite["verify_of_raw_all_cores"])
 
 
 def test_bench_log_reports_sealing_proofs_and_bundle() -> None:

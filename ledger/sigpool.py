@@ -32,7 +32,7 @@ import time
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -145,19 +145,23 @@ def _bare_main(method: str) -> Iterator[None]:
     benchmark, with everything they import. Measured here: 290-350 ms of the worker's CPU before
     its first signature, on every pool (a third of a 10,000-row ``verify``). A worker runs
     ``_serve`` and needs nothing from ``__main__``, so the child is given none. The swap lasts
-    only while the child is launched (a few ms), under a lock.
+    only while the child is launched (a few ms: the forkserver is started before it, see
+    ``SigPool``), under a lock; other threads could see the empty module meanwhile, and
+    dantin's own ``__main__`` (the ``dantin`` script, ``uvicorn``) defines nothing they use.
     """
     if method == "fork":  # a forked child has its parent's modules already
         yield
         return
     with _MAIN_SWAP:
         main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
         try:
+            sys.modules["__main__"] = types.ModuleType("__main__")
             yield
         finally:
             if main is not None:
                 sys.modules["__main__"] = main
+            else:
+                sys.modules.pop("__main__", None)
 
 
 @dataclass(eq=False)
@@ -194,6 +198,7 @@ class SigPool:
         ctx: Any = get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["ledger.sigpool"])
+            forkserver.ensure_running()  # its start (~0.2 s) happens outside ``_bare_main``'s swap
         self._claims: Any = ctx.RawArray(ctypes.c_longlong, SLOTS)
         self._lock: Any = ctx.Lock()
         self._workers: list[_Worker] = []

@@ -125,7 +125,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def _insert_columns(self) -> Composed:
         """The library's insert (same columns, RETURNING the ids in row order), its rows sent as one
         array per column in binary: the library's array of composite rows is quoted as text in
-        Python, about a quarter of the writer's time on a 500-event batch (the state as hex)."""
+        Python, about a quarter of the writer's time on a 500-event batch (the state as hex).
+        A batch's originator ids are all of one Python type (psycopg refuses a list mixing
+        ``str`` and ``UUID``): dantin's are always ``str``, in a text column."""
         return SQL("INSERT INTO {0} (originator_id, originator_version, topic, state) "
                    "SELECT * FROM unnest(%b::{1}[], %b::bigint[], %b::text[], %b::bytea[]) "
                    "RETURNING notification_id").format(

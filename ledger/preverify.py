@@ -47,10 +47,6 @@ class Preverifier:
         self.enabled = cores > 1
         self.pool: SigPool | None = None
 
-    def start(self, jobs: Sequence[Job]) -> list[Chunk]:
-        """Send the jobs to the workers, ``CHUNK`` at a time."""
-        return [self.send(jobs[i:i + CHUNK]) for i in range(0, len(jobs), CHUNK)]
-
     def send(self, jobs: Sequence[Job]) -> Chunk:
         """Send one chunk of jobs to the workers now."""
         if self.pool is None:

@@ -160,25 +160,16 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         return self._render(("seal", shape), lambda: self._seal_statement(shape), curs)
 
     def _seal_statement(self, shape: tuple[int, int, int, bool]) -> Composed:
-        n_leaves, n_nodes, n_checkpoints, tracking = shape
+        *forms, tracking = shape
         parts: list[Composed] = []
-        if n_leaves == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::text[], "
-                             "%b::bigint[], %b::bytea[])").format(self.t_leaves))
-        elif n_leaves:
-            parts.append(SQL("INSERT INTO {0} VALUES {1}").format(self.t_leaves, _values(n_leaves, 5)))
-        if n_nodes == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) "
-                             "ON CONFLICT DO NOTHING").format(self.t_nodes))
-        elif n_nodes:
-            parts.append(SQL("INSERT INTO {0} VALUES {1} ON CONFLICT DO NOTHING")
-                         .format(self.t_nodes, _values(n_nodes, 3)))
-        if n_checkpoints == ARRAY:
-            parts.append(SQL("INSERT INTO {0} SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::text[]) "
-                             "ON CONFLICT DO NOTHING").format(self.t_checkpoints))
-        elif n_checkpoints:
-            parts.append(SQL("INSERT INTO {0} VALUES {1} ON CONFLICT DO NOTHING")
-                         .format(self.t_checkpoints, _values(n_checkpoints, 3)))
+        for (table, types, tail), form in zip(_SEAL_TABLES, forms, strict=True):
+            if form == ARRAY:
+                rows = SQL("SELECT * FROM unnest({0})").format(SQL(", ").join(SQL(f"%b::{t}[]") for t in types))
+            elif form:
+                rows = SQL("VALUES {0}").format(_values(form, len(types)))
+            else:
+                continue
+            parts.append(SQL("INSERT INTO {0} {1}" + tail).format(getattr(self, table), rows))
         if tracking:
             parts.append(SQL("INSERT INTO {0} VALUES (%s, %s) ON CONFLICT (application_name) DO UPDATE "
                              "SET notification_id = EXCLUDED.notification_id "
@@ -344,6 +335,13 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
 #: node or two: dumping five one-element arrays cost more than the insert itself.
 SMALL = 4
 ARRAY = -1
+#: The seal's tables of rows, in the order of a seal's shape: (recorder attribute, column types,
+#: what a row already there does).
+_SEAL_TABLES = (
+    ("t_leaves", ("bigint", "bigint", "text", "bigint", "bytea"), ""),
+    ("t_nodes", ("smallint", "bigint", "bytea"), " ON CONFLICT DO NOTHING"),
+    ("t_checkpoints", ("bigint", "bytea", "text"), " ON CONFLICT DO NOTHING"),
+)
 
 
 def _form(rows: int) -> int:
@@ -430,19 +428,12 @@ class _Txn:
         if shape == (0, 0, 0, False):
             return
         params: list[Any] = []
-        if shape[0] == ARRAY:
-            params += [[x.index for x in leaves], [x.notification_id for x in leaves], [x.stream for x in leaves],
-                       [x.version for x in leaves], [x.hash for x in leaves]]
-        else:
-            params += [v for x in leaves for v in x]
-        if shape[1] == ARRAY:
-            params += [[n.level for n in nodes], [n.index for n in nodes], [n.hash for n in nodes]]
-        else:
-            params += [v for n in nodes for v in (n.level, n.index, n.hash)]
-        if shape[2] == ARRAY:
-            params += [[r.size for r in checkpoints], [r.root for r in checkpoints], [r.note for r in checkpoints]]
-        else:
-            params += [v for r in checkpoints for v in r]
+        rows: list[Sequence[tuple[Any, ...]]] = [leaves, [(n.level, n.index, n.hash) for n in nodes], checkpoints]
+        for table_rows, form in zip(rows, shape[:3], strict=True):  # rows in each table's column order
+            if form == ARRAY:
+                params += [list(column) for column in zip(*table_rows, strict=True)]  # an array per column
+            else:
+                params += [v for row in table_rows for v in row]
         if tracking is not None:
             params += [APPLICATION_NAME, tracking]
         self.c.execute(self.r.seal_statement(shape, self.c), params, prepare=True)

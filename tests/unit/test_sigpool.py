@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ledger import sigpool
-from ledger.preverify import Job, Preverifier
+from ledger.preverify import CHUNK, Job, Preverifier
 from ledger.signing import SigningKey
 from ledger.sigpool import Item, SigPool
 
@@ -130,7 +130,7 @@ def test_the_preverifier_vouches_for_good_signatures_only() -> None:
         key = SigningKey.generate()
         items = _items(100, {3, 77}, key)
         jobs: list[Job] = [((f"h{i}", sig, public), message) for i, (public, message, sig) in enumerate(items)]
-        good, bad = verifier.settle(verifier.start(jobs))
+        good, bad = verifier.settle([verifier.send(jobs[i:i + CHUNK]) for i in range(0, len(jobs), CHUNK)])
         assert bad == {jobs[3][0], jobs[77][0]}
         assert good == {j[0] for j in jobs} - bad
     finally:

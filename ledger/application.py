@@ -22,12 +22,12 @@ from eventsourcing.utils import get_topic
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
 from ledger.entry import entry_hash
-from ledger.envelope import Envelope, parse_envelope
+from ledger.envelope import Envelope, open_envelope, parse_envelope, parse_payload
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier, Vouched
 from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
-from ledger.signing import b64decode_strict
+from ledger.signing import PAYLOAD_TYPE, b64decode_strict, pae, sha256_hex
 from ledger.stream import Stream
 from ledger.streams import StreamCache
 
@@ -72,6 +72,10 @@ class Ledger(Application[str]):
         self._cache = StreamCache(self._load_streams, directory=getattr(self.recorder, "select_stream_ids", None))
         self._stale = True  # the cache must be synced with the log before the first judgement
         self._preverifier = Preverifier()
+        #: Key id -> raw public key, for every key a signature was sent to the workers under: a
+        #: key id is a hash of its key, so this never goes stale (whose key it is, and whether it
+        #: may sign, is judged as ever). A warm writer sends a signature from it at once (``_Feed.early``).
+        self._keyids: dict[str, bytes] = {}
         self._submissions = 0  # after WARM_AFTER, even one envelope's signature goes to a worker
         self.sealer: Sealer | None = None
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
@@ -231,19 +235,21 @@ class Ledger(Application[str]):
                 self._sync()
                 self._stale = False
             self._submissions += 1
-            feed = _Feed(self._preverifier, self._cache) if self._preverifier.enabled and (
-                len(envelopes) >= MIN_BATCH or self._submissions > WARM_AFTER) else None
+            feed = _Feed(self._preverifier, self._cache, self._keyids, single=len(envelopes) == 1) if (
+                self._preverifier.enabled and (len(envelopes) >= MIN_BATCH or self._submissions > WARM_AFTER)) else None
             parsed: list[Envelope | Refused] = []
             started: list[Chunk] = []
             try:
                 for raw in envelopes:
                     try:
-                        env = parse_envelope(raw)
+                        opened = open_envelope(raw)
+                        sent = feed is not None and feed.early(*opened)
+                        env = parse_payload(*opened)
                     except Refused as refusal:
                         parsed.append(refusal)
                         continue
                     parsed.append(env)
-                    if feed is not None:
+                    if feed is not None and not sent:
                         feed.add(env)
                 self._cache.prefetch(self._to_judge(parsed))
                 started = feed.finish() if feed is not None else []
@@ -463,20 +469,34 @@ class _Unvouched(Exception):
 
 
 class _Feed:
-    """A large batch's signatures, sent to the workers a chunk at a time as the batch is parsed.
+    """A batch's signatures, sent to the workers a chunk at a time as the batch is parsed.
 
-    Only envelopes whose signer's key the writer already holds go out while parsing (no read
-    of the database); the others, once their signers are prefetched (``finish``). A signer
-    enrolled or rekeyed within the batch itself is not known yet: its signatures are checked
-    inline when judged, as are any the workers refuse.
+    A signature under a key id the writer has sent before goes out as soon as the envelope is
+    opened (``early``), before its statement is parsed and checked: a single submission's
+    then reaches the worker some 40 µs sooner, which it spent waiting for the answer. Else,
+    envelopes whose signer's key the writer holds go out once parsed (no read of the
+    database); the others, once their signers are prefetched (``finish``). A signer enrolled
+    or rekeyed within the batch itself is not known yet: its signatures are checked inline
+    when judged, as are any the workers refuse.
     """
 
-    def __init__(self, preverifier: Preverifier, cache: StreamCache) -> None:
+    def __init__(self, preverifier: Preverifier, cache: StreamCache, keyids: dict[str, bytes], *,
+                 single: bool = False) -> None:
         self._preverifier = preverifier
         self._cache = cache
+        self._keyids = keyids
+        self._chunk = 1 if single else CHUNK  # a single envelope's goes out at once
         self._jobs: list[Job] = []
         self._later: list[Envelope] = []
         self.started: list[Chunk] = []
+
+    def early(self, payload: bytes, keyid: str, sig: bytes) -> bool:
+        """Send the signature now if the key id is known; whether it was."""
+        public = self._keyids.get(keyid)
+        if public is None:
+            return False
+        self._job(((sha256_hex(payload), sig, public), pae(PAYLOAD_TYPE, payload)))
+        return True
 
     def add(self, env: Envelope) -> None:
         signer = self._cache.peek(env.statement.body)
@@ -499,10 +519,16 @@ class _Feed:
         body = signer.state.body
         key = body.keys.get(env.keyid) if body is not None else None
         if key is not None:
-            self._jobs.append(((env.payload_hash, env.sig, key.public.raw), env.preimage()))
-            if len(self._jobs) >= CHUNK:
-                self.started.append(self._preverifier.send(self._jobs))
-                self._jobs = []
+            if len(self._keyids) >= 100_000:  # (a bound that a real ledger's keys stay far below)
+                self._keyids.clear()
+            self._keyids[env.keyid] = key.public.raw
+            self._job(((env.payload_hash, env.sig, key.public.raw), env.preimage()))
+
+    def _job(self, job: Job) -> None:
+        self._jobs.append(job)
+        if len(self._jobs) >= self._chunk:
+            self.started.append(self._preverifier.send(self._jobs))
+            self._jobs = []
 
 
 class _BatchView:

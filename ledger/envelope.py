@@ -74,6 +74,15 @@ def _first_error(exc: ValidationError) -> str:
 
 def parse_envelope(data: bytes | str | Mapping[str, Any]) -> Envelope:
     """Parse and check an envelope's form (not its signature or authority)."""
+    return parse_payload(*open_envelope(data))
+
+
+def open_envelope(data: bytes | str | Mapping[str, Any]) -> tuple[bytes, str, bytes]:
+    """The wire envelope's (payload, keyid, signature), its form checked; the payload not parsed yet.
+
+    What a signature check needs, before the larger part of ``parse_envelope``'s work (the
+    statement's checks): the writer hands it to a worker here, ahead of that.
+    """
     if isinstance(data, (bytes, str)):
         try:
             data = orjson.loads(data)
@@ -93,7 +102,7 @@ def parse_envelope(data: bytes | str | Mapping[str, Any]) -> Envelope:
         raise _malformed("Nội dung hoặc chữ ký không phải base64 chuẩn.", exc.detail) from None
     if len(sig) != 64:
         raise _malformed("Chữ ký Ed25519 phải dài 64 byte.", f"signature is {len(sig)} bytes")
-    return parse_payload(payload, wire.signatures[0].keyid, sig)
+    return payload, wire.signatures[0].keyid, sig
 
 
 def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:

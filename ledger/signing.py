@@ -222,15 +222,24 @@ class PublicKey:
             ) from None
 
 
+#: Loaded public keys, by raw bytes: a ledger has few signers, and a worker checks their
+#: signatures a chunk (for single submissions, one) at a time. Emptied when full.
+_KEYS: dict[bytes, Ed25519PublicKey] = {}
+_KEYS_MAX = 4096
+
+
 def verify_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """(raw public key, message, signature) → whether it verifies; for worker processes."""
-    keys: dict[bytes, Ed25519PublicKey] = {}  # a batch has few signers: load each key once
+    keys = _KEYS
     out = []
     for public, message, sig in items:
         try:
             key = keys.get(public)
             if key is None:
-                key = keys[public] = Ed25519PublicKey.from_public_bytes(public)
+                if len(keys) >= _KEYS_MAX:
+                    keys.clear()
+                key = Ed25519PublicKey.from_public_bytes(public)
+                keys[public] = key  # (only a key that loaded: a bad one raises above)
             key.verify(sig, message)
             out.append(True)
         except (InvalidSignature, ValueError):

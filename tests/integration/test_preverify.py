@@ -82,3 +82,55 @@ def test_a_busy_writer_checks_single_envelopes_on_a_worker_and_still_refuses_a_b
 
 def _profiles_from(world: World, i: int) -> list[dict[str, Any]]:
     return [world.sign(world.cell, "person.profiled", world.lang_ma, {"person": f"p{i}", "name": f"Người {i}"})]
+
+
+def test_a_busy_writer_sends_a_single_signature_before_parsing_its_statement(world: Any, monkeypatch: Any) -> None:
+    """Once its key id is known, a single envelope's signature goes to the worker as soon as the
+    envelope is opened, ahead of the statement's checks; the worker's answer is used (nothing is
+    verified inline), and an envelope refused after it was sent stores nothing."""
+    import base64
+
+    import ledger.application as application
+    from ledger.application import WARM_AFTER
+    from ledger.signing import PAYLOAD_TYPE, PublicKey, canonical_json, pae
+
+    for i in range(WARM_AFTER + 1):
+        world.accept(*_profiles_from(world, i))
+    pool = world.ledger._preverifier.pool
+    assert pool is not None
+    sent_before_parse: list[bool] = []
+    parse = application.parse_payload
+
+    def watched_parse(payload: bytes, keyid: str, sig: bytes) -> Any:
+        sent_before_parse.append(pool._next > tickets[-1])
+        return parse(payload, keyid, sig)
+
+    inline: list[bytes] = []
+    verify = PublicKey.verify
+
+    def watched_verify(self: PublicKey, sig: bytes, message: bytes) -> None:
+        inline.append(sig)
+        verify(self, sig, message)
+
+    monkeypatch.setattr(application, "parse_payload", watched_parse)
+    monkeypatch.setattr(PublicKey, "verify", watched_verify)
+    tickets = [pool._next]
+    for i in range(100, 105):
+        world.accept(*_profiles_from(world, i))
+        tickets.append(pool._next)
+    assert sent_before_parse == [True] * 5
+    assert inline == []  # every one vouched for by the worker, from the early send
+
+    # A statement that is not canonical JSON, under a known key: sent early, then refused as malformed.
+    good = _profiles_from(world, 600)[0]
+    statement = base64.b64decode(good["payload"])
+    payload = canonical_json(__import__("orjson").loads(statement)).replace(b'{"', b'{ "', 1)
+    sig = world.keys[world.cell].sign(pae(PAYLOAD_TYPE, payload))
+    odd = {**good, "payload": base64.b64encode(payload).decode(),
+           "signatures": [{"keyid": good["signatures"][0]["keyid"], "sig": base64.b64encode(sig).decode()}]}
+    position = world.position()
+    assert _codes(world.submit([odd])) == ["malformed"]
+    assert sent_before_parse[-1] is True and world.position() == position
+    assert world.ledger.get_stream("person:p600") is None
+    world.accept(good)  # the writer goes on, its answer for the refused one dropped
+    assert world.ledger.get_stream("person:p600") is not None

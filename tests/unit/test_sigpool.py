@@ -222,3 +222,32 @@ def test_a_worker_does_not_import_its_owners_main_module_again(method: str, tmp_
     assert verdict == "[True]"
     assert float(started_after) < 3, f"the worker started after {started_after} s: it imported the main module"
     assert out[1] == "True"
+
+
+def test_messages_arrive_whole_however_the_pipe_splits_or_joins_them() -> None:
+    """The pipes carry length-prefixed messages: one read may hold several, or part of one."""
+    import struct
+    import threading
+    from multiprocessing import Pipe
+
+    reader, writer = Pipe(duplex=False)
+    frames = sigpool._Frames(reader)
+    assert not frames.ready()  # nothing written yet, and the writer is still there
+    messages = [b"", b"a", b"x" * 70_000, bytes(range(256)) * 3]
+    stream = b"".join(struct.pack("<I", len(m)) + m for m in messages)
+
+    def dribble() -> None:  # in pieces that cut through the length prefixes and the bodies
+        for at in range(0, len(stream), 4097):
+            os.write(writer.fileno(), stream[at:at + 4097])
+            time.sleep(0.001)
+        sigpool._send(writer, b"last")
+        writer.close()
+
+    thread = threading.Thread(target=dribble)
+    thread.start()
+    got = [frames.next(0.0005) for _ in range(len(messages) + 1)]
+    thread.join()
+    assert got == [*messages, b"last"]
+    assert frames.ready()  # the writer has gone: reading would not wait
+    with pytest.raises(EOFError):
+        frames.next(0.0005)

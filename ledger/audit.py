@@ -113,15 +113,17 @@ class _FoldView:
         self.stream: Callable[[str], StreamState | None] = streams.get
 
 
-def notification_pages(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Sequence[Notification]]:
-    """The log's rows in order, a page at a time."""
-    start = 1
+def notification_pages(
+    recorder: ApplicationRecorder, page: int = 2000, first: int | None = None
+) -> Iterator[Sequence[Notification]]:
+    """The log's rows in order, a page at a time (the first page ``first`` rows, if given)."""
+    start, limit = 1, first or page
     while True:
-        rows = recorder.select_notifications(start=start, limit=page)
+        rows = recorder.select_notifications(start=start, limit=limit)
         if not rows:
             return
         yield rows
-        start = rows[-1].id + 1
+        start, limit = rows[-1].id + 1, page
 
 
 def iter_notifications(recorder: ApplicationRecorder, page: int = 2000) -> Iterator[Notification]:
@@ -135,12 +137,14 @@ FLUSH_EVERY = 256  # rows checked between two hand-overs of signatures to the wo
 QUEUED = 4  # chunks left waiting for each worker at a hand-over; the rest are checked here
 
 
-def _pages(recorder: ApplicationRecorder, report: AuditReport, page: int) -> Iterator[Sequence[Notification]]:
+def _pages(
+    recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None
+) -> Iterator[Sequence[Notification]]:
     """Pages of rows in log order; stop at a row the database driver itself cannot read,
     and say so, never crash."""
     read = 0
     try:
-        for rows in notification_pages(recorder, page):
+        for rows in notification_pages(recorder, page, first):
             read += len(rows)
             yield rows
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
@@ -209,7 +213,9 @@ def audit(
     try:
         if workers > 1 and (recorder.max_notification_id() or 0) > PAGE:
             pool = SigPool(workers - 1)  # a ledger of one page is checked here alone: cheaper
-        for page in _pages(recorder, report, PAGE):
+        # A short first page: the workers get their first chunk after ``chunk`` rows, not a page's
+        # worth (reading and checking 2,048 rows left them idle for 3 % of a 10,000-row audit).
+        for page in _pages(recorder, report, PAGE, first=chunk if pool is not None else None):
             for i in range(0, len(page), FLUSH_EVERY):  # the workers get the first chunks early
                 fold.replay(page[i:i + FLUSH_EVERY], progress)
                 flush()

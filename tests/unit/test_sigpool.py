@@ -251,3 +251,25 @@ def test_messages_arrive_whole_however_the_pipe_splits_or_joins_them() -> None:
     assert frames.ready()  # the writer has gone: reading would not wait
     with pytest.raises(EOFError):
         frames.next(0.0005)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_closing_does_not_wait_for_the_workers_yet_none_outlives_it() -> None:
+    """``close`` returns at once; an idle worker exits on its own, a busy one is stopped."""
+    key = SigningKey.generate()
+    for busy in (False, True):
+        pool = SigPool(1, "fork")
+        pool.collect(pool.send(_items(1, set(), key)))
+        if busy:
+            ticket = pool.send(_items(3000, set(), key))  # a third of a second of work
+            while not pool.started(ticket):
+                time.sleep(0.001)
+        pid = pool._workers[0].process.pid
+        assert pid is not None
+        start = time.perf_counter()
+        pool.close()
+        assert time.perf_counter() - start < 0.05
+        deadline = time.monotonic() + 0.2  # well before the busy worker's chunk would be done
+        while _exists(pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not _exists(pid), f"worker {pid} still running after close (busy: {busy})"

@@ -23,8 +23,9 @@ from eventsourcing.persistence import (
     Tracking,
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from ledger.merkle import Node
@@ -193,6 +194,43 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         """Every stream in the log (its first event), for the writer's directory (``ledger.streams``)."""
         rows = self._rows(SQL("SELECT originator_id FROM {0} WHERE originator_version = 1").format(self.t_events), ())
         return [str(r["originator_id"]) for r in rows]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's query and answer, with the rows sent in binary as plain tuples.
+
+        As text, each row's state (bytea) crosses as hex that the server encodes and psycopg
+        decodes, into a dict per row: half of the client's time reading the log (3.6 against
+        1.7 µs per row, 10,000 rows of ``bench.ingest``), which ``verify`` and a rebuild pay
+        for every row.
+        """
+        where: list[Composable] = []
+        params: list[Any] = []
+        if start is not None:
+            where.append(SQL("notification_id >= %s" if inclusive_of_start else "notification_id > %s"))
+            params.append(start)
+        if stop is not None:
+            where.append(SQL("notification_id <= %s"))
+            params.append(stop)
+        if topics:
+            where.append(SQL("topic = ANY(%s)"))
+            params.append(list(topics))
+        params.append(limit)
+        statement = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0}{1} "
+                        "ORDER BY notification_id LIMIT %s").format(
+            self.t_events, SQL(" WHERE ") + SQL(" AND ").join(where) if where else SQL(""))
+        with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=r[4])
+                    for r in curs.fetchall()]
 
     @contextmanager
     def _reading(self) -> Iterator[Cursor[DictRow]]:

@@ -204,3 +204,27 @@ def test_the_recorder_stores_each_row_exactly_as_given_in_order(backend: Backend
     assert [n.id for n in stored] == list(ids)
     assert [(n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in stored] == [
         (r.originator_id, r.originator_version, r.topic, r.state) for r in rows]
+
+
+def test_the_log_read_answers_exactly_as_the_librarys(backend: Backend) -> None:
+    """PostgreSQL reads the log in binary, as plain tuples: the same notifications as the
+    library's own query (values and types), for every way of asking."""
+    from eventsourcing.persistence import StoredEvent
+
+    ledger = backend.empty()
+    rows = [StoredEvent(f"person:Người {i % 4}", i // 4 + 1, "ab"[i % 2], bytes(range(i % 256)) + b"\x00'\"\\")
+            for i in range(40)]
+    ledger.recorder.insert_events(rows)
+    library = type(ledger.recorder).__mro__[1].select_notifications  # the library's recorder's own
+    asks: list[dict[str, Any]] = [
+        {"start": 1, "limit": 100}, {"start": 5, "limit": 7}, {"start": None, "limit": 3},
+        {"start": 3, "limit": 100, "stop": 20}, {"start": 3, "limit": 100, "inclusive_of_start": False},
+        {"start": 1, "limit": 100, "topics": ["a"]}, {"start": 2, "limit": 5, "stop": 30, "topics": ("b",)},
+        {"start": 100, "limit": 10},
+    ]
+    for ask in asks:
+        ours = ledger.recorder.select_notifications(**ask)
+        theirs = library(ledger.recorder, **ask)
+        assert [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in ours] == [
+            (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in theirs], ask
+        assert all(type(n.state) is bytes and type(n.originator_id) is str for n in ours), ask

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
@@ -255,9 +255,9 @@ class Ledger(Application[str]):
                 started = feed.finish() if feed is not None else []
                 vouched = {v for chunk in started for v in chunk.vouched}
                 while True:
-                    pending, results, accepted, stored = self._judge_batch(parsed, vouched)
+                    pending, results, accepted, stored, relied = self._judge_batch(parsed, vouched)
                     try:
-                        ids = self._save_sealed(accepted, pending, stored, started)
+                        ids = self._save_sealed(accepted, pending, stored, started, relied)
                         break
                     except _Unvouched as unvouched:  # some assumed signature is bad: judge again,
                         vouched = unvouched.good  # verifying inline those the workers refused
@@ -285,14 +285,17 @@ class Ledger(Application[str]):
 
     def _judge_batch(
         self, parsed: list[Envelope | Refused], vouched: set[Vouched]
-    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event], list[StoredEvent]]:
-        """Judge the batch, taking the ``vouched`` signatures as good, and build its stored rows."""
+    ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event], list[StoredEvent],
+               set[Vouched]]:
+        """Judge the batch, taking the ``vouched`` signatures as good, and build its stored rows;
+        last, the vouched signatures the judgement relied on."""
         while True:
-            pending, results, accepted = self._judge(parsed, vouched)
+            relied = _Relied(vouched)
+            pending, results, accepted = self._judge(parsed, relied)
             refused = any(isinstance(r, Refused) for r, p in zip(results, parsed, strict=True)
                           if not isinstance(p, Refused))
             if not refused or not self._head_moved():
-                return pending, results, accepted, [stored_event(self.mapper, e) for e in accepted]
+                return pending, results, accepted, [stored_event(self.mapper, e) for e in accepted], relied.used
             # A refusal judged on a view another writer made stale is judged once more, synced.
             self._cache.evict(pending)  # mutated by a judgement made on a stale view
             self._sync()
@@ -302,7 +305,7 @@ class Ledger(Application[str]):
         return (self.recorder.max_notification_id() or 0) != self._cache.position
 
     def _judge(
-        self, parsed: list[Envelope | Refused], vouched: set[tuple[str, bytes, bytes]]
+        self, parsed: list[Envelope | Refused], vouched: Container[Vouched]
     ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
         """Judge each envelope against the ledger as the batch leaves it so far."""
         pending: dict[str, Stream] = {}
@@ -343,14 +346,16 @@ class Ledger(Application[str]):
         cache.moved(head, {str(n.originator_id) for n in rows})
 
     def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream],
-                     stored: list[StoredEvent], started: list[Chunk]) -> list[int]:
+                     stored: list[StoredEvent], started: list[Chunk], relied: set[Vouched]) -> list[int]:
         """Insert the rows (and their leaves: the recorder seals in the same transaction); their ids.
 
         The signatures the workers were checking (``started``) were assumed good: their
         answers are collected last inside the transaction, just before it commits, so the
-        workers' checking overlaps the insert too. If any is bad the insert rolls back and
-        ``_Unvouched`` says which were good. The library's ``save`` would collect the events
-        again and map them again; they are already both, so they go straight to the recorder.
+        workers' checking overlaps the insert too. If one the judgement ``relied`` on is bad,
+        the insert rolls back and ``_Unvouched`` says which were good (a bad one nothing relied
+        on, such as an envelope refused before its signature mattered, changes nothing). The
+        library's ``save`` would collect the events again and map them again; they are already
+        both, so they go straight to the recorder.
         """
         if not accepted:
             return []
@@ -358,7 +363,7 @@ class Ledger(Application[str]):
 
         def collect() -> None:
             good, bad = self._preverifier.settle(started)
-            if bad:
+            if not bad.isdisjoint(relied):
                 raise _Unvouched(good)
 
         hooked = hasattr(recorder, "before_commit")
@@ -458,6 +463,23 @@ class OutOfRange(DantinError):
 def _check_range(ok: bool, detail: str) -> None:
     if not ok:
         raise OutOfRange("Vị trí hoặc kích thước yêu cầu nằm ngoài nhật ký hiện có.", detail=detail)
+
+
+class _Relied:
+    """The vouched signatures as ``admit`` asks about them, noting those it found (and so
+    did not verify): only a bad one among those makes the judgement differ from serial judging."""
+
+    __slots__ = ("_vouched", "used")
+
+    def __init__(self, vouched: set[Vouched]) -> None:
+        self._vouched = vouched
+        self.used: set[Vouched] = set()
+
+    def __contains__(self, item: object) -> bool:
+        if item in self._vouched:
+            self.used.add(item)
+            return True
+        return False
 
 
 class _Unvouched(Exception):

@@ -191,10 +191,12 @@ def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent
             os._exit(0)  # no interpreter teardown (10-15 ms the pool's ``close`` would wait for)
         ticket, items = _unpack(message)
         slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
-        with lock:
-            mine = claims[slot] == offered
-            if mine:
-                claims[slot] = offered + _WORKER
+        mine = claims[slot] == offered  # a claim never goes back to "offered": a miss needs no lock
+        if mine:
+            with lock:
+                mine = claims[slot] == offered
+                if mine:
+                    claims[slot] = offered + _WORKER
         if mine:
             try:
                 _send(answers, _HEAD.pack(ticket, len(items)) + bytes(verify_batch(items)))
@@ -203,6 +205,16 @@ def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent
 
 
 _MAIN_SWAP = threading.Lock()
+
+#: Closed pools whose workers may not have exited yet: (processes, claims, lock). The lock's
+#: semaphore and the claims are unlinked when the pool is collected, and a ``forkserver`` or
+#: ``spawn`` worker still starting would then fail to open them; so they are kept until every
+#: worker has an exit code (asking for it also reaps a forked one), checked at each new pool.
+_RETIRED: list[tuple[list[BaseProcess], Any, Any]] = []
+
+
+def _prune_retired() -> None:
+    _RETIRED[:] = [r for r in _RETIRED if any(p.exitcode is None for p in r[0])]
 
 
 @contextlib.contextmanager
@@ -264,6 +276,7 @@ class SigPool:
     """``workers`` processes verifying chunks of signatures (``fork``, ``forkserver`` or ``spawn``)."""
 
     def __init__(self, workers: int, method: str | None = None) -> None:
+        _prune_retired()
         method = method or start_method()
         ctx: Any = get_context(method)
         if method == "forkserver":
@@ -366,18 +379,30 @@ class SigPool:
     def close(self) -> None:
         """Stop the workers, without waiting for them to exit.
 
-        An idle worker exits on the stop message; one still owing answers is working on
-        chunks nobody wants now, and is terminated. Neither is waited for: a forked worker's
-        exit takes 2-10 ms (it unmaps its copy of this process's memory), which a ``verify``
-        would spend idle. ``multiprocessing`` reaps them when it next starts a process, or at exit.
+        Every chunk not started yet is claimed here first, so a worker skips what is queued
+        for it without taking the lock. An idle worker exits on the stop message; one still
+        owing answers is working on a chunk nobody wants now, and is terminated (never while a
+        sibling could still need the lock it might hold: nothing is left to claim). Neither is
+        waited for: a forked worker's exit takes 2-10 ms (it unmaps its copy of this process's
+        memory), which a ``verify`` would spend idle. They are reaped by the next pool
+        (``_RETIRED``), by ``multiprocessing`` when it next starts a process, or at exit.
         """
+        if self._lock.acquire(timeout=1):  # (a worker killed from outside holding it never lets go)
+            try:
+                for ticket in self._items:
+                    if self._claims[ticket % SLOTS] == 3 * ticket + _OFFERED:
+                        self._claims[ticket % SLOTS] = 3 * ticket + _HERE
+            finally:
+                self._lock.release()
         for worker in self._workers:
             with contextlib.suppress(OSError):
                 _send(worker.jobs, b"")
             worker.jobs.close()
             worker.answers.close()
-            if worker.owed and worker.alive:
+            if worker.owed and worker.alive and worker.process.is_alive():
                 worker.process.terminate()
+        if self._workers:
+            _RETIRED.append(([w.process for w in self._workers], self._claims, self._lock))
         self._workers = []
         self._items.clear()
 

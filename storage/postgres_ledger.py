@@ -221,6 +221,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             where.append(SQL("notification_id <= %s"))
             params.append(stop)
         if topics:
+            assert isinstance(topics, (tuple, list)), topics  # as the library's: never a lone str
             where.append(SQL("topic = ANY(%s)"))
             params.append(list(topics))
         params.append(limit)

@@ -134,3 +134,58 @@ def test_a_busy_writer_sends_a_single_signature_before_parsing_its_statement(wor
     assert world.ledger.get_stream("person:p600") is None
     world.accept(good)  # the writer goes on, its answer for the refused one dropped
     assert world.ledger.get_stream("person:p600") is not None
+
+
+def _corrupt(envelope: dict[str, Any]) -> dict[str, Any]:
+    bad = copy.deepcopy(envelope)
+    sig = bytearray(bad["signatures"][0]["sig"].encode())
+    sig[5] = ord("A") if sig[5] != ord("A") else ord("B")
+    bad["signatures"][0]["sig"] = sig.decode()
+    return bad
+
+
+def test_a_bad_signature_nothing_relied_on_does_not_make_the_batch_judged_again(world: Any, monkeypatch: Any) -> None:
+    """A malformed envelope under a known key id has its signature sent before it is refused;
+    that signature being bad changes no judgement, so the batch is judged once and stored."""
+    import base64
+
+    import orjson
+
+    import ledger.application as application
+    from ledger.signing import canonical_json
+
+    world.accept(*_profiles_from(world, 900))  # the cell's key id is now known to the writer
+    batch = _profiles(world, MIN_BATCH + 10)
+    good = batch[10]
+    payload = canonical_json(orjson.loads(base64.b64decode(good["payload"]))).replace(b'{"', b'{ "', 1)
+    batch[10] = _corrupt({**good, "payload": base64.b64encode(payload).decode()})
+    judged: list[int] = []
+    judge = application.Ledger._judge
+
+    def counted(self: Any, parsed: Any, vouched: Any) -> Any:
+        judged.append(len(parsed))
+        return judge(self, parsed, vouched)
+
+    monkeypatch.setattr(application.Ledger, "_judge", counted)
+    codes = _codes(world.submit(batch))
+    assert codes[10] == "malformed" and codes.count("ok") == len(batch) - 1
+    assert judged == [len(batch)]
+
+
+def test_a_bad_signature_the_judgement_skipped_still_gives_serial_judgings_refusal(world: Any) -> None:
+    """An envelope whose signer may not sign its type is refused for its bad signature first, as
+    serial judging would, even when its (assumed good) signature was at first not verified."""
+    from ledger.signing import SigningKey
+
+    key = SigningKey.generate()
+    team = "qng.bato.badien.lang-ma/election_team"
+    world.accept(world.enrolment(world.root, team, "election_team", "Tổ bầu cử Làng Mạ", world.lang_ma, key))
+    world.keys[team] = key
+    assert _codes(world.submit([world.sign(team, "person.profiled", world.lang_ma, {"person": "t0"})])) == [
+        "kind_not_allowed"]
+    batch = _profiles(world, MIN_BATCH)
+    batch.insert(5, _corrupt(world.sign(team, "person.profiled", world.lang_ma, {"person": "t1"})))
+    batch.insert(9, world.sign(team, "person.profiled", world.lang_ma, {"person": "t2"}))
+    codes = _codes(world.submit(batch))
+    assert codes[5] == "bad_signature" and codes[9] == "kind_not_allowed"
+    assert codes.count("ok") == MIN_BATCH

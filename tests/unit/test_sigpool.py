@@ -273,3 +273,37 @@ def test_closing_does_not_wait_for_the_workers_yet_none_outlives_it() -> None:
         while _exists(pid) and time.monotonic() < deadline:
             time.sleep(0.005)
         assert not _exists(pid), f"worker {pid} still running after close (busy: {busy})"
+
+
+_CLOSE_AT_ONCE = """
+import gc, sys, threading, time
+from ledger.sigpool import SigPool
+from ledger.signing import SigningKey
+if __name__ == "__main__":
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # as in a server: forkserver
+    key = SigningKey.generate()
+    item = (key.public.raw, b"m", key.sign(b"m"))
+    for _ in range(int(sys.argv[1])):
+        pool = SigPool(3)
+        assert pool.collect(pool.send([item] * 8)) == [True] * 8
+        pool.close()  # while some of its workers may still be starting
+        del pool
+        gc.collect()
+    time.sleep(1)
+    print("done", flush=True)
+"""
+
+
+def test_a_pool_closed_while_its_workers_start_leaves_them_nothing_to_trip_on(tmp_path: Any) -> None:
+    """Closing does not wait for the workers; what a starting forkserver worker still has to
+    open (the claims lock) must outlive the pool, or the worker dies with a traceback."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "close_at_once.py"
+    script.write_text(_CLOSE_AT_ONCE)
+    env = {**os.environ, "PYTHONPATH": str(Path(sigpool.__file__).parents[1])}
+    done = subprocess.run([sys.executable, str(script), "15"], capture_output=True, env=env, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "done"
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -30,7 +30,7 @@ def run(ledger: Ledger, directory: Path) -> bool:
             log = home.log_verifier(directory)
         except FileNotFoundError:
             log = None  # a reader's copy without the log key: checkpoints' signatures are not checked
-        # One worker: the server's threads must not be forked (audit's pool uses fork).
+        # In this thread alone: the server keeps its other core for requests (``dantin verify`` uses every core).
         report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None, log=log, workers=1)
         save(directory, report, started_at=started, log_size=size, source="web")
         return True

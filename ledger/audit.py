@@ -233,8 +233,7 @@ def audit(
             for ticket in list(sent):
                 settle(ticket, pool.collect(ticket))
         if index_of:  # signature findings settled after the log check: named by log index too
-            report.findings[folded:] = [replace(f, position=index_of.get(f.notification_id, f.position))
-                                        for f in report.findings[folded:]]
+            report.findings[folded:] = _by_log_index(report.findings[folded:], index_of)
         report.findings.extend(logged)
         if progress is not None:
             progress(report.entries)
@@ -329,13 +328,7 @@ class _Fold:
         if refused is not None:
             self.finding(n, position, refused.code,
                          f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
-        if genesis:
-            public = _signing_key(env, view, genesis)
-        else:  # ``_signing_key``, inlined
-            signer = streams.get(st.body)
-            body = signer.body if signer is not None else None
-            key = body.keys.get(env.keyid) if body is not None else None
-            public = key.public.raw if key is not None else None
+        public = _signing_key(env, view, genesis)
         if public is not None:
             self.where[position] = (n.id, stream_id, version)
             self.jobs.append((position, public, env.preimage(), env.sig))
@@ -358,8 +351,7 @@ def _check_log(
     report.sealed = len(leaves)
     index_of = {nid: index for index, nid, _s, _v, _h in leaves}
     # Name fold findings by log index (a deleted row would shift row counting).
-    report.findings = [replace(f, position=index_of.get(f.notification_id, f.position))
-                       for f in report.findings]
+    report.findings = _by_log_index(report.findings, index_of)
     last_sealed = leaves[-1].notification_id if leaves else 0
 
     def add(position: int, nid: int, stream: str, version: int, code: str, message: str) -> None:
@@ -410,6 +402,11 @@ def _check_log(
                 f"Gốc Merkle tính lại ở cỡ {cp.size} khác với checkpoint đã ký: lịch sử đã bị viết lại.")
     report.checkpoints = len(checkpoints)
     return index_of
+
+
+def _by_log_index(findings: list[Finding], index_of: dict[int, int]) -> list[Finding]:
+    """The findings, each named by its row's log index where the row is sealed."""
+    return [replace(f, position=index_of.get(f.notification_id, f.position)) for f in findings]
 
 
 def _signing_key(env: Envelope, view: _FoldView, genesis: bool) -> bytes | None:

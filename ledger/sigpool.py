@@ -75,15 +75,20 @@ class _Frames:
         self._poll = select.poll()
         self._poll.register(self._fd, select.POLLIN)
 
-    def _pop(self) -> bytes | None:
+    def _end(self) -> int:
+        """Where the first buffered message ends, if it is all there; else 0."""
         buf = self._buf
         if len(buf) < _LEN.size:
-            return None
+            return 0
         end = _LEN.size + _LEN.unpack_from(buf)[0]
-        if len(buf) < end:
+        return end if len(buf) >= end else 0
+
+    def _pop(self) -> bytes | None:
+        end = self._end()
+        if not end:
             return None
-        message = bytes(buf[_LEN.size:end])
-        del buf[:end]
+        message = bytes(self._buf[_LEN.size:end])
+        del self._buf[:end]
         return message
 
     def _fill(self) -> bool:
@@ -99,11 +104,7 @@ class _Frames:
 
     def ready(self) -> bool:
         """Whether a whole message can be had without waiting (or the writer has gone)."""
-        return self._pop_ready() or not self._fill() or self._pop_ready()
-
-    def _pop_ready(self) -> bool:
-        buf = self._buf
-        return len(buf) >= _LEN.size and len(buf) >= _LEN.size + _LEN.unpack_from(buf)[0]
+        return bool(self._end()) or not self._fill() or bool(self._end())
 
     def next(self, spin: float) -> bytes:
         """The next message: looked for for ``spin`` seconds without sleeping, then waited for.
@@ -117,7 +118,7 @@ class _Frames:
                 return message
             if not self._fill():
                 raise EOFError
-            if self._pop_ready():
+            if self._end():
                 continue
             now = time.perf_counter()
             if not until:
@@ -177,6 +178,21 @@ def _unpack(data: bytes) -> tuple[int, list[Item]]:
     return ticket, items
 
 
+def _claim(claims: Any, lock: Any, ticket: int, state: int) -> bool:
+    """Move the chunk from offered to ``state`` (a worker's, or here); whether this call did.
+
+    A claim never goes back to offered, so a chunk seen claimed needs no lock.
+    """
+    slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
+    if claims[slot] != offered:
+        return False
+    with lock:
+        if claims[slot] != offered:
+            return False
+        claims[slot] = offered + state
+        return True
+
+
 def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent: int) -> None:
     """A worker: claim each chunk that nobody has started, verify it, answer (ticket, verdicts)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -190,14 +206,7 @@ def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent
         if not message:  # told to stop, or the pool is gone: nothing to flush or clean up, so
             os._exit(0)  # no interpreter teardown (10-15 ms the pool's ``close`` would wait for)
         ticket, items = _unpack(message)
-        slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
-        mine = claims[slot] == offered  # a claim never goes back to "offered": a miss needs no lock
-        if mine:
-            with lock:
-                mine = claims[slot] == offered
-                if mine:
-                    claims[slot] = offered + _WORKER
-        if mine:
+        if _claim(claims, lock, ticket, _WORKER):
             try:
                 _send(answers, _HEAD.pack(ticket, len(items)) + bytes(verify_batch(items)))
             except OSError:  # the pool has closed: nobody wants the answer
@@ -407,14 +416,7 @@ class SigPool:
         self._items.clear()
 
     def _take_back(self, ticket: int) -> bool:
-        slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
-        if self._claims[slot] != offered:  # claimed already: a claim is never undone, no lock needed
-            return False
-        with self._lock:
-            if self._claims[slot] != offered:
-                return False
-            self._claims[slot] = offered + _HERE
-            return True
+        return _claim(self._claims, self._lock, ticket, _HERE)
 
     def drain(self) -> None:
         """Read every answer the workers have sent, without waiting for more."""

@@ -9,15 +9,13 @@ stream's previous entry. Topics are pinned so that renaming a class never orphan
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
 
-from ledger.authority import StreamState, evolve, open_state
+from ledger.authority import GENESIS, StreamState, evolve, open_state
 from ledger.entry import entry_bytes, entry_hash
 from ledger.envelope import Envelope, parse_payload
 from ledger.signing import b64decode_strict, b64encode
@@ -77,41 +75,44 @@ class Stream(BaseAggregate[str]):
     @classmethod
     def open(cls, stream_id: str, env: Envelope) -> Stream:
         """The library's ``_create`` for this one class: the same event (fields, topic, timestamp)."""
-        with _handing_over(env) as payload:
+        payload = _hand_over(env)
+        try:
             event = cls.Opened(
                 originator_id=stream_id, originator_version=cls.INITIAL_VERSION,
                 timestamp=cls.Opened.create_timestamp(), payload=payload, keyid=env.keyid,
-                sig=b64encode(env.sig), prev=open_state(stream_id).head, originator_topic=cls.TOPIC,
+                sig=b64encode(env.sig), prev=GENESIS, originator_topic=cls.TOPIC,
             )
             stream: Stream = event.mutate(None)
+        finally:
+            _just_parsed.env = _just_parsed.payload = None
         stream.pending_events.append(event)
         return stream
 
     def append(self, env: Envelope) -> None:
         """The library's ``trigger_event``, without checking again the topic registration done at import."""
-        with _handing_over(env) as payload:
+        payload = _hand_over(env)
+        try:
             event = self.Appended(
                 originator_id=self.id, originator_version=self.version + 1,
                 timestamp=self.Appended.create_timestamp(), payload=payload, keyid=env.keyid,
                 sig=b64encode(env.sig), prev=self.state.head,
             )
             event.mutate(self)
+        finally:
+            _just_parsed.env = _just_parsed.payload = None
         self.pending_events.append(event)
 
 
 _just_parsed = threading.local()
 
 
-@contextmanager
-def _handing_over(env: Envelope) -> Iterator[str]:
-    """Let the event being triggered reuse ``env`` instead of re-parsing its payload.
+def _hand_over(env: Envelope) -> str:
+    """Let the event being triggered reuse ``env`` instead of re-parsing its payload; the
+    payload as the event stores it. The caller clears ``_just_parsed`` when the event is applied.
 
     Matched by the identity of the payload string, so replayed events (read from the
     store) always parse what is stored.
     """
     payload = b64encode(env.payload)
     _just_parsed.env, _just_parsed.payload = env, payload
-    try:
-        yield payload
-    finally:
-        _just_parsed.env = _just_parsed.payload = None
+    return payload

@@ -3,8 +3,9 @@
 Each adapter is the application's recorder (a library *process* recorder: events plus a
 tracking table) extended with the log tables — leaves, tree nodes, checkpoints. After the
 library inserts a batch of events, under its insert lock and in the same transaction, the
-adapter hands the new rows to ``ledger.sealer.Sealer.seal``: events, leaves, nodes, the
-tracked position and a due checkpoint commit together or not at all. ``ledger`` reaches
+adapter hands the new rows to ``ledger.sealer.Sealer.seal``: events, leaves, nodes and a
+due checkpoint commit together or not at all. (The sealed position is the last leaf's row:
+the library's tracking table is no longer written.) ``ledger`` reaches
 these classes by topic (``APPLICATION_RECORDER_TOPIC``), never by import.
 """
 

@@ -1,4 +1,4 @@
-"""The ledger's recorder on PostgreSQL: events, tracking and the log tables in one schema."""
+"""The ledger's recorder on PostgreSQL: events and the log tables in one schema."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from eventsourcing.persistence import (
     PersistenceError,
     ProgrammingError,
     StoredEvent,
-    Tracking,
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.utils import retry
@@ -29,7 +28,7 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from ledger.merkle import Node
-from ledger.sealer import APPLICATION_NAME, HeadMoved, Sealer
+from ledger.sealer import HeadMoved, Sealer
 from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf, SealRow
 
@@ -59,16 +58,19 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.t_cosignatures = SQL("{0}.{1}").format(schema, Identifier("dantin_cosignatures"))
         self.t_nonces = SQL("{0}.{1}").format(schema, Identifier("dantin_nonces"))
         self.t_events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
-        self.t_tracking = SQL("{0}.{1}").format(schema, Identifier(self.tracking_table_name))
         self.sql_head_and_size = SQL("SELECT (SELECT COALESCE(MAX(notification_id), 0) FROM {0}) AS head, "
                                      "(SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {1}) AS n"
                                      ).format(self.t_events, self.t_leaves)
+        self.sql_last_sealed = SQL("SELECT notification_id FROM {0} ORDER BY leaf_index DESC LIMIT 1"
+                                   ).format(self.t_leaves)
         self.sql_sealed_size = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.t_leaves)
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
                 "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
                 "version bigint NOT NULL, hash bytea NOT NULL)").format(self.t_leaves),
-            SQL("CREATE INDEX IF NOT EXISTS dantin_leaves_event ON {0} (stream, version)").format(self.t_leaves),
+            # A stream's leaves are found through the events table's key (``leaves_of``): this index, which
+            # ledgers made before 2026-12 have, cost every commit an index update; dropped once, on first open.
+            SQL("DROP INDEX IF EXISTS {0}").format(SQL("{0}.{1}").format(schema, Identifier("dantin_leaves_event"))),
             SQL("CREATE TABLE IF NOT EXISTS {0} (level smallint NOT NULL, idx bigint NOT NULL, "
                 "hash bytea NOT NULL, PRIMARY KEY (level, idx))").format(self.t_nodes),
             SQL("CREATE TABLE IF NOT EXISTS {0} (size bigint PRIMARY KEY, root bytea NOT NULL, "
@@ -155,15 +157,14 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self._render("notify", lambda: SQL("NOTIFY {0}").format(Identifier(self.channel_name)), curs))
 
-    def seal_statement(self, shape: tuple[int, int, int, bool], curs: Cursor[DictRow]) -> bytes:
+    def seal_statement(self, shape: tuple[int, int, int], curs: Cursor[DictRow]) -> bytes:
         """The seal's writes as one statement of data-modifying CTEs, for the given row counts
-        (``_form``) of leaves, nodes and checkpoints and whether the tracking row moves."""
+        (``_form``) of leaves, nodes and checkpoints."""
         return self._render(("seal", shape), lambda: self._seal_statement(shape), curs)
 
-    def _seal_statement(self, shape: tuple[int, int, int, bool]) -> Composed:
-        *forms, tracking = shape
+    def _seal_statement(self, shape: tuple[int, int, int]) -> Composed:
         parts: list[Composed] = []
-        for (table, types, tail), form in zip(_SEAL_TABLES, forms, strict=True):
+        for (table, types, tail), form in zip(_SEAL_TABLES, shape, strict=True):
             if form == ARRAY:
                 rows = SQL("SELECT * FROM unnest({0})").format(SQL(", ").join(SQL(f"%b::{t}[]") for t in types))
             elif form:
@@ -171,10 +172,6 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             else:
                 continue
             parts.append(SQL("INSERT INTO {0} {1}" + tail).format(getattr(self, table), rows))
-        if tracking:
-            parts.append(SQL("INSERT INTO {0} VALUES (%s, %s) ON CONFLICT (application_name) DO UPDATE "
-                             "SET notification_id = EXCLUDED.notification_id "
-                             "WHERE {0}.notification_id < EXCLUDED.notification_id").format(self.t_tracking))
         *ctes, last = parts
         return last if not ctes else SQL("WITH {0} {1}").format(
             SQL(", ").join(SQL("w{0} AS ({1})").format(SQL(str(i)), c) for i, c in enumerate(ctes)), last)
@@ -304,14 +301,18 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                      int(r["version"]), bytes(r["hash"])) for r in rows]
 
     def leaves_of(self, stream: str) -> list[Leaf]:
-        rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
-                              "WHERE stream = %s ORDER BY version").format(self.t_leaves), (stream,))
+        """The stream's leaves, by version: its rows found by the events table's key, their leaves by row."""
+        rows = self._rows(SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash FROM {0} e "
+                              "JOIN {1} l ON l.notification_id = e.notification_id WHERE e.originator_id = %s "
+                              "ORDER BY e.originator_version").format(self.t_events, self.t_leaves), (stream,))
         return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]), int(r["version"]),
                      bytes(r["hash"])) for r in rows]
 
     def leaf_of(self, stream: str, version: int) -> Leaf | None:
-        rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
-                              "WHERE stream = %s AND version = %s").format(self.t_leaves), (stream, version))
+        rows = self._rows(SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash FROM {0} e "
+                              "JOIN {1} l ON l.notification_id = e.notification_id "
+                              "WHERE e.originator_id = %s AND e.originator_version = %s")
+                          .format(self.t_events, self.t_leaves), (stream, version))
         return (Leaf(int(rows[0]["leaf_index"]), int(rows[0]["notification_id"]), str(rows[0]["stream"]),
                      int(rows[0]["version"]), bytes(rows[0]["hash"])) if rows else None)
 
@@ -414,7 +415,6 @@ class _Txn:
         self._sized = sized  # the sealed-size read, already sent with the insert (pipeline mode)
         self._leaves: list[Leaf] = []
         self._nodes: list[Node] = []
-        self._tracking: int | None = None
         self._checkpoints: list[CheckpointRow] = []
 
     def sealed_size(self) -> int:
@@ -445,40 +445,30 @@ class _Txn:
     def insert_nodes(self, nodes: Sequence[Node]) -> None:
         self._nodes.extend(nodes)
 
-    def insert_tracking(self, notification_id: int) -> None:
-        self._tracking = notification_id
-
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         self._checkpoints.append(row)
 
     def flush(self) -> None:
-        """Send the buffered writes as one statement.
-
-        The tracking row only moves forward. It is not checked here: the leaves' keys (leaf
-        index, notification id) already refuse a row sealed twice, and checking would cost a
-        round trip before the commit.
-        """
-        leaves, nodes, checkpoints, tracking = self._leaves, self._nodes, self._checkpoints, self._tracking
-        self._leaves, self._nodes, self._tracking, self._checkpoints = [], [], None, []
-        if tracking is not None and not self.r.datastore.single_row_tracking:  # a legacy table
-            self.r._insert_tracking(self.c, Tracking(APPLICATION_NAME, tracking))
-            tracking = None
-        shape = (_form(len(leaves)), _form(len(nodes)), _form(len(checkpoints)), tracking is not None)
-        if shape == (0, 0, 0, False):
+        """Send the buffered writes as one statement."""
+        leaves, nodes, checkpoints = self._leaves, self._nodes, self._checkpoints
+        self._leaves, self._nodes, self._checkpoints = [], [], []
+        shape = (_form(len(leaves)), _form(len(nodes)), _form(len(checkpoints)))
+        if shape == (0, 0, 0):
             return
         params: list[Any] = []
         rows: list[Sequence[tuple[Any, ...]]] = [leaves, [(n.level, n.index, n.hash) for n in nodes], checkpoints]
-        for table_rows, form in zip(rows, shape[:3], strict=True):  # rows in each table's column order
+        for table_rows, form in zip(rows, shape, strict=True):  # rows in each table's column order
             if form == ARRAY:
                 params += [list(column) for column in zip(*table_rows, strict=True)]  # an array per column
             else:
                 params += [v for row in table_rows for v in row]
-        if tracking is not None:
-            params += [APPLICATION_NAME, tracking]
         self.c.execute(self.r.seal_statement(shape, self.c), params, prepare=True)
 
     def tracked_position(self) -> int:
-        return self.r._max_tracking_id(APPLICATION_NAME, self.c) or 0
+        self.flush()
+        self.c.execute(self.r.sql_last_sealed, prepare=True)
+        row = self.c.fetchone()
+        return int(row["notification_id"]) if row else 0
 
     def notifications_after(self, position: int, limit: int) -> list[Notification]:
         self.c.execute(SQL("SELECT * FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")

@@ -13,7 +13,7 @@ After every kill, before anything reopens the ledger, the parent reads the store
 itself and checks:
 
 - every stored event has its leaf (no row outside the tree), leaves are dense 0..n-1 and
-  each leaf hash is recomputed from its event row; the tracked position is the last row;
+  each leaf hash is recomputed from its event row; the last leaf is the last row's;
 - the stored envelopes are exactly the first K of the list, each once, in order: a batch
   commits whole or not at all, and K is a boundary of the batch in flight at the kill;
 - every receipt ever acknowledged names its envelope's leaf: index, hash, stream,
@@ -159,8 +159,6 @@ def read_snapshot(backend: Backend) -> Snapshot:
             leaves = conn.execute("SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
                                   "ORDER BY leaf_index").fetchall()
             nodes = conn.execute("SELECT level, idx, hash FROM dantin_nodes").fetchall()
-            tracked = conn.execute("SELECT MAX(notification_id) FROM tracking WHERE application_name = 'dantin'"
-                                   ).fetchone()[0]
             cps = conn.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size").fetchall()
             conn.execute("COMMIT")
         finally:
@@ -183,15 +181,13 @@ def read_snapshot(backend: Backend) -> Snapshot:
                          "notification_id")
                 leaves = q("dantin_leaves", "leaf_index, notification_id, stream, version, hash", "leaf_index")
                 nodes = q("dantin_nodes", "level, idx, hash", "level, idx")
-                tracked = conn.execute(f'SELECT MAX(notification_id) FROM "{schema}".dantin_tracking '
-                                       "WHERE application_name = 'dantin'".encode()).fetchone()[0]
                 cps = conn.execute(f'SELECT size, root, note FROM "{schema}".dantin_checkpoints ORDER BY size'
                                    .encode()).fetchall()
     return Snapshot(
         rows=[(int(r[0]), str(r[1]), int(r[2]), bytes(r[3])) for r in rows],
         leaves=[(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in leaves],
         nodes={(int(r[0]), int(r[1])): bytes(r[2]) for r in nodes},
-        tracked=int(tracked or 0),
+        tracked=int(leaves[-1][1]) if leaves else 0,  # the sealed position: the last leaf's row
         checkpoints=[(int(r[0]), bytes(r[1]), str(r[2])) for r in cps],
     )
 
@@ -293,7 +289,7 @@ class Crashes:
         hashes = [state_leaf_hash(state) for _nid, _s, _v, state in snap.rows]
         for (nid, stream, version, _state), leaf, h in zip(snap.rows, snap.leaves, hashes, strict=True):
             assert leaf[1:] == (nid, stream, version, h), f"leaf {leaf[0]} does not match its row {nid}"
-        assert snap.tracked == (snap.rows[-1][0] if snap.rows else 0), "tracked position is not the last row"
+        assert snap.tracked == (snap.rows[-1][0] if snap.rows else 0), "the last leaf is not the last row's"
 
         # The stored envelopes are the first K of the list, each exactly once, in order.
         stored = [self.sig_to_j.get(orjson.loads(state)["sig"]) for *_x, state in snap.rows[self.world_size:]]

@@ -92,6 +92,35 @@ def test_a_full_pipe_never_blocks_the_sender(pool: SigPool) -> None:
     assert all(pool.collect(busy))
 
 
+def test_the_pipe_is_measured_only_when_it_could_be_full(pool: SigPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking the kernel how full a pipe is costs a system call per hand-over: it is asked only
+    when what the worker may not have read yet leaves too little room; once it has read, chunks
+    go to it again."""
+    measured: list[int] = []
+    real = sigpool._unread
+
+    def unread(conn: Any) -> int:
+        measured.append(real(conn))
+        return measured[-1]
+
+    monkeypatch.setattr(sigpool, "_unread", unread)
+    for _ in range(100):
+        assert pool.collect(pool.send(_items(2, {1}))) == [True, False]
+    assert measured == []
+    key = SigningKey.generate()
+    big = [(key.public.raw, b"y" * 100_000 + b"%d" % i, key.sign(b"y" * 100_000 + b"%d" % i)) for i in range(4)]
+    tickets = [pool.send(big) for _ in range(4)]  # 1.6 MB: the pipe's 1 MiB cannot be known to have room
+    assert measured
+    assert all(all(pool.collect(t)) for t in tickets)
+    deadline, handed = time.perf_counter() + 10, False
+    while not handed and time.perf_counter() < deadline:
+        ticket = pool.send(_items(1, set()))
+        handed = pool._owner.get(ticket) is not None
+        assert pool.collect(ticket) == [True]
+        time.sleep(0 if handed else 0.05)
+    assert handed, "the worker got no chunk again once its pipe had been read"
+
+
 def test_a_killed_worker_costs_speed_not_answers() -> None:
     pool = SigPool(1, "fork")
     try:

@@ -336,8 +336,9 @@ class SigPool:
         if ticket - SLOTS in self._items:  # the slot's last chunk is unsettled: settle it before reusing
             self._settled[ticket - SLOTS] = self.collect(ticket - SLOTS)
         self._items[ticket] = items
-        with self._lock:
-            self._claims[ticket % SLOTS] = 3 * ticket + _OFFERED
+        # Offered without the lock: the slot's last ticket is settled (claimed by now), so nobody
+        # writes this cell until a worker has read this chunk, which is sent below.
+        self._claims[ticket % SLOTS] = 3 * ticket + _OFFERED
         self.drain()
         message = _pack(ticket, items)
         workers = self._workers if len(self._workers) == 1 else sorted(self._workers, key=lambda w: len(w.owed))
@@ -391,12 +392,13 @@ class SigPool:
 
     def forget(self, ticket: int) -> None:
         """Drop a chunk whose answer is no longer wanted (its batch failed): skipped, or its answer dropped."""
-        self._items.pop(ticket, None)
+        self._settled.pop(ticket, None)
+        if self._items.pop(ticket, None) is None:
+            return  # collected already: nothing is owed or kept
         worker = self._owner.pop(ticket, None)
         if self._take_back(ticket) and worker is not None:
             worker.owed.discard(ticket)
         self._answers.pop(ticket, None)
-        self._settled.pop(ticket, None)
 
     def close(self) -> None:
         """Stop the workers, without waiting for them to exit.

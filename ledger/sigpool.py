@@ -178,19 +178,31 @@ def _unpack(data: bytes) -> tuple[int, list[Item]]:
     return ticket, items
 
 
+#: Seconds to wait for the claims lock. It is held for a few instructions at a time; a wait
+#: this long means its holder was killed inside it (from outside: ``kill -9``), and nobody
+#: will ever release it.
+LOCK_WAIT = 1.0
+
+
 def _claim(claims: Any, lock: Any, ticket: int, state: int) -> bool:
     """Move the chunk from offered to ``state`` (a worker's, or here); whether this call did.
 
-    A claim never goes back to offered, so a chunk seen claimed needs no lock.
+    A claim never goes back to offered, so a chunk seen claimed needs no lock. If the lock
+    cannot be had (its holder died in it), a worker leaves the chunk and the caller takes it
+    for itself: at worst a chunk is then verified twice, with the same answers, never left.
     """
     slot, offered = ticket % SLOTS, 3 * ticket + _OFFERED
     if claims[slot] != offered:
         return False
-    with lock:
+    if not lock.acquire(timeout=LOCK_WAIT):
+        return state == _HERE
+    try:
         if claims[slot] != offered:
             return False
         claims[slot] = offered + state
         return True
+    finally:
+        lock.release()
 
 
 def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent: int) -> None:
@@ -411,7 +423,7 @@ class SigPool:
         memory), which a ``verify`` would spend idle. They are reaped by the next pool
         (``_RETIRED``), by ``multiprocessing`` when it next starts a process, or at exit.
         """
-        if self._lock.acquire(timeout=1):  # (a worker killed from outside holding it never lets go)
+        if self._lock.acquire(timeout=LOCK_WAIT):  # (a worker killed from outside holding it never lets go)
             try:
                 for ticket in self._items:
                     if self._claims[ticket % SLOTS] == 3 * ticket + _OFFERED:
@@ -456,7 +468,8 @@ class SigPool:
         worker.alive = False
         for ticket in worker.owed:
             self._owner.pop(ticket, None)
-            with self._lock:
-                if self._claims[ticket % SLOTS] == 3 * ticket + _WORKER:
-                    self._claims[ticket % SLOTS] = 3 * ticket + _HERE
+            # No lock: a claimed cell is written by nobody else (claims never go back to offered),
+            # and a worker that died may have died holding it.
+            if self._claims[ticket % SLOTS] == 3 * ticket + _WORKER:
+                self._claims[ticket % SLOTS] = 3 * ticket + _HERE
         worker.owed.clear()

@@ -336,3 +336,22 @@ def test_a_pool_closed_while_its_workers_start_leaves_them_nothing_to_trip_on(tm
                           timeout=120, check=True)
     assert done.stdout.strip() == "done"
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_a_claims_lock_whose_holder_died_in_it_stalls_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed from outside while it held the claims lock never releases it: the
+    caller then takes each chunk for itself after ``LOCK_WAIT`` and answers it right, rather
+    than waiting for ever; closing the pool does not hang either."""
+    monkeypatch.setattr(sigpool, "LOCK_WAIT", 0.2)  # forked workers inherit it
+    pool = SigPool(1, "fork")
+    try:
+        assert pool.collect(pool.send(_items(2, {0}))) == [False, True]
+        assert pool._lock.acquire(timeout=5)  # held for ever, as by a process killed inside it
+        start = time.perf_counter()
+        tickets = [pool.send(_items(20, {i})) for i in range(3)]
+        assert [pool.collect(t) for t in tickets] == [[j != i for j in range(20)] for i in range(3)]
+        assert time.perf_counter() - start < 5
+    finally:
+        start = time.perf_counter()
+        pool.close()
+        assert time.perf_counter() - start < 2

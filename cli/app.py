@@ -252,7 +252,7 @@ def verify(
     from ledger.last_verify import save as save_verification
 
     started = datetime.now(UTC)
-    ledger = home.open_ledger(directory, database_option(database))
+    ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
     try:
         total = ledger.recorder.max_notification_id() or 0
         with Progress(
@@ -269,6 +269,10 @@ def verify(
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
     except OSError:
         err.print("Không ghi được kết quả kiểm vào thư mục sổ cái (chỉ đọc?); kết quả vẫn như dưới đây.")
+    if report.unsealed and not json_out:
+        err.print(f"[yellow]{report.unsealed} sự kiện cuối chưa được niêm phong[/] (chưa có lá trong cây Merkle): "
+                  "bản kiểm này không niêm phong hộ; sổ cái đang ghi sẽ niêm phong chúng khi được mở lại.",
+                  highlight=False)
     if json_out:
         print_json(report.to_dict())
     elif report.intact:

@@ -37,6 +37,8 @@ EnvelopeInput = bytes | str | Mapping[str, Any]
 #: (overlapping its insert), rather than inline: a process that writes often, not a one-shot
 #: ``dantin submit`` that would pay a worker's start for one signature.
 WARM_AFTER = 32
+#: The environment key of a ledger opened to be read only (``home.open_ledger(read_only=True)``).
+READ_ONLY = "READ_ONLY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +80,15 @@ class Ledger(Application[str]):
         self._keyids: dict[str, bytes] = {}
         self._submissions = 0  # after WARM_AFTER, even one envelope's signature goes to a worker
         self.sealer: Sealer | None = None
+        #: Opened to be read (audited) only: nothing is written, rows without a leaf stay so.
+        self.read_only = (self.env.get(READ_ONLY) or "").lower() in ("yes", "y", "true", "1")
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
             store = cast(SealStore, self.recorder)
             self.sealer = Sealer(store)
             store.sealer = self.sealer
-            with self._write_lock:
-                self.sealer.catch_up()
+            if not self.read_only:
+                with self._write_lock:
+                    self.sealer.catch_up()
 
     def attach_log_key(self, origin: str, seed: bytes) -> None:
         """Sign checkpoints with the ledger's log key."""
@@ -151,6 +156,7 @@ class Ledger(Application[str]):
 
     def publish_checkpoint(self) -> CheckpointRow | None:
         """Sign and publish a checkpoint of the whole log now, unless the newest one already covers it."""
+        self._writable()
         with self._write_lock:
             latest, size = self.checkpoint(), self._log().size()
             if size == 0 or (latest is not None and latest.size == size):
@@ -211,6 +217,7 @@ class Ledger(Application[str]):
         Each envelope is judged against the ledger as it stands after the accepted ones
         before it in the batch. Retries when another writer wins a stream's next version.
         """
+        self._writable()
         for attempt in range(5):
             try:
                 return self._submit(envelopes)
@@ -225,6 +232,11 @@ class Ledger(Application[str]):
         if isinstance(result, Refused):
             raise result
         return result
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnly("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
+                           detail="ledger opened read-only")
 
     def _submit(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
         with self._write_lock:
@@ -453,6 +465,11 @@ def stored_event(mapper: Mapper[str], event: Stream.Event) -> StoredEvent:
 class LogUnavailable(DantinError):
     code = "log_unavailable"
     title_vi = "Không có nhật ký"
+
+
+class ReadOnly(DantinError):
+    code = "read_only"
+    title_vi = "Sổ cái chỉ đọc"
 
 
 class OutOfRange(DantinError):

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.application import Ledger
+from ledger.application import READ_ONLY, Ledger
 from ledger.envelope import seal
 from ledger.errors import DantinError
 from ledger.note import NoteSigner, NoteVerifier
@@ -106,10 +106,18 @@ def read_settings(directory: Path) -> Settings:
         raise HomeError(f"Tệp {path} bị hỏng.", detail="ledger.json unreadable") from None
 
 
-def open_ledger(directory: Path, database: str | None = None) -> Ledger:
-    """Open an existing ledger; ``database`` overrides the one recorded at init."""
+def open_ledger(directory: Path, database: str | None = None, *, read_only: bool = False) -> Ledger:
+    """Open an existing ledger; ``database`` overrides the one recorded at init.
+
+    ``read_only`` (what ``dantin verify`` opens): nothing is written to the ledger's
+    database, not even by opening it: no tables created or migrated, rows that have no leaf
+    yet stay unsealed (the audit counts them), no checkpoint is signed, and ``submit`` refuses.
+    """
     settings = read_settings(directory)
-    ledger = Ledger(env=persistence_env(directory, database or settings.database))
+    env = persistence_env(directory, database or settings.database)
+    if read_only:
+        return Ledger(env=env | {"CREATE_TABLE": "no", READ_ONLY: "yes"})  # and no log key: it signs nothing
+    ledger = Ledger(env=env)
     try:
         seed = SigningKey.from_pem((directory / LOG_KEY).read_bytes()).seed()
     except FileNotFoundError:

@@ -94,15 +94,18 @@ def front(request: Request, commune: str, state: State) -> Response:
 
 
 @router.get("/log", response_class=HTMLResponse)
-def log(request: Request, state: State, busy: bool = False) -> Response:
-    return _page(request, "log.html", {**log_page(state), "busy": busy, "now": datetime.now(UTC)})
+def log(request: Request, state: State, busy: bool = False, recent: bool = False) -> Response:
+    return _page(request, "log.html", {**log_page(state), "busy": busy, "recent": recent,
+                                       "cooldown": int(verification.COOLDOWN), "now": datetime.now(UTC)})
 
 
 @router.post("/log/verify")
 async def verify(state: State) -> Response:
-    """Run a full verification now (one at a time), then show the log page (POST → 303 → GET)."""
-    done = await run_in_threadpool(verification.run, state.ledger, state.services.settings.directory)
-    return RedirectResponse("/log#kiem-tra" if done else "/log?busy=true#kiem-tra", status_code=303)
+    """Run a full verification now (one at a time, at most one a ``COOLDOWN``), then show the log
+    page (POST → 303 → GET)."""
+    outcome = await run_in_threadpool(verification.run, state.ledger, state.services.settings.directory)
+    where = {"done": "/log", "busy": "/log?busy=true", "recent": "/log?recent=true"}[outcome]
+    return RedirectResponse(where + "#kiem-tra", status_code=303)
 
 
 def _place_name(state: WebState, place: str) -> str:

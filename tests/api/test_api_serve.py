@@ -4,6 +4,7 @@ Vietnamese message, not a traceback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,26 @@ def test_serve_refuses_a_directory_without_a_ledger(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 2
     assert "không phải thư mục sổ cái" in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
+
+
+def test_the_log_pages_verification_runs_at_most_once_a_cooldown(backend: Backend, world: World,
+                                                                  tmp_path: Path) -> None:
+    """The log page's button is public and a full verification keeps a core busy: asked again
+    within ``COOLDOWN``, the server runs nothing and says so in Vietnamese."""
+    backend.close()
+    process, url = start_server(backend, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            first = client.post("/log/verify")
+            assert first.status_code == 303 and first.headers["location"] == "/log#kiem-tra"
+            saved = backend.directory / "last-verify.json"
+            ran = json.loads(saved.read_text(encoding="utf-8"))
+            assert ran["source"] == "web" and ran["report"]["intact"]
+            again = client.post("/log/verify")
+            assert again.status_code == 303 and again.headers["location"] == "/log?recent=true#kiem-tra"
+            assert json.loads(saved.read_text(encoding="utf-8")) == ran  # nothing ran again
+            page = client.get(again.headers["location"])
+            assert page.status_code == 200
+            assert "mỗi 60 giây chỉ chạy một lần" in " ".join(page.text.split())
+    finally:
+        assert stop(process) == 0

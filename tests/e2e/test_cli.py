@@ -55,6 +55,31 @@ def test_verify_exits_1_and_names_a_deleted_event(demo: Path, tmp_path: Path) ->
     assert report["first_finding"]["stream"] == stream and report["first_finding"]["version"] == version
 
 
+def _dump(directory: Path) -> list[str]:
+    with sqlite3.connect(directory / "ledger.sqlite") as db:
+        return list(db.iterdump())
+
+
+def test_verify_writes_nothing_to_the_ledger_it_audits(demo: Path, tmp_path: Path) -> None:
+    """An audit neither seals a row that has no leaf, nor signs a checkpoint, nor migrates a
+    table: what it reports is the ledger as it found it, and a second run finds the same."""
+    copy = tmp_path / "copy"
+    shutil.copytree(demo, copy)
+    with sqlite3.connect(copy / "ledger.sqlite") as db:  # a row slipped in beside the ledger, without a leaf
+        topic, state = db.execute("SELECT topic, state FROM stored_events WHERE rowid = 5").fetchone()
+        db.execute("INSERT INTO stored_events VALUES ('person:forged', 1, ?, ?)", (topic, state))
+        db.execute("CREATE INDEX dantin_leaves_event ON dantin_leaves (stream, version)")  # as older ledgers have
+    before = _dump(copy)
+    first = json.loads(run("verify", copy, "--json", check=1).stdout)
+    assert _dump(copy) == before
+    assert first["unsealed"] == 1 and first["sealed"] == first["entries"] - 1
+    assert first["first_finding"]["stream"] == "person:forged"
+    assert json.loads(run("verify", copy, "--json", check=1).stdout) == first
+    proc = run("verify", copy, check=1)
+    assert "1 sự kiện cuối chưa được niêm phong" in proc.stderr
+    assert _dump(copy) == before
+
+
 def test_usage_errors_exit_2_in_vietnamese(tmp_path: Path) -> None:
     proc = run("verify", tmp_path / "nowhere", check=2)
     assert "không phải thư mục sổ cái" in proc.stderr

@@ -21,7 +21,7 @@ from conftest import Backend, World
 import storage.postgres_ledger
 import storage.sqlite_ledger
 from ledger import home
-from ledger.application import Ledger, Receipt
+from ledger.application import Ledger, ReadOnly, Receipt
 from ledger.audit import audit
 from ledger.authority import GENESIS
 from ledger.envelope import parse_envelope
@@ -201,6 +201,34 @@ def test_leaves_are_found_by_stream_without_an_index_of_their_own_and_resealed_a
     receipts += [r for r in reopened.submit([_profile(world, "p4")]) if isinstance(r, Receipt)]
     assert len(receipts) == 6
     _check_log(world, backend, receipts, [ledger, reopened])
+
+
+def test_a_ledger_opened_read_only_writes_nothing(world: World, backend: Backend) -> None:
+    """What ``dantin verify`` opens: no table created or migrated, no row sealed, no checkpoint
+    signed; writing is refused with a typed error. A writer opened later seals as usual."""
+    world.accept(_profile(world, "p1"), _profile(world, "p2"))
+    ledger = world.ledger
+    assert ledger.sealer is not None
+    store = ledger.sealer.store
+    leaves = iter_leaves(store)
+    store.execute("CREATE INDEX dantin_leaves_event ON dantin_leaves (stream, version)")
+    store.execute("DELETE FROM dantin_leaves WHERE leaf_index = ?", (leaves[-1].index,))
+    checkpoints = store.select_checkpoints()
+    reader = home.open_ledger(backend.directory, backend.database, read_only=True)
+    backend.opened.append(reader)
+    assert reader.read_only and reader.sealer is not None
+    assert iter_leaves(store) == leaves[:-1] and _has_leaf_index(backend, reader)
+    with pytest.raises(ReadOnly) as refused:
+        reader.submit([_profile(world, "p3")])
+    assert refused.value.code == "read_only" and "chỉ để đọc" in refused.value.message_vi
+    with pytest.raises(ReadOnly):
+        reader.publish_checkpoint()
+    report = audit(reader.recorder, seal=reader.sealer.store, log=home.log_verifier(backend.directory), workers=1)
+    assert report.intact and report.unsealed == 1 and report.sealed == len(leaves) - 1
+    reader.close()
+    assert iter_leaves(store) == leaves[:-1] and store.select_checkpoints() == checkpoints
+    writer = backend.open()
+    assert iter_leaves(store) == leaves and not _has_leaf_index(backend, writer)
 
 
 # -- the stream's events are the library's ------------------------------------------------

@@ -15,7 +15,9 @@ created and dropped here) and each repeat, on fresh stores:
 - baselines: plain eventsourcing appends of unsigned events of the same size (a minimal
   application with text ids; one save per event, and one save of 500 aggregates), on the
   same backend; and raw Ed25519 verification of the same pre-images, single-threaded,
-  keys pre-loaded.
+  keys pre-loaded. The one-by-one pair runs in alternating blocks of 100 (signed, plain,
+  plain, signed, …) on two stores open side by side, so both see the same moments of a
+  machine whose speed drifts.
 
 Rates are events per second, medians over the repeats. The targets:
 
@@ -314,7 +316,8 @@ def new_ledger(world: World, directory: Path, database: str | None) -> Ledger:
 def time_ingest_one(
     ledger: Ledger, envs: list[dict[str, Any]], budget: float, tick: Callable[[int], None]
 ) -> tuple[int, float]:
-    """Submit one envelope per call, until all are in or ``budget`` seconds have passed."""
+    """Submit one envelope per call, until all are in or ``budget`` seconds have passed (``bench.api``'s
+    in-process baseline)."""
     results = []
     start = time.perf_counter()
     deadline = start + budget if budget > 0 else float("inf")
@@ -329,6 +332,47 @@ def time_ingest_one(
     return len(results), elapsed
 
 
+def time_one_by_one(
+    ledger: Ledger, envs: list[dict[str, Any]], app: Plain, payloads: list[str], budget: float,
+    tick: Callable[[int], None], block: int = 100,
+) -> tuple[int, float, float]:
+    """Signed submissions one per call, and plain appends one per save, in alternating blocks of
+    ``block`` (signed first, then plain first, and so on): both are timed through the same
+    moments of a machine whose speed drifts within a run, so their ratio is not its drift.
+    Stops once the signed ones have taken ``budget`` seconds (0: none). Returns (count, signed
+    seconds, plain seconds)."""
+    results: list[Receipt | DantinError] = []
+    signed = plain = 0.0
+    count = 0
+
+    def run_signed(chunk: list[dict[str, Any]]) -> float:
+        start = time.perf_counter()
+        for env in chunk:
+            results.append(ledger.submit([env])[0])
+        return time.perf_counter() - start
+
+    def run_plain(first: int, size: int) -> float:
+        start = time.perf_counter()
+        for i in range(first, first + size):
+            app.save(Blob.create(f"person:p{i}", payloads[i]))
+        return time.perf_counter() - start
+
+    for n, first in enumerate(range(0, len(envs), block)):
+        chunk = envs[first:first + block]
+        if n % 2 == 0:
+            signed += run_signed(chunk)
+            plain += run_plain(first, len(chunk))
+        else:
+            plain += run_plain(first, len(chunk))
+            signed += run_signed(chunk)
+        count += len(chunk)
+        tick(len(chunk))
+        if budget > 0 and signed > budget:
+            break
+    _check(results)
+    return count, signed, plain
+
+
 def time_ingest_batch(
     ledger: Ledger, envs: list[dict[str, Any]], batch: int, tick: Callable[[int], None]
 ) -> float:
@@ -341,15 +385,6 @@ def time_ingest_batch(
     elapsed = time.perf_counter() - start
     _check(results)
     return elapsed
-
-
-def time_plain_one(app: Plain, payloads: list[str], tick: Callable[[int], None]) -> float:
-    start = time.perf_counter()
-    for i, payload in enumerate(payloads):
-        app.save(Blob.create(f"person:p{i}", payload))
-        if i % 100 == 99:
-            tick(100)
-    return time.perf_counter() - start
 
 
 def time_plain_batch(app: Plain, payloads: list[str], batch: int, tick: Callable[[int], None]) -> float:
@@ -442,25 +477,20 @@ def run_backend(
         rep_out.log(f"{tag}: {METRICS[metric]:<28} {count:>6} ev in {seconds:6.2f} s = "
                     f"{count / seconds:>9,.0f} ev/s")
 
-    with stores.fresh("signed-one") as (directory, database):
+    with stores.fresh("signed-one") as (directory, database), stores.fresh("plain-one") as (plain_dir, plain_db):
         ledger = new_ledger(world, directory, database)
+        app = Plain(env=persistence_env(plain_dir, plain_db))
         try:
-            with rep_out.phase(f"{tag}: signed ingest, one by one", len(one)) as tick:
-                count, elapsed = time_ingest_one(ledger, one, cfg.budget_one, tick)
-            record("ingest_one", count, elapsed)
+            with rep_out.phase(f"{tag}: one by one, signed and plain in turn", len(one)) as tick:
+                count, signed, plain = time_one_by_one(ledger, one, app, people.plain, cfg.budget_one, tick)
+            record("ingest_one", count, signed)
+            record("plain_one", count, plain)
             if count < len(one):
                 rep_out.log(f"{tag}: one-by-one ingest stopped at its {cfg.budget_one:g} s budget "
-                            f"after {count} of {len(one)} envelopes; the plain baseline appends as many")
-        finally:
-            ledger.close()
-
-    with stores.fresh("plain-one") as (directory, database):
-        app = Plain(env=persistence_env(directory, database))
-        try:
-            with rep_out.phase(f"{tag}: plain append, one by one", count) as tick:
-                record("plain_one", count, time_plain_one(app, people.plain[:count], tick))
+                            f"after {count} of {len(one)} envelopes; the plain baseline appended as many")
         finally:
             app.close()
+            ledger.close()
 
     with stores.fresh("signed-batch") as (directory, database):
         ledger = new_ledger(world, directory, database)
@@ -510,7 +540,7 @@ def run(cfg: Config, console: Console) -> Results:
             results.skipped["postgres"] = f"PostgreSQL unreachable at {cfg.pg_url}: {why}"
             console.print(f"[yellow]skipping PostgreSQL[/]: {why}", highlight=False, markup=True)
             backends.remove("postgres")
-    steps = 2 + cfg.repeats * (1 + 5 * len(backends))
+    steps = 2 + cfg.repeats * (1 + 4 * len(backends))
     with tempfile.TemporaryDirectory(prefix="dantin-bench-") as tmp, Reporter(console, steps) as rep_out:
         with rep_out.phase("signing the world", 1):
             world = build_world()

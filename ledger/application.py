@@ -8,7 +8,6 @@ refusals come back as values (``Refused``), and a refused envelope stores nothin
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -268,8 +267,11 @@ class Ledger(Application[str]):
                 vouched = {v for chunk in started for v in chunk.vouched}
                 while True:
                     pending, results, accepted, stored, relied = self._judge_batch(parsed, vouched)
+                    # Each accepted entry's hash, as judging computed it (the stream's head after it):
+                    # the very leaf the seal would compute again from the stored row.
+                    leaves = [bytes.fromhex(r[3]) for r in results if not isinstance(r, Refused)]
                     try:
-                        ids = self._save_sealed(accepted, pending, stored, started, relied)
+                        ids = self._save_sealed(accepted, pending, stored, started, relied, leaves)
                         break
                     except _Unvouched as unvouched:  # some assumed signature is bad: judge again,
                         vouched = unvouched.good  # verifying inline those the workers refused
@@ -357,8 +359,8 @@ class Ledger(Application[str]):
         rows = self.recorder.select_notifications(start=cache.position + 1, limit=head - cache.position, stop=head)
         cache.moved(head, {str(n.originator_id) for n in rows})
 
-    def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream],
-                     stored: list[StoredEvent], started: list[Chunk], relied: set[Vouched]) -> list[int]:
+    def _save_sealed(self, accepted: list[Stream.Event], pending: dict[str, Stream], stored: list[StoredEvent],
+                     started: list[Chunk], relied: set[Vouched], leaves: list[bytes]) -> list[int]:
         """Insert the rows (and their leaves: the recorder seals in the same transaction); their ids.
 
         The signatures the workers were checking (``started``) were assumed good: their
@@ -383,6 +385,8 @@ class Ledger(Application[str]):
             collect()
         try:
             recorder.expected_head = self._cache.position  # type: ignore[attr-defined]
+            if hasattr(recorder, "leaf_hashes"):
+                recorder.leaf_hashes = leaves
             if started and hooked:
                 recorder.before_commit = collect  # type: ignore[attr-defined]
             ids = recorder.insert_events(stored)
@@ -393,6 +397,8 @@ class Ledger(Application[str]):
             raise
         finally:
             recorder.expected_head = None  # type: ignore[attr-defined]
+            if hasattr(recorder, "leaf_hashes"):
+                recorder.leaf_hashes = None
             if hooked:
                 recorder.before_commit = None  # type: ignore[attr-defined]
         if not ids or len(ids) != len(stored):
@@ -426,8 +432,11 @@ def _streams_to_judge(env: Envelope) -> list[str]:
     return ids
 
 
-#: What the library's JSON encoder writes unchanged inside a string: base64, hex, ISO times, topics.
-_PLAIN = re.compile(r"[A-Za-z0-9+/=:._-]*\Z")
+#: A stream event's stored JSON, as the library's encoder writes it for plain strings (``stored_event``).
+_ROW = '{"timestamp":{"_type_":"datetime_iso","_data_":"%s"},"payload":"%s","keyid":"%s","sig":"%s","prev":"%s"'
+_OPENED_TAIL = ',"originator_topic":"%s"}'
+_QUOTES = (_ROW + "}").count('"')
+_QUOTES_OPENED = (_ROW + _OPENED_TAIL).count('"')
 _FIELDS = ("originator_id", "originator_version", "timestamp", "payload", "keyid", "sig", "prev")
 _SHAPES = {
     Stream.Opened: (get_topic(Stream.Opened), (*_FIELDS, "originator_topic")),
@@ -449,17 +458,20 @@ def stored_event(mapper: Mapper[str], event: Stream.Event) -> StoredEvent:
             or type(mapper.transcoder) is not JSONTranscoder or tuple(state) != shape[1]
             or type(event.timestamp) is not datetime):
         return mapper.to_stored_event(event)
-    strings: tuple[Any, ...] = (event.timestamp.isoformat(), event.payload, event.keyid, event.sig, event.prev)
+    payload, keyid, sig, prev = event.payload, event.keyid, event.sig, event.prev
     topic = state.get("originator_topic")
-    if topic is not None:
-        strings += (topic,)
-    if not all(type(v) is str and _PLAIN.match(v) for v in strings):
+    if not (type(payload) is str and type(keyid) is str and type(sig) is str and type(prev) is str
+            and (topic is None or type(topic) is str)):
         return mapper.to_stored_event(event)
-    json = ('{"timestamp":{"_type_":"datetime_iso","_data_":"%s"},"payload":"%s","keyid":"%s","sig":"%s",'
-            '"prev":"%s"' % strings[:5])
-    if topic is not None:
-        json += ',"originator_topic":"%s"' % topic
-    return StoredEvent(event.originator_id, event.originator_version, shape[0], (json + "}").encode("ascii"))
+    json = _ROW % (event.timestamp.isoformat(), payload, keyid, sig, prev)
+    json += "}" if topic is None else _OPENED_TAIL % topic
+    # Written as the encoder writes it only if no value holds a character it would escape (a quote,
+    # a backslash, a control character) or write otherwise (non-ASCII): the row then has exactly
+    # the template's quotes, and is printable ASCII throughout.
+    if not (json.isascii() and json.isprintable() and "\\" not in json
+            and json.count('"') == (_QUOTES if topic is None else _QUOTES_OPENED)):
+        return mapper.to_stored_event(event)
+    return StoredEvent(event.originator_id, event.originator_version, shape[0], json.encode("ascii"))
 
 
 class LogUnavailable(DantinError):

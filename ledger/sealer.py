@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 
 from ledger.entry import entry_bytes
 from ledger.merkle import CompactRange, GetNode, Node, consistency_proof, inclusion_proof, leaf_hash
@@ -62,6 +62,17 @@ class SealRow(NamedTuple):
     stream: str
     version: int
     state: bytes
+    #: Its leaf hash, when the writer computed it already (judging hashes each entry it
+    #: accepts, from the very strings the row stores); None: hashed here from ``state``.
+    leaf: bytes | None = None
+
+
+def seal_rows(ids: Sequence[int], stored: Sequence[StoredEvent], leaves: Sequence[bytes] | None) -> list[SealRow]:
+    """The rows the adapter hands to :meth:`Sealer.seal`, with the writer's leaf hashes if it
+    gave one per row (``leaves``; any other count is ignored: each row is hashed from its state)."""
+    known = leaves if leaves is not None and len(leaves) == len(stored) else [None] * len(stored)
+    return [SealRow(i, str(s.originator_id), s.originator_version, s.state, h)
+            for i, s, h in zip(ids, stored, known, strict=True)]
 
 
 class SealTxn(Protocol):
@@ -208,7 +219,7 @@ class Sealer:
         nodes: list[Node] = []
         tip: list[bytes] = []
         for row in rows:
-            h = state_leaf_hash(row.state)
+            h = row.leaf if row.leaf is not None else state_leaf_hash(row.state)
             if row is rows[-1]:
                 tip = rng.nodes()[::-1]  # RFC 9162 PATH(n-1, D[n]): the subtrees left of the last leaf
             leaves.append(Leaf(rng.size, row.notification_id, row.stream, row.version, h))

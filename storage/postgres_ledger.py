@@ -28,9 +28,9 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from ledger.merkle import Node
-from ledger.sealer import HeadMoved, Sealer
+from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
-from storage import CheckpointRow, Leaf, SealRow
+from storage import CheckpointRow, Leaf
 
 
 class PostgresLedgerRecorder(PostgresProcessRecorder):
@@ -47,6 +47,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self._reader_lock = threading.Lock()
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
+        #: The leaf hashes of the rows being inserted, as the writer computed them (``seal_rows``).
+        self.leaf_hashes: Sequence[bytes] | None = None
         #: Called last inside an insert's transaction, after its seal's writes are sent and before
         #: the COMMIT (the writer collects its signature checks there); raising rolls it all back.
         self.before_commit: Callable[[], None] | None = None
@@ -115,8 +117,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 read.scroll(0, mode="absolute")  # the sealer reads the size from the same row
             txn = None
             if self.sealer is not None and ids:
-                rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
-                        for i, s in zip(ids, stored_events, strict=True)]
+                rows = seal_rows(ids, stored_events, self.leaf_hashes)
                 txn = _Txn(self, curs, sized=read)
                 self.sealer.seal(txn, rows)
             if txn is not None:

@@ -18,9 +18,9 @@ from eventsourcing.sqlite import (
 )
 
 from ledger.merkle import Node
-from ledger.sealer import HeadMoved, Sealer
+from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
-from storage import CheckpointRow, Leaf, SealRow
+from storage import CheckpointRow, Leaf
 
 #: Compiled statements each connection keeps. The library connects with ``cached_statements=True``,
 #: a cache of one statement, so every statement of a submission (begin, insert, the seal's
@@ -58,6 +58,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.sealer: Sealer | None = None
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
+        #: The leaf hashes of the rows being inserted, as the writer computed them (``seal_rows``).
+        self.leaf_hashes: Sequence[bytes] | None = None
         #: Called last inside an insert's transaction, before it commits (the writer collects its
         #: signature checks there); raising rolls the insert back.
         self.before_commit: Callable[[], None] | None = None
@@ -95,8 +97,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         if ids and self.expected_head is not None and ids[0] - 1 != self.expected_head:
             raise HeadMoved(f"log head is {ids[0] - 1}, judged at {self.expected_head}")
         if self.sealer is not None and ids:
-            rows = [SealRow(i, str(s.originator_id), s.originator_version, s.state)
-                    for i, s in zip(ids, stored_events, strict=True)]
+            rows = seal_rows(ids, stored_events, self.leaf_hashes)
             self.sealer.seal(_Txn(self, c), rows, ids[0] - 1)  # the head they were appended after
         if self.before_commit is not None and ids:
             self.before_commit()  # may raise: the transaction then rolls back

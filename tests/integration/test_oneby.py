@@ -231,6 +231,37 @@ def test_a_ledger_opened_read_only_writes_nothing(world: World, backend: Backend
     assert iter_leaves(store) == leaves and not _has_leaf_index(backend, writer)
 
 
+def test_the_seal_takes_the_leaf_hashes_judging_computed(
+    world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer's insert hands the seal each entry's hash as judging computed it (the stream's
+    head after it), instead of hashing the stored row again; they are the same bytes."""
+    import ledger.sealer
+
+    def not_again(state: bytes) -> bytes:
+        raise AssertionError("the seal hashed a row the writer had hashed already")
+
+    receipts = world.accept(_profile(world, "p0"))
+    monkeypatch.setattr(ledger.sealer, "state_leaf_hash", not_again)
+    receipts += world.accept(_profile(world, "p1"))
+    receipts += world.accept(*[_profile(world, f"p{i}") for i in range(2, 80)], _profile(world, "p1", born="1990-01-01"))
+    monkeypatch.undo()
+    assert len(receipts) == 81
+    _check_log(world, backend, receipts, [world.ledger])  # each leaf is its stored row's hash
+
+
+def test_seal_rows_use_the_writers_hashes_only_one_per_row() -> None:
+    from eventsourcing.persistence import StoredEvent
+
+    from ledger.sealer import seal_rows
+
+    stored = [StoredEvent("s", v, "t", b"{}") for v in (1, 2)]
+    assert [r.leaf for r in seal_rows([7, 8], stored, [b"a" * 32, b"b" * 32])] == [b"a" * 32, b"b" * 32]
+    assert [r.leaf for r in seal_rows([7, 8], stored, [b"a" * 32])] == [None, None]
+    assert [r.leaf for r in seal_rows([7, 8], stored, None)] == [None, None]
+    assert [(r.notification_id, r.version) for r in seal_rows([7, 8], stored, None)] == [(7, 1), (8, 2)]
+
+
 # -- the stream's events are the library's ------------------------------------------------
 
 

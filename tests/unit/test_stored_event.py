@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import World
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.application import stored_event
 from ledger.stream import Stream
@@ -62,3 +64,17 @@ def test_a_mapper_that_compresses_takes_the_library_path(world: World, events: l
         row = stored_event(mapper, event)
         assert row == mapper.to_stored_event(event)
         assert zlib.decompress(row.state).startswith(b'{"timestamp"')
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(["payload", "keyid", "sig", "prev"]), text=st.text(max_size=40),
+       opened=st.booleans())
+def test_any_string_is_stored_as_the_library_stores_it(
+    world: World, events: list[Any], field: str, text: str, opened: bool
+) -> None:
+    """Whatever the characters (quotes, backslashes, controls, DEL, non-ASCII, spaces), the
+    writer's row and the library's are the same bytes: plain ones are written directly, the
+    rest go through the library."""
+    event = next(e for e in events if isinstance(e, Stream.Opened) == opened)
+    odd = dataclasses.replace(event, **{field: text})
+    assert stored_event(world.ledger.mapper, odd) == world.ledger.mapper.to_stored_event(odd)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.sigpool import SigPool
 
@@ -32,8 +32,7 @@ Vouched = tuple[str, bytes, bytes]
 Job = tuple[Vouched, bytes]  # and the pre-image the signature covers
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     """Part of a batch sent to the workers: what it vouches for, and its ticket."""
 
     vouched: list[Vouched]

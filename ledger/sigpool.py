@@ -111,6 +111,17 @@ class _Frames:
 
         Raises EOFError when the writer has gone with no whole message left.
         """
+        if not self._buf:  # the usual case: nothing buffered, and one whole message in the pipe
+            try:
+                data = os.read(self._fd, PIPE_BYTES)
+            except BlockingIOError:
+                data = None
+            if data is not None:
+                if not data:
+                    raise EOFError
+                if len(data) >= _LEN.size and _LEN.size + _LEN.unpack_from(data)[0] == len(data):
+                    return data[_LEN.size:]
+                self._buf += data
         until = 0.0
         while True:
             message = self._pop()

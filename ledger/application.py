@@ -16,7 +16,7 @@ from typing import Any, ClassVar, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, ProgrammingError, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
@@ -80,7 +80,7 @@ class Ledger(Application[str]):
         self._submissions = 0  # after WARM_AFTER, even one envelope's signature goes to a worker
         self.sealer: Sealer | None = None
         #: Opened to be read (audited) only: nothing is written, rows without a leaf stay so.
-        self.read_only = (self.env.get(READ_ONLY) or "").lower() in ("yes", "y", "true", "1")
+        self.read_only = strtobool(self.env.get(READ_ONLY) or "no")
         if hasattr(self.recorder, "seal_transaction"):  # the storage adapters' recorders
             store = cast(SealStore, self.recorder)
             self.sealer = Sealer(store)
@@ -385,11 +385,9 @@ class Ledger(Application[str]):
             collect()
         try:
             recorder.expected_head = self._cache.position  # type: ignore[attr-defined]
-            if hasattr(recorder, "leaf_hashes"):
-                recorder.leaf_hashes = leaves
             if started and hooked:
                 recorder.before_commit = collect  # type: ignore[attr-defined]
-            ids = recorder.insert_events(stored)
+            ids = recorder.insert_events(stored, leaf_hashes=leaves)  # (the library's recorders ignore it)
         except BaseException:
             if self.sealer is not None:
                 self.sealer.rolled_back()
@@ -397,8 +395,6 @@ class Ledger(Application[str]):
             raise
         finally:
             recorder.expected_head = None  # type: ignore[attr-defined]
-            if hasattr(recorder, "leaf_hashes"):
-                recorder.leaf_hashes = None
             if hooked:
                 recorder.before_commit = None  # type: ignore[attr-defined]
         if not ids or len(ids) != len(stored):

@@ -3,7 +3,7 @@
 Leaf index = position in the application's notification log, so gaps in notification ids
 do not matter. The sealer runs *inside* the transaction that inserts the events (the
 storage adapter calls :meth:`Sealer.seal` after the library's insert, under its insert
-lock): leaves, the tree nodes they complete, the tracked position and, when due, a signed
+lock): leaves, the tree nodes they complete and, when due, a signed
 checkpoint commit together with the events or not at all. There is no window in which an
 acknowledged event is unsealed, and one commit per submission instead of three.
 
@@ -84,7 +84,7 @@ class SealTxn(Protocol):
     def insert_nodes(self, nodes: Sequence[Node]) -> None: ...
     def insert_checkpoint(self, row: CheckpointRow) -> None: ...
     def notifications_after(self, position: int, limit: int) -> list[Notification]: ...
-    def tracked_position(self) -> int:
+    def last_sealed(self) -> int:
         """The notification id of the last leaf (0 for none): the rows up to it are sealed."""
         ...
 
@@ -205,7 +205,7 @@ class Sealer:
         ``head`` is the log head the rows were appended after, when the adapter knows it from
         the insert itself (under the insert lock). If it is the last row this process sealed,
         no one has appended since, so no one has sealed since either (leaves are written only
-        with the rows they seal, or by ``catch_up`` for rows after the tracked position, which
+        with the rows they seal, or by ``catch_up`` for rows after the last leaf's row, which
         was that row): the stored tree is the one committed then, and its size is not read.
         """
         if not rows:
@@ -268,7 +268,7 @@ class Sealer:
         while True:
             try:
                 with self.store.seal_transaction(write=True) as txn:
-                    rows = txn.notifications_after(txn.tracked_position(), page)
+                    rows = txn.notifications_after(txn.last_sealed(), page)
                     self.seal(txn, [SealRow(n.id, str(n.originator_id), n.originator_version, n.state)
                                     for n in rows])
                     size = txn.sealed_size() if not rows else -1

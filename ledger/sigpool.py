@@ -91,16 +91,19 @@ class _Frames:
         del self._buf[:end]
         return message
 
-    def _fill(self) -> bool:
-        """Read what the pipe holds now; False once the writer has gone (EOF)."""
+    def _read(self) -> bytes | None:
+        """What the pipe holds now: None if nothing yet, ``b""`` once the writer has gone."""
         try:
-            data = os.read(self._fd, PIPE_BYTES)
+            return os.read(self._fd, PIPE_BYTES)
         except BlockingIOError:
-            return True
-        if not data:
-            return False
-        self._buf += data
-        return True
+            return None
+
+    def _fill(self) -> bool:
+        """Buffer what the pipe holds now; False once the writer has gone (EOF)."""
+        data = self._read()
+        if data:
+            self._buf += data
+        return data != b""
 
     def ready(self) -> bool:
         """Whether a whole message can be had without waiting (or the writer has gone)."""
@@ -112,13 +115,10 @@ class _Frames:
         Raises EOFError when the writer has gone with no whole message left.
         """
         if not self._buf:  # the usual case: nothing buffered, and one whole message in the pipe
-            try:
-                data = os.read(self._fd, PIPE_BYTES)
-            except BlockingIOError:
-                data = None
-            if data is not None:
-                if not data:
-                    raise EOFError
+            data = self._read()
+            if data == b"":
+                raise EOFError
+            if data:
                 if len(data) >= _LEN.size and _LEN.size + _LEN.unpack_from(data)[0] == len(data):
                     return data[_LEN.size:]
                 self._buf += data

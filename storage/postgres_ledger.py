@@ -47,8 +47,6 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self._reader_lock = threading.Lock()
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
-        #: The leaf hashes of the rows being inserted, as the writer computed them (``seal_rows``).
-        self.leaf_hashes: Sequence[bytes] | None = None
         #: Called last inside an insert's transaction, after its seal's writes are sent and before
         #: the COMMIT (the writer collects its signature checks there); raising rolls it all back.
         self.before_commit: Callable[[], None] | None = None
@@ -117,7 +115,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 read.scroll(0, mode="absolute")  # the sealer reads the size from the same row
             txn = None
             if self.sealer is not None and ids:
-                rows = seal_rows(ids, stored_events, self.leaf_hashes)
+                rows = seal_rows(ids, stored_events, kwargs.get("leaf_hashes"))  # the writer's, if it gave them
                 txn = _Txn(self, curs, sized=read)
                 self.sealer.seal(txn, rows)
             if txn is not None:
@@ -298,24 +296,22 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         rows = self._rows(SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
                               "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(self.t_leaves),
                           (start, limit))
-        return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]),
-                     int(r["version"]), bytes(r["hash"])) for r in rows]
+        return [_leaf(r) for r in rows]
 
     def leaves_of(self, stream: str) -> list[Leaf]:
         """The stream's leaves, by version: its rows found by the events table's key, their leaves by row."""
-        rows = self._rows(SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash FROM {0} e "
-                              "JOIN {1} l ON l.notification_id = e.notification_id WHERE e.originator_id = %s "
-                              "ORDER BY e.originator_version").format(self.t_events, self.t_leaves), (stream,))
-        return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]), int(r["version"]),
-                     bytes(r["hash"])) for r in rows]
+        return self._stream_leaves("e.originator_id = %s ORDER BY e.originator_version", (stream,))
 
     def leaf_of(self, stream: str, version: int) -> Leaf | None:
+        found = self._stream_leaves("e.originator_id = %s AND e.originator_version = %s", (stream, version))
+        return found[0] if found else None
+
+    def _stream_leaves(self, where: str, params: tuple[Any, ...]) -> list[Leaf]:
+        """(``where`` is one of the two above: never input.)"""
         rows = self._rows(SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash FROM {0} e "
-                              "JOIN {1} l ON l.notification_id = e.notification_id "
-                              "WHERE e.originator_id = %s AND e.originator_version = %s")
-                          .format(self.t_events, self.t_leaves), (stream, version))
-        return (Leaf(int(rows[0]["leaf_index"]), int(rows[0]["notification_id"]), str(rows[0]["stream"]),
-                     int(rows[0]["version"]), bytes(rows[0]["hash"])) if rows else None)
+                              "JOIN {1} l ON l.notification_id = e.notification_id WHERE {2}")
+                          .format(self.t_events, self.t_leaves, SQL(where)), params)
+        return [_leaf(r) for r in rows]
 
     def select_nodes(self, start: int, limit: int) -> list[Node]:
         rows = self._rows(SQL("SELECT level, idx, hash FROM {0} ORDER BY level, idx LIMIT %s OFFSET %s")
@@ -369,6 +365,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(self.datastore.schema)))
             curs.execute(statement.replace("?", "%s").encode(), params)
+
+
+def _leaf(r: DictRow) -> Leaf:
+    return Leaf(int(r["leaf_index"]), int(r["notification_id"]), str(r["stream"]), int(r["version"]), bytes(r["hash"]))
 
 
 #: A part of the seal's statement with this many rows or fewer lists them (``VALUES``); more
@@ -465,7 +465,7 @@ class _Txn:
                 params += [v for row in table_rows for v in row]
         self.c.execute(self.r.seal_statement(shape, self.c), params, prepare=True)
 
-    def tracked_position(self) -> int:
+    def last_sealed(self) -> int:
         self.flush()
         self.c.execute(self.r.sql_last_sealed, prepare=True)
         row = self.c.fetchone()

@@ -46,8 +46,9 @@ def _connect(pool: SQLiteConnectionPool) -> SQLiteConnection:
     return SQLiteConnection(sqlite_conn=c, max_age=pool.max_age)
 
 
-#: A leaf's columns, from ``dantin_leaves l``.
-_LEAF_COLUMNS = "l.leaf_index, l.notification_id, l.stream, l.version, l.hash"
+def _leaf(r: Any) -> Leaf:
+    """A row of (leaf_index, notification_id, stream, version, hash)."""
+    return Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4]))
 
 
 class SQLiteLedgerRecorder(SQLiteProcessRecorder):
@@ -58,8 +59,6 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.sealer: Sealer | None = None
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
-        #: The leaf hashes of the rows being inserted, as the writer computed them (``seal_rows``).
-        self.leaf_hashes: Sequence[bytes] | None = None
         #: Called last inside an insert's transaction, before it commits (the writer collects its
         #: signature checks there); raising rolls the insert back.
         self.before_commit: Callable[[], None] | None = None
@@ -97,7 +96,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         if ids and self.expected_head is not None and ids[0] - 1 != self.expected_head:
             raise HeadMoved(f"log head is {ids[0] - 1}, judged at {self.expected_head}")
         if self.sealer is not None and ids:
-            rows = seal_rows(ids, stored_events, self.leaf_hashes)
+            rows = seal_rows(ids, stored_events, kwargs.get("leaf_hashes"))  # the writer's, if it gave them
             self.sealer.seal(_Txn(self, c), rows, ids[0] - 1)  # the head they were appended after
         if self.before_commit is not None and ids:
             self.before_commit()  # may raise: the transaction then rolls back
@@ -137,23 +136,22 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
                 "SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
                 "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit),
             )
-            return [Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in c.fetchall()]
+            return [_leaf(r) for r in c.fetchall()]
 
     def leaves_of(self, stream: str) -> list[Leaf]:
         """The stream's leaves, by version: its rows found by the events table's key, their leaves by row."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {_LEAF_COLUMNS} FROM {self.events_table_name} e JOIN dantin_leaves l "  # noqa: S608
-                      "ON l.notification_id = e.rowid WHERE e.originator_id = ? ORDER BY e.originator_version",
-                      (stream,))
-            return [Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) for r in c.fetchall()]
+        return self._stream_leaves("e.originator_id = ? ORDER BY e.originator_version", (stream,))
 
     def leaf_of(self, stream: str, version: int) -> Leaf | None:
+        found = self._stream_leaves("e.originator_id = ? AND e.originator_version = ?", (stream, version))
+        return found[0] if found else None
+
+    def _stream_leaves(self, where: str, params: tuple[Any, ...]) -> list[Leaf]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {_LEAF_COLUMNS} FROM {self.events_table_name} e JOIN dantin_leaves l "  # noqa: S608
-                      "ON l.notification_id = e.rowid WHERE e.originator_id = ? AND e.originator_version = ?",
-                      (stream, version))
-            r = c.fetchone()
-            return Leaf(int(r[0]), int(r[1]), str(r[2]), int(r[3]), bytes(r[4])) if r else None
+            c.execute("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash "  # noqa: S608
+                      f"FROM {self.events_table_name} e JOIN dantin_leaves l ON l.notification_id = e.rowid "
+                      f"WHERE {where}", params)  # (``where`` is one of the two above: never input)
+            return [_leaf(r) for r in c.fetchall()]
 
     def select_nodes(self, start: int, limit: int) -> list[Node]:
         with self.datastore.transaction(commit=False) as c:
@@ -239,7 +237,7 @@ class _Txn:
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         self.c.execute("INSERT OR IGNORE INTO dantin_checkpoints VALUES (?,?,?)", tuple(row))
 
-    def tracked_position(self) -> int:
+    def last_sealed(self) -> int:
         self.c.execute("SELECT notification_id FROM dantin_leaves ORDER BY leaf_index DESC LIMIT 1")
         r = self.c.fetchone()
         return int(r[0]) if r else 0

@@ -26,13 +26,13 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from ledger.audit_rows import OPENED, Bad, Checked, check_row
 from ledger.audit_sig import SigJob, verify_jobs
-from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
+from ledger.authority import GENESIS, StreamState, admit_signed, evolve, open_state
 from ledger.catalogue import stream_of
 from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
-from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
+from ledger.sealer import SealStore, iter_leaves, state_leaf_hash
 from ledger.signing import PublicKey
 from ledger.sigpool import SigPool
 from schemas.facts import BodyEnrolled
@@ -137,14 +137,42 @@ FLUSH_EVERY = 256  # rows checked between two hand-overs of signatures to the wo
 QUEUED = 4  # chunks left waiting for each worker at a hand-over; the rest are checked here
 
 
+#: A row as the audit reads it: (notification id, stream, version, topic, state), the values
+#: as stored (``select_log_rows``; a damaged row's may be of any type).
+LogRow = tuple[Any, ...]
+
+
+def log_row_pages(
+    recorder: ApplicationRecorder, page: int, first: int | None = None
+) -> Iterator[Sequence[LogRow]]:
+    """The log's rows in order as plain tuples, a page at a time (the first page ``first`` rows).
+
+    The ledger's recorders read them so (``select_log_rows``); any other recorder's
+    notifications are taken apart.
+    """
+    select: Callable[[int, int], Sequence[LogRow]] | None = getattr(recorder, "select_log_rows", None)
+    if select is None:
+        select = lambda start, limit: [  # noqa: E731
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in recorder.select_notifications(start=start, limit=limit)
+        ]
+    start, limit = 1, first or page
+    while True:
+        rows = select(start, limit)
+        if not rows:
+            return
+        yield rows
+        start, limit = rows[-1][0] + 1, page
+
+
 def _pages(
     recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None
-) -> Iterator[Sequence[Notification]]:
+) -> Iterator[Sequence[LogRow]]:
     """Pages of rows in log order; stop at a row the database driver itself cannot read,
     and say so, never crash."""
     read = 0
     try:
-        for rows in notification_pages(recorder, page, first):
+        for rows in log_row_pages(recorder, page, first):
             read += len(rows)
             yield rows
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
@@ -261,10 +289,9 @@ class _Fold:
         self.jobs: list[SigJob] = []
         self.where: dict[int, tuple[int, str, int]] = {}
 
-    def finding(self, n: Notification, position: int, code: str, message: str, detail: str = "") -> None:
-        self.report.findings.append(
-            Finding(position, n.id, str(n.originator_id), n.originator_version, code, message, detail)
-        )
+    def finding(self, at: tuple[int, str, int], position: int, code: str, message: str, detail: str = "") -> None:
+        nid, stream, version = at
+        self.report.findings.append(Finding(position, nid, stream, version, code, message, detail))
 
     def record_sig_failures(self, failed: list[int]) -> None:
         for position in failed:
@@ -275,30 +302,30 @@ class _Fold:
                         "Ed25519 verification failed")
             )
 
-    def replay(self, rows: Sequence[Notification], progress: ProgressFn | None) -> None:
+    def replay(self, rows: Sequence[LogRow], progress: ProgressFn | None) -> None:
         report, row, keep, leaves = self.report, self.row, self.keep_leaves, self.rows
         position = report.entries
-        for n in rows:
+        for nid, stream_id, version, topic, state in rows:
             report.entries = position + 1
-            leaf = row(n, position, check_row(n.topic, n.state))
+            stream_id = str(stream_id)
+            leaf = row(nid, stream_id, version, topic, position, check_row(topic, state))
             if keep:
                 # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                leaves[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
+                leaves[nid] = (stream_id, version, leaf or state_leaf_hash(state))
             if progress is not None and position % 500 == 0:
                 progress(position)
             position += 1
 
-    def row(self, n: Notification, position: int, checked: Checked) -> bytes | None:
+    def row(self, nid: int, stream_id: str, version: int, topic: str, position: int,
+            checked: Checked) -> bytes | None:
         if isinstance(checked, Bad):
-            self.finding(n, position, checked.code, checked.message, checked.detail)
+            self.finding((nid, stream_id, version), position, checked.code, checked.message, checked.detail)
             return None
         env, prev, leaf_hex = checked
-        stream_id = str(n.originator_id)
-        version = n.originator_version
         streams, view, versions = self.streams, self.view, self.versions
         expected_version = versions.get(stream_id, 0) + 1
-        if version != expected_version or (n.topic == OPENED) != (version == 1):
-            self.finding(n, position, "stream_gap",
+        if version != expected_version or (topic == OPENED) != (version == 1):
+            self.finding((nid, stream_id, version), position, "stream_gap",
                          f"Chuỗi '{stream_id}': gặp phiên bản {version}, "
                          f"lẽ ra là {expected_version} — có sự kiện bị xóa, chèn hoặc đổi chỗ.",
                          f"expected version {expected_version}")
@@ -306,7 +333,7 @@ class _Fold:
         current = streams.get(stream_id)
         head = current.head if current is not None else GENESIS
         if prev != head:
-            self.finding(n, position, "broken_link",
+            self.finding((nid, stream_id, version), position, "broken_link",
                          f"Chuỗi '{stream_id}' phiên bản {version}: liên kết tới sự kiện trước "
                          "không khớp — sự kiện trước đã bị sửa, xóa hoặc đổi chỗ.",
                          f"prev {prev[:16]}… != {head[:16]}…")
@@ -315,22 +342,23 @@ class _Fold:
         refused: Refused | None = None
         try:
             # Past the genesis row ``admit`` answers with ``stream_of``'s very call.
-            belongs = admit(env, view, check_signature=False, genesis=genesis)
+            belongs, signed_by = admit_signed(env, view, check_signature=False, genesis=genesis)
+            public: bytes | None = signed_by.raw
         except Refused as exc:
             refused = exc
             belongs = ""
+            public = _signing_key(env, view, genesis)  # the signature is checked all the same
         if genesis or refused is not None:
             belongs = stream_of(st.type, st.place, st.body, st.facts)
         if belongs != stream_id:
-            self.finding(n, position, "wrong_stream",
+            self.finding((nid, stream_id, version), position, "wrong_stream",
                          f"Sự kiện thuộc chuỗi '{belongs}' nhưng được lưu trong chuỗi '{stream_id}'.",
                          f"belongs to {belongs}")
         if refused is not None:
-            self.finding(n, position, refused.code,
+            self.finding((nid, stream_id, version), position, refused.code,
                          f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
-        public = _signing_key(env, view, genesis)
         if public is not None:
-            self.where[position] = (n.id, stream_id, version)
+            self.where[position] = (nid, stream_id, version)
             self.jobs.append((position, public, env.preimage(), env.sig))
         if current is None:
             current = streams[stream_id] = open_state(stream_id)

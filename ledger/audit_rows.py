@@ -11,7 +11,6 @@ says word for word what a refusal would have said.
 
 from __future__ import annotations
 
-import binascii
 import json
 import re
 from datetime import date, datetime
@@ -22,7 +21,7 @@ import orjson
 from ledger.entry import entry_bytes, entry_hash
 from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, Refused
-from ledger.signing import b64decode_strict
+from ledger.signing import b64decode_canonical, b64decode_strict
 
 OPENED = "dantin:Stream.Opened"
 APPENDED = "dantin:Stream.Appended"
@@ -112,15 +111,6 @@ def _canonical_stamp(received: str) -> bool:
     return good
 
 
-def _b64(text: str) -> bytes | None:
-    """``b64decode_strict(text)`` when ``text`` is standard base64 as it writes it, else None."""
-    try:
-        raw = binascii.a2b_base64(text, strict_mode=True)
-    except (binascii.Error, ValueError):
-        return None
-    return raw if binascii.b2a_base64(raw, newline=False) == text.encode("ascii") else None
-
-
 def _plain_row(topic: str, state: bytes) -> tuple[str, str, str, str, str, bytes, bytes] | None:
     """What ``strict_row`` and the two ``b64decode_strict`` calls of ``check_row`` return, for a
     row they all accept as surely as they would; None whenever not sure.
@@ -150,7 +140,7 @@ def _plain_row(topic: str, state: bytes) -> tuple[str, str, str, str, str, bytes
         return None
     payload_b64 = s[start:end]
     keyid, sig_b64, prev = m.groups()
-    payload, sig = _b64(payload_b64), _b64(sig_b64)
+    payload, sig = b64decode_canonical(payload_b64), b64decode_canonical(sig_b64)
     if payload is None or sig is None:
         return None
     return payload_b64, keyid, sig_b64, prev, received, payload, sig

@@ -101,6 +101,18 @@ def admit(
     (payload hash, signature, public key) triples already verified elsewhere
     (``ledger.preverify``); the signature of such an envelope is not verified again.
     """
+    return admit_signed(env, view, check_signature=check_signature, genesis=genesis, vouched=vouched)[0]
+
+
+def admit_signed(
+    env: Envelope,
+    view: View,
+    *,
+    check_signature: bool = True,
+    genesis: bool = False,
+    vouched: Container[tuple[str, bytes, bytes]] = (),
+) -> tuple[str, PublicKey]:
+    """``admit``, and the key that signed: the audit checks the signature with it."""
     st = env.statement
     if genesis:
         return _admit_genesis(env, check_signature)
@@ -140,10 +152,10 @@ def admit(
                       f"Địa bàn '{st.place}' nằm ngoài thẩm quyền '{signer.jurisdiction}' "
                       f"của '{st.body}'.", detail="place outside jurisdiction")
     _check_references(env, view, signer)
-    return stream
+    return stream, key.public
 
 
-def _admit_genesis(env: Envelope, check_signature: bool) -> str:
+def _admit_genesis(env: Envelope, check_signature: bool) -> tuple[str, PublicKey]:
     st, facts = env.statement, env.facts
     if not (isinstance(facts, BodyEnrolled) and facts.kind == "root" and facts.id == st.body
             and facts.jurisdiction == st.place):
@@ -160,7 +172,7 @@ def _admit_genesis(env: Envelope, check_signature: bool) -> str:
         except BadSignature:
             raise Refused("bad_signature", "Chữ ký không khớp với nội dung và khóa.",
                           detail="Ed25519 verification failed") from None
-    return facts.id
+    return facts.id, keys[env.keyid]
 
 
 def _check_references(env: Envelope, view: View, signer: BodyState) -> None:

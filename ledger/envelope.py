@@ -8,7 +8,7 @@ the key that signed it. Anything else is refused as ``malformed``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, get_args
@@ -147,6 +147,15 @@ def _plain_wire(data: Mapping[str, Any]) -> tuple[str, str, str] | None:
     return payload, keyid, sig
 
 
+#: The models' own validators, called as ``model_validate(obj)`` calls them with its defaults:
+#: that wrapper passes six keyword arguments each time, a third of the statement's cost
+#: (0.7 us of 2.9 per call, for the statement and again for the facts).
+_validate_statement: Callable[[Any], Statement] = Statement.__pydantic_validator__.validate_python
+_VALIDATE_FACTS: dict[str, Callable[[Any], BaseModel]] = {
+    kind: model.__pydantic_validator__.validate_python for kind, model in FACTS_MODELS.items()
+}
+
+
 def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
     try:
         obj = orjson.loads(payload)
@@ -173,7 +182,7 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
             "Nội dung ký không ở dạng JSON chuẩn hóa (RFC 8785).", "payload is not RFC 8785 canonical"
         )
     try:
-        statement = Statement.model_validate(obj)
+        statement: Statement = _validate_statement(obj)
     except ValidationError as exc:
         where = _first_error(exc)
         raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", where) from None
@@ -187,10 +196,10 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
             "Mã khóa trong nội dung khác mã khóa của chữ ký.", "statement.key != signatures[0].keyid"
         )
     facts: BaseModel | None = None
-    model = FACTS_MODELS.get(statement.type)
-    if model is not None:
+    validate_facts = _VALIDATE_FACTS.get(statement.type)
+    if validate_facts is not None:
         try:
-            facts = model.model_validate(statement.facts)
+            facts = validate_facts(statement.facts)
         except ValidationError as exc:
             where = _first_error(exc)
             raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{where}") from None

@@ -64,6 +64,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.sql_last_sealed = SQL("SELECT notification_id FROM {0} ORDER BY leaf_index DESC LIMIT 1"
                                    ).format(self.t_leaves)
         self.sql_sealed_size = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.t_leaves)
+        self.sql_log_rows = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
+                             "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s").format(self.t_events)
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
                 "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
@@ -224,10 +226,19 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         statement = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0}{1} "
                         "ORDER BY notification_id LIMIT %s").format(
             self.t_events, SQL(" WHERE ") + SQL(" AND ").join(where) if where else SQL(""))
+        return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=r[4])
+                for r in self._tuples(statement, params)]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_log_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
+        """The log's rows from notification id ``start``, as plain tuples of (notification id,
+        stream, version, topic, state): ``verify``'s read, without a ``Notification`` per row."""
+        return self._tuples(self.sql_log_rows, (start, limit))
+
+    def _tuples(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
-            return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=r[4])
-                    for r in curs.fetchall()]
+            return curs.fetchall()
 
     @contextmanager
     def _reading(self) -> Iterator[Cursor[DictRow]]:

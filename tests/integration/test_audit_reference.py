@@ -523,3 +523,20 @@ def test_worker_processes_give_the_same_report(backend: Backend, world: World, r
     assert new == ref
     late = [f for f in new["findings"] if f["code"] == "bad_signature"]
     assert [f["notification_id"] for f in late] == [last["id"]]
+
+
+def test_the_audits_read_gives_the_librarys_notifications(backend: Backend, world: World) -> None:
+    """``select_log_rows`` (plain tuples) holds the very values of ``select_notifications``, on
+    every page size, from any start."""
+    _grow(world)
+    recorder = world.ledger.recorder
+    notes = recorder.select_notifications(start=1, limit=100_000)
+    expected = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notes]
+    assert len(expected) > 10
+    for page in (1, 3, len(expected) - 1, len(expected), 10_000):
+        got = [row for rows in audit_module.log_row_pages(recorder, page, first=2) for row in rows]
+        assert got == expected
+        assert [tuple(map(type, row)) for row in got] == [(int, str, int, str, bytes)] * len(expected)
+    start = expected[4][0]
+    assert recorder.select_log_rows(start, 3) == expected[4:7]
+    assert recorder.select_log_rows(expected[-1][0] + 1, 5) == []

@@ -21,12 +21,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.entry import entry_bytes
+from ledger.errors import CryptoError
 from ledger.signing import (
     PAYLOAD_TYPE,
     BadKey,
     BadSignature,
     PublicKey,
     SigningKey,
+    b64decode_canonical,
+    b64decode_strict,
     b64encode,
     canonical_json,
     key_id,
@@ -258,3 +261,66 @@ def test_entry_bytes_are_the_jcs_form_of_the_entry(
         "signatures": [{"keyid": keyid, "sig": sig}],
     }
     assert entry_bytes(payload, keyid, sig, prev, received.isoformat()) == canonical_json(entry)
+
+
+# -- canonical base64 (RFC 4648) ------------------------------------------------------
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _canonical_by_encoding_back(text: str) -> bytes | None:
+    """The definition: decodes, and the bytes encode back to ``text`` exactly."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
+        return None
+    return raw if base64.b64encode(raw).decode("ascii") == text else None
+
+
+def test_canonical_base64_on_every_short_string() -> None:
+    # Every string of up to six characters over a few letters (zero or non-zero unused bits)
+    # and "=": every placement of padding there is, whole groups followed by padding included.
+    letters = "AQBw/="
+    texts = [""]
+    for _ in range(6):
+        texts = [t + c for t in texts for c in letters]
+        for prefix in ("", "QUJD"):
+            for text in texts:
+                assert b64decode_canonical(prefix + text) == _canonical_by_encoding_back(prefix + text), text
+
+
+def test_canonical_base64_on_every_final_group() -> None:
+    # Every last group of four over the alphabet and "=", after a canonical prefix: all the
+    # padding and unused-bit cases there are (the prefix checks they are judged at the end).
+    alphabet = _B64 + "=-_ \n"
+    for prefix in ("", "QUJD"):
+        for a in _B64:
+            for b in _B64:
+                for tail in ("==", "=", "A=", "w=", "4=", "=A", "AA", "-=", "= ", "==\n", "==="):
+                    text = prefix + a + b + tail
+                    assert b64decode_canonical(text) == _canonical_by_encoding_back(text), text
+        for a, b, c in zip(alphabet, reversed(alphabet), alphabet[7:] + alphabet[:7], strict=True):
+            text = prefix + a + b + c + "="
+            assert b64decode_canonical(text) == _canonical_by_encoding_back(text), text
+
+
+@given(st.binary(max_size=80), st.integers(min_value=0), st.sampled_from(_B64 + "=-_ \n.é"),
+       st.sampled_from(["replace", "insert", "delete", "none"]))
+def test_canonical_base64_as_the_definition(raw: bytes, at: int, char: str, how: str) -> None:
+    text = base64.b64encode(raw).decode("ascii")
+    i = at % (len(text) + 1)
+    if how == "replace" and text:
+        i %= len(text)
+        text = text[:i] + char + text[i + 1:]
+    elif how == "insert":
+        text = text[:i] + char + text[i:]
+    elif how == "delete" and text:
+        i %= len(text)
+        text = text[:i] + text[i + 1:]
+    expected = _canonical_by_encoding_back(text)
+    assert b64decode_canonical(text) == expected
+    if expected is None:
+        with pytest.raises(CryptoError):
+            b64decode_strict(text)
+    else:
+        assert b64decode_strict(text) == expected

@@ -32,7 +32,7 @@ from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
-from ledger.sealer import SealStore, iter_leaves, state_leaf_hash
+from ledger.sealer import CheckpointRow, Leaf, SealStore, state_leaf_hash
 from ledger.signing import PublicKey
 from ledger.sigpool import SigPool
 from schemas.facts import BodyEnrolled
@@ -329,7 +329,8 @@ class _Fold:
                          f"Chuỗi '{stream_id}': gặp phiên bản {version}, "
                          f"lẽ ra là {expected_version} — có sự kiện bị xóa, chèn hoặc đổi chỗ.",
                          f"expected version {expected_version}")
-        versions[stream_id] = version
+        # (A version that is no number, from a damaged row, is reported above and counted as expected.)
+        versions[stream_id] = version if type(version) is int else expected_version
         current = streams.get(stream_id)
         head = current.head if current is not None else GENESIS
         if prev != head:
@@ -375,7 +376,7 @@ def _check_log(
     """Every sealed leaf has its row, unchanged; no row hides between leaves; every
     checkpoint is signed by the log key and its root is recomputed from the leaves.
     Returns each sealed row's log index, by notification id."""
-    leaves = iter_leaves(seal)
+    leaves, misread = _stored_leaves(seal)
     report.sealed = len(leaves)
     index_of = {nid: index for index, nid, _s, _v, _h in leaves}
     # Name fold findings by log index (a deleted row would shift row counting).
@@ -385,6 +386,10 @@ def _check_log(
     def add(position: int, nid: int, stream: str, version: int, code: str, message: str) -> None:
         report.findings.append(Finding(position, nid, stream, version, code, message))
 
+    for i in misread:
+        index, nid, stream, version, _h = leaves[i]
+        add(i, nid, stream, version, "log_damaged",
+            f"Bảng lá Merkle bị hỏng: lá ở vị trí {i} có giá trị sai kiểu, không đọc được.")
     get = rows.get
     for i, (index, nid, stream, version, h) in enumerate(leaves):  # unpacked: a leaf is a tuple
         row = get(nid)
@@ -403,10 +408,16 @@ def _check_log(
                 f"Sự kiện '{stream}' phiên bản {version} không có trong cây Merkle dù nằm giữa các "
                 "sự kiện đã niêm phong: đã bị chèn thêm.")
     report.unsealed = sum(1 for nid in rows if nid > last_sealed)
-    checkpoints = seal.select_checkpoints()
+    checkpoints = seal.select_checkpoint_rows()
     rng = CompactRange()  # roots only: ``push``
-    for cp in checkpoints:
+    for size, root, note in checkpoints:
+        cp = CheckpointRow(size, root, note)
         where = max(cp.size - 1, 0)
+        if not (type(root) is bytes and type(note) is str):
+            last = leaves[min(where, len(leaves) - 1)] if leaves else None
+            add(where, last.notification_id if last else 0, last.stream if last else "", last.version if last else 0,
+                "bad_checkpoint", f"Checkpoint cỡ {size} hỏng: giá trị sai kiểu, không đọc được.")
+            continue
         last = leaves[where] if where < len(leaves) else None
         nid, stream, version = (last.notification_id, last.stream, last.version) if last else (0, "", 0)
         if log is not None:
@@ -430,6 +441,26 @@ def _check_log(
                 f"Gốc Merkle tính lại ở cỡ {cp.size} khác với checkpoint đã ký: lịch sử đã bị viết lại.")
     report.checkpoints = len(checkpoints)
     return index_of
+
+
+def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[Leaf], list[int]]:
+    """The leaves in index order, and the positions of those holding a value of the wrong type
+    (SQLite keeps any value in any column but the index). Such a leaf is kept, as one that
+    matches no row and hashes to nothing, so the rest of the log is still checked."""
+    leaves: list[Leaf] = []
+    misread: list[int] = []
+    while True:
+        rows = seal.select_leaf_rows(len(leaves), page)
+        if not rows:
+            return leaves, misread
+        for index, nid, stream, version, h in rows:
+            if not (type(nid) is int and type(stream) is str and type(version) is int and type(h) is bytes):
+                misread.append(len(leaves))
+                nid = nid if type(nid) is int else -1
+                version = version if type(version) is int else -1
+                stream = stream if type(stream) is str else repr(stream)
+                h = b""
+            leaves.append(Leaf(index, nid, stream, version, h))
 
 
 def _by_log_index(findings: list[Finding], index_of: dict[int, int]) -> list[Finding]:

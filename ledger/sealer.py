@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
@@ -101,11 +101,14 @@ class SealStore(Protocol):
     def leaf_of(self, stream: str, version: int) -> Leaf | None: ...
     def leaves_of(self, stream: str) -> list[Leaf]: ...
     def select_checkpoints(self) -> list[CheckpointRow]: ...
+    #: The same rows as stored, as plain tuples of unconverted values (``verify`` judges each).
+    def select_leaf_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]: ...
+    def select_checkpoint_rows(self) -> list[tuple[Any, ...]]: ...
     def checkpoint_at(self, size: int | None) -> CheckpointRow | None: ...
     def execute(self, statement: str, params: object = ()) -> None: ...
 
 
-def state_entry(state: bytes) -> bytes:
+def state_entry(state: Any) -> bytes:
     """The entry bytes of a stored row's state; the raw state itself if it is unreadable.
 
     A damaged row still gets a leaf (of its raw bytes), so the damage shows as a leaf
@@ -115,7 +118,10 @@ def state_entry(state: bytes) -> bytes:
         s = orjson.loads(state)
         return entry_bytes(s["payload"], s["keyid"], s["sig"], s["prev"], s["timestamp"]["_data_"])
     except (ValueError, KeyError, TypeError, UnicodeError):
-        return bytes(state)
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            return bytes(state)
+        # Not bytes at all: SQLite keeps a value of any type in any column.
+        return state.encode("utf-8", "surrogatepass") if isinstance(state, str) else repr(state).encode()
 
 
 def state_leaf_hash(state: bytes) -> bytes:

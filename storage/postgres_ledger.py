@@ -64,6 +64,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.sql_last_sealed = SQL("SELECT notification_id FROM {0} ORDER BY leaf_index DESC LIMIT 1"
                                    ).format(self.t_leaves)
         self.sql_sealed_size = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {0}").format(self.t_leaves)
+        self.sql_leaf_rows = SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
+                                 "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(self.t_leaves)
+        self.sql_checkpoint_rows = SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints)
         self.sql_log_rows = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
                              "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s").format(self.t_events)
         self.sql_create_statements.extend([
@@ -234,6 +237,14 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         """The log's rows from notification id ``start``, as plain tuples of (notification id,
         stream, version, topic, state): ``verify``'s read, without a ``Notification`` per row."""
         return self._tuples(self.sql_log_rows, (start, limit))
+
+    def select_leaf_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
+        """Leaves from index ``start``: (leaf index, notification id, stream, version, hash), sent in binary."""
+        return self._tuples(self.sql_leaf_rows, (start, limit))
+
+    def select_checkpoint_rows(self) -> list[tuple[Any, ...]]:
+        """Every checkpoint, by size: (size, root, note)."""
+        return self._tuples(self.sql_checkpoint_rows, ())
 
     def _tuples(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:

@@ -132,23 +132,32 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
 
     def select_log_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
         """The log's rows from notification id ``start``, as plain tuples of (notification id,
-        stream, version, topic, state) holding what is stored, unconverted: ``verify``'s read
-        (a ``Notification`` per row, built by keyword from a row read by name, was half its cost)."""
+        stream, version, topic, state): ``verify``'s read (a ``Notification`` per row, built by
+        keyword from a row read by name, was half its cost)."""
+        return self._as_stored("SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+                               f"FROM {self.events_table_name} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
+                               (start, limit))  # (the library's own table name, never input)
+
+    def select_leaf_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
+        """Leaves from index ``start``: (leaf index, notification id, stream, version, hash)."""
+        return self._as_stored("SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
+                               "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit))
+
+    def select_checkpoint_rows(self) -> list[tuple[Any, ...]]:
+        """Every checkpoint, by size: (size, root, note)."""
+        return self._as_stored("SELECT size, root, note FROM dantin_checkpoints ORDER BY size", ())
+
+    def _as_stored(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples of the values as stored, unconverted: what ``verify`` reads, and
+        judges value by value (SQLite keeps a value of any type in any column)."""
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # this cursor's rows are tuples; the connection's stay by name
-            cursor.execute("SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
-                           f"FROM {self.events_table_name} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
-                           (start, limit))  # (the library's own table name, never input)
+            cursor.execute(statement, params)
             return cursor.fetchall()
 
     def select_leaves(self, start: int, limit: int) -> list[Leaf]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT leaf_index, notification_id, stream, version, hash FROM dantin_leaves "
-                "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit),
-            )
-            return [_leaf(r) for r in c.fetchall()]
+        return [_leaf(r) for r in self.select_leaf_rows(start, limit)]
 
     def leaves_of(self, stream: str) -> list[Leaf]:
         """The stream's leaves, by version: its rows found by the events table's key, their leaves by row."""
@@ -182,9 +191,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             return CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) if r else None
 
     def select_checkpoints(self) -> list[CheckpointRow]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT size, root, note FROM dantin_checkpoints ORDER BY size")
-            return [CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) for r in c.fetchall()]
+        return [CheckpointRow(int(r[0]), bytes(r[1]), str(r[2])) for r in self.select_checkpoint_rows()]
 
     def insert_cosignature(self, row: CosignatureRow) -> None:
         """Store a verified cosignature (``ledger.witness.add_cosignature``); the first per key and size stays."""

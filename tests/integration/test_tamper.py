@@ -170,3 +170,40 @@ def test_damage_to_the_log_tables_is_a_finding_at_that_leaf(backend: Backend, wo
         first = next(f for f in report.findings if f.code == "leaf_mismatch")
         assert (first.position, first.stream, first.version) == (victim.index, victim.stream, victim.version)
     assert _audit(backend, world).intact
+
+
+#: Values of another type than the column's, which SQLite keeps (only an INTEGER PRIMARY KEY
+#: refuses them): per table, column and value. PostgreSQL refuses them all.
+_RETYPED = [
+    ("events", "originator_version", "abc"), ("events", "originator_version", 2.5),
+    ("events", "originator_version", None), ("events", "originator_version", b"\x02"),
+    ("events", "originator_id", b"\x00\xff"), ("events", "topic", b"dantin:Stream.Appended"),
+    ("events", "topic", None), ("events", "state", "text"), ("events", "state", 12), ("events", "state", None),
+    ("leaves", "notification_id", "x"), ("leaves", "stream", b"\x01"), ("leaves", "version", 2.5),
+    ("leaves", "hash", "abc"), ("leaves", "hash", 7),
+    ("checkpoints", "root", "zz"), ("checkpoints", "note", b"\x01"), ("checkpoints", "root", 3),
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL refuses them
+@pytest.mark.parametrize(("table", "column", "value"), _RETYPED)
+def test_a_value_of_the_wrong_type_is_a_finding_not_a_crash(
+    backend: Backend, world: World, rows: Rows, table: str, column: str, value: Any
+) -> None:
+    # The middle event of a stream of several (so the rows after it in its stream are judged too).
+    village = [r for r in rows.all() if r["stream"] == world.lang_ma]
+    victim = village[len(village) // 2]
+    where = {
+        "events": f"UPDATE stored_events SET {column} = ? WHERE rowid = ?",
+        "leaves": f"UPDATE dantin_leaves SET {column} = ? WHERE notification_id = ?",
+        "checkpoints": f"UPDATE dantin_checkpoints SET {column} = ? WHERE size = "
+                       "(SELECT MAX(size) FROM dantin_checkpoints) AND ? > 0",
+    }[table]
+    rows.store.execute(where, (value, victim["id"]))
+    report = _audit(backend, world)
+    assert not report.intact
+    first = report.findings[0]
+    if table == "checkpoints":
+        assert first.code == "bad_checkpoint"
+    else:
+        assert first.notification_id in (victim["id"], -1), report.to_dict()["first_finding"]

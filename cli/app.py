@@ -202,7 +202,7 @@ def enroll(
 @guarded
 def stats(directory: DirArg, database: DatabaseOpt = None, json_out: JsonOpt = False) -> None:
     """Số liệu của sổ cái: số sự kiện theo loại, số chuỗi, cơ quan, địa bàn, người."""
-    ledger = home.open_ledger(directory, database_option(database))
+    ledger = home.open_ledger(directory, database_option(database), read_only=True)  # counting changes nothing
     by_type: collections.Counter[str] = collections.Counter()
     streams: set[str] = set()
     entries = 0

@@ -38,8 +38,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _open(directory: Path, database: str | None) -> tuple[Ledger, Policy]:
-    ledger = home.open_ledger(directory, database_option(database))
+def _open(directory: Path, database: str | None, *, read_only: bool = True) -> tuple[Ledger, Policy]:
+    """The ledger and its witness policy; opened to be read only unless told otherwise (a read
+    command then seals nothing, signs no checkpoint and runs no migration: it changes nothing)."""
+    ledger = home.open_ledger(directory, database_option(database), read_only=read_only)
     try:
         return ledger, read_policy(directory / home.SETTINGS)
     except BaseException:
@@ -109,7 +111,7 @@ def proof(
     """Bằng chứng bao hàm (--index) hoặc nhất quán (--consistency M N), kèm checkpoint đã ký."""
     if (index is None) == (consistency is None):
         fail("Cần đúng một trong hai: --index I hoặc --consistency M N.")
-    ledger, policy = _open(directory, database)
+    ledger, policy = _open(directory, database, read_only=False)  # may sign and publish the head it proves against
     try:
         if consistency is not None:
             old, new = consistency
@@ -165,7 +167,7 @@ def witness_cosign(
         fail("Không biết cơ quan nhân chứng: dùng --body MÃ_CƠ_QUAN.")
     signing_key = load_key(key, passphrase_env)
     log = NoteVerifier.from_vkey(log_key_opt) if log_key_opt else home.log_verifier(directory)
-    ledger, policy = _open(directory, database)
+    ledger, policy = _open(directory, database, read_only=False)  # the cosignature is stored
     try:
         row = witness_ledger(ledger, signing_key, body_id, state, log, policy=policy)
         witnessed = find_witnessed(ledger, policy)

@@ -80,6 +80,26 @@ def test_verify_writes_nothing_to_the_ledger_it_audits(demo: Path, tmp_path: Pat
     assert _dump(copy) == before
 
 
+def test_read_commands_write_nothing_to_the_ledger(demo: Path, tmp_path: Path) -> None:
+    """``stats``, ``checkpoint``, ``witness status`` and ``bundle`` read: they seal no row left
+    without a leaf, sign no checkpoint, migrate no table. (``proof`` may publish the checkpoint it
+    proves against, and ``witness cosign`` stores a cosignature: they open it to write.)"""
+    copy = tmp_path / "copy"
+    shutil.copytree(demo, copy)
+    with sqlite3.connect(copy / "ledger.sqlite") as db:  # a row without a leaf: a writer would seal it
+        topic, state = db.execute("SELECT topic, state FROM stored_events WHERE rowid = 5").fetchone()
+        db.execute("INSERT INTO stored_events VALUES ('person:unsealed', 1, ?, ?)", (topic, state))
+        db.execute("CREATE INDEX dantin_leaves_event ON dantin_leaves (stream, version)")  # as older ledgers have
+    before = _dump(copy)
+    stats = json.loads(run("stats", copy, "--json").stdout)
+    checkpoint = json.loads(run("checkpoint", copy, "--json").stdout)
+    status = json.loads(run("witness", "status", copy, "--json").stdout)
+    run("bundle", copy, "qng.bato.badien.lang-ma", "-o", tmp_path / "village.bundle.json")
+    assert _dump(copy) == before
+    assert stats["entries"] == checkpoint["size"] + 1
+    assert status
+
+
 def test_usage_errors_exit_2_in_vietnamese(tmp_path: Path) -> None:
     proc = run("verify", tmp_path / "nowhere", check=2)
     assert "không phải thư mục sổ cái" in proc.stderr

@@ -32,7 +32,7 @@ from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
-from ledger.sealer import CheckpointRow, Leaf, SealStore, state_leaf_hash
+from ledger.sealer import CheckpointRow, SealStore, state_leaf_hash
 from ledger.signing import PublicKey
 from ledger.sigpool import SigPool
 from schemas.facts import BodyEnrolled
@@ -381,7 +381,7 @@ def _check_log(
     index_of = {nid: index for index, nid, _s, _v, _h in leaves}
     # Name fold findings by log index (a deleted row would shift row counting).
     report.findings = _by_log_index(report.findings, index_of)
-    last_sealed = leaves[-1].notification_id if leaves else 0
+    last_sealed = leaves[-1][1] if leaves else 0
 
     def add(position: int, nid: int, stream: str, version: int, code: str, message: str) -> None:
         report.findings.append(Finding(position, nid, stream, version, code, message))
@@ -413,13 +413,14 @@ def _check_log(
     for size, root, note in checkpoints:
         cp = CheckpointRow(size, root, note)
         where = max(cp.size - 1, 0)
+        # The checkpoint's last event (or, beyond the leaves, the last there is).
+        _index, nid, stream, version, _h = leaves[min(where, len(leaves) - 1)] if leaves else (0, 0, "", 0, b"")
         if not (type(root) is bytes and type(note) is str):
-            last = leaves[min(where, len(leaves) - 1)] if leaves else None
-            add(where, last.notification_id if last else 0, last.stream if last else "", last.version if last else 0,
+            add(where, nid, stream, version,
                 "bad_checkpoint", f"Checkpoint cỡ {size} hỏng: giá trị sai kiểu, không đọc được.")
             continue
-        last = leaves[where] if where < len(leaves) else None
-        nid, stream, version = (last.notification_id, last.stream, last.version) if last else (0, "", 0)
+        if where >= len(leaves):
+            nid, stream, version = 0, "", 0
         if log is not None:
             try:
                 opened, _note = open_checkpoint(cp.note, log)
@@ -434,8 +435,8 @@ def _check_log(
             add(where, nid, stream, version, "checkpoint_mismatch",
                 f"Checkpoint đã ký có {cp.size} sự kiện nhưng chỉ còn {len(leaves)}: sự kiện cuối đã bị xóa.")
             continue
-        while rng.size < cp.size:
-            rng.push(leaves[rng.size].hash)
+        for leaf in leaves[rng.size:cp.size]:
+            rng.push(leaf[4])
         if rng.root() != cp.root:
             add(where, nid, stream, version, "checkpoint_mismatch",
                 f"Gốc Merkle tính lại ở cỡ {cp.size} khác với checkpoint đã ký: lịch sử đã bị viết lại.")
@@ -443,24 +444,28 @@ def _check_log(
     return index_of
 
 
-def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[Leaf], list[int]]:
+#: A leaf as ``verify`` reads it: (leaf index, notification id, stream, version, hash).
+StoredLeaf = tuple[int, int, str, int, bytes]
+
+
+def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf], list[int]]:
     """The leaves in index order, and the positions of those holding a value of the wrong type
     (SQLite keeps any value in any column but the index). Such a leaf is kept, as one that
     matches no row and hashes to nothing, so the rest of the log is still checked."""
-    leaves: list[Leaf] = []
+    leaves: list[StoredLeaf] = []
     misread: list[int] = []
     while True:
         rows = seal.select_leaf_rows(len(leaves), page)
         if not rows:
             return leaves, misread
-        for index, nid, stream, version, h in rows:
-            if not (type(nid) is int and type(stream) is str and type(version) is int and type(h) is bytes):
-                misread.append(len(leaves))
-                nid = nid if type(nid) is int else -1
-                version = version if type(version) is int else -1
-                stream = stream if type(stream) is str else repr(stream)
-                h = b""
-            leaves.append(Leaf(index, nid, stream, version, h))
+        for row in rows:
+            index, nid, stream, version, h = row
+            if type(nid) is int and type(stream) is str and type(version) is int and type(h) is bytes:
+                leaves.append(row)  # (its types just checked)
+                continue
+            misread.append(len(leaves))
+            leaves.append((index, nid if type(nid) is int else -1, stream if type(stream) is str else repr(stream),
+                           version if type(version) is int else -1, b""))
 
 
 def _by_log_index(findings: list[Finding], index_of: dict[int, int]) -> list[Finding]:

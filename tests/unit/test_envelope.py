@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -391,7 +391,7 @@ def test_sealed_envelope_round_trips_through_parse() -> None:
             "personnel.nominated", LANG_MA, "2022-03-20", CELL,
         )
         assert st.key == env.keyid == KEY.public.key_id
-        assert st.signed_at == at
+        assert st.signed_at == at and st.signed_at.utcoffset() == timedelta(0) and st.signed_at.tzinfo is UTC
         assert st.facts == {"person": "p1"}
         assert st.signer is not None
         assert st.signer.name == "Đinh Văn B"

@@ -343,10 +343,16 @@ def _no_gc() -> Iterator[None]:
     also writes to every inherited page (copy-on-write). Nothing here builds cycles worth
     collecting early; the next full collection frees any.
 
+    Only the main thread pauses it (as ``ledger.audit`` does): in a server's thread a rebuild
+    runs with the collector as it is, since pausing it would pause it for every other thread.
+
     On the way out the objects made meanwhile join the oldest generation (``freeze`` then
     ``unfreeze``, which walks nothing): switched back on as they were, the collector would
     first walk all of them as the youngest.
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a server's thread: the collector is the whole process's, not this call's to pause
+        return
     enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
     try:

@@ -115,3 +115,27 @@ def test_the_date_reads_as_the_checked_path_reads_it(day: Any) -> None:
             return type(exc)
 
     assert when(fast) == when(checked)
+
+
+def test_the_collector_is_paused_only_in_the_main_thread() -> None:
+    """A rebuild pauses cyclic GC for its duration in the main thread (the CLI), restoring it
+    and any frozen objects after; in another thread (a server's) it leaves the collector alone."""
+    import gc
+    import threading
+
+    from projections.views import _no_gc
+
+    assert gc.isenabled()
+    with _no_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    seen: list[bool] = []
+
+    def in_a_thread() -> None:
+        with _no_gc():
+            seen.append(gc.isenabled())
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [True] and gc.isenabled()

@@ -454,10 +454,12 @@ def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf],
     matches no row and hashes to nothing, so the rest of the log is still checked."""
     leaves: list[StoredLeaf] = []
     misread: list[int] = []
+    start = 0
     while True:
-        rows = seal.select_leaf_rows(len(leaves), page)
+        rows = seal.select_leaf_rows(start, page)
         if not rows:
             return leaves, misread
+        start = rows[-1][0] + 1  # the index is the table's integer key: after a gap, no leaf read twice
         for row in rows:
             index, nid, stream, version, h = row
             if type(nid) is int and type(stream) is str and type(version) is int and type(h) is bytes:

@@ -166,10 +166,10 @@ def b64decode_canonical(text: str) -> bytes | None:
 
     A length that is a multiple of four and ``a2b_base64``'s strict mode refuse every
     character outside the alphabet, missing, misplaced or excess padding and anything after
-    it; what they let through is a spelling
-    of the bytes, canonical when the unused bits of the last character are zero (§3.5). So
-    the bytes need not be encoded again to compare (``tests/unit/test_signing_vectors.py``
-    holds this equal to encoding back, on every short string and on mutated ones).
+    it; what they let through spells the bytes, canonically when the unused bits of the last
+    character are zero (§3.5). So the bytes need not be encoded again to compare
+    (``tests/unit/test_signing_vectors.py`` holds this equal to encoding back, on every
+    short string and on mutated ones).
     """
     if len(text) % 4:  # strict mode lets padding follow a whole group ("AAAA=")
         return None

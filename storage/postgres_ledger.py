@@ -68,7 +68,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                                  "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(self.t_leaves)
         self.sql_checkpoint_rows = SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints)
         self.sql_log_rows = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
-                             "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s").format(self.t_events)
+                                "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s").format(self.t_events)
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {0} (leaf_index bigint PRIMARY KEY, "
                 "notification_id bigint NOT NULL UNIQUE, stream text NOT NULL, "
@@ -238,10 +238,12 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         stream, version, topic, state): ``verify``'s read, without a ``Notification`` per row."""
         return self._tuples(self.sql_log_rows, (start, limit))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_leaf_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
         """Leaves from index ``start``: (leaf index, notification id, stream, version, hash), sent in binary."""
         return self._tuples(self.sql_leaf_rows, (start, limit))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_checkpoint_rows(self) -> list[tuple[Any, ...]]:
         """Every checkpoint, by size: (size, root, note)."""
         return self._tuples(self.sql_checkpoint_rows, ())

@@ -172,6 +172,27 @@ def test_damage_to_the_log_tables_is_a_finding_at_that_leaf(backend: Backend, wo
     assert _audit(backend, world).intact
 
 
+def test_a_deleted_leaf_is_found_and_no_leaf_is_read_twice(
+    backend: Backend, world: World, rows: Rows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaves are read a page at a time from the index after the last one read: a gap (a leaf
+    deleted) shifts nothing into the next page twice, on any page size."""
+    import ledger.audit as audit_module
+
+    store = world.ledger.sealer.store  # type: ignore[union-attr]
+    leaves = store.select_leaves(0, 10_000)
+    victim = leaves[3]
+    store.execute("DELETE FROM dantin_leaves WHERE leaf_index = ?", (victim.index,))
+    for page in (1, 2, 5, 10_000):
+        read, misread = audit_module._stored_leaves(store, page)
+        assert [leaf[0] for leaf in read] == [leaf.index for leaf in leaves if leaf is not victim] and not misread
+    stored_leaves = audit_module._stored_leaves
+    monkeypatch.setattr(audit_module, "_stored_leaves", lambda seal: stored_leaves(seal, 2))  # the audit, on pages of 2
+    report = _audit(backend, world)
+    codes = [f.code for f in report.findings]
+    assert "log_damaged" in codes and report.sealed == len(leaves) - 1
+
+
 #: Values of another type than the column's, which SQLite keeps (only an INTEGER PRIMARY KEY
 #: refuses them): per table, column and value. PostgreSQL refuses them all.
 _RETYPED = [

@@ -142,20 +142,22 @@ QUEUED = 4  # chunks left waiting for each worker at a hand-over; the rest are c
 LogRow = tuple[Any, ...]
 
 
+def _log_select(recorder: ApplicationRecorder) -> Callable[[int, int], Sequence[LogRow]]:
+    """``select_log_rows`` of the ledger's recorders; any other recorder's notifications, taken apart."""
+    select: Callable[[int, int], Sequence[LogRow]] | None = getattr(recorder, "select_log_rows", None)
+    if select is not None:
+        return select
+    return lambda start, limit: [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for n in recorder.select_notifications(start=start, limit=limit)
+    ]
+
+
 def log_row_pages(
     recorder: ApplicationRecorder, page: int, first: int | None = None
 ) -> Iterator[Sequence[LogRow]]:
-    """The log's rows in order as plain tuples, a page at a time (the first page ``first`` rows).
-
-    The ledger's recorders read them so (``select_log_rows``); any other recorder's
-    notifications are taken apart.
-    """
-    select: Callable[[int, int], Sequence[LogRow]] | None = getattr(recorder, "select_log_rows", None)
-    if select is None:
-        select = lambda start, limit: [  # noqa: E731
-            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
-            for n in recorder.select_notifications(start=start, limit=limit)
-        ]
+    """The log's rows in order as plain tuples, a page at a time (the first page ``first`` rows)."""
+    select = _log_select(recorder)
     start, limit = 1, first or page
     while True:
         rows = select(start, limit)
@@ -166,21 +168,54 @@ def log_row_pages(
 
 
 def _pages(
-    recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None
+    recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None,
+    rows: dict[int, tuple[str, int, bytes]] | None = None,
 ) -> Iterator[Sequence[LogRow]]:
-    """Pages of rows in log order; stop at a row the database driver itself cannot read,
-    and say so, never crash."""
-    read = 0
-    try:
-        for rows in log_row_pages(recorder, page, first):
-            read += len(rows)
-            yield rows
-    except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
-        report.findings.append(Finding(
-            read, 0, "?", 0, "undecodable",
-            f"Kho dữ liệu không đọc được sau vị trí {read}: bản ghi hỏng ở mức cơ sở dữ liệu.",
-            f"{type(exc).__name__}: {exc}"[:200],
-        ))
+    """Pages of rows in log order, never a crash. A page the database driver cannot read (a
+    value it cannot decode, say) is read again a row at a time, by the ids the ledger's
+    recorders list (``select_log_ids``): each row it cannot read is a finding, named by its
+    id and counted in its place (and, in ``rows``, kept as one that matches no leaf), and the
+    rows after it are checked. A recorder that cannot list ids stops there, saying so."""
+    select = _log_select(recorder)
+    ids_of: Callable[[int, int], list[int]] | None = getattr(recorder, "select_log_ids", None)
+    start, limit = 1, first or page
+    while True:
+        try:
+            found = select(start, limit)
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+            try:
+                ids = ids_of(start, limit) if ids_of is not None else None
+            except Exception:  # noqa: BLE001 - then nothing more can be read
+                ids = None
+            if ids is None:
+                report.findings.append(Finding(
+                    report.entries, 0, "?", 0, "undecodable",
+                    f"Kho dữ liệu không đọc được sau vị trí {report.entries}: bản ghi hỏng ở mức cơ sở dữ liệu.",
+                    f"{type(exc).__name__}: {exc}"[:200],
+                ))
+                return
+            for nid in ids:
+                try:
+                    one = select(nid, 1)
+                except Exception as exc_one:  # noqa: BLE001
+                    report.findings.append(Finding(
+                        report.entries, nid, "?", 0, "undecodable",
+                        f"Bản ghi mã {nid} không đọc được: hỏng ở mức cơ sở dữ liệu.",
+                        f"{type(exc_one).__name__}: {exc_one}"[:200],
+                    ))
+                    report.entries += 1
+                    if rows is not None:
+                        rows[nid] = ("?", -1, b"")
+                    continue
+                yield one
+            if not ids:
+                return
+            start, limit = ids[-1] + 1, page
+            continue
+        if not found:
+            return
+        yield found
+        start, limit = found[-1][0] + 1, page
 
 
 def audit(
@@ -243,7 +278,7 @@ def audit(
             pool = SigPool(workers - 1)  # a ledger of one page is checked here alone: cheaper
         # A short first page: the workers get their first chunk after ``chunk`` rows, not a page's
         # worth (reading and checking 2,048 rows left them idle for 3 % of a 10,000-row audit).
-        for page in _pages(recorder, report, PAGE, first=chunk if pool is not None else None):
+        for page in _pages(recorder, report, PAGE, first=chunk if pool is not None else None, rows=fold.rows):
             for i in range(0, len(page), FLUSH_EVERY):  # the workers get the first chunks early
                 fold.replay(page[i:i + FLUSH_EVERY], progress)
                 flush()
@@ -291,7 +326,7 @@ class _Fold:
 
     def finding(self, at: tuple[int, str, int], position: int, code: str, message: str, detail: str = "") -> None:
         nid, stream, version = at
-        self.report.findings.append(Finding(position, nid, stream, version, code, message, detail))
+        self.report.findings.append(Finding(position, nid, stream, _version(version), code, message, detail))
 
     def record_sig_failures(self, failed: list[int]) -> None:
         for position in failed:
@@ -311,7 +346,7 @@ class _Fold:
             leaf = row(nid, stream_id, version, topic, position, check_row(topic, state))
             if keep:
                 # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                leaves[nid] = (stream_id, version, leaf or state_leaf_hash(state))
+                leaves[nid] = (stream_id, _version(version), leaf or state_leaf_hash(state))
             if progress is not None and position % 500 == 0:
                 progress(position)
             position += 1
@@ -359,7 +394,7 @@ class _Fold:
             self.finding((nid, stream_id, version), position, refused.code,
                          f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
         if public is not None:
-            self.where[position] = (nid, stream_id, version)
+            self.where[position] = (nid, stream_id, _version(version))
             self.jobs.append((position, public, env.preimage(), env.sig))
         if current is None:
             current = streams[stream_id] = open_state(stream_id)
@@ -376,7 +411,7 @@ def _check_log(
     """Every sealed leaf has its row, unchanged; no row hides between leaves; every
     checkpoint is signed by the log key and its root is recomputed from the leaves.
     Returns each sealed row's log index, by notification id."""
-    leaves, misread = _stored_leaves(seal)
+    leaves, misread, unreadable = _stored_leaves(seal)
     report.sealed = len(leaves)
     index_of = {nid: index for index, nid, _s, _v, _h in leaves}
     # Name fold findings by log index (a deleted row would shift row counting).
@@ -389,10 +424,13 @@ def _check_log(
     for i in misread:
         index, nid, stream, version, _h = leaves[i]
         add(i, nid, stream, version, "log_damaged",
-            f"Bảng lá Merkle bị hỏng: lá ở vị trí {i} có giá trị sai kiểu, không đọc được.")
-    get = rows.get
+            f"Bảng lá Merkle bị hỏng: lá ở vị trí {i} có giá trị sai kiểu hoặc không đọc được"
+            + (f" ({unreadable})." if unreadable and nid == -1 and not stream else "."))
+    get, unusable = rows.get, set(misread)
     for i, (index, nid, stream, version, h) in enumerate(leaves):  # unpacked: a leaf is a tuple
         row = get(nid)
+        if i in unusable:
+            continue  # reported above
         if index != i:
             add(i, nid, stream, version, "log_damaged", f"Bảng lá Merkle bị hỏng: thiếu lá ở vị trí {i}.")
         elif row is None:
@@ -408,7 +446,12 @@ def _check_log(
                 f"Sự kiện '{stream}' phiên bản {version} không có trong cây Merkle dù nằm giữa các "
                 "sự kiện đã niêm phong: đã bị chèn thêm.")
     report.unsealed = sum(1 for nid in rows if nid > last_sealed)
-    checkpoints = seal.select_checkpoint_rows()
+    try:
+        checkpoints = seal.select_checkpoint_rows()
+    except Exception as exc:  # noqa: BLE001 - a value the driver cannot decode: a finding, like the log's
+        checkpoints = []
+        add(0, 0, "", 0, "bad_checkpoint", "Bảng checkpoint không đọc được: bản ghi hỏng ở mức cơ sở dữ liệu "
+            f"({type(exc).__name__}: {str(exc)[:120]}).")
     rng = CompactRange()  # roots only: ``push``
     for size, root, note in checkpoints:
         cp = CheckpointRow(size, root, note)
@@ -418,6 +461,9 @@ def _check_log(
         if not (type(root) is bytes and type(note) is str):
             add(where, nid, stream, version,
                 "bad_checkpoint", f"Checkpoint cỡ {size} hỏng: giá trị sai kiểu, không đọc được.")
+            continue
+        if size < 0:  # (the key is an integer, but nothing stops a hand from making it negative)
+            add(0, nid, stream, version, "bad_checkpoint", f"Checkpoint có cỡ âm ({size}): bảng checkpoint bị hỏng.")
             continue
         if where >= len(leaves):
             nid, stream, version = 0, "", 0
@@ -448,17 +494,33 @@ def _check_log(
 StoredLeaf = tuple[int, int, str, int, bytes]
 
 
-def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf], list[int]]:
-    """The leaves in index order, and the positions of those holding a value of the wrong type
-    (SQLite keeps any value in any column but the index). Such a leaf is kept, as one that
-    matches no row and hashes to nothing, so the rest of the log is still checked."""
+def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf], list[int], str]:
+    """The leaves in index order; the positions of those that cannot be used: a value of the
+    wrong type (SQLite keeps any value in any column but the index), or one the driver cannot
+    read at all (text that is not UTF-8, say: then the page is read again a leaf at a time,
+    to find it); and what the driver said, if it refused. A leaf that cannot be used is kept,
+    as one that matches no row and hashes to nothing, so the rest of the log is still checked."""
     leaves: list[StoredLeaf] = []
     misread: list[int] = []
-    start = 0
+    refused = ""
+    start, careful_until = 0, -1  # below ``careful_until``, a leaf at a time
     while True:
-        rows = seal.select_leaf_rows(start, page)
+        try:
+            rows = seal.select_leaf_rows(start, 1 if start < careful_until else page)
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+            refused = refused or f"{type(exc).__name__}: {str(exc)[:120]}"
+            if start >= careful_until:  # read this page again, a leaf at a time
+                try:
+                    careful_until = min(start + page, seal.sealed_size())
+                except Exception:  # noqa: BLE001 - nothing more can be read
+                    return leaves, misread, refused
+                continue
+            misread.append(len(leaves))  # this one leaf cannot be read (a leaf deleted there reads as one)
+            leaves.append((start, -1, "", -1, b""))
+            start += 1
+            continue
         if not rows:
-            return leaves, misread
+            return leaves, misread, refused
         start = rows[-1][0] + 1  # the index is the table's integer key: after a gap, no leaf read twice
         for row in rows:
             index, nid, stream, version, h = row
@@ -467,7 +529,12 @@ def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf],
                 continue
             misread.append(len(leaves))
             leaves.append((index, nid if type(nid) is int else -1, stream if type(stream) is str else repr(stream),
-                           version if type(version) is int else -1, b""))
+                           _version(version), b""))
+
+
+def _version(version: object) -> int:
+    """A version as findings name it: a damaged row's version of another type is named -1."""
+    return version if type(version) is int else -1
 
 
 def _by_log_index(findings: list[Finding], index_of: dict[int, int]) -> list[Finding]:

@@ -67,6 +67,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.sql_leaf_rows = SQL("SELECT leaf_index, notification_id, stream, version, hash FROM {0} "
                                  "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(self.t_leaves)
         self.sql_checkpoint_rows = SQL("SELECT size, root, note FROM {0} ORDER BY size").format(self.t_checkpoints)
+        self.sql_log_ids = SQL("SELECT notification_id FROM {0} WHERE notification_id >= %s "
+                                "ORDER BY notification_id LIMIT %s").format(self.t_events)
         self.sql_log_rows = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
                                 "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s").format(self.t_events)
         self.sql_create_statements.extend([
@@ -238,6 +240,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         stream, version, topic, state): ``verify``'s read, without a ``Notification`` per row."""
         return self._tuples(self.sql_log_rows, (start, limit))
 
+    def select_log_ids(self, start: int, limit: int) -> list[int]:
+        """The notification ids from ``start``: what ``verify`` reads a page it could not read again by."""
+        return [r[0] for r in self._tuples(self.sql_log_ids, (start, limit))]
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_leaf_rows(self, start: int, limit: int) -> list[tuple[Any, ...]]:
         """Leaves from index ``start``: (leaf index, notification id, stream, version, hash), sent in binary."""
@@ -378,9 +384,14 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             return curs.fetchone() is not None
 
     def select_cosignatures(self, size: int | None = None) -> list[CosignatureRow]:
-        rows = self._rows(SQL("SELECT size, witness, key_id, cosigned_at, line FROM {0} "
-                              "WHERE %s::bigint IS NULL OR size = %s ORDER BY size, witness, key_id")
-                          .format(self.t_cosignatures), (size, size))
+        try:
+            rows = self._rows(SQL("SELECT size, witness, key_id, cosigned_at, line FROM {0} "
+                                  "WHERE %s::bigint IS NULL OR size = %s ORDER BY size, witness, key_id")
+                              .format(self.t_cosignatures), (size, size))
+        except Exception as exc:
+            if any(isinstance(e, psycopg.errors.UndefinedTable) for e in (exc, exc.__cause__)):
+                return []  # a ledger older than cosignatures, opened read only (nothing created it): it has none
+            raise
         return [CosignatureRow(int(r["size"]), str(r["witness"]), int(r["key_id"]), int(r["cosigned_at"]),
                                str(r["line"])) for r in rows]
 

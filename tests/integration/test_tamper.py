@@ -9,6 +9,7 @@ untouched ledger must be intact. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -184,8 +185,9 @@ def test_a_deleted_leaf_is_found_and_no_leaf_is_read_twice(
     victim = leaves[3]
     store.execute("DELETE FROM dantin_leaves WHERE leaf_index = ?", (victim.index,))
     for page in (1, 2, 5, 10_000):
-        read, misread = audit_module._stored_leaves(store, page)
-        assert [leaf[0] for leaf in read] == [leaf.index for leaf in leaves if leaf is not victim] and not misread
+        read, misread, unreadable = audit_module._stored_leaves(store, page)
+        assert [leaf[0] for leaf in read] == [leaf.index for leaf in leaves if leaf is not victim]
+        assert not misread and not unreadable
     stored_leaves = audit_module._stored_leaves
     monkeypatch.setattr(audit_module, "_stored_leaves", lambda seal: stored_leaves(seal, 2))  # the audit, on pages of 2
     report = _audit(backend, world)
@@ -198,6 +200,7 @@ def test_a_deleted_leaf_is_found_and_no_leaf_is_read_twice(
 _RETYPED = [
     ("events", "originator_version", "abc"), ("events", "originator_version", 2.5),
     ("events", "originator_version", None), ("events", "originator_version", b"\x02"),
+    ("events", "originator_version", b"\x00"),
     ("events", "originator_id", b"\x00\xff"), ("events", "topic", b"dantin:Stream.Appended"),
     ("events", "topic", None), ("events", "state", "text"), ("events", "state", 12), ("events", "state", None),
     ("leaves", "notification_id", "x"), ("leaves", "stream", b"\x01"), ("leaves", "version", 2.5),
@@ -223,8 +226,46 @@ def test_a_value_of_the_wrong_type_is_a_finding_not_a_crash(
     rows.store.execute(where, (value, victim["id"]))
     report = _audit(backend, world)
     assert not report.intact
+    # What `dantin verify --json` prints and keeps (last_verify) is JSON, each finding's version a number.
+    assert all(type(f["version"]) is int for f in json.loads(json.dumps(report.to_dict()))["findings"])
     first = report.findings[0]
     if table == "checkpoints":
         assert first.code == "bad_checkpoint"
     else:
         assert first.notification_id in (victim["id"], -1), report.to_dict()["first_finding"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL refuses such text
+@pytest.mark.parametrize(("damage", "code", "position"), [
+    ("UPDATE dantin_leaves SET stream = CAST(X'FF41' AS TEXT) WHERE leaf_index = 5", "log_damaged", 5),
+    ("UPDATE dantin_checkpoints SET note = CAST(X'FF41' AS TEXT) WHERE size = "
+     "(SELECT MAX(size) FROM dantin_checkpoints)", "bad_checkpoint", 0),
+    ("UPDATE stored_events SET originator_id = CAST(X'FF41' AS TEXT) WHERE rowid = 6", "undecodable", 5),
+])
+def test_text_the_driver_cannot_decode_is_a_finding_not_a_crash(
+    backend: Backend, world: World, rows: Rows, damage: str, code: str, position: int
+) -> None:
+    """The leaf that cannot be read is named, read again a leaf at a time; the log's rows up to it are read."""
+    rows.store.execute(damage)
+    report = _audit(backend, world)
+    assert not report.intact
+    first = report.findings[0]
+    assert (first.code, first.position) == (code, position), report.to_dict()["first_finding"]
+    json.dumps(report.to_dict())
+
+
+def test_a_checkpoint_of_negative_size_is_found_and_the_genuine_ones_still_hold(
+    backend: Backend, world: World, rows: Rows
+) -> None:
+    """The checkpoints' key is an integer, so a hand can make one negative: that row is a
+    finding, and the genuine checkpoints after it are still checked against the right roots."""
+    if backend.database:
+        rows.store.execute("INSERT INTO dantin_checkpoints (size, root, note) "
+                           "SELECT -3, root, note FROM dantin_checkpoints ORDER BY size LIMIT 1")
+    else:
+        rows.store.execute("INSERT INTO dantin_checkpoints SELECT -3, root, note FROM dantin_checkpoints "
+                           "ORDER BY size LIMIT 1")
+    report = _audit(backend, world)
+    codes = [f.code for f in report.findings]
+    assert codes and set(codes) == {"bad_checkpoint"}, report.to_dict()
+    assert report.checkpoints >= 2

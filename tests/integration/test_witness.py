@@ -240,3 +240,16 @@ def test_a_witness_keeps_to_its_own_state_file_and_refuses_what_it_may_not_sign(
     # The log key is pinned at first use: a later run trusts the pinned key, not what it is handed.
     wrong = NoteSigner.from_private_bytes("dantin.qng/log", SigningKey.generate().seed()).verifier()
     assert witness_ledger(world.ledger, world.keys[world.inspection], world.inspection, theirs, wrong).size > 0
+
+
+def test_a_ledger_older_than_cosignatures_read_only_has_none(world: World, backend: Backend) -> None:
+    """``dantin checkpoint``, ``witness status`` and ``bundle`` open the ledger read only, so
+    nothing creates a table a ledger made before cosignatures were kept lacks: it has none."""
+    row = world.ledger.publish_checkpoint()
+    assert row is not None and world.ledger.sealer is not None
+    world.ledger.sealer.store.execute("DROP TABLE dantin_cosignatures")
+    reader = home.open_ledger(backend.directory, backend.database, read_only=True)
+    backend.opened.append(reader)
+    assert reader.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
+    assert reader.recorder.select_cosignatures(row.size) == []  # type: ignore[attr-defined]
+    assert witnessed_checkpoint(reader) is None  # no witness yet, no crash

@@ -346,7 +346,7 @@ class _Fold:
             leaf = row(nid, stream_id, version, topic, position, check_row(topic, state))
             if keep:
                 # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                leaves[nid] = (stream_id, _version(version), leaf or state_leaf_hash(state))
+                leaves[nid] = (stream_id, version if type(version) is int else -1, leaf or state_leaf_hash(state))
             if progress is not None and position % 500 == 0:
                 progress(position)
             position += 1
@@ -394,7 +394,7 @@ class _Fold:
             self.finding((nid, stream_id, version), position, refused.code,
                          f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
         if public is not None:
-            self.where[position] = (nid, stream_id, _version(version))
+            self.where[position] = (nid, stream_id, version if type(version) is int else -1)  # (as _version)
             self.jobs.append((position, public, env.preimage(), env.sig))
         if current is None:
             current = streams[stream_id] = open_state(stream_id)

@@ -21,6 +21,7 @@ from conftest import Backend, World
 
 from ledger import home
 from ledger.audit import AuditReport, audit
+from ledger.sealer import iter_leaves
 from ledger.signing import SigningKey
 
 
@@ -188,6 +189,7 @@ def test_a_deleted_leaf_is_found_and_no_leaf_is_read_twice(
         read, misread, unreadable = audit_module._stored_leaves(store, page)
         assert [leaf[0] for leaf in read] == [leaf.index for leaf in leaves if leaf is not victim]
         assert not misread and not unreadable
+        assert iter_leaves(store, page) == [leaf for leaf in leaves if leaf is not victim]  # (proofs, bundles)
     stored_leaves = audit_module._stored_leaves
     monkeypatch.setattr(audit_module, "_stored_leaves", lambda seal: stored_leaves(seal, 2))  # the audit, on pages of 2
     report = _audit(backend, world)

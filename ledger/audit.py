@@ -153,20 +153,6 @@ def _log_select(recorder: ApplicationRecorder) -> Callable[[int, int], Sequence[
     ]
 
 
-def log_row_pages(
-    recorder: ApplicationRecorder, page: int, first: int | None = None
-) -> Iterator[Sequence[LogRow]]:
-    """The log's rows in order as plain tuples, a page at a time (the first page ``first`` rows)."""
-    select = _log_select(recorder)
-    start, limit = 1, first or page
-    while True:
-        rows = select(start, limit)
-        if not rows:
-            return
-        yield rows
-        start, limit = rows[-1][0] + 1, page
-
-
 def _pages(
     recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None,
     rows: dict[int, tuple[str, int, bytes]] | None = None,
@@ -428,9 +414,9 @@ def _check_log(
             + (f" ({unreadable})." if unreadable and nid == -1 and not stream else "."))
     get, unusable = rows.get, set(misread)
     for i, (index, nid, stream, version, h) in enumerate(leaves):  # unpacked: a leaf is a tuple
-        row = get(nid)
         if i in unusable:
             continue  # reported above
+        row = get(nid)
         if index != i:
             add(i, nid, stream, version, "log_damaged", f"Bảng lá Merkle bị hỏng: thiếu lá ở vị trí {i}.")
         elif row is None:

@@ -124,12 +124,8 @@ def state_entry(state: Any) -> bytes:
         return state.encode("utf-8", "surrogatepass") if isinstance(state, str) else repr(state).encode()
 
 
-def state_leaf_hash(state: bytes) -> bytes:
+def state_leaf_hash(state: Any) -> bytes:
     return leaf_hash(state_entry(state))
-
-
-def row_leaf_hash(n: Notification) -> bytes:
-    return state_leaf_hash(n.state)
 
 
 def iter_leaves(store: SealStore, page: int = 5000) -> list[Leaf]:

@@ -47,7 +47,7 @@ from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, Refused
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
-from ledger.sealer import SealStore, iter_leaves, row_leaf_hash
+from ledger.sealer import SealStore, iter_leaves, state_leaf_hash
 from ledger.signing import BadSignature, PublicKey, b64decode_strict
 from ledger.workers import pool as worker_pool
 from schemas.facts import BodyEnrolled
@@ -220,7 +220,7 @@ def reference_audit(
             job, leaf = _check_row(n, position, streams, versions, view, finding)
             if seal is not None:
                 # The leaf hash of a readable row was computed by the check; hash the raw row otherwise.
-                rows[n.id] = (str(n.originator_id), n.originator_version, leaf or row_leaf_hash(n))
+                rows[n.id] = (str(n.originator_id), n.originator_version, leaf or state_leaf_hash(n.state))
             if job is not None:
                 where[position] = n
                 jobs.append(job)
@@ -534,7 +534,8 @@ def test_the_audits_read_gives_the_librarys_notifications(backend: Backend, worl
     expected = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notes]
     assert len(expected) > 10
     for page in (1, 3, len(expected) - 1, len(expected), 10_000):
-        got = [row for rows in audit_module.log_row_pages(recorder, page, first=2) for row in rows]
+        got = [row for rows in audit_module._pages(recorder, audit_module.AuditReport(), page, first=2)
+               for row in rows]
         assert got == expected
         assert [tuple(map(type, row)) for row in got] == [(int, str, int, str, bytes)] * len(expected)
     start = expected[4][0]

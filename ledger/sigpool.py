@@ -228,10 +228,10 @@ def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent
             message = b""
         if not message:  # told to stop, or the pool is gone: nothing to flush or clean up, so
             os._exit(0)  # no interpreter teardown (10-15 ms the pool's ``close`` would wait for)
-        ticket, items = _unpack(message)
-        if _claim(claims, lock, ticket, _WORKER):
+        ticket, count = _HEAD.unpack_from(message)
+        if _claim(claims, lock, ticket, _WORKER):  # claimed first: a chunk taken back is not unpacked
             try:
-                _send(answers, _HEAD.pack(ticket, len(items)) + bytes(verify_batch(items)))
+                _send(answers, _HEAD.pack(ticket, count) + bytes(verify_batch(_unpack(message)[1])))
             except OSError:  # the pool has closed: nobody wants the answer
                 os._exit(0)
 

@@ -13,18 +13,17 @@ day it was judged; asking for another day judges the village again, on the spot.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
+from ledger.gcpause import paused_gc
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
 from ledger.village import Entry, build_record, entry_from_state
@@ -184,7 +183,7 @@ class Views:
         free): forked workers read the same in-memory log, each decoding the streams its villages
         need; judging is most of a rebuild's time, and villages are independent of each other.
         """
-        with _no_gc():
+        with paused_gc():
             log = LogReader(self.ledger, progress)
             villages = sorted(s for s in log.rows if "/" not in s and not s.startswith(PERSON_STREAM_PREFIX))
             day = self.today()
@@ -331,38 +330,6 @@ def village_rows(village: str, built: tuple[VillageRecord, set[str]] | None, day
         (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
          day.isoformat(), _VERDICT_JSON.encode(verdict)),
         tenure_rows, [(p, village) for p in sorted(people)])
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector off for the duration (restored after).
-
-    A rebuild allocates hundreds of thousands of long-lived objects (the whole log, decoded)
-    that hold no reference cycles; with the collector on, every growth of the heap by a
-    quarter triggers a full collection that walks all of them again — in forked workers it
-    also writes to every inherited page (copy-on-write). Nothing here builds cycles worth
-    collecting early; the next full collection frees any.
-
-    Only the main thread pauses it (as ``ledger.audit`` does): in a server's thread a rebuild
-    runs with the collector as it is, since pausing it would pause it for every other thread.
-
-    On the way out the objects made meanwhile join the oldest generation (``freeze`` then
-    ``unfreeze``, which walks nothing): switched back on as they were, the collector would
-    first walk all of them as the youngest.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # a server's thread: the collector is the whole process's, not this call's to pause
-        return
-    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if not frozen:  # (objects someone froze on purpose stay frozen)
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 PARALLEL_MIN = 200  # villages below which forking workers costs more than it saves

@@ -451,7 +451,12 @@ def rows(backend: Backend, world: World) -> Rows:
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 4 rows; chunks of 1 signature growing to 2 (``_both``), then of 1 again for the
+    rows of the last 10 ids: every step of the hand-over's schedule on a small ledger."""
     monkeypatch.setattr(audit_module, "PAGE", 4)
+    monkeypatch.setattr(audit_module, "RAMP", 1)
+    monkeypatch.setattr(audit_module, "TAIL_ROWS", 10)
+    monkeypatch.setattr(audit_module, "TAIL_CHUNK", 1)
 
 
 def _other_signature(state: bytes) -> bytes:

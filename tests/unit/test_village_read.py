@@ -123,16 +123,16 @@ def test_the_collector_is_paused_only_in_the_main_thread() -> None:
     import gc
     import threading
 
-    from projections.views import _no_gc
+    from ledger.gcpause import paused_gc
 
     assert gc.isenabled()
-    with _no_gc():
+    with paused_gc():
         assert not gc.isenabled()
     assert gc.isenabled() and gc.get_freeze_count() == 0
     seen: list[bool] = []
 
     def in_a_thread() -> None:
-        with _no_gc():
+        with paused_gc():
             seen.append(gc.isenabled())
 
     worker = threading.Thread(target=in_a_thread)

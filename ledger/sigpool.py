@@ -66,10 +66,11 @@ class _Frames:
     ``poll`` (a selector built per call: about 6 µs here, 30 µs when the other core has just
     written) and ``recv_bytes`` (two reads and a buffer object per message)."""
 
-    __slots__ = ("_buf", "_fd", "_poll")
+    __slots__ = ("_buf", "_fd", "_held", "_poll")
 
     def __init__(self, conn: Connection) -> None:
         self._fd = conn.fileno()
+        self._held = array.array("i", [0])  # FIONREAD's answer
         os.set_blocking(self._fd, False)
         self._buf = bytearray()
         self._poll = select.poll()
@@ -92,9 +93,18 @@ class _Frames:
         return message
 
     def _read(self) -> bytes | None:
-        """What the pipe holds now: None if nothing yet, ``b""`` once the writer has gone."""
+        """What the pipe holds now: None if nothing yet, ``b""`` once the writer has gone.
+
+        Exactly as many bytes as the pipe holds are asked for. ``os.read`` allocates the size
+        asked before it reads, and shrinks it after: asking for the pipe's whole capacity
+        (1 MiB) cost 15 µs to read a 136-byte answer and 74 µs to read a 100 KB chunk, against
+        1 and 18 µs. (Nothing held reads one byte: ``b""`` at end of file, else none, or one
+        that has just arrived, which is buffered like any other.)
+        """
+        held = self._held
+        fcntl.ioctl(self._fd, termios.FIONREAD, held, True)
         try:
-            return os.read(self._fd, PIPE_BYTES)
+            return os.read(self._fd, held[0] or 1)
         except BlockingIOError:
             return None
 

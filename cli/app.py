@@ -33,7 +33,7 @@ from cli.read import register as register_read_commands
 from cli.serve import serve
 from cli.synth import synth
 from ledger import home
-from ledger.audit import audit, iter_notifications
+from ledger.audit import audit, iter_notifications, start_workers
 from ledger.catalogue import BODY_KINDS
 from ledger.envelope import seal
 from ledger.errors import Refused
@@ -252,7 +252,14 @@ def verify(
     from ledger.last_verify import save as save_verification
 
     started = datetime.now(UTC)
-    ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
+    # The signature workers first, forked while this process is small and has no threads (see ``audit``).
+    pool = start_workers(workers)
+    try:
+        ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     try:
         total = ledger.recorder.max_notification_id() or 0
         with Progress(
@@ -261,10 +268,12 @@ def verify(
         ) as bar:
             task = bar.add_task("verify", total=total)
             report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                           log=home.log_verifier(directory), workers=workers,
+                           log=home.log_verifier(directory), pool=pool, workers=workers,
                            progress=lambda done: bar.update(task, completed=done))
     finally:
         ledger.close()
+        if pool is not None:
+            pool.close()
     try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
     except OSError:

@@ -358,6 +358,11 @@ class SigPool:
             answers_w.close()
             self._workers.append(_Worker(process, jobs_w, answers_r, capacity, _Frames(answers_r)))
 
+    @property
+    def size(self) -> int:
+        """The number of worker processes started (none, once closed)."""
+        return len(self._workers)
+
     def send(self, items: Sequence[Item]) -> int:
         """Hand a chunk to the least busy worker now; its ticket, for ``collect``.
 

@@ -34,6 +34,10 @@ from storage import CheckpointRow, Leaf
 
 
 class PostgresLedgerRecorder(PostgresProcessRecorder):
+    #: ``verify`` reads the next page of the log in a thread while it checks this one: a read
+    #: waits on the server (``ledger.audit._ReadAhead``).
+    READ_AHEAD = True
+
     def __init__(
         self,
         datastore: PostgresDatastore,

@@ -1,0 +1,112 @@
+"""How ``dantin verify`` hands signatures to its workers, and what it leaves behind.
+
+The reports themselves are held equal to a reference in ``test_audit_reference.py``; here,
+the schedule that keeps both cores busy (first chunks small and growing, the last rows in
+small chunks), a caller's worker pool (``dantin verify`` starts it before it opens the
+ledger), and the thread that reads PostgreSQL pages ahead.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from conftest import Backend, World
+from test_tamper import _grow
+
+import ledger.audit as audit_module
+from ledger import home
+from ledger.sigpool import SigPool
+
+
+def _more(world: World, count: int = 30) -> None:
+    """Rows enough for a schedule to show: ``count`` more people profiled by the cell."""
+    _grow(world)
+    for i in range(count):
+        world.accept(world.sign(world.cell, "person.profiled", world.lang_ma,
+                                {"person": f"q{i}", "name": f"Đinh Thị {i}", "born": "1980-03-04"}))
+
+
+def _audit(backend: Backend, world: World, **kwargs: Any) -> audit_module.AuditReport:
+    ledger = world.ledger
+    assert ledger.sealer is not None
+    return audit_module.audit(ledger.recorder, seal=ledger.sealer.store,
+                              log=home.log_verifier(backend.directory), **kwargs)
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_module, "PAGE", 4)
+
+
+def test_chunks_grow_from_the_ramp_and_shrink_for_the_last_rows(
+    backend: Backend, world: World, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first chunk is ``RAMP`` signatures and each next one twice as big, up to ``chunk``;
+    the rows of the last ``TAIL_ROWS`` ids go in chunks of ``TAIL_CHUNK``; every signature is
+    handed over once."""
+    _more(world)
+    monkeypatch.setattr(audit_module, "RAMP", 1)
+    monkeypatch.setattr(audit_module, "TAIL_CHUNK", 1)
+    last_id = world.ledger.recorder.max_notification_id()
+    assert last_id is not None and last_id > 40
+    monkeypatch.setattr(audit_module, "TAIL_ROWS", 15)
+    sizes: list[int] = []
+    send = SigPool.send
+
+    def recording(self: SigPool, items: Any) -> int:
+        sizes.append(len(items))
+        return send(self, items)
+
+    monkeypatch.setattr(SigPool, "send", recording)
+    report = _audit(backend, world, workers=2, chunk=8)
+    assert report.intact and report.signatures_checked == report.entries == sum(sizes)
+    assert sizes[:4] == [1, 2, 4, 8]
+    assert max(sizes) == 8
+    # The rows of the last 15 ids (16 with the one the count starts from), in chunks of one; the
+    # switch comes at the first hand-over past them, so up to a chunk of them may go before it.
+    ones = len(sizes) - next(i for i in range(len(sizes) - 1, -1, -1) if sizes[i] != 1) - 1
+    assert 15 - 8 <= ones <= 16 and sizes[-ones - 1] == 8
+
+
+def test_a_callers_pool_is_used_and_left_open(backend: Backend, world: World, small_pages: None) -> None:
+    """``audit(pool=...)`` checks with the caller's workers and leaves them running: two audits
+    on one pool find the same, and the caller closes it."""
+    _grow(world)
+    pool = audit_module.start_workers(2)
+    assert pool is not None and pool.size == 1
+    try:
+        first = _audit(backend, world, pool=pool)
+        assert pool.size == 1  # still open
+        second = _audit(backend, world, pool=pool)
+    finally:
+        pool.close()
+    assert first.intact and first.to_dict() == second.to_dict()
+    assert first.signatures_checked == first.entries
+    assert audit_module.start_workers(1) is None  # one process in all: no workers
+
+
+def test_read_ahead_only_where_reads_wait_on_a_server(backend: Backend, world: World, small_pages: None) -> None:
+    """PostgreSQL's pages are read ahead in a thread, which is gone when the audit returns;
+    SQLite's are read in turn."""
+    _grow(world)
+    seen: list[str] = []
+    select = world.ledger.recorder.select_log_rows  # type: ignore[attr-defined]
+
+    def noting(start: int, limit: int) -> Any:
+        seen.append(threading.current_thread().name)
+        return select(start, limit)
+
+    world.ledger.recorder.select_log_rows = noting  # type: ignore[attr-defined]
+    try:
+        report = _audit(backend, world, workers=1)
+    finally:
+        del world.ledger.recorder.select_log_rows  # type: ignore[attr-defined]
+    assert report.intact
+    ahead = [name for name in seen if name.startswith("dantin-read-ahead")]
+    if backend.name == "postgres":
+        assert ahead and len(ahead) >= len(seen) - 1  # every page but the first, read ahead
+    else:
+        assert not ahead
+    assert not [t for t in threading.enumerate() if t.name.startswith("dantin-read-ahead")]

@@ -266,7 +266,8 @@ class Reporter:
 
     Redrawn from this thread, at most ``REDRAW_S`` apart, never by rich's refresh thread: a
     process with a thread starts its worker processes through a forkserver, where ``dantin
-    verify`` and ``dantin submit`` fork theirs, so the run would not time what they do.
+    verify`` forks its own (and ``dantin submit`` on SQLite), so the run would not time what
+    they do.
     """
 
     REDRAW_S = 0.25
@@ -529,7 +530,12 @@ def run_backend(
         start = time.perf_counter()
         pool = start_workers(cfg.cores)
         starting = time.perf_counter() - start
-        ledger = home.open_ledger(directory)
+        try:
+            ledger = home.open_ledger(directory)
+        except BaseException:
+            if pool is not None:
+                pool.close()
+            raise
         try:
             with rep_out.phase(f"{tag}: verify (audit, {cfg.cores} workers)", expected):
                 start = time.perf_counter()
@@ -539,9 +545,11 @@ def run_backend(
                                progress=rep_out.set_done)
                 elapsed = time.perf_counter() - start + starting
         finally:
-            ledger.close()
-            if pool is not None:
-                pool.close()
+            try:
+                ledger.close()
+            finally:
+                if pool is not None:
+                    pool.close()
         if not report.intact or report.entries != expected or report.signatures_checked != expected:
             raise SystemExit(f"bench: audit did not find the ledger intact: {report.to_dict()}")
         record("verify", report.entries, elapsed)

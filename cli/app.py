@@ -252,6 +252,7 @@ def verify(
     from ledger.last_verify import save as save_verification
 
     started = datetime.now(UTC)
+    home.read_settings(directory)  # not a ledger: said before any worker starts
     # The signature workers first, forked while this process is small and has no threads (see ``audit``).
     pool = start_workers(workers)
     try:
@@ -271,9 +272,11 @@ def verify(
                            log=home.log_verifier(directory), pool=pool, workers=workers,
                            progress=lambda done: bar.update(task, completed=done))
     finally:
-        ledger.close()
-        if pool is not None:
-            pool.close()
+        try:
+            ledger.close()
+        finally:
+            if pool is not None:
+                pool.close()
     try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
     except OSError:

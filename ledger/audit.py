@@ -327,8 +327,12 @@ def audit(
             if progress is not None:
                 progress(report.entries)
         finally:
-            if handover is not None and handover.pool is not pool:  # (the caller's is the caller's to close)
-                handover.pool.close()
+            if handover is not None:
+                if handover.pool is not pool:
+                    handover.pool.close()
+                else:  # the caller's, to close or use again: nothing left of this audit in it
+                    for ticket in list(handover.sent):  # (only if it failed: else all are settled)
+                        pool.forget(ticket)
     report.findings.sort(key=lambda f: (f.position, f.notification_id))
     return report
 
@@ -351,9 +355,9 @@ class _Handover:
     """The fold's signatures, handed to the workers in chunks, so that no process waits.
 
     Workers take chunks oldest first. At each hand-over this process takes back the newest
-    of those no worker has started, beyond ``keep`` signatures per worker, and checks them
-    itself: the workers stay busy until the next hand-over, and this process never idles
-    while signatures wait.
+    of those no worker has started, beyond ``keep`` signatures per worker (``QUEUED`` chunks'
+    worth), and checks them itself: the workers stay busy until the next hand-over, and this
+    process never idles while signatures wait.
 
     - **Start:** the first chunk is ``RAMP`` signatures, each next one twice as big up to
       ``chunk``, handed over as soon as its rows are checked. The worker starts after a few
@@ -371,7 +375,7 @@ class _Handover:
         self.size = min(RAMP, chunk)
         #: Chunks sent to the workers and not yet answered: ticket -> the positions of their rows.
         self.sent: dict[int, list[int]] = {}
-        self.keep = QUEUED * chunk
+        self.keep = QUEUED * chunk  # (set again at each hand-over)
         self.cover = log_rows // LOG_CHECK_PER_SIG
         self.tail_from = last_id - TAIL_ROWS
         self.cover_from = last_id - 2 * self.cover
@@ -386,8 +390,7 @@ class _Handover:
         fold, pool, sent = self.fold, self.pool, self.sent
         if last_id >= self.tail_from:
             self.chunk = min(self.chunk, TAIL_CHUNK)
-        if last_id >= self.cover_from:
-            self.keep = QUEUED * min(self.chunk, TAIL_CHUNK) + self.cover
+        self.keep = QUEUED * self.chunk + (self.cover if last_id >= self.cover_from else 0)
         while len(fold.jobs) >= self.size or (send_all and fold.jobs):
             batch, fold.jobs = fold.jobs[:self.size], fold.jobs[self.size:]
             self.size = min(2 * self.size, self.chunk)

@@ -23,10 +23,10 @@ def paused_gc() -> Iterator[None]:
     In another thread (a server's) nothing changes: the collector is the whole process's,
     not one call's to pause.
 
-    On the way out the objects made meanwhile join the oldest generation (``freeze`` then
-    ``unfreeze``, which walks nothing). Switched back on as they were, the collector would
-    first walk all of them as the youngest, to free none: 6-9 ms at the end of a
-    10,000-row ``verify``, 1 % of it.
+    On the way out every object in the younger generations (those made meanwhile, and any
+    the caller had there) joins the oldest (``freeze`` then ``unfreeze``, which walks
+    nothing). Switched back on as they were, the collector would first walk all of them as
+    the youngest, to free none: 6-9 ms at the end of a 10,000-row ``verify``, 1 % of it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield

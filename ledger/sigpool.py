@@ -360,7 +360,7 @@ class SigPool:
 
     @property
     def size(self) -> int:
-        """The number of worker processes started (none, once closed)."""
+        """The number of worker processes started, any that died since included (none, once closed)."""
         return len(self._workers)
 
     def send(self, items: Sequence[Item]) -> int:

@@ -61,7 +61,7 @@ def test_chunks_grow_from_the_ramp_and_shrink_for_the_last_rows(
 
     monkeypatch.setattr(SigPool, "send", recording)
     report = _audit(backend, world, workers=2, chunk=8)
-    assert report.intact and report.signatures_checked == report.entries == sum(sizes)
+    assert report.intact and report.entries == sum(sizes)  # each row's signature sent once
     assert sizes[:4] == [1, 2, 4, 8]
     assert max(sizes) == 8
     # The rows of the last 15 ids (16 with the one the count starts from), in chunks of one; the
@@ -70,12 +70,19 @@ def test_chunks_grow_from_the_ramp_and_shrink_for_the_last_rows(
     assert 15 - 8 <= ones <= 16 and sizes[-ones - 1] == 8
 
 
-def test_a_callers_pool_is_used_and_left_open(backend: Backend, world: World, small_pages: None) -> None:
-    """``audit(pool=...)`` checks with the caller's workers and leaves them running: two audits
-    on one pool find the same, and the caller closes it."""
+def test_a_callers_pool_is_used_and_left_open(
+    backend: Backend, world: World, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``audit(pool=...)`` checks with the caller's workers (it starts none of its own) and
+    leaves them running: two audits on one pool find the same, and the caller closes it."""
     _grow(world)
     pool = audit_module.start_workers(2)
     assert pool is not None and pool.size == 1
+
+    def no_other(*_args: Any, **_kwargs: Any) -> SigPool:
+        raise AssertionError("audit started workers of its own")
+
+    monkeypatch.setattr(audit_module, "SigPool", no_other)
     try:
         first = _audit(backend, world, pool=pool)
         assert pool.size == 1  # still open
@@ -85,6 +92,37 @@ def test_a_callers_pool_is_used_and_left_open(backend: Backend, world: World, sm
     assert first.intact and first.to_dict() == second.to_dict()
     assert first.signatures_checked == first.entries
     assert audit_module.start_workers(1) is None  # one process in all: no workers
+
+
+def test_an_audit_that_fails_leaves_nothing_in_the_callers_pool(
+    backend: Backend, world: World, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An audit stopped by an error midway forgets the chunks it handed over: the caller's pool
+    holds nothing of it, and the next audit on it is whole."""
+    _more(world)
+    monkeypatch.setattr(audit_module, "RAMP", 1)
+    pool = audit_module.start_workers(2)
+    assert pool is not None
+    replay = audit_module._Fold.replay
+    calls = 0
+
+    def failing(self: Any, rows: Any, progress: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 12:
+            raise RuntimeError("stopped midway")
+        replay(self, rows, progress)
+
+    try:
+        monkeypatch.setattr(audit_module._Fold, "replay", failing)
+        with pytest.raises(RuntimeError):
+            _audit(backend, world, pool=pool, chunk=4)
+        assert not pool._items and not pool._answers  # (what the pool still holds)
+        monkeypatch.setattr(audit_module._Fold, "replay", replay)
+        report = _audit(backend, world, pool=pool, chunk=4)
+    finally:
+        pool.close()
+    assert report.intact and report.signatures_checked == report.entries
 
 
 def test_read_ahead_only_where_reads_wait_on_a_server(backend: Backend, world: World, small_pages: None) -> None:

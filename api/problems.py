@@ -81,6 +81,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "bundle": 409,
     "log_unavailable": 503,
     "storage": 503,
+    "store_unavailable": 503,  # (a verification stopped by the database out of reach)
     "ledger_dir": 503,
 }
 

@@ -28,7 +28,7 @@ from ledger.audit_sig import SigJob, verify_jobs
 from ledger.authority import GENESIS, StreamState, admit_signed, evolve, open_state
 from ledger.catalogue import stream_of
 from ledger.envelope import Envelope
-from ledger.errors import CryptoError, Refused
+from ledger.errors import CryptoError, Refused, StoreUnavailable
 from ledger.gcpause import paused_gc
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
@@ -172,7 +172,7 @@ def _pages(
     ahead = _ReadAhead(select, page) if getattr(recorder, "READ_AHEAD", False) else None
     start, limit = 1, first or page
     try:
-        yield from _read_pages(select, ahead or select, ids_of, report, page, start, limit, rows)
+        yield from _read_pages(select, ahead or select, ids_of, report, page, start, limit, rows, _outage_of(recorder))
     finally:
         if ahead is not None:
             ahead.close()
@@ -212,19 +212,42 @@ class _ReadAhead:
         self._thread.shutdown(wait=True, cancel_futures=True)
 
 
+Outage = Callable[[Exception], bool]
+
+
+def _outage_of(store: object) -> Outage:
+    """The store's own judgement of a read's error (``read_outage``); none for other stores."""
+    judge: Outage | None = getattr(store, "read_outage", None)
+    return judge if judge is not None else (lambda _exc: False)
+
+
+def _stop_if_outage(outage: Outage, exc: Exception, done: int) -> None:
+    """Raise ``StoreUnavailable`` if ``exc`` says the store is out of reach: rows not reached
+    are not damaged rows, and an audit that could not read its ledger has found nothing."""
+    if outage(exc):
+        raise StoreUnavailable(
+            f"Không đọc được kho dữ liệu khi đang kiểm (đã đọc {done} sự kiện): kết nối hoặc tệp "
+            "không truy cập được. Sổ cái chưa được kiểm xong; hãy kiểm lại khi kho đọc được.",
+            detail=f"{type(exc).__name__}: {exc}"[:300],
+        ) from exc
+
+
 def _read_pages(
     select: Callable[[int, int], Sequence[LogRow]], page_select: Callable[[int, int], Sequence[LogRow]],
     ids_of: Callable[[int, int], list[int]] | None, report: AuditReport, page: int, start: int, limit: int,
-    rows: dict[int, tuple[str, int, bytes]] | None,
+    rows: dict[int, tuple[str, int, bytes]] | None, outage: Outage,
 ) -> Iterator[Sequence[LogRow]]:
-    """``_pages``' loop: pages through ``page_select``, a page it cannot read row by row through ``select``."""
+    """``_pages``' loop: pages through ``page_select``, a page it cannot read row by row through
+    ``select``. An error that says the store is out of reach stops the audit (``outage``)."""
     while True:
         try:
             found = page_select(start, limit)
         except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+            _stop_if_outage(outage, exc, report.entries)
             try:
                 ids = ids_of(start, limit) if ids_of is not None else None
-            except Exception:  # noqa: BLE001 - then nothing more can be read
+            except Exception as exc_ids:  # noqa: BLE001 - then nothing more can be read
+                _stop_if_outage(outage, exc_ids, report.entries)
                 ids = None
             if ids is None:
                 report.findings.append(Finding(
@@ -237,6 +260,7 @@ def _read_pages(
                 try:
                     one = select(nid, 1)
                 except Exception as exc_one:  # noqa: BLE001
+                    _stop_if_outage(outage, exc_one, report.entries)
                     report.findings.append(Finding(
                         report.entries, nid, "?", 0, "undecodable",
                         f"Bản ghi mã {nid} không đọc được: hỏng ở mức cơ sở dữ liệu.",
@@ -561,6 +585,7 @@ def _check_log(
     try:
         checkpoints = seal.select_checkpoint_rows()
     except Exception as exc:  # noqa: BLE001 - a value the driver cannot decode: a finding, like the log's
+        _stop_if_outage(_outage_of(seal), exc, report.entries)
         checkpoints = []
         add(0, 0, "", 0, "bad_checkpoint", "Bảng checkpoint không đọc được: bản ghi hỏng ở mức cơ sở dữ liệu "
             f"({type(exc).__name__}: {str(exc)[:120]}).")
@@ -616,15 +641,18 @@ def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf],
     misread: list[int] = []
     refused = ""
     start, careful_until = 0, -1  # below ``careful_until``, a leaf at a time
+    outage = _outage_of(seal)
     while True:
         try:
             rows = seal.select_leaf_rows(start, 1 if start < careful_until else page)
         except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+            _stop_if_outage(outage, exc, len(leaves))
             refused = refused or f"{type(exc).__name__}: {str(exc)[:120]}"
             if start >= careful_until:  # read this page again, a leaf at a time
                 try:
                     careful_until = min(start + page, seal.sealed_size())
-                except Exception:  # noqa: BLE001 - nothing more can be read
+                except Exception as exc_size:  # noqa: BLE001 - nothing more can be read
+                    _stop_if_outage(outage, exc_size, len(leaves))
                     return leaves, misread, refused
                 continue
             misread.append(len(leaves))  # this one leaf cannot be read (a leaf deleted there reads as one)

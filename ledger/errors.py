@@ -34,6 +34,15 @@ class CryptoError(DantinError):
     title_vi = "Lỗi mật mã"
 
 
+class StoreUnavailable(DantinError):
+    """The store could not be read at all: its server gone or refusing, its file locked or
+    unreadable. Not a finding about the ledger: ``verify`` stops with this instead of
+    reporting rows it could not reach as damaged."""
+
+    code = "store_unavailable"
+    title_vi = "Không đọc được kho dữ liệu"
+
+
 #: Refusal codes of a submission, with their Vietnamese titles. Stable: programs match
 #: on the code. Nothing is stored when a submission is refused.
 REFUSALS: dict[str, str] = {

@@ -258,6 +258,12 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         """Every checkpoint, by size: (size, root, note)."""
         return self._tuples(self.sql_checkpoint_rows, ())
 
+    def read_outage(self, exc: Exception) -> bool:
+        """Whether the server was out of reach (the connection lost or refused, after the reads'
+        retries), not what it sent unreadable: a server checks its text, and ``verify`` reads in
+        binary, so nearly every read error here is an outage."""
+        return isinstance(exc, (InterfaceError, OperationalError, psycopg.OperationalError, psycopg.InterfaceError))
+
     def _tuples(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True)

@@ -62,6 +62,7 @@ from ledger.audit import audit, start_workers
 from ledger.envelope import seal
 from ledger.errors import DantinError
 from ledger.signing import PAYLOAD_TYPE, SigningKey, b64decode_strict, pae
+from ledger.sigpool import warm_forkserver
 from ledger.storage import persistence_env
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -265,9 +266,8 @@ class Reporter:
     """Progress bars and one log line per timed phase, on stderr.
 
     Redrawn from this thread, at most ``REDRAW_S`` apart, never by rich's refresh thread: a
-    process with a thread starts its worker processes through a forkserver, where ``dantin
-    verify`` forks its own (and ``dantin submit`` on SQLite), so the run would not time what
-    they do.
+    process with a thread starts its ingest's signature workers through a forkserver, where
+    ``dantin submit`` on SQLite forks its own, so the run would not time what it does.
     """
 
     REDRAW_S = 0.25
@@ -526,9 +526,11 @@ def run_backend(
         finally:
             ledger.close()
         expected = world.events + len(people.wire)
-        # As `dantin verify` does: the workers started first (timed too), then the ledger opened.
+        # As `dantin verify` does: the workers started first (timed too), from the forkserver
+        # started as the run began (the command starts it as it begins, beside its imports), then
+        # the ledger opened.
         start = time.perf_counter()
-        pool = start_workers(cfg.cores)
+        pool = start_workers(cfg.cores, method="forkserver")
         starting = time.perf_counter() - start
         try:
             ledger = home.open_ledger(directory)
@@ -567,6 +569,7 @@ def run_backend(
 
 
 def run(cfg: Config, console: Console) -> Results:
+    warm_forkserver()  # as `dantin verify` does as it begins (see run_backend's verify)
     results = Results(load=[os.getloadavg()[0]])
     began = time.perf_counter()
     backends = list(cfg.backends)

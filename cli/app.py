@@ -253,8 +253,8 @@ def verify(
 
     started = datetime.now(UTC)
     home.read_settings(directory)  # not a ledger: said before any worker starts
-    # The signature workers first, forked while this process is small and has no threads (see ``audit``).
-    pool = start_workers(workers)
+    # The signature workers first, from the forkserver ``cli.main`` started (see ``start_workers``).
+    pool = start_workers(workers, method="forkserver")
     try:
         ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
     except BaseException:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console entry point: ``dantin ARGS…``."""
+    if sys.argv[1:2] == ["verify"]:
+        # The signature workers' forkserver starts now and imports what it needs while this
+        # process imports the application (see ``ledger.audit.start_workers``).
+        from ledger.sigpool import warm_forkserver
+
+        warm_forkserver()
     if sys.argv[1:2] == ["check"]:
         from cli.quick import run_check
 

@@ -314,14 +314,26 @@ class _Worker:
         return self.unread + need <= self.capacity
 
 
+def warm_forkserver() -> None:
+    """Start the forkserver now, if it is not running, without waiting for it.
+
+    It is a fresh interpreter that imports ``ledger.sigpool`` (80-90 ms here); the first pool
+    waits for that, later ones fork a worker in a few ms. Started when a command begins, it is
+    ready by the time the command's own imports are done.
+    """
+    ctx: Any = get_context("forkserver")
+    ctx.set_forkserver_preload(["ledger.sigpool"])
+    forkserver.ensure_running()  # (returns once the server process is spawned, before its imports)
+
+
 def start_method() -> str:
     """``fork`` in a process with no other thread; else ``forkserver``.
 
     A worker forked from a process with threads could inherit a lock another thread held,
     and inherits the process's database sockets (which would keep the server's sessions open
     if this process died: found by the SIGKILL test). The forkserver is a clean process,
-    started once (like ``spawn``, a fresh interpreter: ~0.2 s), that forks each later worker
-    in milliseconds, with ``ledger.sigpool`` already imported.
+    started once (like ``spawn``, a fresh interpreter: 80-90 ms, ``warm_forkserver``), that
+    forks each later worker in milliseconds, with ``ledger.sigpool`` already imported.
     """
     return "fork" if threading.active_count() == 1 else "forkserver"
 
@@ -334,8 +346,7 @@ class SigPool:
         method = method or start_method()
         ctx: Any = get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["ledger.sigpool"])
-            forkserver.ensure_running()  # its start (~0.2 s) happens outside ``_bare_main``'s swap
+            warm_forkserver()  # its start happens outside ``_bare_main``'s swap
         self._claims: Any = ctx.RawArray(ctypes.c_longlong, SLOTS)
         self._lock: Any = ctx.Lock()
         self._workers: list[_Worker] = []

@@ -33,7 +33,7 @@ from cli.read import register as register_read_commands
 from cli.serve import serve
 from cli.synth import synth
 from ledger import home
-from ledger.audit import audit, iter_notifications, start_workers
+from ledger.audit import audit, iter_notifications, last_id_hint, start_workers
 from ledger.catalogue import BODY_KINDS
 from ledger.envelope import seal
 from ledger.errors import Refused
@@ -253,8 +253,12 @@ def verify(
 
     started = datetime.now(UTC)
     home.read_settings(directory)  # not a ledger: said before any worker starts
-    # The signature workers first, from the forkserver ``cli.main`` started (see ``start_workers``).
-    pool = start_workers(workers, method="forkserver")
+    # The signature workers first, from the forkserver ``cli.main`` started (see ``start_workers``);
+    # forked from this process, while it has no threads yet, if there can be no forkserver.
+    try:
+        pool = start_workers(workers, method="forkserver")
+    except OSError:
+        pool = start_workers(workers, method="fork")
     try:
         ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
     except BaseException:
@@ -262,7 +266,7 @@ def verify(
             pool.close()
         raise
     try:
-        total = ledger.recorder.max_notification_id() or 0
+        total = last_id_hint(ledger.recorder)
         with Progress(
             TextColumn("Đang kiểm"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,

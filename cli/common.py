@@ -44,11 +44,11 @@ def guarded(fn: F) -> F:
         except OSError as exc:
             fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu: {exc.strerror or exc}", "io")
         except Exception as exc:
+            if os.environ.get("DANTIN_DEBUG"):
+                raise
             if _unreachable(exc):
                 fail("Không kết nối hoặc không đọc được cơ sở dữ liệu (máy chủ không chạy, sai địa chỉ, "
                      f"hết thời gian chờ hoặc tệp bị khóa): {str(exc)[:200]}", "store_unavailable")
-            if os.environ.get("DANTIN_DEBUG"):
-                raise
             fail(f"Lỗi nội bộ ({type(exc).__name__}). Đặt DANTIN_DEBUG=1 để xem chi tiết.",
                  "internal", EXIT_INTERNAL)
 
@@ -56,15 +56,11 @@ def guarded(fn: F) -> F:
 
 
 def _unreachable(exc: Exception) -> bool:
-    """Whether ``exc`` is the database out of reach (the library's operational and interface
-    errors, or the driver's own): the environment's fault, said as such, not an internal one."""
-    from eventsourcing.persistence import InterfaceError, OperationalError
+    """Whether ``exc`` is the database out of reach (``ledger.outage``): the environment's
+    fault, said as such, not an internal one."""
+    from ledger.outage import is_outage
 
-    driver = sys.modules.get("psycopg")  # (only if loaded: a SQLite command never imports it)
-    kinds: tuple[type[BaseException], ...] = (InterfaceError, OperationalError)
-    if driver is not None:
-        kinds += (driver.OperationalError, driver.InterfaceError)
-    return isinstance(exc, kinds)
+    return is_outage(exc)
 
 
 def database_option(value: str | None) -> str | None:

@@ -9,6 +9,8 @@ Typer application (cli/app.py) for everything else, including every error and ``
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +22,13 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console entry point: ``dantin ARGS…``."""
-    if sys.argv[1:2] == ["verify"]:
+    if sys.argv[1:2] == ["verify"] and _workers_wanted(sys.argv[2:]):
         # The signature workers' forkserver starts now and imports what it needs while this
         # process imports the application (see ``ledger.audit.start_workers``).
         from ledger.sigpool import warm_forkserver
 
-        warm_forkserver()
+        with contextlib.suppress(OSError):  # (then ``verify`` starts its workers another way: cli/app.py)
+            warm_forkserver()
     if sys.argv[1:2] == ["check"]:
         from cli.quick import run_check
 
@@ -35,6 +38,25 @@ def main() -> None:
     from cli.app import app
 
     app()
+
+
+def _workers_wanted(args: list[str]) -> bool:
+    """Whether ``dantin verify ARGS`` will want worker processes: a ledger directory given, no
+    ``--help``, and not ``--workers`` 1 or fewer. (Only a guess, on the raw arguments: Typer
+    judges them after; a wrong guess costs a forkserver started for nothing, or started later.)"""
+    if "--help" in args or "-h" in args:
+        return False
+    for i, arg in enumerate(args):
+        value = arg.partition("=")[2] if arg.startswith("--workers=") else (
+            args[i + 1] if arg == "--workers" and i + 1 < len(args) else None)
+        if value is not None:
+            try:
+                if int(value) <= 1:
+                    return False
+            except ValueError:
+                return False
+    positional = [a for a in args if not a.startswith("-")]
+    return bool(positional) and os.path.isfile(os.path.join(positional[0], "ledger.json"))  # (home.SETTINGS)
 
 
 def __getattr__(name: str) -> Any:

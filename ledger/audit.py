@@ -221,12 +221,13 @@ def _outage_of(store: object) -> Outage:
     return judge if judge is not None else (lambda _exc: False)
 
 
-def _stop_if_outage(outage: Outage, exc: Exception, done: int) -> None:
-    """Raise ``StoreUnavailable`` if ``exc`` says the store is out of reach: rows not reached
-    are not damaged rows, and an audit that could not read its ledger has found nothing."""
+def _stop_if_outage(outage: Outage, exc: Exception, done: int, what: str = "sự kiện") -> None:
+    """Raise ``StoreUnavailable`` if ``exc`` says the store is out of reach (``ledger.outage``):
+    rows not reached are not damaged rows, and an audit that could not read its ledger has
+    found nothing. ``done``: how many ``what`` were read before."""
     if outage(exc):
         raise StoreUnavailable(
-            f"Không đọc được kho dữ liệu khi đang kiểm (đã đọc {done} sự kiện): kết nối hoặc tệp "
+            f"Không đọc được kho dữ liệu khi đang kiểm (đã đọc {done} {what}): kết nối hoặc tệp "
             "không truy cập được. Sổ cái chưa được kiểm xong; hãy kiểm lại khi kho đọc được.",
             detail=f"{type(exc).__name__}: {exc}"[:300],
         ) from exc
@@ -242,7 +243,7 @@ def _read_pages(
     while True:
         try:
             found = page_select(start, limit)
-        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is a finding
             _stop_if_outage(outage, exc, report.entries)
             try:
                 ids = ids_of(start, limit) if ids_of is not None else None
@@ -314,7 +315,7 @@ def audit(
     # The fold only grows: collecting its young objects again and again is wasted work.
     with paused_gc():
         try:
-            last_id = (recorder.max_notification_id() or 0) if workers > 1 else 0
+            last_id = last_id_hint(recorder) if workers > 1 else 0
             if last_id > PAGE:  # a ledger of one page is checked here alone: cheaper
                 handover = _Handover(fold, pool or SigPool(workers - 1), workers - 1, chunk, last_id,
                                      log_rows=last_id if seal is not None else 0)
@@ -358,6 +359,17 @@ def audit(
                         pool.forget(ticket)
     report.findings.sort(key=lambda f: (f.position, f.notification_id))
     return report
+
+
+def last_id_hint(recorder: ApplicationRecorder) -> int:
+    """The log's last notification id, for sizing the work (a progress bar, the hand-over);
+    0 if it cannot be read for damage (the reads of the rows then report it as a finding),
+    ``StoreUnavailable`` if the store is out of reach."""
+    try:
+        return recorder.max_notification_id() or 0
+    except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is judged on the rows
+        _stop_if_outage(_outage_of(recorder), exc, 0)
+        return 0
 
 
 def start_workers(workers: int | None = None, method: str | None = None) -> SigPool | None:
@@ -651,14 +663,14 @@ def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf],
     while True:
         try:
             rows = seal.select_leaf_rows(start, 1 if start < careful_until else page)
-        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; each is a finding
-            _stop_if_outage(outage, exc, len(leaves))
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is a finding
+            _stop_if_outage(outage, exc, len(leaves), "lá Merkle")
             refused = refused or f"{type(exc).__name__}: {str(exc)[:120]}"
             if start >= careful_until:  # read this page again, a leaf at a time
                 try:
                     careful_until = min(start + page, seal.sealed_size())
                 except Exception as exc_size:  # noqa: BLE001 - nothing more can be read
-                    _stop_if_outage(outage, exc_size, len(leaves))
+                    _stop_if_outage(outage, exc_size, len(leaves), "lá Merkle")
                     return leaves, misread, refused
                 continue
             misread.append(len(leaves))  # this one leaf cannot be read (a leaf deleted there reads as one)

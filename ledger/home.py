@@ -116,6 +116,10 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
     settings = read_settings(directory)
     env = persistence_env(directory, database or settings.database)
     if read_only:
+        sqlite_file = env.get("SQLITE_DBNAME")
+        if sqlite_file is not None and not Path(sqlite_file).is_file():  # (SQLite would make an empty one)
+            raise HomeError(f"Không có tệp cơ sở dữ liệu '{sqlite_file}' của sổ cái '{directory}'.",
+                            detail="sqlite database file missing")
         return Ledger(env=env | {"CREATE_TABLE": "no", READ_ONLY: "yes"})  # and no log key: it signs nothing
     ledger = Ledger(env=env)
     try:

@@ -28,6 +28,7 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from ledger.merkle import Node
+from ledger.outage import is_outage
 from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf
@@ -244,6 +245,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         stream, version, topic, state): ``verify``'s read, without a ``Notification`` per row."""
         return self._tuples(self.sql_log_rows, (start, limit))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_log_ids(self, start: int, limit: int) -> list[int]:
         """The notification ids from ``start``: what ``verify`` reads a page it could not read again by."""
         return [r[0] for r in self._tuples(self.sql_log_ids, (start, limit))]
@@ -259,10 +261,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         return self._tuples(self.sql_checkpoint_rows, ())
 
     def read_outage(self, exc: Exception) -> bool:
-        """Whether the server was out of reach (the connection lost or refused, after the reads'
-        retries), not what it sent unreadable: a server checks its text, and ``verify`` reads in
-        binary, so nearly every read error here is an outage."""
-        return isinstance(exc, (InterfaceError, OperationalError, psycopg.OperationalError, psycopg.InterfaceError))
+        """Whether the server was out of reach, not what it holds damaged (``ledger.outage``: by
+        the error's SQLSTATE; the reads that ``verify`` makes retry first)."""
+        return is_outage(exc)
 
     def _tuples(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
@@ -322,6 +323,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             yield txn
             txn.flush()
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def sealed_size(self) -> int:
         with self.seal_transaction(write=False) as txn:
             return txn.sealed_size()

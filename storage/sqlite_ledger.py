@@ -18,6 +18,7 @@ from eventsourcing.sqlite import (
 )
 
 from ledger.merkle import Node
+from ledger.outage import is_outage
 from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf
@@ -27,10 +28,7 @@ from storage import CheckpointRow, Leaf
 #: four) was compiled again each time: about half the CPU time of a one-by-one submission's
 #: database work.
 STATEMENT_CACHE = 64
-#: SQLite's result codes (and their extended forms, ``SQLITE_IOERR_READ`` …) for a file out of
-#: reach rather than damaged.
-_OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_NOMEM",
-            "SQLITE_FULL", "SQLITE_PERM", "SQLITE_AUTH", "SQLITE_INTERRUPT", "SQLITE_PROTOCOL")
+
 
 
 def _connect(pool: SQLiteConnectionPool) -> SQLiteConnection:
@@ -158,12 +156,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         return self._as_stored("SELECT size, root, note FROM dantin_checkpoints ORDER BY size", ())
 
     def read_outage(self, exc: Exception) -> bool:
-        """Whether SQLite failed to reach the file (locked, unreadable, out of memory), not to
-        read what it holds: a damaged file (``SQLITE_CORRUPT``, ``SQLITE_NOTADB``) or text that
-        is not UTF-8 (the driver's own error, with no SQLite code) is a finding."""
-        cause = exc if isinstance(exc, sqlite3.Error) else exc.__cause__
-        name = getattr(cause, "sqlite_errorname", None) or ""
-        return name.startswith(_OUTAGES)
+        """Whether SQLite failed to reach the file, not to read what it holds (``ledger.outage``)."""
+        return is_outage(exc)
 
     def _as_stored(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Rows as plain tuples of the values as stored, unconverted: what ``verify`` reads, and

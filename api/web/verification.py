@@ -40,10 +40,12 @@ def run(ledger: Ledger, directory: Path) -> str:
             log = home.log_verifier(directory)
         except FileNotFoundError:
             log = None  # a reader's copy without the log key: checkpoints' signatures are not checked
-        # In this thread alone: the server keeps its other core for requests (``dantin verify`` uses every core).
-        report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None, log=log, workers=1)
-        save(directory, report, started_at=started, log_size=size, source="web")
-        _finished_at = time.monotonic()
+        try:
+            # In this thread alone: the server keeps its other core for requests (``dantin verify`` uses every core).
+            report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None, log=log, workers=1)
+            save(directory, report, started_at=started, log_size=size, source="web")
+        finally:  # (one that failed, the database out of reach, say, waits out the cooldown too)
+            _finished_at = time.monotonic()
         return "done"
     finally:
         _running.release()

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg_pool
 import pytest
 from conftest import Backend, World
-from eventsourcing.persistence import DataError, OperationalError
+from eventsourcing.persistence import ConnectionPoolClosedError, ConnectionUnavailableError, OperationalError
 from test_audit_schedule import _more
 
 import ledger.audit as audit_module
 from ledger import home
-from ledger.errors import StoreUnavailable
+from ledger.errors import DantinError, StoreUnavailable
+from ledger.outage import is_outage
 from ledger.signing import SigningKey
 
 
@@ -98,20 +100,40 @@ def test_an_outage_mid_audit_stops_it(
     assert _audit(backend, world).intact  # the store back: the same ledger is whole
 
 
+def _damage_error(backend: Backend) -> OperationalError:
+    """The library's error for a read that fails on what the store holds: SQLite's own error for
+    text that is not UTF-8 (made here by a real query); on PostgreSQL, a table's file missing on
+    a server that is up (``UndefinedFile``, 58P01, the class psycopg maps to OperationalError)."""
+    if backend.name == "postgres":
+        cause: Exception = psycopg.errors.UndefinedFile("could not open file \"base/16384/16385\"")
+    else:
+        db = sqlite3.connect(":memory:")
+        db.execute("CREATE TABLE t (x TEXT)")
+        db.execute("INSERT INTO t VALUES (CAST(X'FF' AS TEXT))")
+        with pytest.raises(sqlite3.OperationalError) as undecodable:
+            db.execute("SELECT x FROM t").fetchall()
+        db.close()
+        cause = undecodable.value
+    try:
+        raise OperationalError(cause) from cause
+    except OperationalError as wrapped:
+        return wrapped
+
+
 def test_a_read_that_fails_on_what_is_stored_is_still_a_finding(
     backend: Backend, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An error that is not an outage (the driver could not convert a value) is reported where
-    it happened, and the audit goes on."""
+    """An error that is not an outage, though the library files it as an OperationalError
+    too, is reported where it happened, and the audit goes on."""
     _more(world)
     monkeypatch.setattr(audit_module, "PAGE", 4)
     recorder = world.ledger.recorder
-    bad_id = 3
+    bad_id, error = 3, _damage_error(backend)
     real = recorder.select_log_rows
 
     def unreadable_row(start: int, limit: int) -> Any:
         if start <= bad_id < start + limit:
-            raise DataError("could not convert a stored value")
+            raise error
         return real(start, limit)
 
     recorder.select_log_rows = unreadable_row
@@ -122,6 +144,61 @@ def test_a_read_that_fails_on_what_is_stored_is_still_a_finding(
     assert not report.intact
     first = report.to_dict()["first_finding"]
     assert first["code"] == "undecodable" and first["notification_id"] == bad_id
+
+
+def _sqlite_error(name: str) -> sqlite3.Error:
+    error = sqlite3.OperationalError(name)
+    error.sqlite_errorname = name
+    return error
+
+
+@pytest.mark.parametrize(("error", "outage"), [
+    (_sqlite_error("SQLITE_BUSY"), True),
+    (_sqlite_error("SQLITE_IOERR_READ"), True),
+    (_sqlite_error("SQLITE_CANTOPEN"), True),
+    (_sqlite_error("SQLITE_READONLY_RECOVERY"), True),
+    (_sqlite_error("SQLITE_CORRUPT"), False),
+    (_sqlite_error("SQLITE_NOTADB"), False),
+    (_sqlite_error("SQLITE_IOERR_DATA"), False),
+    (_sqlite_error("SQLITE_IOERR_CORRUPTFS"), False),
+    (sqlite3.OperationalError("Could not decode to UTF-8 column 'x'"), False),  # (the driver's: no code)
+    (sqlite3.OperationalError("no such table: stored_events"), False),
+    (psycopg.OperationalError("connection refused"), True),  # (no state: the server never answered)
+    (psycopg.errors.AdminShutdown("terminating connection"), True),
+    (psycopg.errors.CannotConnectNow("the database system is starting up"), True),
+    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), True),
+    (psycopg.errors.LockNotAvailable("could not obtain lock"), True),
+    (psycopg.errors.TooManyConnections("too many clients"), True),
+    (psycopg.errors.UndefinedFile("could not open file"), False),
+    (psycopg.errors.DataCorrupted("invalid page in block 0"), False),
+    (psycopg.errors.UndefinedTable("relation does not exist"), False),
+    (ConnectionUnavailableError("timed out waiting for a connection"), True),
+    (ConnectionPoolClosedError("pool is closed"), True),
+    (psycopg_pool.PoolTimeout("couldn't get a connection after 5.00 sec"), True),
+    (ValueError("something else"), False),
+], ids=lambda v: v if isinstance(v, bool) else f"{type(v).__name__}:{v}"[:48])
+def test_which_errors_are_outages(error: Exception, outage: bool) -> None:
+    """By the driver's code, wherever it sits along the causes (the library wraps each)."""
+    assert is_outage(error) is outage
+    with pytest.raises(OperationalError) as wrapped:
+        raise OperationalError(error) from error
+    assert is_outage(wrapped.value) is outage
+
+
+def test_verify_reports_a_missing_table_as_damage(tmp_path: Path) -> None:
+    """A ledger whose events table was dropped is damaged (exit 1), not out of reach."""
+    directory = tmp_path / "ledger"
+    home.init(directory, root_key=SigningKey.generate()).close()
+    db = sqlite3.connect(directory / "ledger.sqlite")
+    (table,) = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%events'")]
+    db.execute(f"DROP TABLE {table}")
+    db.commit()
+    db.close()
+    out = subprocess.run([sys.executable, "-m", "cli", "verify", str(directory)],
+                         capture_output=True, text=True, timeout=120)
+    assert "store_unavailable" not in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1, out.stderr
+    assert "undecodable" in out.stderr and "missing_row" in out.stderr  # and the sealed rows are missing
 
 
 def test_verify_says_the_database_is_out_of_reach(tmp_path: Path) -> None:
@@ -156,5 +233,20 @@ def test_the_log_pages_verification_saves_nothing_when_the_store_is_out_of_reach
         del recorder.select_log_rows
     assert status_of(raised.value) == 503
     assert not (backend.directory / "last-verify.json").exists()
+    assert verification.run(world.ledger, backend.directory) == "recent"  # a failed run waits out the cooldown too
+    monkeypatch.setattr(verification, "_finished_at", None)
     assert verification.run(world.ledger, backend.directory) == "done"  # the store back: it runs
     assert json.loads((backend.directory / "last-verify.json").read_text(encoding="utf-8"))["report"]["intact"]
+
+
+def test_a_read_only_open_of_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    """``verify`` opens the ledger read only: with its SQLite file gone it says so, and leaves
+    no empty database behind (a later open to write would have started a new, empty ledger)."""
+    directory = tmp_path / "ledger"
+    home.init(directory, root_key=SigningKey.generate()).close()
+    for leftover in directory.glob("ledger.sqlite*"):
+        leftover.unlink()
+    with pytest.raises(DantinError) as raised:
+        home.open_ledger(directory, read_only=True)
+    assert raised.value.code == "ledger_dir" and "ledger.sqlite" in raised.value.message_vi
+    assert not list(directory.glob("ledger.sqlite*"))

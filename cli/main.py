@@ -55,8 +55,13 @@ def _workers_wanted(args: list[str]) -> bool:
                     return False
             except ValueError:
                 return False
-    positional = [a for a in args if not a.startswith("-")]
+    positional = [a for i, a in enumerate(args)
+                  if not a.startswith("-") and (i == 0 or args[i - 1] not in _VALUED)]
     return bool(positional) and os.path.isfile(os.path.join(positional[0], "ledger.json"))  # (home.SETTINGS)
+
+
+#: ``dantin verify``'s options that take a value (the next argument, unless written ``--opt=value``).
+_VALUED = frozenset({"--database", "--workers"})
 
 
 def __getattr__(name: str) -> Any:

@@ -143,3 +143,21 @@ def test_the_quick_spec_is_in_step_with_the_models() -> None:
     from schemas.quick_gen import main
 
     assert main(["--check"]) == 0, "run: python -m schemas.quick_gen"
+
+
+def test_verify_warms_its_workers_forkserver_only_when_it_will_want_workers(tmp_path: Path) -> None:
+    """``cli.main`` starts the forkserver for ``dantin verify DIR`` (beside its imports), not for
+    ``--help``, ``--workers 1`` or a directory that is no ledger; option values are not taken
+    for the directory."""
+    from cli.main import _workers_wanted
+
+    ledger = tmp_path / "ledger"
+    ledger.mkdir()
+    (ledger / "ledger.json").write_text("{}", encoding="utf-8")
+    d = str(ledger)
+    assert _workers_wanted([d]) and _workers_wanted(["--json", d]) and _workers_wanted([d, "--workers=2"])
+    assert _workers_wanted(["--database", "postgresql://h/db", d]) and _workers_wanted(["--database=x", d])
+    assert not _workers_wanted([d, "--workers", "1"]) and not _workers_wanted([d, "--workers=0"])
+    assert not _workers_wanted([d, "--workers", "many"])
+    assert not _workers_wanted(["--help"]) and not _workers_wanted([d, "-h"])
+    assert not _workers_wanted([str(tmp_path / "none")]) and not _workers_wanted([])

@@ -35,13 +35,21 @@ def die_with_parent(parent: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs. A zombie does not: a parent killed just before its worker looked
+    stays one until its own parent reaps it, and taken for alive it left the worker watching
+    its new parent, init, for ever (an orphan found after a crash test's SIGKILL)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # it exists, owned by another user
         pass
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rpartition(")")[2].split()[:1]
+    except OSError:  # no /proc (not Linux), or gone meanwhile: as ``kill`` said
+        return True
+    return state not in (["Z"], ["X"])
 
 
 def pool(workers: int, method: str) -> ProcessPoolExecutor:

@@ -355,3 +355,38 @@ def test_a_claims_lock_whose_holder_died_in_it_stalls_nothing(monkeypatch: pytes
         start = time.perf_counter()
         pool.close()
         assert time.perf_counter() - start < 2
+
+
+_ORPHAN = r"""
+import os, sys, time
+from ledger.workers import die_with_parent
+parent = os.getpid()
+child = os.fork()
+if child:
+    os._exit(0)  # the parent ends at once; its own parent (the test) reaps it only later: a zombie
+while os.getppid() == parent:  # the worker starts watching only once its parent is gone
+    time.sleep(0.01)
+print(os.getpid(), flush=True)
+die_with_parent(parent)
+time.sleep(30)  # (a worker left watching its new parent would still be here)
+"""
+
+
+def test_a_worker_whose_parent_died_before_it_looked_ends() -> None:
+    """A worker that calls ``die_with_parent`` after its parent was killed ends at once, even while
+    the dead parent is still a zombie (not yet reaped), instead of watching init for ever."""
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{worker}"):
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{worker}"), "the orphaned worker is still running"
+    finally:
+        proc.wait(10)  # (the parent, a zombie until now)

@@ -58,7 +58,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import cli
 from ledger import home
 from ledger.application import Ledger, Receipt
-from ledger.audit import audit, start_workers
+from ledger.audit import audit, audit_workers
 from ledger.envelope import seal
 from ledger.errors import DantinError
 from ledger.signing import PAYLOAD_TYPE, SigningKey, b64decode_strict, pae
@@ -530,28 +530,19 @@ def run_backend(
         # started as the run began (the command starts it as it begins, beside its imports), then
         # the ledger opened.
         start = time.perf_counter()
-        pool = start_workers(cfg.cores, method="forkserver")
-        starting = time.perf_counter() - start
-        try:
+        with audit_workers(cfg.cores) as pool:
+            starting = time.perf_counter() - start
             ledger = home.open_ledger(directory)
-        except BaseException:
-            if pool is not None:
-                pool.close()
-            raise
-        try:
-            with rep_out.phase(f"{tag}: verify (audit, {cfg.cores} workers)", expected):
-                start = time.perf_counter()
-                # The call `dantin verify` makes: rows, authority, signatures, seal, checkpoints.
-                report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                               log=home.log_verifier(directory), pool=pool, workers=cfg.cores,
-                               progress=rep_out.set_done)
-                elapsed = time.perf_counter() - start + starting
-        finally:
             try:
-                ledger.close()
+                with rep_out.phase(f"{tag}: verify (audit, {cfg.cores} workers)", expected):
+                    start = time.perf_counter()
+                    # The call `dantin verify` makes: rows, authority, signatures, seal, checkpoints.
+                    report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
+                                   log=home.log_verifier(directory), pool=pool, workers=cfg.cores,
+                                   progress=rep_out.set_done)
+                    elapsed = time.perf_counter() - start + starting
             finally:
-                if pool is not None:
-                    pool.close()
+                ledger.close()
         if not report.intact or report.entries != expected or report.signatures_checked != expected:
             raise SystemExit(f"bench: audit did not find the ledger intact: {report.to_dict()}")
         record("verify", report.entries, elapsed)

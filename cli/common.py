@@ -46,21 +46,15 @@ def guarded(fn: F) -> F:
         except Exception as exc:
             if os.environ.get("DANTIN_DEBUG"):
                 raise
-            if _unreachable(exc):
+            from ledger.outage import is_outage
+
+            if is_outage(exc):  # the environment's fault, said as such, not an internal one
                 fail("Không kết nối hoặc không đọc được cơ sở dữ liệu (máy chủ không chạy, sai địa chỉ, "
                      f"hết thời gian chờ hoặc tệp bị khóa): {str(exc)[:200]}", "store_unavailable")
             fail(f"Lỗi nội bộ ({type(exc).__name__}). Đặt DANTIN_DEBUG=1 để xem chi tiết.",
                  "internal", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
-
-
-def _unreachable(exc: Exception) -> bool:
-    """Whether ``exc`` is the database out of reach (``ledger.outage``): the environment's
-    fault, said as such, not an internal one."""
-    from ledger.outage import is_outage
-
-    return is_outage(exc)
 
 
 def database_option(value: str | None) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +33,7 @@ from ledger.errors import CryptoError, Refused, StoreUnavailable
 from ledger.gcpause import paused_gc
 from ledger.merkle import CompactRange
 from ledger.note import NoteVerifier, open_checkpoint
+from ledger.outage import is_outage
 from ledger.sealer import CheckpointRow, SealStore, state_leaf_hash
 from ledger.signing import PublicKey
 from ledger.sigpool import SigPool
@@ -170,9 +172,8 @@ def _pages(
     select = _log_select(recorder)
     ids_of: Callable[[int, int], list[int]] | None = getattr(recorder, "select_log_ids", None)
     ahead = _ReadAhead(select, page) if getattr(recorder, "READ_AHEAD", False) else None
-    start, limit = 1, first or page
     try:
-        yield from _read_pages(select, ahead or select, ids_of, report, page, start, limit, rows, _outage_of(recorder))
+        yield from _read_pages(select, ahead or select, ids_of, report, page, first or page, rows)
     finally:
         if ahead is not None:
             ahead.close()
@@ -212,20 +213,11 @@ class _ReadAhead:
         self._thread.shutdown(wait=True, cancel_futures=True)
 
 
-Outage = Callable[[Exception], bool]
-
-
-def _outage_of(store: object) -> Outage:
-    """The store's own judgement of a read's error (``read_outage``); none for other stores."""
-    judge: Outage | None = getattr(store, "read_outage", None)
-    return judge if judge is not None else (lambda _exc: False)
-
-
-def _stop_if_outage(outage: Outage, exc: Exception, done: int, what: str = "sự kiện") -> None:
+def _stop_if_outage(exc: Exception, done: int, what: str = "sự kiện") -> None:
     """Raise ``StoreUnavailable`` if ``exc`` says the store is out of reach (``ledger.outage``):
     rows not reached are not damaged rows, and an audit that could not read its ledger has
     found nothing. ``done``: how many ``what`` were read before."""
-    if outage(exc):
+    if is_outage(exc):
         raise StoreUnavailable(
             f"Không đọc được kho dữ liệu khi đang kiểm (đã đọc {done} {what}): kết nối hoặc tệp "
             "không truy cập được. Sổ cái chưa được kiểm xong; hãy kiểm lại khi kho đọc được.",
@@ -235,20 +227,21 @@ def _stop_if_outage(outage: Outage, exc: Exception, done: int, what: str = "sự
 
 def _read_pages(
     select: Callable[[int, int], Sequence[LogRow]], page_select: Callable[[int, int], Sequence[LogRow]],
-    ids_of: Callable[[int, int], list[int]] | None, report: AuditReport, page: int, start: int, limit: int,
-    rows: dict[int, tuple[str, int, bytes]] | None, outage: Outage,
+    ids_of: Callable[[int, int], list[int]] | None, report: AuditReport, page: int, limit: int,
+    rows: dict[int, tuple[str, int, bytes]] | None,
 ) -> Iterator[Sequence[LogRow]]:
     """``_pages``' loop: pages through ``page_select``, a page it cannot read row by row through
-    ``select``. An error that says the store is out of reach stops the audit (``outage``)."""
+    ``select``. An error that says the store is out of reach stops the audit (``is_outage``)."""
+    start = 1
     while True:
         try:
             found = page_select(start, limit)
         except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is a finding
-            _stop_if_outage(outage, exc, report.entries)
+            _stop_if_outage(exc, report.entries)
             try:
                 ids = ids_of(start, limit) if ids_of is not None else None
             except Exception as exc_ids:  # noqa: BLE001 - then nothing more can be read
-                _stop_if_outage(outage, exc_ids, report.entries)
+                _stop_if_outage(exc_ids, report.entries)
                 ids = None
             if ids is None:
                 report.findings.append(Finding(
@@ -261,7 +254,7 @@ def _read_pages(
                 try:
                     one = select(nid, 1)
                 except Exception as exc_one:  # noqa: BLE001
-                    _stop_if_outage(outage, exc_one, report.entries)
+                    _stop_if_outage(exc_one, report.entries)
                     report.findings.append(Finding(
                         report.entries, nid, "?", 0, "undecodable",
                         f"Bản ghi mã {nid} không đọc được: hỏng ở mức cơ sở dữ liệu.",
@@ -368,7 +361,7 @@ def last_id_hint(recorder: ApplicationRecorder) -> int:
     try:
         return recorder.max_notification_id() or 0
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is judged on the rows
-        _stop_if_outage(_outage_of(recorder), exc, 0)
+        _stop_if_outage(exc, 0)
         return 0
 
 
@@ -384,6 +377,21 @@ def start_workers(workers: int | None = None, method: str | None = None) -> SigP
     """
     workers = workers if workers is not None else (os.cpu_count() or 1)
     return SigPool(workers - 1, method) if workers > 1 else None
+
+
+@contextmanager
+def audit_workers(workers: int | None = None) -> Iterator[SigPool | None]:
+    """``start_workers`` as ``dantin verify`` starts them: from the forkserver (forked from this
+    process if there can be none), and closed on the way out."""
+    try:
+        pool = start_workers(workers, method="forkserver")
+    except OSError:
+        pool = start_workers(workers, method="fork")
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _verify_here(fold: _Fold) -> None:
@@ -603,7 +611,7 @@ def _check_log(
     try:
         checkpoints = seal.select_checkpoint_rows()
     except Exception as exc:  # noqa: BLE001 - a value the driver cannot decode: a finding, like the log's
-        _stop_if_outage(_outage_of(seal), exc, report.entries)
+        _stop_if_outage(exc, report.entries)
         checkpoints = []
         add(0, 0, "", 0, "bad_checkpoint", "Bảng checkpoint không đọc được: bản ghi hỏng ở mức cơ sở dữ liệu "
             f"({type(exc).__name__}: {str(exc)[:120]}).")
@@ -659,18 +667,17 @@ def _stored_leaves(seal: SealStore, page: int = 5000) -> tuple[list[StoredLeaf],
     misread: list[int] = []
     refused = ""
     start, careful_until = 0, -1  # below ``careful_until``, a leaf at a time
-    outage = _outage_of(seal)
     while True:
         try:
             rows = seal.select_leaf_rows(start, 1 if start < careful_until else page)
         except Exception as exc:  # noqa: BLE001 - driver errors vary by backend; damage is a finding
-            _stop_if_outage(outage, exc, len(leaves), "lá Merkle")
+            _stop_if_outage(exc, len(leaves), "lá Merkle")
             refused = refused or f"{type(exc).__name__}: {str(exc)[:120]}"
             if start >= careful_until:  # read this page again, a leaf at a time
                 try:
                     careful_until = min(start + page, seal.sealed_size())
                 except Exception as exc_size:  # noqa: BLE001 - nothing more can be read
-                    _stop_if_outage(outage, exc_size, len(leaves), "lá Merkle")
+                    _stop_if_outage(exc_size, len(leaves), "lá Merkle")
                     return leaves, misread, refused
                 continue
             misread.append(len(leaves))  # this one leaf cannot be read (a leaf deleted there reads as one)

@@ -101,10 +101,8 @@ class _Frames:
         1 and 18 µs. (Nothing held reads one byte: ``b""`` at end of file, else none, or one
         that has just arrived, which is buffered like any other.)
         """
-        held = self._held
-        fcntl.ioctl(self._fd, termios.FIONREAD, held, True)
         try:
-            return os.read(self._fd, held[0] or 1)
+            return os.read(self._fd, _held(self._fd, self._held) or 1)
         except BlockingIOError:
             return None
 
@@ -169,8 +167,13 @@ def _widen(conn: Connection) -> int:
 
 def _unread(conn: Connection) -> int:
     """Bytes written to the pipe that its reader has not read yet."""
-    buf = array.array("i", [0])
-    fcntl.ioctl(conn.fileno(), termios.FIONREAD, buf, True)
+    return _held(conn.fileno())
+
+
+def _held(fd: int, buf: array.array[int] | None = None) -> int:
+    """The bytes the pipe ``fd`` holds (FIONREAD), asked into ``buf`` if given (one ``i``)."""
+    buf = buf if buf is not None else array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf, True)
     return buf[0]
 
 

@@ -28,7 +28,6 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Placeholder
 
 from ledger.merkle import Node
-from ledger.outage import is_outage
 from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf
@@ -259,11 +258,6 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def select_checkpoint_rows(self) -> list[tuple[Any, ...]]:
         """Every checkpoint, by size: (size, root, note)."""
         return self._tuples(self.sql_checkpoint_rows, ())
-
-    def read_outage(self, exc: Exception) -> bool:
-        """Whether the server was out of reach, not what it holds damaged (``ledger.outage``: by
-        the error's SQLSTATE; the reads that ``verify`` makes retry first)."""
-        return is_outage(exc)
 
     def _tuples(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:

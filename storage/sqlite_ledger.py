@@ -18,7 +18,6 @@ from eventsourcing.sqlite import (
 )
 
 from ledger.merkle import Node
-from ledger.outage import is_outage
 from ledger.sealer import HeadMoved, Sealer, seal_rows
 from ledger.witness import CosignatureRow
 from storage import CheckpointRow, Leaf
@@ -154,10 +153,6 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
     def select_checkpoint_rows(self) -> list[tuple[Any, ...]]:
         """Every checkpoint, by size: (size, root, note)."""
         return self._as_stored("SELECT size, root, note FROM dantin_checkpoints ORDER BY size", ())
-
-    def read_outage(self, exc: Exception) -> bool:
-        """Whether SQLite failed to reach the file, not to read what it holds (``ledger.outage``)."""
-        return is_outage(exc)
 
     def _as_stored(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Rows as plain tuples of the values as stored, unconverted: what ``verify`` reads, and

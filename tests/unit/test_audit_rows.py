@@ -160,6 +160,6 @@ def test_roots_are_rfc9162_roots() -> None:
     frontier = CompactRange()  # roots only, as the audit uses it
     assert frontier.root() == root_from_leaves([])
     for i, leaf in enumerate(leaves):
-        frontier.push(leaf)
+        frontier.extend([leaf])
         assert frontier.size == i + 1
         assert frontier.root() == root_from_leaves(leaves[:i + 1])

@@ -94,6 +94,13 @@ def test_a_well_formed_envelope_parses() -> None:
     assert KEY.public.verify(env.sig, env.preimage()) is None
 
 
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 99, 100, 330, 1_000_000])
+def test_the_pre_image_is_the_dsse_encoding_of_the_payload(size: int) -> None:
+    env = parse_envelope(signed(statement()))._replace(payload=b"x" * size)
+    assert env.preimage() == pae(PAYLOAD_TYPE, b"x" * size)
+    assert env.preimage() == b"DSSEv1 %d %s %d %s" % (len(PAYLOAD_TYPE), PAYLOAD_TYPE.encode(), size, b"x" * size)
+
+
 def test_a_well_formed_envelope_parses_from_json_bytes_and_text() -> None:
     wire = signed(statement())
     assert parse_envelope(orjson.dumps(wire)).payload == parse_envelope(json.dumps(wire)).payload

@@ -139,6 +139,20 @@ def test_compact_range_root_matches_for_every_size_up_to_300() -> None:
         assert len(cr.nodes()) == n.bit_count()
 
 
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 64, 300])
+def test_extending_a_compact_range_gives_the_roots_appending_gives(step: int) -> None:
+    leaves = _leaves(300)
+    cr = CompactRange()
+    cr.extend([])
+    assert cr.size == 0 and cr.root() == EMPTY_ROOT
+    for start in range(0, 300, step):
+        cr.extend(leaves[start:start + step])
+        n = min(start + step, 300)
+        assert cr.size == n
+        assert cr.root() == _mth(leaves[:n]), n
+        assert len(cr.nodes()) == n.bit_count()
+
+
 def test_compact_range_reports_every_completed_node_once() -> None:
     leaves = _leaves(300)
     seen: list[Node] = []

@@ -273,9 +273,10 @@ def verify(
     except OSError:
         err.print("Không ghi được kết quả kiểm vào thư mục sổ cái (chỉ đọc?); kết quả vẫn như dưới đây.")
     if report.unsealed and not json_out:
-        err.print(f"[yellow]{report.unsealed} sự kiện cuối chưa được niêm phong[/] (chưa có lá trong cây Merkle): "
-                  "bản kiểm này không niêm phong hộ; sổ cái đang ghi sẽ niêm phong chúng khi được mở lại.",
-                  highlight=False)
+        err.print(f"[yellow]{report.unsealed} sự kiện cuối chưa được đối chiếu với cây Merkle[/]: khi bản kiểm "
+                  "đọc cây, chúng chưa có lá — được ghi sau lúc đó (sổ cái đang được ghi), hoặc chưa được niêm "
+                  "phong (bản kiểm không niêm phong hộ; sổ cái sẽ niêm phong chúng khi được mở để ghi). Các kiểm "
+                  "khác (chữ ký, thẩm quyền, liên kết) vẫn đã làm với chúng.", highlight=False)
     if json_out:
         print_json(report.to_dict())
     elif report.intact:

@@ -76,7 +76,7 @@ def test_verify_writes_nothing_to_the_ledger_it_audits(demo: Path, tmp_path: Pat
     assert first["first_finding"]["stream"] == "person:forged"
     assert json.loads(run("verify", copy, "--json", check=1).stdout) == first
     proc = run("verify", copy, check=1)
-    assert "1 sự kiện cuối chưa được niêm phong" in proc.stderr
+    assert "1 sự kiện cuối chưa được đối chiếu với cây Merkle" in proc.stderr
     assert _dump(copy) == before
 
 

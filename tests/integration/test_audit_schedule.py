@@ -126,25 +126,38 @@ def test_an_audit_that_fails_leaves_nothing_in_the_callers_pool(
 
 
 def test_read_ahead_only_where_reads_wait_on_a_server(backend: Backend, world: World, small_pages: None) -> None:
-    """PostgreSQL's pages are read ahead in a thread, which is gone when the audit returns;
-    SQLite's are read in turn."""
+    """PostgreSQL's pages are read ahead in a thread, and its leaves and checkpoints in another
+    while the last page is checked; both threads are gone when the audit returns. SQLite's are
+    read in turn."""
     _grow(world)
     seen: list[str] = []
-    select = world.ledger.recorder.select_log_rows  # type: ignore[attr-defined]
+    log_seen: list[str] = []
+    recorder = world.ledger.recorder
+    store = world.ledger.sealer.store  # type: ignore[union-attr]
+    select, leaves = recorder.select_log_rows, store.select_leaf_rows  # type: ignore[attr-defined]
 
     def noting(start: int, limit: int) -> Any:
         seen.append(threading.current_thread().name)
         return select(start, limit)
 
-    world.ledger.recorder.select_log_rows = noting  # type: ignore[attr-defined]
+    def noting_leaves(start: int, limit: int) -> Any:
+        log_seen.append(threading.current_thread().name)
+        return leaves(start, limit)
+
+    recorder.select_log_rows = noting  # type: ignore[attr-defined]
+    store.select_leaf_rows = noting_leaves  # type: ignore[method-assign]
     try:
         report = _audit(backend, world, workers=1)
     finally:
-        del world.ledger.recorder.select_log_rows  # type: ignore[attr-defined]
-    assert report.intact
+        del recorder.select_log_rows  # type: ignore[attr-defined]
+        del store.select_leaf_rows
+    assert report.intact and log_seen
     ahead = [name for name in seen if name.startswith("dantin-read-ahead")]
     if backend.name == "postgres":
-        assert ahead and len(ahead) >= len(seen) - 1  # every page but the first, read ahead
+        # Every page but the first, and the one read again for rows committed meanwhile, read ahead.
+        assert ahead and len(ahead) >= len(seen) - 2
+        assert all(name.startswith("dantin-log-read") for name in log_seen)
     else:
         assert not ahead
-    assert not [t for t in threading.enumerate() if t.name.startswith("dantin-read-ahead")]
+        assert all(name == threading.main_thread().name for name in log_seen)
+    assert not [t for t in threading.enumerate() if t.name.startswith(("dantin-read-ahead", "dantin-log-read"))]

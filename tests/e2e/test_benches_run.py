@@ -37,7 +37,8 @@ def test_bench_ingest_reports_every_rate_and_ratio() -> None:
     out = _run("bench.ingest", "--backend", "sqlite", "--events", "120", "--events-one", "40",
                "--batch", "50", "--repeats", "1")
     sqlite = out["backends"]["sqlite"]
-    assert set(sqlite["median_per_s"]) == {"ingest_one", "ingest_batch", "verify", "plain_one", "plain_batch"}
+    assert set(sqlite["median_per_s"]) == {"ingest_one", "ingest_batch", "verify", "verify_command", "plain_one",
+                                          "plain_batch"}
     assert all(_rate(v) for v in sqlite["median_per_s"].values())
     assert sqlite["events_per_run"]["ingest_batch"] == [120]
     assert sqlite["events_per_run"]["verify"] == [out["config"]["world_events"] + 120]  # the whole ledger

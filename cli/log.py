@@ -84,16 +84,19 @@ def checkpoint(
 
 
 def _published(ledger: Ledger, size: int, policy: Policy) -> str:
-    """The signed note of ``size`` (with cosignatures); publish it when ``size`` is the log's size now."""
+    """The signed note of ``size`` (with cosignatures); publish it when ``size`` is the log's size now
+    and the ledger can be written (a read-only copy proves against the checkpoints it has)."""
     row: CheckpointRow | None = ledger.signed_checkpoint(size)
-    if row is None and size == ledger.log_size():
+    if row is None and size == ledger.log_size() and not ledger.read_only:
         if ledger.sealer is None or ledger.sealer.signer is None:
             fail("Chưa có checkpoint cỡ này và thư mục không có khóa nhật ký để công bố.", "no_checkpoint")
         row = ledger.publish_checkpoint()
     if row is None or row.size != size:
         sizes = [r.size for r in ledger.checkpoints()][-5:]
-        fail(f"Chưa công bố checkpoint cỡ {size} (chỉ công bố được cỡ hiện tại {ledger.log_size()}); "
-             f"các cỡ đã công bố gần nhất: {', '.join(map(str, sizes)) or 'không có'}.", "no_checkpoint")
+        can = ("sổ cái ở nơi chỉ đọc nên không công bố thêm được" if ledger.read_only
+               else f"chỉ công bố được cỡ hiện tại {ledger.log_size()}")
+        fail(f"Chưa công bố checkpoint cỡ {size} ({can}); dùng --size với một cỡ đã công bố: "
+             f"{', '.join(map(str, sizes)) or 'không có'}.", "no_checkpoint")
     return cosigned(ledger, row, policy).note
 
 
@@ -111,7 +114,8 @@ def proof(
     """Bằng chứng bao hàm (--index) hoặc nhất quán (--consistency M N), kèm checkpoint đã ký."""
     if (index is None) == (consistency is None):
         fail("Cần đúng một trong hai: --index I hoặc --consistency M N.")
-    ledger, policy = _open(directory, database, read_only=False)  # may sign and publish the head it proves against
+    # Writable, it may sign and publish the head it proves against; a read-only copy proves against its checkpoints.
+    ledger, policy = _open(directory, database, read_only=not home.writable(directory, database_option(database)))
     try:
         if consistency is not None:
             old, new = consistency

@@ -35,11 +35,17 @@ def _day(value: str | None) -> date | None:
 
 @contextmanager
 def _views(directory: Path, database: str | None) -> Any:
+    from projections.store import ViewStore
     from projections.views import Views
 
-    ledger = home.open_ledger(directory, database_option(database))
+    database = database_option(database)
+    read_only = not home.writable(directory, database)
+    ledger = home.open_ledger(directory, database, read_only=read_only)
     try:
-        views = Views(ledger)
+        if read_only:
+            err.print("Sổ cái nằm ở nơi chỉ đọc: bảng tra cứu được dựng tạm trong bộ nhớ (không lưu lại).",
+                      highlight=False)
+        views = Views(ledger, store=ViewStore.in_memory() if read_only else None)
         with Progress(TextColumn("Cập nhật bảng tra cứu"), BarColumn(), MofNCompleteColumn(), console=err,
                       transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("views", total=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,9 +118,11 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
     env = persistence_env(directory, database or settings.database)
     if read_only:
         sqlite_file = env.get("SQLITE_DBNAME")
-        if sqlite_file is not None and not Path(sqlite_file).is_file():  # (SQLite would make an empty one)
-            raise HomeError(f"Không có tệp cơ sở dữ liệu '{sqlite_file}' của sổ cái '{directory}'.",
-                            detail="sqlite database file missing")
+        if sqlite_file is not None:
+            if not Path(sqlite_file).is_file():  # (SQLite would make an empty one)
+                raise HomeError(f"Không có tệp cơ sở dữ liệu '{sqlite_file}' của sổ cái '{directory}'.",
+                                detail="sqlite database file missing")
+            env["SQLITE_DBNAME"] = _read_only_sqlite(Path(sqlite_file))
         return Ledger(env=env | {"CREATE_TABLE": "no", READ_ONLY: "yes"})  # and no log key: it signs nothing
     ledger = Ledger(env=env)
     try:
@@ -128,6 +131,41 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
         return ledger  # a reader's copy without the log key: no new checkpoints
     ledger.attach_log_key(settings.origin, seed)
     return ledger
+
+
+def writable(directory: Path, database: str | None = None) -> bool:
+    """Whether the ledger's database can be written from here: False for a SQLite file in a
+    folder this process may not write (a read-only medium or mount); a server's, True."""
+    sqlite_file = persistence_env(directory, database or read_settings(directory).database).get("SQLITE_DBNAME")
+    return sqlite_file is None or os.access(Path(sqlite_file).parent, os.W_OK)
+
+
+def _read_only_sqlite(path: Path) -> str:
+    """The SQLite file to read, as it can be read where it lies.
+
+    In a folder this process may write (the usual case) the file as is. On a read-only medium
+    (an inspector's copy on a write-protected disk, a read-only mount), SQLite cannot make the
+    WAL index it needs beside the file, and every read failed ("unable to open database
+    file", reported as the store being out of reach). There, a file whose WAL is empty or gone
+    (the ledger was closed) holds the whole ledger, and is opened ``immutable`` (no locks, no
+    index: nothing can write it); one whose WAL still holds transactions is read through its
+    index if that is there too (``mode=ro``, SQLite ≥ 3.22), else refused, saying why: read
+    without its WAL it would seem to end earlier than it does.
+    """
+    folder = path.parent
+    if os.access(folder, os.W_OK):
+        return str(path)
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    if wal.is_file() and wal.stat().st_size > 0:
+        if shm.is_file():
+            return uri + "?mode=ro"
+        raise HomeError(
+            f"Tệp '{path}' nằm trên ổ chỉ đọc và còn giao dịch chưa gộp trong '{wal.name}' (thiếu '{shm.name}'): "
+            "không đọc trọn được tại chỗ. Hãy chép cả thư mục sổ cái sang một nơi ghi được rồi chạy lại.",
+            detail="read-only medium: WAL without its index",
+        )
+    return uri + "?mode=ro&immutable=1"
 
 
 def log_verifier(directory: Path) -> NoteVerifier:

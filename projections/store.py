@@ -8,6 +8,7 @@ exactly where the last committed catch-up stopped.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,15 @@ NAME = "views"
 
 
 class ViewStore:
+    @classmethod
+    def in_memory(cls) -> ViewStore:
+        """Views kept in this process's memory, for a ledger that cannot be written (an
+        inspector's read-only copy): built afresh each time, gone when the process ends."""
+        from eventsourcing.sqlite import SQLiteDatastore
+
+        # Named and shared, so that every connection of the pool sees the one database.
+        return cls(SQLiteDatastore(f"file:dantin-views-{uuid.uuid4().hex}?mode=memory&cache=shared"))
+
     def __init__(self, datastore: Any) -> None:
         self._ds = datastore
         self._schema: str | None = getattr(datastore, "schema", None) if hasattr(datastore, "pool") and \

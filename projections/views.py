@@ -145,10 +145,11 @@ class LeadershipCard:
 
 
 class Views:
-    def __init__(self, ledger: Ledger, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, ledger: Ledger, today: Callable[[], date] = date.today, store: ViewStore | None = None) -> None:
+        """``store``: where the views are kept; by default beside the log, in the ledger's database."""
         self.ledger = ledger
         self.today = today
-        self.store = ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        self.store = store if store is not None else ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
 
     # -- keeping ----------------------------------------------------------------------
 

@@ -38,7 +38,8 @@ def _connect(pool: SQLiteConnectionPool) -> SQLiteConnection:
                             timeout=pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT)
     except (sqlite3.Error, TypeError) as e:
         raise InterfaceError(e) from e
-    if not pool.is_sqlite_memory_mode and not pool.is_journal_mode_wal:
+    # (A file opened read only, ``mode=ro``, is read in the journal mode it has: see ``ledger.home``.)
+    if not pool.is_sqlite_memory_mode and not pool.is_journal_mode_wal and "mode=ro" not in pool.db_name:
         if c.execute("PRAGMA journal_mode;").fetchone()[0].lower() != "wal":
             c.execute("PRAGMA journal_mode=WAL;")
             pool.journal_mode_was_changed_to_wal = True

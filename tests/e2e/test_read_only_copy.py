@@ -1,0 +1,142 @@
+"""An inspector's copy of a ledger on a medium nobody may write: it is read where it lies.
+
+A ledger closed cleanly is one SQLite file in WAL mode with no ``-wal`` or ``-shm`` beside it.
+SQLite reads such a file only by making its WAL index (``-shm``) next to it: in a folder that
+cannot be written, every read failed, and ``dantin verify`` called the ledger's store out of
+reach (exit 2). Now the file is opened as it lies (``ledger.home._read_only_sqlite``): verify,
+stats, proofs and the views work, and nothing is written.
+
+The real thing needs a folder this process cannot write: a read-only bind mount (as root) or a
+folder without write permission (as anyone else). Where neither can be made, those tests are
+skipped, saying so; the choice of how to open is tested everywhere, the folder said unwritable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_cli import run
+
+from ledger import home
+from ledger.audit import audit
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("ro") / "ledger"
+    run("demo", directory)
+    return directory
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def read_only(small: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the demo ledger in a folder this process cannot write."""
+    copy = tmp_path / "copy"
+    shutil.copytree(small, copy)
+    if os.geteuid() != 0:
+        for p in [copy, *copy.rglob("*")]:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        try:
+            yield copy
+        finally:
+            for p in [copy, *copy.rglob("*")]:
+                p.chmod(0o755 if p.is_dir() else 0o644)
+        return
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    made = subprocess.run(["mount", "--bind", "-o", "ro", str(copy), str(mounted)], capture_output=True, text=True,
+                          check=False)
+    if made.returncode != 0:
+        pytest.skip(f"no read-only folder can be made here (mount --bind -o ro: {made.stderr.strip()})")
+    try:
+        if os.access(mounted, os.W_OK):
+            pytest.skip("the read-only mount is writable here")
+        yield mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=False)
+
+
+def test_verify_stats_and_proofs_read_a_copy_where_it_lies(read_only: Path) -> None:
+    before = _files(read_only)
+    report = json.loads(run("verify", read_only, "--json").stdout)
+    assert report["intact"] and report["entries"] == report["sealed"] > 4000
+    stats = json.loads(run("stats", read_only, "--json").stdout)
+    assert stats["entries"] == report["entries"]
+    proof = json.loads(run("proof", read_only, "--index", "7", "--json").stdout)
+    assert proof["leaf_index"] == 7 and proof["tree_size"] == report["entries"] and proof["checkpoint"]
+    assert _files(read_only) == before  # no -wal, no -shm, not a byte changed
+
+
+def test_the_views_are_built_in_memory_for_a_copy_that_cannot_be_written(small: Path, read_only: Path) -> None:
+    before = _files(read_only)
+    village = "qng.bato.babich.dong-tien"
+    here = run("leadership", read_only, village, "--as-of", "2022-06-01", "--json")
+    assert "chỉ đọc" in here.stderr  # said: nothing is kept
+    assert json.loads(here.stdout) == json.loads(
+        run("leadership", small, village, "--as-of", "2022-06-01", "--json").stdout)
+    assert json.loads(run("verdict", read_only, village, "--json").stdout)["village"] == village
+    holders = json.loads(run("officeholders", read_only, "qng.bato", "--as-of", "2022-06-01", "--json").stdout)
+    assert holders
+    assert _files(read_only) == before
+
+
+def test_a_proof_on_a_copy_proves_against_its_checkpoints(read_only: Path) -> None:
+    size = json.loads(run("verify", read_only, "--json").stdout)["entries"]
+    proc = run("proof", read_only, "--index", "3", "--size", str(size - 1), check=2)
+    assert "chỉ đọc" in proc.stderr and str(size) in proc.stderr  # no new checkpoint; the published sizes named
+
+
+# -- how the file is opened, tested everywhere (the folder said unwritable) ------------------------------
+
+
+@pytest.fixture
+def unwritable(monkeypatch: pytest.MonkeyPatch) -> None:
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode == os.W_OK else access(path, mode, **kw))
+
+
+def test_a_closed_ledger_is_opened_immutable_and_audited(small: Path, tmp_path: Path, unwritable: None) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(small, copy)
+    before = _files(copy)
+    assert not home.writable(copy)
+    ledger = home.open_ledger(copy, read_only=True)
+    try:
+        assert "immutable=1" in ledger.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+        assert ledger.sealer is not None
+        report = audit(ledger.recorder, seal=ledger.sealer.store, log=home.log_verifier(copy), workers=1)
+    finally:
+        ledger.close()
+    assert report.intact and report.entries == report.sealed > 4000
+    assert _files(copy) == before
+
+
+def test_a_wal_still_holding_transactions_is_refused_without_its_index(small: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read without its WAL, the ledger would seem to end earlier than it does: said, not done."""
+    copy = tmp_path / "copy"
+    shutil.copytree(small, copy)
+    db = sqlite3.connect(copy / "ledger.sqlite")
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    db.execute("CREATE TABLE later (x)")  # a transaction left in the WAL
+    shutil.copy(copy / "ledger.sqlite-wal", tmp_path / "wal")
+    db.close()  # (closing checkpoints it and removes the WAL: put back as a copy taken while open would have it)
+    shutil.copy(tmp_path / "wal", copy / "ledger.sqlite-wal")
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode == os.W_OK else access(path, mode, **kw))
+    with pytest.raises(home.HomeError) as refused:
+        home.open_ledger(copy, read_only=True)
+    assert "ledger.sqlite-wal" in refused.value.message_vi and "chép" in refused.value.message_vi
+    (copy / "ledger.sqlite-shm").write_bytes(b"")  # with its index beside it, it is read through it
+    assert home._read_only_sqlite(copy / "ledger.sqlite").endswith("?mode=ro")

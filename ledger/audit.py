@@ -16,7 +16,7 @@ version and log position.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -171,20 +171,28 @@ class _Cursor:
 def _pages(
     recorder: ApplicationRecorder, report: AuditReport, page: int, first: int | None = None,
     rows: dict[int, tuple[str, int, bytes]] | None = None, *, start: int = 1, cursor: _Cursor | None = None,
-    read_ahead: bool = True,
-) -> Iterator[Sequence[LogRow]]:
+    read_ahead: bool = True, stop: int | None = None,
+) -> Generator[Sequence[LogRow], None, None]:
     """Pages of rows in log order from id ``start``, never a crash. A page the database driver
     cannot read (a value it cannot decode, say) is read again a row at a time, by the ids the
     ledger's recorders list (``select_log_ids``): each row it cannot read is a finding, named by
     its id and counted in its place (and, in ``rows``, kept as one that matches no leaf), and
     the rows after it are checked. A recorder that cannot list ids stops there, saying so.
-    ``cursor`` follows where the reading has got to, unreadable rows included."""
+    ``cursor`` follows where the reading has got to, unreadable rows included; ``stop``, the
+    last id to read (None: up to the end, however far a ledger being written takes it)."""
     select = _log_select(recorder)
     ids_of: Callable[[int, int], list[int]] | None = getattr(recorder, "select_log_ids", None)
     ahead = _ReadAhead(select, page) if read_ahead and getattr(recorder, "READ_AHEAD", False) else None
     try:
-        yield from _read_pages(select, ahead or select, ids_of, report, page, first or page, rows,
-                               cursor or _Cursor(), start)
+        cursor = cursor or _Cursor()
+        for found in _read_pages(select, ahead or select, ids_of, report, page, first or page, rows, cursor, start):
+            if stop is not None and found[-1][0] > stop:
+                found = [row for row in found if row[0] <= stop]
+                if found:
+                    yield found
+                cursor.next = stop + 1  # (the page read in order went past it: nothing before it is left)
+                return
+            yield found
     finally:
         if ahead is not None:
             ahead.close()
@@ -325,14 +333,16 @@ def audit(
             # is checked (a wait of 13-25 ms for 10,000 leaves otherwise, the workers short of work).
             log_read = _LogRead(seal) if seal is not None else None
             ahead = log_read is not None and getattr(recorder, "READ_AHEAD", False)
-            last_id = last_id_hint(recorder) if workers > 1 or ahead else 0
+            # The rows there were as the audit began (more are read after the log: below); all there
+            # are, however many come, if their number could not be read.
+            last_id = last_id_hint(recorder)
             if workers > 1 and last_id > PAGE:  # a ledger of one page is checked here alone: cheaper
                 handover = _Handover(fold, pool or SigPool(workers - 1), workers - 1, chunk, last_id,
                                      log_rows=last_id if seal is not None else 0)
             size = handover.size if handover is not None else PAGE
             cursor = _Cursor()
             for page in _pages(recorder, report, PAGE, first=2 * chunk if handover else None, rows=fold.rows,
-                               cursor=cursor):
+                               cursor=cursor, stop=last_id or None):
                 if ahead and log_read is not None and page[-1][0] >= last_id - PAGE:
                     log_read.start()
                 i = 0
@@ -352,15 +362,16 @@ def audit(
             if log_read is not None:
                 sealed_log = log_read.result()
                 # Rows committed while the log was read, which its leaves may seal (a ledger being
-                # written as it is audited): read now, each leaf read has its row.
-                late = () if cursor.next is None else _pages(recorder, report, PAGE, rows=fold.rows,
-                                                             start=cursor.next, read_ahead=False)
-                for page in late:
-                    fold.replay(page, progress)
-                    if handover is None:
-                        _verify_here(fold)
-                    else:
-                        handover.flush(page[-1][0], send_all=True)
+                # written as it is audited): read now, up to the last leaf's, each leaf read has its row.
+                stop = max((leaf[1] for leaf in sealed_log.leaves), default=0)
+                if cursor.next is not None and cursor.next <= stop:
+                    for page in _pages(recorder, report, PAGE, rows=fold.rows, start=cursor.next, read_ahead=False,
+                                       stop=stop):
+                        fold.replay(page, progress)
+                        if handover is None:
+                            _verify_here(fold)
+                        else:
+                            handover.flush(page[-1][0], send_all=True)
             report.streams = len(fold.streams)
             index_of: dict[int, int] = {}
             folded = len(report.findings)

@@ -193,7 +193,7 @@ def _statement_is_jcs(payload: bytes, obj: dict[str, Any]) -> bool:
     its other values are strings (a JSON value it takes as ``str``, a date or a time is a
     string: ``schemas._checks``), a ``signer`` of strings or null, and ``v``, which must be the
     integer itself (``Literal[1]`` would also take 1.0 or true). So only ``facts`` is walked:
-    a third of the walk, for the statements of the log (``tests/unit/test_envelope_fast.py``
+    a third of the walk, for the statements of the log (``tests/unit/test_statement_form.py``
     holds the two equal).
     """
     return (type(obj.get("v")) is int and _orjson_is_jcs(obj.get("facts"))

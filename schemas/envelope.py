@@ -12,9 +12,9 @@ body and key, the signing time and the facts. Field names are a contract (EVENTS
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.ids import BodyId, EventType, IsoDate, KeyId, PlaceId, UtcTime
 
@@ -45,16 +45,10 @@ class SignerPerson(_Strict):
     title: str | None = Field(default=None, max_length=200)
 
 
-#: The statement format's version: the integer 1 itself. (``Literal[1]`` would also take ``true``,
-#: since ``True == 1`` in Python: another byte string for the same statement, and one its own
-#: JSON schema, ``"const": 1``, refuses.)
-StatementVersion = Annotated[int, Strict(), Field(ge=1, le=1), WithJsonSchema({"const": 1, "type": "integer"})]
-
-
 class Statement(_Strict):
     """The signed payload."""
 
-    v: StatementVersion
+    v: Literal[1]
     type: EventType
     place: PlaceId = Field(description="The place the event concerns (jurisdiction is judged on it).")
     date: IsoDate = Field(description="The date of the fact itself (election day, decision date…).")

@@ -97,6 +97,11 @@ def test_a_proof_on_a_copy_proves_against_its_checkpoints(read_only: Path) -> No
     assert "chỉ đọc" in proc.stderr and str(size) in proc.stderr  # no new checkpoint; the published sizes named
 
 
+def test_serve_says_it_needs_a_folder_it_can_write(read_only: Path) -> None:
+    proc = run("serve", read_only, "--port", "0", check=2)
+    assert "ledger_dir" in proc.stderr and "chỉ đọc" in proc.stderr and "verify" in proc.stderr
+
+
 # -- how the file is opened, tested everywhere (the folder said unwritable) ------------------------------
 
 

@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import EXIT_FINDING, database_option, err, fail, guarded, out, print_json
-from ledger import home
+from cli.common import EXIT_FINDING, err, fail, guarded, out, print_json
+from cli.read import open_for_views
 from ledger.rules.attendance import LEVEL_VI, LEVELS
 from ledger.rules.text import STATUS_VI, VERDICT_VI, d_vi
 
@@ -56,9 +56,9 @@ def attendance(
         fail(f"--year {year} nằm ngoài khoảng 2000–2100.")
     if level is not None and level not in LEVELS:
         fail(f"Cấp '{level}' không có; dùng một trong: {', '.join(LEVELS)}.")
-    ledger = home.open_ledger(directory, database_option(database))
+    ledger, store = open_for_views(directory, database)
     try:
-        views = AttendanceViews(ledger)
+        views = AttendanceViews(ledger, store=store)
         with Progress(TextColumn("Cập nhật bảng dự sinh hoạt"), BarColumn(), MofNCompleteColumn(), console=err,
                       transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("attendance", total=None)

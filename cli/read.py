@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,10 @@ from rich.table import Table
 from cli.common import EXIT_FINDING, database_option, err, fail, guarded, out, print_json
 from ledger import home
 from projections.leadership import OFFICE_VI
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from projections.store import ViewStore
 
 DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
 VillageArg = Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")]
@@ -33,19 +37,27 @@ def _day(value: str | None) -> date | None:
         fail(f"--as-of '{value}' không phải một ngày dạng YYYY-MM-DD.")
 
 
-@contextmanager
-def _views(directory: Path, database: str | None) -> Any:
+def open_for_views(directory: Path, database: str | None) -> tuple[Ledger, ViewStore | None]:
+    """The ledger, and where a views command keeps its tables: beside the log (None), or, for a
+    copy in a folder that cannot be written, in this process's memory (said on stderr)."""
     from projections.store import ViewStore
-    from projections.views import Views
 
     database = database_option(database)
     read_only = not home.writable(directory, database)
     ledger = home.open_ledger(directory, database, read_only=read_only)
+    if not read_only:
+        return ledger, None
+    err.print("Sổ cái nằm ở nơi chỉ đọc: bảng tra cứu được dựng tạm trong bộ nhớ (không lưu lại).", highlight=False)
+    return ledger, ViewStore.in_memory()
+
+
+@contextmanager
+def _views(directory: Path, database: str | None) -> Any:
+    from projections.views import Views
+
+    ledger, store = open_for_views(directory, database)
     try:
-        if read_only:
-            err.print("Sổ cái nằm ở nơi chỉ đọc: bảng tra cứu được dựng tạm trong bộ nhớ (không lưu lại).",
-                      highlight=False)
-        views = Views(ledger, store=ViewStore.in_memory() if read_only else None)
+        views = Views(ledger, store=store)
         with Progress(TextColumn("Cập nhật bảng tra cứu"), BarColumn(), MofNCompleteColumn(), console=err,
                       transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("views", total=None)

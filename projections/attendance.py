@@ -88,9 +88,10 @@ class Member:
 
 
 class AttendanceViews:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, store: ViewStore | None = None) -> None:
+        """``store``: where the tables are kept; by default beside the log, in the ledger's database."""
         self.ledger = ledger
-        self.store = ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        self.store = store if store is not None else ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
         with self.store.transaction() as c:
             for statement in SCHEMA:
                 c.execute(statement)

@@ -88,6 +88,10 @@ def test_the_views_are_built_in_memory_for_a_copy_that_cannot_be_written(small: 
     assert json.loads(run("verdict", read_only, village, "--json").stdout)["village"] == village
     holders = json.loads(run("officeholders", read_only, "qng.bato", "--as-of", "2022-06-01", "--json").stdout)
     assert holders
+    attendance = run("attendance", read_only, "--year", "2023", "--as-of", "2023-12-31", "--json")
+    assert "chỉ đọc" in attendance.stderr
+    assert json.loads(attendance.stdout) == json.loads(
+        run("attendance", small, "--year", "2023", "--as-of", "2023-12-31", "--json").stdout)
     assert _files(read_only) == before
 
 

@@ -318,6 +318,11 @@ def audit(
     than the workers are about to take, this process takes the last ones back and checks
     them itself: so every process stays busy, and a slow start of the workers (spawn)
     costs no more than it must.
+
+    A ledger may be written as it is audited. The rows read are those there were as the audit
+    began, then, once the checkpoints and the leaves are read (in that order), those up to the
+    last leaf's: every checkpoint read has its leaves and every leaf its row, since each batch
+    commits its rows, leaves and checkpoint together (``docs/design/sealing.md``).
     """
     if pool is not None:
         workers = pool.size + 1

@@ -95,7 +95,7 @@ def _published(ledger: Ledger, size: int, policy: Policy) -> str:
         sizes = [r.size for r in ledger.checkpoints()][-5:]
         can = ("sổ cái ở nơi chỉ đọc nên không công bố thêm được" if ledger.read_only
                else f"chỉ công bố được cỡ hiện tại {ledger.log_size()}")
-        fail(f"Chưa công bố checkpoint cỡ {size} ({can}); dùng --size với một cỡ đã công bố: "
+        fail(f"Chưa công bố checkpoint cỡ {size} ({can}); hãy chọn một cỡ đã công bố: "
              f"{', '.join(map(str, sizes)) or 'không có'}.", "no_checkpoint")
     return cosigned(ledger, row, policy).note
 

@@ -148,6 +148,10 @@ def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
     """Dựng lại các bảng tra cứu (chức vụ, kết luận) từ đầu bằng cách đọc lại toàn bộ nhật ký."""
     from projections.views import Views
 
+    if not home.writable(directory, database_option(database)):
+        fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc: không lưu lại được bảng tra cứu. Các lệnh tra cứu "
+             "(leadership, verdict, officeholders, attendance) tự dựng bảng trong bộ nhớ trên bản chỉ đọc.",
+             "ledger_dir")
     ledger = home.open_ledger(directory, database_option(database))
     try:
         with Progress(TextColumn("Dựng lại"), BarColumn(), MofNCompleteColumn(), console=err,

@@ -185,7 +185,8 @@ def _pages(
     ahead = _ReadAhead(select, page) if read_ahead and getattr(recorder, "READ_AHEAD", False) else None
     try:
         cursor = cursor or _Cursor()
-        for found in _read_pages(select, ahead or select, ids_of, report, page, first or page, rows, cursor, start):
+        for found in _read_pages(select, ahead or select, ids_of, report, page, first or page, rows, cursor, start,
+                                 stop):
             if stop is not None and found[-1][0] > stop:
                 found = [row for row in found if row[0] <= stop]
                 if found:
@@ -247,10 +248,12 @@ def _stop_if_outage(exc: Exception, done: int, what: str = "sự kiện") -> Non
 def _read_pages(
     select: Callable[[int, int], Sequence[LogRow]], page_select: Callable[[int, int], Sequence[LogRow]],
     ids_of: Callable[[int, int], list[int]] | None, report: AuditReport, page: int, limit: int,
-    rows: dict[int, tuple[str, int, bytes]] | None, cursor: _Cursor, start: int,
+    rows: dict[int, tuple[str, int, bytes]] | None, cursor: _Cursor, start: int, stop: int | None = None,
 ) -> Iterator[Sequence[LogRow]]:
     """``_pages``' loop: pages through ``page_select``, a page it cannot read row by row through
-    ``select``. An error that says the store is out of reach stops the audit (``is_outage``)."""
+    ``select`` (no further than id ``stop``: a row past it, unreadable, would be reported again
+    by the read that goes on from there). An error that says the store is out of reach stops
+    the audit (``is_outage``)."""
     while True:
         cursor.next = start
         try:
@@ -270,6 +273,9 @@ def _read_pages(
                 ))
                 cursor.next = None
                 return
+            beyond = stop if stop is not None and ids and ids[-1] > stop else None
+            if beyond is not None:
+                ids = [nid for nid in ids if nid <= beyond]
             for nid in ids:
                 try:
                     one = select(nid, 1)
@@ -285,6 +291,9 @@ def _read_pages(
                         rows[nid] = ("?", -1, b"")
                     continue
                 yield one
+            if beyond is not None:
+                cursor.next = beyond + 1
+                return
             if not ids:
                 return
             start, limit = ids[-1] + 1, page

@@ -135,35 +135,40 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
 
 def writable(directory: Path, database: str | None = None) -> bool:
     """Whether the ledger's database can be written from here: False for a SQLite file in a
-    folder this process may not write (a read-only medium or mount); a server's, True."""
+    folder this process may not write (a read-only medium or mount; for a link, the folder of
+    the file it leads to, where SQLite keeps its WAL); a server's, True."""
     sqlite_file = persistence_env(directory, database or read_settings(directory).database).get("SQLITE_DBNAME")
-    return sqlite_file is None or os.access(Path(sqlite_file).parent, os.W_OK)
+    return sqlite_file is None or os.access(Path(sqlite_file).resolve().parent, os.W_OK)
 
 
 def _read_only_sqlite(path: Path) -> str:
     """The SQLite file to read, as it can be read where it lies.
 
-    In a folder this process may write (the usual case) the file as is. On a read-only medium
-    (an inspector's copy on a write-protected disk, a read-only mount), SQLite cannot make the
-    WAL index it needs beside the file, and every read failed ("unable to open database
-    file", reported as the store being out of reach). There, a file whose WAL is empty or gone
-    (the ledger was closed) holds the whole ledger, and is opened ``immutable`` (no locks, no
-    index: nothing can write it); one whose WAL still holds transactions is read through its
-    index if that is there too (``mode=ro``, SQLite ≥ 3.22), else refused, saying why: read
-    without its WAL it would seem to end earlier than it does.
+    In a folder this process may write (the usual case) the file as is. In one it may not (an
+    inspector's copy on a write-protected disk or a read-only mount; for a link, the folder of
+    the file it leads to), SQLite cannot make the WAL index it needs beside the file, and every
+    read failed ("unable to open database file", reported as the store being out of reach).
+    There a file with its index beside it is read through that index (``mode=ro``, SQLite ≥
+    3.22: a writer may have the file open, as when a reader's account may read a server's folder
+    but not write it); a file without one was closed, and if its WAL holds no transaction it
+    holds the whole ledger and is opened ``immutable`` (no locks, no index); else it is
+    refused, saying why: read without its WAL it would seem to end earlier than it does. (An
+    index left broken by a crash, beside an empty WAL, is read through all the same: SQLite
+    then refuses, and the store is said out of reach.)
     """
-    folder = path.parent
-    if os.access(folder, os.W_OK):
+    real = path.resolve()
+    if os.access(real.parent, os.W_OK):
         return str(path)
-    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
-    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
+    uri = "file:" + urllib.parse.quote(str(real))
+    if shm.is_file():
+        return uri + "?mode=ro"
     if wal.is_file() and wal.stat().st_size > 0:
-        if shm.is_file():
-            return uri + "?mode=ro"
         raise HomeError(
-            f"Tệp '{path}' nằm trên ổ chỉ đọc và còn giao dịch chưa gộp trong '{wal.name}' (thiếu '{shm.name}'): "
-            "không đọc trọn được tại chỗ. Hãy chép cả thư mục sổ cái sang một nơi ghi được rồi chạy lại.",
-            detail="read-only medium: WAL without its index",
+            f"Tệp '{path}' nằm ở nơi chỉ đọc và còn giao dịch chưa gộp trong '{wal.name}', mà thiếu "
+            f"'{shm.name}': không đọc trọn được tại chỗ. Hãy chép cả thư mục sổ cái sang một nơi ghi được "
+            "rồi chạy lại.",
+            detail="read-only folder: WAL without its index",
         )
     return uri + "?mode=ro&immutable=1"
 

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
@@ -39,13 +40,18 @@ def _connect(pool: SQLiteConnectionPool) -> SQLiteConnection:
     except (sqlite3.Error, TypeError) as e:
         raise InterfaceError(e) from e
     # (A file opened read only, ``mode=ro``, is read in the journal mode it has: see ``ledger.home``.)
-    if not pool.is_sqlite_memory_mode and not pool.is_journal_mode_wal and "mode=ro" not in pool.db_name:
+    if not pool.is_sqlite_memory_mode and not pool.is_journal_mode_wal and not _read_only_uri(pool.db_name):
         if c.execute("PRAGMA journal_mode;").fetchone()[0].lower() != "wal":
             c.execute("PRAGMA journal_mode=WAL;")
             pool.journal_mode_was_changed_to_wal = True
         pool.is_journal_mode_wal = True
     c.row_factory = sqlite3.Row
     return SQLiteConnection(sqlite_conn=c, max_age=pool.max_age)
+
+
+def _read_only_uri(db_name: str) -> bool:
+    """Whether ``db_name`` is a ``file:`` URI asking to read only (a plain path never is, whatever it spells)."""
+    return db_name.startswith("file:") and "mode=ro" in urlsplit(db_name).query.split("&")
 
 
 def _leaf(r: Any) -> Leaf:

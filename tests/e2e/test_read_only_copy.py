@@ -101,9 +101,24 @@ def test_a_proof_on_a_copy_proves_against_its_checkpoints(read_only: Path) -> No
     assert "chỉ đọc" in proc.stderr and str(size) in proc.stderr  # no new checkpoint; the published sizes named
 
 
-def test_serve_says_it_needs_a_folder_it_can_write(read_only: Path) -> None:
+def test_serve_and_rebuild_say_they_need_a_folder_they_can_write(read_only: Path) -> None:
     proc = run("serve", read_only, "--port", "0", check=2)
     assert "ledger_dir" in proc.stderr and "chỉ đọc" in proc.stderr and "verify" in proc.stderr
+    proc = run("rebuild", read_only, check=2)
+    assert "ledger_dir" in proc.stderr and "chỉ đọc" in proc.stderr and "leadership" in proc.stderr
+
+
+def test_a_ledger_file_linked_into_a_read_only_folder_is_read_there(read_only: Path, tmp_path: Path) -> None:
+    """SQLite keeps a file's WAL beside the file a link leads to, not beside the link."""
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    for p in read_only.iterdir():
+        if p.name != "ledger.sqlite":
+            (shutil.copytree if p.is_dir() else shutil.copy)(p, linked / p.name)
+    (linked / "ledger.sqlite").symlink_to(read_only / "ledger.sqlite")
+    assert not home.writable(linked)
+    report = json.loads(run("verify", linked, "--json").stdout)
+    assert report["intact"] and report["entries"] > 4000
 
 
 # -- how the file is opened, tested everywhere (the folder said unwritable) ------------------------------
@@ -113,6 +128,14 @@ def test_serve_says_it_needs_a_folder_it_can_write(read_only: Path) -> None:
 def unwritable(monkeypatch: pytest.MonkeyPatch) -> None:
     access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode == os.W_OK else access(path, mode, **kw))
+
+
+def test_a_path_that_spells_mode_ro_is_a_path(tmp_path: Path) -> None:
+    """Only a ``file:`` URI's query asks to read only: a ledger in a folder named so is as any other."""
+    directory = tmp_path / "mode=ro" / "ledger"
+    run("init", directory)
+    with sqlite3.connect(directory / "ledger.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_closed_ledger_is_opened_immutable_and_audited(small: Path, tmp_path: Path, unwritable: None) -> None:

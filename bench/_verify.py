@@ -9,10 +9,11 @@ envelopes and everything made from them, and a heap that size slows the audit's 
 (measured by holding 400,000 small objects in a process that otherwise timed 133.5). The
 command is a fresh process whose heap is the audit's own.
 
-The steps are the command's (``cli.main`` and ``cli.app.verify``), in its order: the
-forkserver started first, beside the imports; the workers from it; the ledger opened
-read-only; the audit. The time is the workers' start plus the audit: the interpreter's own
-start and imports are not throughput (``bench.ingest`` times the whole command apart).
+The steps are the command's, in its order: the forkserver started first, beside the imports
+(as ``cli.main`` does), then the very call ``dantin verify`` makes, ``home.audit_directory``
+(the workers from the forkserver, the ledger opened read only, the audit), which is what is
+timed: the interpreter's own start and imports are not throughput (``bench.ingest`` times
+the whole command apart).
 
 Writes JSON lines on stdout: ``{"progress": n}`` as the audit goes, then
 ``{"result": {"seconds": s, "entries": n, "signatures": n, "intact": bool, "findings": [...]}}``.
@@ -37,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from ledger import home
-from ledger.audit import audit, audit_workers
 
 
 def _say(line: dict[str, Any]) -> None:
@@ -52,17 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    with audit_workers(args.workers) as pool:
-        starting = time.perf_counter() - start
-        ledger = home.open_ledger(args.directory, args.database, read_only=True)
-        try:
-            start = time.perf_counter()
-            report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                           log=home.log_verifier(args.directory), pool=pool, workers=args.workers,
-                           progress=lambda done: _say({"progress": done}))
-            seconds = time.perf_counter() - start + starting
-        finally:
-            ledger.close()
+    report = home.audit_directory(args.directory, args.database, workers=args.workers,
+                                  progress=lambda done, _total: _say({"progress": done}))
+    seconds = time.perf_counter() - start
     _say({"result": {"seconds": seconds, "entries": report.entries, "signatures": report.signatures_checked,
                      "intact": report.intact, "findings": [f.to_dict() for f in report.findings[:5]]}})
     return 0

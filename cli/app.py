@@ -33,7 +33,7 @@ from cli.read import register as register_read_commands
 from cli.serve import serve
 from cli.synth import synth
 from ledger import home
-from ledger.audit import audit, audit_workers, iter_notifications, last_id_hint
+from ledger.audit import iter_notifications
 from ledger.catalogue import BODY_KINDS
 from ledger.envelope import seal
 from ledger.errors import Refused
@@ -252,22 +252,14 @@ def verify(
     from ledger.last_verify import save as save_verification
 
     started = datetime.now(UTC)
-    home.read_settings(directory)  # not a ledger: said before any worker starts
-    # The signature workers first, from the forkserver ``cli.main`` started (see ``start_workers``).
-    with audit_workers(workers) as pool:
-        ledger = home.open_ledger(directory, database_option(database), read_only=True)  # an audit writes nothing
-        try:
-            total = last_id_hint(ledger.recorder)
-            with Progress(
-                TextColumn("Đang kiểm"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=err, transient=True, disable=not err.is_terminal,
-            ) as bar:
-                task = bar.add_task("verify", total=total)
-                report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                               log=home.log_verifier(directory), pool=pool, workers=workers,
-                               progress=lambda done: bar.update(task, completed=done))
-        finally:
-            ledger.close()
+    # As ``bench.ingest`` times it: the workers first, from the forkserver ``cli.main`` started.
+    with Progress(
+        TextColumn("Đang kiểm"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("verify", total=None)
+        report = home.audit_directory(directory, database_option(database), workers=workers,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
     try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
     except OSError:

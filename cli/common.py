@@ -30,6 +30,15 @@ def fail(message_vi: str, code: str = "usage", exit_code: int = EXIT_USAGE) -> N
     raise typer.Exit(exit_code)
 
 
+def need_writable(directory: Path, database: str | None, why_vi: str, instead_vi: str) -> None:
+    """Refuse a command that must write the ledger's database when its folder cannot be written:
+    ``why_vi`` what it writes, ``instead_vi`` what works on a read-only copy instead."""
+    from ledger import home
+
+    if not home.writable(directory, database_option(database)):
+        fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc, mà {why_vi}. {instead_vi}", "ledger_dir")
+
+
 def guarded(fn: F) -> F:
     """Turn our errors into a message and an exit code; hide tracebacks from people."""
 

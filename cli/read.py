@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import EXIT_FINDING, database_option, err, fail, guarded, out, print_json
+from cli.common import EXIT_FINDING, database_option, err, fail, guarded, need_writable, out, print_json
 from ledger import home
 from projections.leadership import OFFICE_VI
 
@@ -148,10 +148,9 @@ def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
     """Dựng lại các bảng tra cứu (chức vụ, kết luận) từ đầu bằng cách đọc lại toàn bộ nhật ký."""
     from projections.views import Views
 
-    if not home.writable(directory, database_option(database)):
-        fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc: không lưu lại được bảng tra cứu. Các lệnh tra cứu "
-             "(leadership, verdict, officeholders, attendance) tự dựng bảng trong bộ nhớ trên bản chỉ đọc.",
-             "ledger_dir")
+    need_writable(directory, database, "lệnh này lưu lại bảng tra cứu",
+                  "Các lệnh tra cứu (leadership, verdict, officeholders, attendance) tự dựng bảng trong bộ nhớ "
+                  "trên bản chỉ đọc.")
     ledger = home.open_ledger(directory, database_option(database))
     try:
         with Progress(TextColumn("Dựng lại"), BarColumn(), MofNCompleteColumn(), console=err,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import database_option, fail, guarded
+from cli.common import database_option, guarded, need_writable
 from ledger import home
 
 
@@ -32,10 +32,9 @@ def serve(
     from api.settings import ApiSettings
 
     home.read_settings(directory)  # a missing or broken ledger directory is a Vietnamese message, before binding
-    if not home.writable(directory, database_option(database)):
-        fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc, mà máy chủ cần ghi (nhận sự kiện, bảng tra cứu, chống "
-             "phát lại yêu cầu ký). Hãy chép cả thư mục sang nơi ghi được, hoặc dùng thẳng trên bản chỉ đọc các "
-             "lệnh đọc: verify, stats, leadership, verdict, officeholders, proof, bundle.", "ledger_dir")
+    need_writable(directory, database, "máy chủ cần ghi (nhận sự kiện, bảng tra cứu, chống phát lại yêu cầu ký)",
+                  "Hãy chép cả thư mục sang nơi ghi được, hoặc dùng thẳng trên bản chỉ đọc các lệnh đọc: verify, "
+                  "stats, leadership, verdict, officeholders, proof, bundle.")
     settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger.application import READ_ONLY, Ledger
 from ledger.envelope import seal
@@ -21,6 +23,9 @@ from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import SigningKey
 from ledger.storage import persistence_env
 from ledger.witness import DEFAULT_POLICY
+
+if TYPE_CHECKING:
+    from ledger.audit import AuditReport
 
 SETTINGS = "ledger.json"
 LOG_KEY = "log-key.pem"
@@ -138,7 +143,12 @@ def writable(directory: Path, database: str | None = None) -> bool:
     folder this process may not write (a read-only medium or mount; for a link, the folder of
     the file it leads to, where SQLite keeps its WAL); a server's, True."""
     sqlite_file = persistence_env(directory, database or read_settings(directory).database).get("SQLITE_DBNAME")
-    return sqlite_file is None or os.access(Path(sqlite_file).resolve().parent, os.W_OK)
+    return sqlite_file is None or _beside_writable(Path(sqlite_file))
+
+
+def _beside_writable(path: Path) -> bool:
+    """Whether files can be made beside the file ``path`` leads to (where SQLite puts its WAL)."""
+    return os.access(path.resolve().parent, os.W_OK)
 
 
 def _read_only_sqlite(path: Path) -> str:
@@ -156,9 +166,9 @@ def _read_only_sqlite(path: Path) -> str:
     index left broken by a crash, beside an empty WAL, is read through all the same: SQLite
     then refuses, and the store is said out of reach.)
     """
-    real = path.resolve()
-    if os.access(real.parent, os.W_OK):
+    if _beside_writable(path):
         return str(path)
+    real = path.resolve()
     wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
     uri = "file:" + urllib.parse.quote(str(real))
     if shm.is_file():
@@ -171,6 +181,28 @@ def _read_only_sqlite(path: Path) -> str:
             detail="read-only folder: WAL without its index",
         )
     return uri + "?mode=ro&immutable=1"
+
+
+def audit_directory(
+    directory: Path, database: str | None = None, *, workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditReport:
+    """``dantin verify``'s audit of the ledger in ``directory``, as the command runs it: the
+    signature workers started first (from the forkserver the command started as it began; see
+    ``ledger.audit.start_workers``), then the ledger opened read only (an audit writes nothing),
+    audited and closed. ``progress(done, total)``: rows checked, of those there were at the start."""
+    from ledger.audit import audit, audit_workers, last_id_hint
+
+    read_settings(directory)  # not a ledger: said before any worker starts
+    with audit_workers(workers) as pool:
+        ledger = open_ledger(directory, database, read_only=True)
+        try:
+            total = last_id_hint(ledger.recorder)
+            return audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
+                         log=log_verifier(directory), pool=pool, workers=workers,
+                         progress=None if progress is None else lambda done: progress(done, total))
+        finally:
+            ledger.close()
 
 
 def log_verifier(directory: Path) -> NoteVerifier:

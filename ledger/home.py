@@ -190,7 +190,8 @@ def audit_directory(
     """``dantin verify``'s audit of the ledger in ``directory``, as the command runs it: the
     signature workers started first (from the forkserver the command started as it began; see
     ``ledger.audit.start_workers``), then the ledger opened read only (an audit writes nothing),
-    audited and closed. ``progress(done, total)``: rows checked, of those there were at the start."""
+    audited and closed. ``progress(done, total)``: rows checked, of those there were at the start;
+    called first with none done once the ledger is open, as the audit begins."""
     from ledger.audit import audit, audit_workers, last_id_hint
 
     read_settings(directory)  # not a ledger: said before any worker starts
@@ -198,6 +199,8 @@ def audit_directory(
         ledger = open_ledger(directory, database, read_only=True)
         try:
             total = last_id_hint(ledger.recorder)
+            if progress is not None:
+                progress(0, total)
             return audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
                          log=log_verifier(directory), pool=pool, workers=workers,
                          progress=None if progress is None else lambda done: progress(done, total))

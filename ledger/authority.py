@@ -69,6 +69,16 @@ class StreamState:
 
 GENESIS = "0" * 64
 
+#: How a statement's payload ends when its ``v`` is the integer 1. ``Statement`` says
+#: ``Literal[1]``, which also takes ``true`` (it equals 1 in Python), and took it since the
+#: first release; the published schema says ``const: 1``, which refuses it. So a stored
+#: statement reads as before (replay and proofs need it), and the judgement refuses it: ingest
+#: and bundles say ``malformed``, the audit reports the row as one that should have been
+#: refused. The payload is the RFC 8785 form of a statement the model accepted: its keys are
+#: the model's fields, none of which sorts after ``v``, so this is its end exactly when ``v``
+#: is 1 (``true`` is the only other value ``Literal[1]`` takes from JSON).
+_V_ONE = b'"v":1}'
+
 
 class View(Protocol):
     def stream(self, stream_id: str) -> StreamState | None: ...
@@ -122,6 +132,9 @@ def admit_signed(
 ) -> tuple[str, PublicKey]:
     """``admit``, and the key that signed: the audit checks the signature with it."""
     st = env.statement
+    if not env.payload.endswith(_V_ONE):
+        raise Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
+                      detail="v: true where the schema says the integer 1")
     if genesis:
         return _admit_genesis(env, check_signature)
     signer = _body(view, st.body)

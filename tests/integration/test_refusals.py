@@ -99,6 +99,14 @@ def malformed_jurisdiction_not_place(world: Any) -> tuple[Envelope, str]:
     return resigned(canonical_json(stmt), world.keys[world.root]), "qng.bato.badien/front"
 
 
+def malformed_version_true(world: Any) -> tuple[Envelope, str]:
+    """The cell signs, with its real key, a statement of version ``true``: canonical JSON, and
+    equal to 1 in Python, but the published schema says the integer 1."""
+    payload = payload_of(nominate_p1(world))
+    assert payload.endswith(b'"v":1}')
+    return resigned(payload[:-len(b"1}")] + b"true}", world.keys[world.cell]), world.lang_ma
+
+
 def bad_signature_other_message(world: Any) -> tuple[Envelope, str]:
     """The cell's real key, but the signature is over another message."""
     profile_p1(world)
@@ -269,6 +277,7 @@ def already_exists_key_twice(world: Any) -> tuple[Envelope, str]:
 SCENARIOS: list[tuple[str, Scenario, str]] = [
     ("malformed", malformed_float_in_facts, "float at facts.share"),
     ("malformed", malformed_jurisdiction_not_place, "facts.jurisdiction != place"),
+    ("malformed", malformed_version_true, "v: true"),
     ("bad_signature", bad_signature_other_message, "Ed25519 verification failed"),
     ("bad_signature", bad_signature_other_key, "Ed25519 verification failed"),
     ("unknown_key", unknown_key_not_the_bodys, "not a key of"),

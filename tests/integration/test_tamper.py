@@ -271,3 +271,34 @@ def test_a_checkpoint_of_negative_size_is_found_and_the_genuine_ones_still_hold(
     codes = [f.code for f in report.findings]
     assert codes and set(codes) == {"bad_checkpoint"}, report.to_dict()
     assert report.checkpoints >= 2
+
+
+def test_a_version_true_stored_by_an_older_release_is_one_finding(
+        backend: Backend, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until 2026-12 ingest took ``"v":true`` (``Literal[1]`` equals it); the schema says 1.
+    A ledger holding such a row still replays, and ``verify`` names that row alone: the
+    stream's next event, linked to it, is sound."""
+    import ledger.authority as authority
+    from test_refusals import payload_of, resigned
+
+    cell = world.keys[world.cell]
+    profile = world.sign(world.cell, "person.profiled", world.lang_ma,
+                         {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"})
+    payload = payload_of(profile)
+    stored_true = resigned(payload[:-len(b"1}")] + b"true}", cell)
+    later = world.sign(world.cell, "person.profiled", world.lang_ma,
+                       {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-02"})
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_V_ONE", b"}")
+        [receipt] = world.accept(stored_true)
+    world.accept(later)  # judged today: a sound event after the old one
+    assert world.version("person:p9") == 2
+
+    report = _audit(backend, world)
+    assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", receipt.notification_id)]
+    [finding] = report.findings
+    assert "lẽ ra đã bị từ chối" in finding.message_vi and "phải là số nguyên 1" in finding.message_vi
+    assert report.signatures_checked == report.entries  # its signature was checked all the same
+    reopened = backend.open()
+    assert reopened.get_stream("person:p9") is not None
+    assert reopened.get_stream("person:p9").version == 2  # type: ignore[union-attr]

@@ -141,8 +141,9 @@ CASES: list[tuple[str, bytes, str]] = [
     ("escaped letters", json.dumps(BASE, sort_keys=True, separators=(",", ":")).encode(), "malformed"),
     ("a duplicated key", _jcs(BASE)[:-1] + b',"v":1}', "malformed"),
     ("v as a float", _sorted(_with(v=1.0)), "malformed"),
-    # Taken since the first release (``Literal[1]`` takes true, as 1): refusing it now would leave
-    # any row stored so unreadable. The order of the checks does not change it.
+    # Read as before (``Literal[1]`` takes true, as 1): a row stored so by an earlier release
+    # still replays. The judgement refuses it (``ledger.authority._V_ONE``: test_refusals,
+    # test_tamper). The order of the checks does not change it.
     ("v as true", _sorted(_with(v=True)), "ok"),
     ("v as 2", _jcs(_with(v=2)), "malformed"),
     ("v missing", _jcs(_with(v=_DROP)), "malformed"),

@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import Backend, World
+from test_refusals import payload_of, resigned
 
+import ledger.authority as authority
 from ledger import home
 from ledger.audit import AuditReport, audit
 from ledger.sealer import iter_leaves
@@ -278,9 +280,6 @@ def test_a_version_true_stored_by_an_older_release_is_one_finding(
     """Until 2026-12 ingest took ``"v":true`` (``Literal[1]`` equals it); the schema says 1.
     A ledger holding such a row still replays, and ``verify`` names that row alone: the
     stream's next event, linked to it, is sound."""
-    import ledger.authority as authority
-    from test_refusals import payload_of, resigned
-
     cell = world.keys[world.cell]
     profile = world.sign(world.cell, "person.profiled", world.lang_ma,
                          {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"})

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-ledger
 
-.PHONY: setup demo test lint typecheck unit pg-up bench clean
+.PHONY: setup demo test lint typecheck unit pg-up bench clean locale
 
 $(BIN)/dantin: pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PY))"; exit 2; }
@@ -50,6 +50,10 @@ typecheck: setup
 
 test: setup pg-up browser lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
+
+# click's and Typer's messages in Vietnamese (cli/vi.py): compile the catalogue after editing the .po file.
+locale: setup
+	$(BIN)/pybabel -q compile -d cli/locale -D messages
 
 bench: setup
 	$(BIN)/python -m bench.ingest

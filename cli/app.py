@@ -16,6 +16,10 @@ from cli.check import check
 from cli.common import (
     EXIT_FINDING,
     EXIT_OK,
+    DatabaseOpt,
+    DirArg,
+    JsonOpt,
+    Typer,
     database_option,
     err,
     fail,
@@ -32,6 +36,7 @@ from cli.log import register as register_log_commands
 from cli.read import register as register_read_commands
 from cli.serve import serve
 from cli.synth import synth
+from cli.vi import install as install_vietnamese
 from ledger import home
 from ledger.audit import iter_notifications
 from ledger.catalogue import BODY_KINDS
@@ -39,22 +44,18 @@ from ledger.envelope import seal
 from ledger.errors import Refused
 from ledger.signing import SigningKey, b64decode_strict
 
-app = typer.Typer(
+install_vietnamese()  # before Typer formats help or an error (cli/vi.py)
+
+app = Typer(
     name="dantin",
     help="Dân tin: sổ cái ký số cho công tác nhân sự thôn, tổ dân phố.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-keys_app = typer.Typer(help="Tạo và xem khóa ký của cơ quan.", no_args_is_help=True)
+keys_app = Typer(help="Tạo và xem khóa ký của cơ quan.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option("--database", help="postgresql://… (mặc định: như lúc init, hoặc biến DANTIN_DATABASE)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 PassEnvOpt = Annotated[
     str | None, typer.Option("--passphrase-env", help="Tên biến môi trường chứa mật khẩu tệp khóa.")
 ]
@@ -85,7 +86,7 @@ def init(
 @keys_app.command("new")
 @guarded
 def keys_new(
-    path: Annotated[Path, typer.Argument(help="Tệp khóa riêng sẽ tạo (PEM PKCS#8).")],
+    path: Annotated[Path, typer.Argument(metavar="TỆP_KHÓA", help="Tệp khóa riêng sẽ tạo (PEM PKCS#8).")],
     encrypt: Annotated[bool, typer.Option(help="Mã hóa tệp bằng mật khẩu.")] = False,
     passphrase_env: PassEnvOpt = None,
     json_out: JsonOpt = False,
@@ -103,7 +104,10 @@ def keys_new(
 
 @keys_app.command("show")
 @guarded
-def keys_show(path: Path, passphrase_env: PassEnvOpt = None, json_out: JsonOpt = False) -> None:
+def keys_show(
+    path: Annotated[Path, typer.Argument(metavar="TỆP_KHÓA", help="Tệp khóa riêng (PEM PKCS#8).")],
+    passphrase_env: PassEnvOpt = None, json_out: JsonOpt = False,
+) -> None:
     """In khóa công khai và mã khóa của một tệp khóa riêng."""
     _print_public(load_key(path, passphrase_env), json_out)
 
@@ -119,7 +123,7 @@ def _print_public(key: SigningKey, json_out: bool) -> None:
 @app.command()
 @guarded
 def sign(
-    event: Annotated[Path, typer.Argument(help="Sự kiện chưa ký (JSON: type, place, date, facts).")],
+    event: Annotated[Path, typer.Argument(metavar="SỰ_KIỆN", help="Sự kiện chưa ký (JSON: type, place, date, facts).")],
     key: Annotated[Path, typer.Option("--key", help="Tệp khóa riêng của cơ quan ký.")],
     body: Annotated[str, typer.Option("--body", help="Mã cơ quan ký, ví dụ qng.bato.badien/cell.")],
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
@@ -141,7 +145,8 @@ def sign(
 @guarded
 def submit(
     directory: DirArg,
-    envelopes: Annotated[list[Path], typer.Argument(help="Tệp phong bì đã ký (JSON, mảng JSON hoặc JSON Lines).")],
+    envelopes: Annotated[list[Path], typer.Argument(
+        metavar="PHONG_BÌ", help="Tệp phong bì đã ký (JSON, mảng JSON hoặc JSON Lines).")],
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

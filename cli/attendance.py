@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import EXIT_FINDING, err, fail, guarded, out, print_json
+from cli.common import EXIT_FINDING, DirArg, err, fail, guarded, out, print_json
 from cli.read import open_for_views
 from ledger.rules.attendance import LEVEL_VI, LEVELS
 from ledger.rules.text import STATUS_VI, VERDICT_VI, d_vi
@@ -37,7 +36,7 @@ def _judged_on(as_of: str | None) -> date:
 
 @guarded
 def attendance(
-    directory: Annotated[Path, typer.Argument(help="Thư mục sổ cái.")],
+    directory: DirArg,
     year: Annotated[int | None, typer.Option("--year", help="Năm cần xét (mặc định: năm của ngày xét).")] = None,
     level: Annotated[str | None, typer.Option("--level", help=f"Chỉ xét một cấp: {', '.join(LEVELS)}.")] = None,
     place: Annotated[str, typer.Option("--place", help="Chỉ xét một địa bàn (huyện, xã), ví dụ qng.bato.")] = "",

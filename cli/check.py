@@ -34,7 +34,7 @@ def _as_of(value: str | None) -> date:
 
 @guarded
 def check(
-    dossier: Annotated[Path, typer.Argument(help="Tệp hồ sơ của một thôn (JSON).")],
+    dossier: Annotated[Path, typer.Argument(metavar="HỒ_SƠ", help="Tệp hồ sơ của một thôn (JSON).")],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Xét tại ngày này (YYYY-MM-DD; mặc định hôm nay).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="In kết luận dạng JSON.")] = False,

@@ -7,12 +7,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.models import CommandFunctionType
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
@@ -23,6 +24,36 @@ out = Console()
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+#: The usage line's placeholders (click's own: ``[OPTIONS]``, ``COMMAND [ARGS]...``); click's and
+#: Typer's messages themselves are translated by gettext (``cli.vi``).
+OPTIONS_METAVAR = "[TÙY CHỌN]"
+COMMAND_METAVAR = "LỆNH [ĐỐI SỐ]..."
+
+
+class Typer(typer.Typer):
+    """``typer.Typer`` whose usage lines name their parts in Vietnamese."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", COMMAND_METAVAR)
+        super().__init__(**kwargs)
+
+    def command(
+        self, name: str | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        return super().command(name, **kwargs)
+
+
+#: The arguments and options most commands share.
+DirArg = Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục sổ cái.")]
+VillageArg = Annotated[str, typer.Argument(metavar="THÔN", help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database", help="postgresql://… (mặc định: như lúc init, hoặc biến DANTIN_DATABASE)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 
 
 def fail(message_vi: str, code: str = "usage", exit_code: int = EXIT_USAGE) -> NoReturn:

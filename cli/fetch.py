@@ -66,7 +66,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @guarded
 def fetch(
     url: Annotated[str, typer.Argument(
-        help="Địa chỉ đầy đủ, ví dụ http://127.0.0.1:8000/v1/villages/qng.bato.badien.lang-ma/history.")],
+        metavar="ĐỊA_CHỈ", help="Địa chỉ đầy đủ, ví dụ http://127.0.0.1:8000/v1/villages/qng.bato.badien.lang-ma/history.")],
     key: Annotated[Path | None, typer.Option(
         "--key", help="Tệp khóa riêng của cơ quan đọc (PEM PKCS#8). Bỏ cùng --body để gửi yêu cầu không ký.")] = None,
     body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan đọc, ví dụ qng.bato/inspection.")] = None,

@@ -429,7 +429,7 @@ def _print(report: Report) -> None:
 
 @guarded
 def import_dossiers(
-    dossiers: Annotated[list[Path], typer.Argument(help="Tệp hồ sơ (JSON), một thôn mỗi tệp.")],
+    dossiers: Annotated[list[Path], typer.Argument(metavar="HỒ_SƠ", help="Tệp hồ sơ (JSON), một thôn mỗi tệp.")],
     ledger_dir: Annotated[Path, typer.Option("--ledger", help="Thư mục sổ cái.")],
     keys_dir: Annotated[
         Path, typer.Option("--keys", help="Thư mục khóa riêng của các cơ quan (<mã cơ quan, '/' thành '__'>.pem).")

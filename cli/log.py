@@ -14,7 +14,23 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, database_option, err, fail, guarded, load_key, out, print_json
+from cli.common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    EXIT_USAGE,
+    DatabaseOpt,
+    DirArg,
+    JsonOpt,
+    Typer,
+    VillageArg,
+    database_option,
+    err,
+    fail,
+    guarded,
+    load_key,
+    out,
+    print_json,
+)
 from ledger import home
 from ledger.application import Ledger
 from ledger.bundle import BundleFailed, NotABundle, make_bundle, verify_bundle
@@ -23,11 +39,7 @@ from ledger.sealer import CheckpointRow
 from ledger.witness import Policy, WitnessError, cosigned, read_policy, read_witness_file, witness_ledger
 from ledger.witness import witnessed_checkpoint as find_witnessed
 
-DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
-DatabaseOpt = Annotated[str | None, typer.Option("--database", help="postgresql://… (mặc định: như lúc init).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-
-witness_app = typer.Typer(help="Nhân chứng (Mặt trận, Ủy ban Kiểm tra) ký xác nhận checkpoint.",
+witness_app = Typer(help="Nhân chứng (Mặt trận, Ủy ban Kiểm tra) ký xác nhận checkpoint.",
                           no_args_is_help=True)
 
 #: Refusals that mean the log misbehaved (a finding, exit 1), not a usage mistake.
@@ -233,7 +245,7 @@ def witness_status(directory: DirArg, database: DatabaseOpt = None, json_out: Js
 @guarded
 def bundle(
     directory: DirArg,
-    village: Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")],
+    village: VillageArg,
     output: Annotated[Path, typer.Option("-o", "--output", help="Tệp gói hồ sơ sẽ ghi.")],
     database: DatabaseOpt = None,
 ) -> None:
@@ -256,7 +268,7 @@ def bundle(
 
 @guarded
 def verify_bundle_cmd(
-    file: Annotated[Path, typer.Argument(help="Tệp gói hồ sơ.")],
+    file: Annotated[Path, typer.Argument(metavar="TỆP_GÓI", help="Tệp gói hồ sơ.")],
     log_key_opt: Annotated[str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) bạn tin.")] = None,
     witness_keys: Annotated[
         list[str] | None, typer.Option("--witness-key", help="Khóa nhân chứng (vkey) bạn tin; lặp lại được.")

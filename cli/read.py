@@ -12,7 +12,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import EXIT_FINDING, database_option, err, fail, guarded, need_writable, out, print_json
+from cli.common import (
+    EXIT_FINDING,
+    DatabaseOpt,
+    DirArg,
+    JsonOpt,
+    VillageArg,
+    database_option,
+    err,
+    fail,
+    guarded,
+    need_writable,
+    out,
+    print_json,
+)
 from ledger import home
 from projections.leadership import OFFICE_VI
 
@@ -20,12 +33,8 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from projections.store import ViewStore
 
-DirArg = Annotated[Path, typer.Argument(help="Thư mục sổ cái.")]
-VillageArg = Annotated[str, typer.Argument(help="Mã thôn/tổ dân phố, ví dụ qng.bato.badien.lang-ma.")]
-DatabaseOpt = Annotated[str | None, typer.Option("--database", help="postgresql://… (mặc định: như lúc init).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Ngày cần xem (YYYY-MM-DD; mặc định hôm nay).")]
 RecordedOpt = Annotated[bool, typer.Option("--as-recorded", help="Theo số liệu ghi ban đầu, bỏ qua đính chính.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 
 
 def _day(value: str | None) -> date | None:
@@ -120,7 +129,8 @@ def verdict(directory: DirArg, village: VillageArg, as_of: AsOfOpt = None, as_re
 @guarded
 def officeholders(
     directory: DirArg,
-    place: Annotated[str, typer.Argument(help="Địa bàn: huyện, xã hoặc thôn (mặc định: tất cả).")] = "",
+    place: Annotated[str, typer.Argument(
+        metavar="ĐỊA_BÀN", help="Địa bàn: huyện, xã hoặc thôn (mặc định: tất cả).")] = "",
     office: Annotated[str | None, typer.Option(help="head, secretary, deputy, committee, front_head.")] = None,
     as_of: AsOfOpt = None, database: DatabaseOpt = None, json_out: JsonOpt = False,
     limit: Annotated[int, typer.Option(help="Số dòng tối đa.")] = 1000,

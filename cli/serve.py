@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import database_option, guarded, need_writable
+from cli.common import DirArg, database_option, guarded, need_writable
 from ledger import home
 
 
 @guarded
 def serve(
-    directory: Annotated[Path, typer.Argument(help="Thư mục sổ cái.")],
+    directory: DirArg,
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.", min=0, max=65535)] = 8000,
     database: Annotated[

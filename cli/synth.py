@@ -534,7 +534,7 @@ def _terms(villages: list[VillageInfo], seed: int) -> Iterator[tuple[str, Dossie
 
 @guarded
 def synth(
-    directory: Annotated[Path, typer.Argument(help="Thư mục sổ cái mới.")],
+    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục sổ cái mới.")],
     villages: Annotated[int, typer.Option("--villages", min=1, help="Số thôn (10 thôn/xã, 20 xã/huyện).")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng sổ cái.")] = 1,
     database: Annotated[str | None, typer.Option("--database", help="postgresql://… (mặc định: SQLite trong DIR).")]

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from cli.common import database_option, err, fail, load_key, out
+from cli.common import database_option, err, fail, load_key, os_error_vi, out
 from cli.importer import finish, key_file, signed_at
 from ledger import home
 from ledger.application import Ledger, Receipt
@@ -172,7 +172,7 @@ def parse_file(path: Path, report: FileReport) -> list[Line]:
     try:
         text = path.read_bytes()
     except OSError as exc:
-        report.problems.append({"line": None, "path": "(tệp)", "message": f"không đọc được tệp: {exc.strerror}"})
+        report.problems.append({"line": None, "path": "(tệp)", "message": f"không đọc được tệp: {os_error_vi(exc)}"})
         return []
     docs: list[tuple[int, Any]] = []
     for number, raw in enumerate(text.splitlines(), 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -9,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import click
 import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand
 from typer.models import CommandFunctionType
 
 from ledger.errors import DantinError
@@ -31,8 +34,20 @@ OPTIONS_METAVAR = "[TÙY CHỌN]"
 COMMAND_METAVAR = "LỆNH [ĐỐI SỐ]..."
 
 
+class _Command(TyperCommand):
+    """A command whose help names each argument by its Vietnamese placeholder, lower-cased
+    (``thư_mục``), where Typer would show the Python parameter's name (``directory``). Only
+    the help reads it: click parses and reports an argument by its name and placeholder."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, click.Argument) and param.metavar:
+                param.opts = [param.metavar.lower()]
+
+
 class Typer(typer.Typer):
-    """``typer.Typer`` whose usage lines name their parts in Vietnamese."""
+    """``typer.Typer`` whose usage lines and argument names are Vietnamese."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
@@ -43,6 +58,7 @@ class Typer(typer.Typer):
         self, name: str | None = None, **kwargs: Any
     ) -> Callable[[CommandFunctionType], CommandFunctionType]:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("cls", _Command)
         return super().command(name, **kwargs)
 
 
@@ -82,19 +98,49 @@ def guarded(fn: F) -> F:
         except DantinError as exc:
             fail(exc.message_vi, exc.code)
         except OSError as exc:
-            fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu: {exc.strerror or exc}", "io")
+            where = f" '{escape(str(exc.filename))}'" if exc.filename else ""
+            fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")
         except Exception as exc:
             if os.environ.get("DANTIN_DEBUG"):
                 raise
-            from ledger.outage import is_outage
+            from ledger.outage import is_outage, reason_vi
 
             if is_outage(exc):  # the environment's fault, said as such, not an internal one
-                fail("Không kết nối hoặc không đọc được cơ sở dữ liệu (máy chủ không chạy, sai địa chỉ, "
-                     f"hết thời gian chờ hoặc tệp bị khóa): {str(exc)[:200]}", "store_unavailable")
+                fail(f"Không kết nối hoặc không đọc được cơ sở dữ liệu: {reason_vi(exc)}.", "store_unavailable")
             fail(f"Lỗi nội bộ ({type(exc).__name__}). Đặt DANTIN_DEBUG=1 để xem chi tiết.",
                  "internal", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: What the operating system said, in Vietnamese (its own words follow the machine's locale).
+_OS_ERRORS_VI = {
+    errno.ENOENT: "không có tệp hoặc thư mục này",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.EISDIR: "đây là thư mục, không phải tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.EEXIST: "đã có tệp này",
+    errno.ENOSPC: "đĩa đã đầy",
+    errno.EDQUOT: "đã hết hạn mức đĩa",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.ELOOP: "đường dẫn có liên kết vòng",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+    errno.EIO: "lỗi đọc/ghi thiết bị",
+    errno.ECONNREFUSED: "máy chủ từ chối kết nối",
+    errno.ETIMEDOUT: "hết thời gian chờ",
+    errno.EHOSTUNREACH: "không tới được máy chủ",
+    errno.ENETUNREACH: "không tới được mạng",
+}
+
+
+def os_error_vi(exc: OSError) -> str:
+    """An operating system error, said in Vietnamese (its number when it is not one we name)."""
+    said = _OS_ERRORS_VI.get(exc.errno) if exc.errno is not None else None
+    if said is not None:
+        return said
+    return f"lỗi hệ thống (errno {exc.errno})" if exc.errno is not None else "lỗi hệ thống"
 
 
 def database_option(value: str | None) -> str | None:
@@ -120,7 +166,7 @@ def load_key(path: Path, passphrase_env: str | None) -> SigningKey:
     except PermissionError:
         fail(f"Không có quyền đọc tệp khóa '{escape(str(path))}'.", "io")
     except OSError as exc:
-        fail(f"Không đọc được tệp khóa '{escape(str(path))}': {escape(exc.strerror or str(exc))}.", "io")
+        fail(f"Không đọc được tệp khóa '{escape(str(path))}': {os_error_vi(exc)}.", "io")
     passphrase = passphrase_from(passphrase_env)
     if passphrase is None and b"ENCRYPTED" in data:
         if not sys.stdin.isatty():

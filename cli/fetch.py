@@ -34,7 +34,7 @@ import orjson
 import typer
 from rich.markup import escape
 
-from cli.common import EXIT_FINDING, EXIT_OK, err, fail, guarded, load_key
+from cli.common import EXIT_FINDING, EXIT_OK, err, fail, guarded, load_key, os_error_vi
 from ledger import home
 from ledger.signing import SigningKey
 
@@ -154,8 +154,8 @@ def _unreachable(target: str, exc: BaseException, timeout: float) -> NoReturn:
         why = f"lỗi TLS (chứng chỉ?): {getattr(reason, 'reason', None) or type(reason).__name__}"
     elif isinstance(reason, ConnectionError | http.client.HTTPException):
         why = "kết nối bị ngắt trước khi máy chủ trả lời xong"
-    elif isinstance(reason, OSError) and reason.strerror:
-        why = f"lỗi mạng: {reason.strerror}"
+    elif isinstance(reason, OSError) and reason.errno is not None:
+        why = f"lỗi mạng: {os_error_vi(reason)}"
     else:
         why = f"lỗi mạng ({type(reason).__name__})"
     fail(f"Không kết nối được tới {escape(host)}: {escape(why)}.", "network", EXIT_FINDING)
@@ -249,4 +249,4 @@ def _save(path: Path, data: bytes) -> None:
     try:
         home.write_private(path, data)  # owner-only: restricted reads hold birth dates and party membership
     except OSError as exc:
-        fail(f"Không ghi được tệp '{escape(str(path))}': {escape(exc.strerror or str(exc))}.", "io")
+        fail(f"Không ghi được tệp '{escape(str(path))}': {os_error_vi(exc)}.", "io")

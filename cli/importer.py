@@ -32,7 +32,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, database_option, err, fail, guarded, load_key, out, print_json
+from cli.common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    EXIT_USAGE,
+    database_option,
+    err,
+    fail,
+    guarded,
+    load_key,
+    os_error_vi,
+    out,
+    print_json,
+)
 from ledger import home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
@@ -145,7 +157,7 @@ class Importer:
         except OSError as exc:
             report.invalid = True
             report.problems = [{"code": "io", "path": "(tệp)", "event": None,
-                                "message": f"không đọc được tệp: {exc.strerror or exc}"}]
+                                "message": f"không đọc được tệp: {os_error_vi(exc)}"}]
             return report
         return self.run_dossier(dossier, str(path))
 

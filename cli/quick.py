@@ -44,8 +44,8 @@ def run_check(args: list[str]) -> int | None:
         return None
     try:
         text = _verdict(options)
-    except KeyboardInterrupt:  # as click says it
-        sys.stderr.write("\nAborted!\n")
+    except KeyboardInterrupt:  # as click says it (cli/locale)
+        sys.stderr.write("\nĐã hủy!\n")
         return 1
     except Exception:  # noqa: BLE001 - the full command reports whatever went wrong, in Vietnamese
         return None

@@ -72,9 +72,10 @@ GENESIS = "0" * 64
 #: How a statement's payload ends when its ``v`` is the integer 1. ``Statement`` says
 #: ``Literal[1]``, which also takes ``true`` (it equals 1 in Python), and took it since the
 #: first release; the published schema says ``const: 1``, which refuses it. So a stored
-#: statement reads as before (replay and proofs need it), and the judgement refuses it: ingest
-#: and bundles say ``malformed``, the audit reports the row as one that should have been
-#: refused. The payload is the RFC 8785 form of a statement the model accepted: its keys are
+#: statement reads as before (replay and proofs need it), and the judgement refuses it, last of
+#: its checks (``_check_version``): ingest says ``malformed`` (or, sent again, ``replay``), the
+#: audit reports the row as one that should have been refused, and a bundle holding it fails
+#: (docs/bundle.md). The payload is the RFC 8785 form of a statement the model accepted: its keys are
 #: the model's fields, none of which sorts after ``v``, so this is its end exactly when ``v``
 #: is 1 (``true`` is the only other value ``Literal[1]`` takes from JSON).
 _V_ONE = b'"v":1}'
@@ -132,11 +133,10 @@ def admit_signed(
 ) -> tuple[str, PublicKey]:
     """``admit``, and the key that signed: the audit checks the signature with it."""
     st = env.statement
-    if not env.payload.endswith(_V_ONE):
-        raise Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
-                      detail="v: true where the schema says the integer 1")
     if genesis:
-        return _admit_genesis(env, check_signature)
+        stream, public = _admit_genesis(env, check_signature)
+        _check_version(env)
+        return stream, public
     signer = _body(view, st.body)
     if signer is None:
         raise Refused("unknown_key", f"Cơ quan '{st.body}' chưa được kết nạp vào sổ cái.",
@@ -173,7 +173,16 @@ def admit_signed(
                       f"Địa bàn '{st.place}' nằm ngoài thẩm quyền '{signer.jurisdiction}' "
                       f"của '{st.body}'.", detail="place outside jurisdiction")
     _check_references(env, view, signer)
+    _check_version(env)
     return stream, key.public
+
+
+def _check_version(env: Envelope) -> None:
+    """Last of the judgement: a row stored so by an earlier release is reported for what else
+    is wrong with it first (the audit names one reason a row), and sent again it is a replay."""
+    if not env.payload.endswith(_V_ONE):
+        raise Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
+                      detail="v: true where the schema says the integer 1")
 
 
 def _admit_genesis(env: Envelope, check_signature: bool) -> tuple[str, PublicKey]:

@@ -69,3 +69,39 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         # ``raise … from`` (how the library wraps), else what it was raised while handling.
         seen = seen.__cause__ if seen.__cause__ is not None else (
             None if seen.__suppress_context__ else seen.__context__)
+
+
+#: What an outage is, said to a person (``reason_vi``), by the driver's or the pool's code.
+_SQLITE_REASONS = (
+    ("SQLITE_BUSY", "tệp đang bị một tiến trình khác khóa"),
+    ("SQLITE_LOCKED", "tệp đang bị một tiến trình khác khóa"),
+    ("SQLITE_CANTOPEN", "không mở được tệp cơ sở dữ liệu"),
+    ("SQLITE_FULL", "đĩa đã đầy"),
+    ("SQLITE_NOMEM", "hết bộ nhớ"),
+    ("SQLITE_PERM", "không có quyền truy cập tệp"),
+    ("SQLITE_AUTH", "không có quyền truy cập tệp"),
+    ("SQLITE_READONLY", "tệp chỉ đọc"),
+    ("SQLITE_IOERR", "lỗi đọc/ghi đĩa"),
+)
+_PG_REASONS = {"57014": "câu lệnh quá thời gian chờ", "55P03": "chờ khóa quá lâu",
+               "40001": "xung đột giữa các giao dịch", "40P01": "xung đột giữa các giao dịch",
+               "58030": "lỗi đọc/ghi đĩa trên máy chủ PostgreSQL",
+               "08": "mất kết nối tới máy chủ PostgreSQL", "53": "máy chủ PostgreSQL hết tài nguyên",
+               "57": "máy chủ PostgreSQL đang tắt hoặc chưa nhận kết nối"}
+
+
+def reason_vi(exc: BaseException) -> str:
+    """Why the store is out of reach, in Vietnamese, for an error ``is_outage`` judged one."""
+    for error in _causes(exc):
+        kind = type(error).__name__
+        if kind in _POOL_OUTAGES:
+            if "Closed" in kind:
+                return "các kết nối tới cơ sở dữ liệu đã bị đóng"
+            return "không có kết nối nào tới cơ sở dữ liệu trong thời gian chờ (máy chủ không chạy hoặc sai địa chỉ?)"
+        name = getattr(error, "sqlite_errorname", None)
+        if name is not None:
+            return next((vi for code, vi in _SQLITE_REASONS if name.startswith(code)), "lỗi SQLite")
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return _PG_REASONS.get(state) or _PG_REASONS.get(state[:2]) or "máy chủ PostgreSQL từ chối thao tác"
+    return "máy chủ không trả lời (không chạy, sai địa chỉ, hoặc mạng bị chặn)"

@@ -101,7 +101,8 @@ def malformed_jurisdiction_not_place(world: Any) -> tuple[Envelope, str]:
 
 def malformed_version_true(world: Any) -> tuple[Envelope, str]:
     """The cell signs, with its real key, a statement of version ``true``: canonical JSON, and
-    equal to 1 in Python, but the published schema says the integer 1."""
+    equal to 1 in Python, but the published schema says the integer 1. Nothing else is wrong."""
+    profile_p1(world)
     payload = payload_of(nominate_p1(world))
     assert payload.endswith(b'"v":1}')
     return resigned(payload[:-len(b"1}")] + b"true}", world.keys[world.cell]), world.lang_ma

@@ -27,7 +27,7 @@ from test_audit_schedule import _more
 import ledger.audit as audit_module
 from ledger import home
 from ledger.errors import DantinError, StoreUnavailable
-from ledger.outage import is_outage
+from ledger.outage import is_outage, reason_vi
 from ledger.signing import SigningKey
 
 
@@ -185,6 +185,27 @@ def test_which_errors_are_outages(error: Exception, outage: bool) -> None:
     assert is_outage(wrapped.value) is outage
 
 
+@pytest.mark.parametrize(("error", "said"), [
+    (_sqlite_error("SQLITE_BUSY"), "tệp đang bị một tiến trình khác khóa"),
+    (_sqlite_error("SQLITE_IOERR_READ"), "lỗi đọc/ghi đĩa"),
+    (_sqlite_error("SQLITE_CANTOPEN"), "không mở được tệp cơ sở dữ liệu"),
+    (_sqlite_error("SQLITE_READONLY_RECOVERY"), "tệp chỉ đọc"),
+    (psycopg.OperationalError("connection refused"), "máy chủ không trả lời"),
+    (psycopg.errors.AdminShutdown("terminating connection"), "đang tắt hoặc chưa nhận kết nối"),
+    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), "câu lệnh quá thời gian chờ"),
+    (psycopg.errors.LockNotAvailable("could not obtain lock"), "chờ khóa quá lâu"),
+    (psycopg.errors.TooManyConnections("too many clients"), "hết tài nguyên"),
+    (ConnectionPoolClosedError("pool is closed"), "đã bị đóng"),
+    (psycopg_pool.PoolTimeout("couldn't get a connection after 5.00 sec"), "trong thời gian chờ"),
+], ids=lambda v: v if isinstance(v, str) else f"{type(v).__name__}"[:48])
+def test_an_outage_is_said_in_vietnamese(error: Exception, said: str) -> None:
+    """What the command line says of an outage: the reason in Vietnamese, not the driver's English."""
+    with pytest.raises(OperationalError) as wrapped:
+        raise OperationalError(error) from error
+    assert is_outage(wrapped.value)
+    assert said in reason_vi(wrapped.value)
+
+
 def test_verify_reports_a_missing_table_as_damage(tmp_path: Path) -> None:
     """A ledger whose events table was dropped is damaged (exit 1), not out of reach."""
     directory = tmp_path / "ledger"
@@ -212,6 +233,7 @@ def test_verify_says_the_database_is_out_of_reach(tmp_path: Path) -> None:
     )
     assert out.returncode == 2, out.stderr
     assert "store_unavailable" in out.stderr and "Không kết nối" in out.stderr
+    assert "máy chủ" in out.stderr and "connection" not in out.stderr  # said in Vietnamese, not the driver's words
     assert "Traceback" not in out.stderr
 
 

@@ -20,9 +20,12 @@ import pytest
 from conftest import Backend, World
 from test_refusals import payload_of, resigned
 
+import ledger.application as application
 import ledger.authority as authority
 from ledger import home
 from ledger.audit import AuditReport, audit
+from ledger.catalogue import stream_of
+from ledger.errors import Refused
 from ledger.sealer import iter_leaves
 from ledger.signing import SigningKey
 
@@ -301,3 +304,29 @@ def test_a_version_true_stored_by_an_older_release_is_one_finding(
     reopened = backend.open()
     assert reopened.get_stream("person:p9") is not None
     assert reopened.get_stream("person:p9").version == 2  # type: ignore[union-attr]
+    [again] = world.submit([stored_true])  # sent again: the replay it is, not its form
+    assert isinstance(again, Refused) and again.code == "replay"
+
+
+def _stored_unjudged(world: World, monkeypatch: pytest.MonkeyPatch, envelope: dict[str, Any]) -> None:
+    """Store ``envelope`` as a writer that judges nothing would (a hand on the database)."""
+    def lax(env: Any, view: Any, **_: Any) -> str:
+        st = env.statement
+        return stream_of(st.type, st.place, st.body, st.facts)
+
+    with monkeypatch.context() as unjudged:
+        unjudged.setattr(application, "admit", lax)
+        world.accept(envelope)
+
+
+@pytest.mark.parametrize("version", [b"1", b"true"])
+def test_a_version_true_does_not_hide_what_else_is_wrong(
+        backend: Backend, world: World, monkeypatch: pytest.MonkeyPatch, version: bytes) -> None:
+    """A row outside its signer's jurisdiction is reported as such, ``v`` true or not: writing
+    ``true`` earns no milder finding."""
+    outside = world.sign(world.cell, "person.profiled", world.sontinh,
+                         {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"})
+    _stored_unjudged(world, monkeypatch, resigned(payload_of(outside)[:-len(b"1}")] + version + b"}",
+                                                  world.keys[world.cell]))
+    report = _audit(backend, world)
+    assert [f.code for f in report.findings] == ["outside_jurisdiction"]

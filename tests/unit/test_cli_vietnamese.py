@@ -7,6 +7,7 @@ its compiled form, and the commands to Vietnamese output whatever the machine's 
 
 from __future__ import annotations
 
+import errno
 import gettext
 import os
 import re
@@ -24,6 +25,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from cli.app import app
+from cli.common import os_error_vi
 from cli.vi import DOMAIN, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,10 +139,10 @@ def test_the_help_is_vietnamese_on_an_english_machine() -> None:
     assert not _english(proc.stdout), proc.stdout
 
 
-def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    out = []
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    out: list[tuple[tuple[str, ...], click.Command]] = []
     for name, command in sorted(group.commands.items()):
-        out.append((*path, name))
+        out.append(((*path, name), command))
         if isinstance(command, click.Group):
             out.extend(_commands(command, (*path, name)))
     return out
@@ -150,8 +152,24 @@ def test_every_commands_help_is_vietnamese() -> None:
     runner = CliRunner()
     commands = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
     assert len(commands) > 20
-    for path in commands:
+    for path, command in commands:
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "120"})
         assert result.exit_code == 0, (path, result.output)
         assert f"Cách dùng: dantin {' '.join(path)} [TÙY CHỌN]" in result.output, result.output
         assert not _english(result.output), (path, result.output)
+        for param in command.params:
+            if isinstance(param, click.Argument):  # named in Vietnamese, not by the Python parameter
+                assert param.metavar, (path, param.name)
+                assert not re.search(rf"\b{param.name}\b", result.output), (path, param.name, result.output)
+
+
+def test_what_the_operating_system_says_is_said_in_vietnamese(tmp_path: Path) -> None:
+    """An unreadable file: the system's reason in Vietnamese (its own words follow the locale)."""
+    missing = _run("check", str(tmp_path / "nowhere.json"))
+    assert missing.returncode == 2
+    assert "Lỗi (io)" in missing.stderr and "không có tệp hoặc thư mục này" in " ".join(missing.stderr.split())
+    assert "No such file" not in missing.stderr
+    folder = _run("keys", "show", str(tmp_path))
+    assert folder.returncode == 2 and "No such file" not in folder.stderr and "directory" not in folder.stderr
+    assert os_error_vi(OSError(errno.EROFS, "Read-only file system")) == "ổ đĩa chỉ đọc"
+    assert os_error_vi(OSError(errno.EXDEV, "Invalid cross-device link")) == f"lỗi hệ thống (errno {errno.EXDEV})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,11 +74,20 @@ def init(
     passphrase_env: PassEnvOpt = None,
 ) -> None:
     """Tạo sổ cái mới: cơ quan gốc (tự ký) và khóa nhật ký."""
+    if (directory / home.SETTINGS).exists():
+        fail(f"Thư mục '{directory}' đã có sổ cái.", "ledger_dir")
     key = SigningKey.generate()
     key_path = root_key_out or directory / "keys" / "root.pem"
-    ledger = home.init(directory, root_key=key, database=database_option(database), origin=origin)
+    if key_path.exists():
+        fail(f"Tệp '{key_path}' đã tồn tại; không ghi đè khóa.")
+    # The root's key is written first, never over a file: a ledger is not left without it.
+    home.write_private(key_path, key.to_pem(passphrase_from(passphrase_env)), new=True)
+    try:
+        ledger = home.init(directory, root_key=key, database=database_option(database), origin=origin)
+    except BaseException:
+        key_path.unlink(missing_ok=True)  # no ledger: its key would sign for nothing
+        raise
     ledger.close()
-    home.write_private(key_path, key.to_pem(passphrase_from(passphrase_env)))
     out.print(f"Đã tạo sổ cái tại [bold]{directory}[/] (cơ quan gốc qng/root).")
     out.print(f"Khóa riêng của cơ quan gốc: {key_path} — hãy chuyển nó khỏi máy chủ.")
     out.print(f"Mã khóa: {key.public.key_id}")
@@ -96,9 +106,12 @@ def keys_new(
         fail(f"Tệp '{path}' đã tồn tại; không ghi đè khóa.")
     passphrase = passphrase_from(passphrase_env)
     if encrypt and passphrase is None:
+        if not sys.stdin.isatty():
+            fail("Không có cửa sổ lệnh để nhập mật khẩu: hãy đặt mật khẩu vào một biến môi trường "
+                 "và dùng --passphrase-env.")
         passphrase = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True).encode()
     key = SigningKey.generate()
-    home.write_private(path, key.to_pem(passphrase))
+    home.write_private(path, key.to_pem(passphrase), new=True)
     _print_public(key, json_out)
 
 
@@ -198,6 +211,8 @@ def enroll(
     ledger = home.open_ledger(directory, database_option(database))
     try:
         receipt = ledger.submit_one(envelope)
+    except Refused as refused:  # refused as ``submit`` refuses: a finding (exit 1), not a usage error
+        fail(refused.message_vi, refused.code, EXIT_FINDING)
     finally:
         ledger.close()
     out.print(f"Đã kết nạp {body_id} ({kind}) — mã băm {receipt.hash[:16]}…", highlight=False)
@@ -249,7 +264,8 @@ def verify(
     directory: DirArg,
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
-    workers: Annotated[int | None, typer.Option(help="Số tiến trình kiểm chữ ký (mặc định: số lõi).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Số tiến trình kiểm chữ ký (mặc định: số lõi).", min=1, max=256)] = None,
 ) -> None:
     """Kiểm lại toàn bộ sổ cái từ dữ liệu thô: chữ ký, thẩm quyền, liên kết. Mã thoát 1 nếu có sai."""
     from datetime import UTC, datetime

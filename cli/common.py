@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import click
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand
@@ -20,6 +21,7 @@ from typer.models import CommandFunctionType
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
+from schemas._messages import message_vi, path_of
 
 err = Console(stderr=True)
 out = Console()
@@ -73,7 +75,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSO
 
 
 def fail(message_vi: str, code: str = "usage", exit_code: int = EXIT_USAGE) -> NoReturn:
-    err.print(f"[bold red]Lỗi[/] ({code}): {message_vi}", highlight=False)
+    """Say ``message_vi`` (plain text: a path or an id a person typed may hold ``[`` and ``]``,
+    which rich would read as markup) with its stable ``code``, and exit."""
+    err.print(f"[bold red]Lỗi[/] ({escape(code)}): ", end="", highlight=False)
+    err.print(message_vi, markup=False, highlight=False)
     raise typer.Exit(exit_code)
 
 
@@ -98,15 +103,24 @@ def guarded(fn: F) -> F:
         except DantinError as exc:
             fail(exc.message_vi, exc.code)
         except OSError as exc:
-            where = f" '{escape(str(exc.filename))}'" if exc.filename else ""
+            where = f" '{exc.filename}'" if exc.filename else ""
             fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")
+        except ValidationError as exc:  # what a person gave (an event to sign, a body to enrol) is not well formed
+            if os.environ.get("DANTIN_DEBUG"):
+                raise
+            errors = exc.errors()
+            more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+            fail(f"Dữ liệu không hợp lệ tại {path_of(errors[0]['loc'])}: {message_vi(errors[0])}{more}.", "malformed")
         except Exception as exc:
             if os.environ.get("DANTIN_DEBUG"):
                 raise
-            from ledger.outage import is_outage, reason_vi
+            from ledger.outage import is_damage, is_outage, reason_vi
 
             if is_outage(exc):  # the environment's fault, said as such, not an internal one
                 fail(f"Không kết nối hoặc không đọc được cơ sở dữ liệu: {reason_vi(exc)}.", "store_unavailable")
+            if is_damage(exc):
+                fail("Cơ sở dữ liệu của sổ cái bị hỏng (tệp không phải cơ sở dữ liệu, hoặc dữ liệu hỏng). "
+                     "Chạy 'dantin verify' để biết chỗ hỏng; dùng một bản sao lành.", "store_damaged", EXIT_FINDING)
             fail(f"Lỗi nội bộ ({type(exc).__name__}). Đặt DANTIN_DEBUG=1 để xem chi tiết.",
                  "internal", EXIT_INTERNAL)
 
@@ -129,6 +143,8 @@ _OS_ERRORS_VI = {
     errno.EMFILE: "mở quá nhiều tệp cùng lúc",
     errno.EIO: "lỗi đọc/ghi thiết bị",
     errno.ECONNREFUSED: "máy chủ từ chối kết nối",
+    errno.EADDRINUSE: "cổng này đang được một chương trình khác dùng",
+    errno.EADDRNOTAVAIL: "địa chỉ này không thuộc máy này",
     errno.ETIMEDOUT: "hết thời gian chờ",
     errno.EHOSTUNREACH: "không tới được máy chủ",
     errno.ENETUNREACH: "không tới được mạng",
@@ -160,13 +176,13 @@ def load_key(path: Path, passphrase_env: str | None) -> SigningKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        fail(f"Không có tệp khóa '{escape(str(path))}'.", "io")
+        fail(f"Không có tệp khóa '{path}'.", "io")
     except IsADirectoryError:
-        fail(f"'{escape(str(path))}' là thư mục, không phải tệp khóa.", "io")
+        fail(f"'{path}' là thư mục, không phải tệp khóa.", "io")
     except PermissionError:
-        fail(f"Không có quyền đọc tệp khóa '{escape(str(path))}'.", "io")
+        fail(f"Không có quyền đọc tệp khóa '{path}'.", "io")
     except OSError as exc:
-        fail(f"Không đọc được tệp khóa '{escape(str(path))}': {os_error_vi(exc)}.", "io")
+        fail(f"Không đọc được tệp khóa '{path}': {os_error_vi(exc)}.", "io")
     passphrase = passphrase_from(passphrase_env)
     if passphrase is None and b"ENCRYPTED" in data:
         if not sys.stdin.isatty():
@@ -192,5 +208,8 @@ def read_json_documents(path: Path) -> list[Any]:
                     docs.append(orjson.loads(line))
                 except orjson.JSONDecodeError:
                     fail(f"{path}: dòng {number} không phải JSON hợp lệ.", "malformed")
-        return docs
-    return value if isinstance(value, list) else [value]
+    else:
+        docs = value if isinstance(value, list) else [value]
+    if not docs:
+        fail(f"{path}: tệp không có mục nào (trống, hoặc một mảng JSON rỗng).", "malformed")
+    return docs

@@ -102,15 +102,18 @@ def fetch(
 
 def _target(url: str) -> str:
     """The URL to sign and to send, the same string for both: http(s), a host, an absolute ASCII path."""
-    split = urlsplit(url.strip())
+    try:
+        split = urlsplit(url.strip())
+    except ValueError:  # (an unclosed IPv6 bracket, say)
+        fail(f"Địa chỉ '{url}' không hợp lệ: cần dạng http://máy-chủ:cổng/v1/… (hoặc https://…).")
     if split.scheme.lower() not in ("http", "https") or not split.netloc:
-        fail(f"Địa chỉ '{escape(url)}' không hợp lệ: cần dạng http://máy-chủ:cổng/v1/… (hoặc https://…).")
+        fail(f"Địa chỉ '{url}' không hợp lệ: cần dạng http://máy-chủ:cổng/v1/… (hoặc https://…).")
     if "@" in split.netloc or not split.netloc.isascii():
-        fail(f"Địa chỉ '{escape(url)}' không hợp lệ: tên máy chủ phải là ASCII, không kèm tên/mật khẩu.")
+        fail(f"Địa chỉ '{url}' không hợp lệ: tên máy chủ phải là ASCII, không kèm tên/mật khẩu.")
     try:
         split.port  # noqa: B018 - raises ValueError on a port that is not a number in range
     except ValueError:
-        fail(f"Địa chỉ '{escape(url)}' có số cổng không hợp lệ.")
+        fail(f"Địa chỉ '{url}' có số cổng không hợp lệ.")
     path = quote(split.path or "/", safe="/%:@!$&'()*+,;=~")
     query = quote(split.query, safe="/%:@!$&'()*+,;=?~")
     return urlunsplit((split.scheme.lower(), split.netloc, path, query, ""))
@@ -122,7 +125,7 @@ def _signed(target: str, key: SigningKey, body: str) -> dict[str, str]:
     from schemas.ids import BODY_RE
 
     if not BODY_RE.match(body):
-        fail(f"'{escape(body)}' không phải mã cơ quan (ví dụ qng.bato/inspection).")
+        fail(f"'{body}' không phải mã cơ quan (ví dụ qng.bato/inspection).")
     fields = {"Dantin-Body": body}
     return fields | sign_request(key, "GET", target, fields)
 
@@ -158,7 +161,7 @@ def _unreachable(target: str, exc: BaseException, timeout: float) -> NoReturn:
         why = f"lỗi mạng: {os_error_vi(reason)}"
     else:
         why = f"lỗi mạng ({type(reason).__name__})"
-    fail(f"Không kết nối được tới {escape(host)}: {escape(why)}.", "network", EXIT_FINDING)
+    fail(f"Không kết nối được tới {host}: {why}.", "network", EXIT_FINDING)
 
 
 # -- the answer --------------------------------------------------------------------------------
@@ -171,10 +174,10 @@ def _refused(answer: Answer, target: str, *, signed: bool, json_out: bool) -> No
         _write_stdout(answer.body)
     if 300 <= answer.status < 400:
         where = answer.headers.get("Location") or "?"
-        fail(f"Máy chủ chuyển hướng (HTTP {answer.status}) tới {escape(where)}; yêu cầu ký không được gửi tiếp tới "
+        fail(f"Máy chủ chuyển hướng (HTTP {answer.status}) tới {where}; yêu cầu ký không được gửi tiếp tới "
              "địa chỉ khác — hãy gọi thẳng địa chỉ đó.", f"http_{answer.status}", EXIT_FINDING)
     if problem is None:
-        fail(f"Máy chủ trả lời HTTP {answer.status} {escape(answer.reason)} (không kèm mô tả lỗi RFC 9457).",
+        fail(f"Máy chủ trả lời HTTP {answer.status} {answer.reason} (không kèm mô tả lỗi RFC 9457).",
              f"http_{answer.status}", EXIT_FINDING)
     code = str(problem.get("code") or f"http_{answer.status}")
     title, detail = str(problem.get("title") or ""), str(problem.get("detail") or "")
@@ -249,4 +252,4 @@ def _save(path: Path, data: bytes) -> None:
     try:
         home.write_private(path, data)  # owner-only: restricted reads hold birth dates and party membership
     except OSError as exc:
-        fail(f"Không ghi được tệp '{escape(str(path))}': {os_error_vi(exc)}.", "io")
+        fail(f"Không ghi được tệp '{path}': {os_error_vi(exc)}.", "io")

@@ -35,9 +35,13 @@ from ledger import home
 from ledger.application import Ledger
 from ledger.bundle import BundleFailed, NotABundle, make_bundle, verify_bundle
 from ledger.note import NoteVerifier
+from ledger.rules.text import VERDICT_VI
 from ledger.sealer import CheckpointRow
 from ledger.witness import Policy, WitnessError, cosigned, read_policy, read_witness_file, witness_ledger
 from ledger.witness import witnessed_checkpoint as find_witnessed
+
+#: The largest tree size or leaf index a command takes (the stores' integers are 64-bit).
+MAX_SIZE = 2**63 - 1
 
 witness_app = Typer(help="Nhân chứng (Mặt trận, Ủy ban Kiểm tra) ký xác nhận checkpoint.",
                           no_args_is_help=True)
@@ -115,8 +119,9 @@ def _published(ledger: Ledger, size: int, policy: Policy) -> str:
 @guarded
 def proof(
     directory: DirArg,
-    index: Annotated[int | None, typer.Option("--index", help="Vị trí lá trong nhật ký.")] = None,
-    size: Annotated[int | None, typer.Option("--size", help="Kích thước cây (mặc định: hiện tại).")] = None,
+    index: Annotated[int | None, typer.Option("--index", help="Vị trí lá trong nhật ký.", min=0, max=MAX_SIZE)] = None,
+    size: Annotated[int | None, typer.Option(
+        "--size", help="Kích thước cây (mặc định: hiện tại).", min=0, max=MAX_SIZE)] = None,
     consistency: Annotated[
         tuple[int, int] | None, typer.Option("--consistency", help="Bằng chứng nhất quán từ cỡ M đến cỡ N.")
     ] = None,
@@ -126,6 +131,8 @@ def proof(
     """Bằng chứng bao hàm (--index) hoặc nhất quán (--consistency M N), kèm checkpoint đã ký."""
     if (index is None) == (consistency is None):
         fail("Cần đúng một trong hai: --index I hoặc --consistency M N.")
+    if consistency is not None and not all(0 <= n <= MAX_SIZE for n in consistency):
+        fail(f"--consistency: cỡ cây phải từ 0 đến {MAX_SIZE}.")
     # Writable, it may sign and publish the head it proves against; a read-only copy proves against its checkpoints.
     ledger, policy = _open(directory, database, read_only=not home.writable(directory, database_option(database)))
     try:
@@ -259,7 +266,8 @@ def bundle(
     out.print(f"Đã ghi gói hồ sơ {output}: {made.entries} sự kiện ({made.village_events} của thôn), checkpoint "
               f"cỡ {made.size} do {', '.join(made.witnesses)} ký xác nhận.", highlight=False)
     if made.verdict is not None:
-        out.print(f"Kết luận ngày {made.verdict['as_of']}: {made.verdict['verdict']} "
+        code = made.verdict["verdict"]
+        out.print(f"Kết luận ngày {made.verdict['as_of']}: {VERDICT_VI.get(code, code)} ({code}) "
                   f"(bộ quy tắc {made.verdict['ruleset_digest']}).", highlight=False)
     if made.later_events:
         err.print(f"[yellow]Lưu ý[/]: {made.later_events} sự kiện của thôn ghi sau checkpoint này chưa có trong gói "

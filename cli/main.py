@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console entry point: ``dantin ARGS…``."""
+    try:
+        _main()
+    except KeyboardInterrupt:  # Ctrl-C before the application handles it (while it imports)
+        sys.stderr.write("\nĐã hủy!\n")
+        sys.exit(130)
+
+
+def _main() -> None:
     if sys.argv[1:2] == ["verify"] and _workers_wanted(sys.argv[2:]):
         # The signature workers' forkserver starts now and imports what it needs while this
         # process imports the application (see ``ledger.audit.start_workers``).

@@ -133,13 +133,16 @@ def officeholders(
         metavar="ĐỊA_BÀN", help="Địa bàn: huyện, xã hoặc thôn (mặc định: tất cả).")] = "",
     office: Annotated[str | None, typer.Option(help="head, secretary, deputy, committee, front_head.")] = None,
     as_of: AsOfOpt = None, database: DatabaseOpt = None, json_out: JsonOpt = False,
-    limit: Annotated[int, typer.Option(help="Số dòng tối đa.")] = 1000,
+    limit: Annotated[int, typer.Option(help="Số dòng tối đa.", min=1, max=1_000_000)] = 1000,
 ) -> None:
     """Những người giữ chức vụ ở các thôn của một địa bàn vào một ngày."""
     if office is not None and office not in OFFICE_VI:
         fail(f"Chức vụ '{office}' không có; dùng một trong: {', '.join(k for k in OFFICE_VI if k != 'acting_head')}.")
     with _views(directory, database) as views:
         rows = views.officeholders(place, office, _day(as_of), limit=limit)
+        unknown = bool(place) and not rows and views.ledger.get_stream(place) is None
+    if unknown:  # as verdict and leadership say it: not an empty answer about a place there is not
+        fail(f"Không có địa bàn '{place}' trong sổ cái.", "unknown_place", EXIT_FINDING)
     if json_out:
         print_json(rows)
         return

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DirArg, database_option, guarded, need_writable
+from cli.common import DirArg, database_option, fail, guarded, need_writable, os_error_vi
 from ledger import home
 
 
@@ -30,10 +30,16 @@ def serve(
     from api.logs import configure
     from api.settings import ApiSettings
 
+    if log_level.lower() not in LOG_LEVELS:
+        fail(f"--log-level '{log_level}' không có; dùng một trong: {', '.join(LOG_LEVELS)}.")
     home.read_settings(directory)  # a missing or broken ledger directory is a Vietnamese message, before binding
+    _can_listen(host, port)
     need_writable(directory, database, "máy chủ cần ghi (nhận sự kiện, bảng tra cứu, chống phát lại yêu cầu ký)",
                   "Hãy chép cả thư mục sang nơi ghi được, hoặc dùng thẳng trên bản chỉ đọc các lệnh đọc: verify, "
                   "stats, leadership, verdict, officeholders, proof, bundle.")
+    # Opened once here: a database that holds no ledger, is damaged or is out of reach is said in
+    # Vietnamese with its code (cli.common.guarded), not as a traceback in the server's log.
+    home.open_ledger(directory, database_option(database)).close()
     settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
@@ -41,6 +47,26 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
                 log_level=log_level.lower(), server_header=False, http=_fastest("httptools", "h11"),
                 loop=_fastest("uvloop", "asyncio"))
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Say in Vietnamese why the server could not listen (an unknown host, a port in use), before
+    uvicorn would, in English, in its log."""
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        fail(f"Không tìm thấy địa chỉ '{host}' để lắng nghe.")
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        fail(f"Không lắng nghe được ở {host}:{port}: {os_error_vi(exc)}.", "io")
 
 
 def _fastest(module: str, fallback: str) -> str:

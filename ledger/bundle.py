@@ -32,6 +32,7 @@ from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, DantinError, Refused
 from ledger.merkle import ProofError, leaf_hash, verify_inclusion
 from ledger.note import Checkpoint, CosignatureVerifier, NoteVerifier, open_checkpoint
+from ledger.rules.text import VERDICT_VI
 from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
 from ledger.witness import (
     KIND_NAMES_VI,
@@ -575,8 +576,9 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
         report.not_proved.append("Gói không có kết luận (verdict) theo bộ quy tắc.")
     else:
         v = report.verdict
-        report.proved.append(f"Kết luận '{v.get('verdict')}' ngày {v.get('as_of')} được dựng lại đúng như trong gói "
-                             f"từ chính các sự kiện của gói (bộ quy tắc {', '.join(v.get('rulesets', []))}, "
+        said = VERDICT_VI.get(str(v.get("verdict")), str(v.get("verdict")))
+        report.proved.append(f"Kết luận '{said}' ({v.get('verdict')}) ngày {v.get('as_of')} được dựng lại đúng như "
+                             f"trong gói từ chính các sự kiện của gói (bộ quy tắc {', '.join(v.get('rulesets', []))}, "
                              f"{v.get('ruleset_digest')}).")
 
 

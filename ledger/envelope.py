@@ -30,6 +30,7 @@ from ledger.signing import (
     pae,
 )
 from schemas._checks import KEY_ID_RE
+from schemas._messages import message_vi
 from schemas.envelope import EnvelopeWire, SignatureWire, Statement, UnsignedEvent
 from schemas.facts import FACTS_MODELS
 
@@ -70,10 +71,12 @@ def _malformed(message_vi: str, detail: str) -> Refused:
     return Refused("malformed", message_vi, detail=detail)
 
 
-def _first_error(exc: ValidationError) -> str:
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    """Where the model's first error is and what it is: in Vietnamese (the message), and in
+    pydantic's English (the ``detail`` programs read)."""
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "(gốc)"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {message_vi(err)}", f"{where}: {err['msg']}"
 
 
 
@@ -101,8 +104,8 @@ def open_envelope(data: bytes | str | Mapping[str, Any]) -> tuple[bytes, str, by
         try:
             wire = EnvelopeWire.model_validate(data)
         except ValidationError as exc:
-            where = _first_error(exc)
-            raise _malformed(f"Phong bì sai cấu trúc tại {where}.", where) from None
+            where, detail = _first_error(exc)
+            raise _malformed(f"Phong bì sai cấu trúc tại {where}.", detail) from None
         fields = wire.payload, wire.signatures[0].keyid, wire.signatures[0].sig
     payload_b64, keyid, sig_b64 = fields
     try:
@@ -213,8 +216,8 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
         statement: Statement = _validate_statement(obj)
     except ValidationError as exc:
         _require_canonical(payload, obj)
-        where = _first_error(exc)
-        raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", where) from None
+        where, detail = _first_error(exc)
+        raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", detail) from None
     if not _statement_is_jcs(payload, obj):
         _require_canonical(payload, obj)
     if statement.type not in EVENT_TYPES:
@@ -232,8 +235,8 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
         try:
             facts = validate_facts(statement.facts)
         except ValidationError as exc:
-            where = _first_error(exc)
-            raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{where}") from None
+            where, detail = _first_error(exc)
+            raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{detail}") from None
     return Envelope(payload, keyid, sig, statement, facts, sha256(payload).hexdigest())
 
 

@@ -51,10 +51,12 @@ class Settings:
         )
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a private key file readable by its owner only."""
+def write_private(path: Path, data: bytes, *, new: bool = False) -> None:
+    """Write a private key file readable by its owner only; ``new``: never over an existing file
+    (``FileExistsError``), as a key's only copy must not be lost to a mistyped path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if new else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -102,7 +104,10 @@ def read_settings(directory: Path) -> Settings:
     path = directory / SETTINGS
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Settings(origin=data["origin"], root=data["root"], database=data.get("database"))
+        origin, root, database = data["origin"], data["root"], data.get("database")
+        if not (isinstance(origin, str) and isinstance(root, str) and (database is None or isinstance(database, str))):
+            raise TypeError("ledger.json fields of the wrong type")
+        return Settings(origin=origin, root=root, database=database)
     except FileNotFoundError:
         raise HomeError(
             f"'{directory}' không phải thư mục sổ cái (thiếu {SETTINGS}). Hãy chạy 'dantin init' trước.",
@@ -121,14 +126,22 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
     """
     settings = read_settings(directory)
     env = persistence_env(directory, database or settings.database)
+    sqlite_file = env.get("SQLITE_DBNAME")
+    if sqlite_file is not None and not Path(sqlite_file).is_file():  # (SQLite would make an empty one)
+        raise HomeError(f"Không có tệp cơ sở dữ liệu '{sqlite_file}' của sổ cái '{directory}'.",
+                        detail="sqlite database file missing")
+    reading = env | {"CREATE_TABLE": "no", READ_ONLY: "yes"}  # and no log key: it signs nothing
+    if sqlite_file is not None and read_only:
+        reading["SQLITE_DBNAME"] = _read_only_sqlite(Path(sqlite_file))
+    reader = Ledger(env=reading)
+    try:
+        _holds_a_ledger(reader, directory)
+    except BaseException:
+        reader.close()
+        raise
     if read_only:
-        sqlite_file = env.get("SQLITE_DBNAME")
-        if sqlite_file is not None:
-            if not Path(sqlite_file).is_file():  # (SQLite would make an empty one)
-                raise HomeError(f"Không có tệp cơ sở dữ liệu '{sqlite_file}' của sổ cái '{directory}'.",
-                                detail="sqlite database file missing")
-            env["SQLITE_DBNAME"] = _read_only_sqlite(Path(sqlite_file))
-        return Ledger(env=env | {"CREATE_TABLE": "no", READ_ONLY: "yes"})  # and no log key: it signs nothing
+        return reader
+    reader.close()
     ledger = Ledger(env=env)
     try:
         seed = SigningKey.from_pem((directory / LOG_KEY).read_bytes()).seed()
@@ -136,6 +149,29 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
         return ledger  # a reader's copy without the log key: no new checkpoints
     ledger.attach_log_key(settings.origin, seed)
     return ledger
+
+
+def _holds_a_ledger(ledger: Ledger, directory: Path) -> None:
+    """Refuse a database that holds no ledger, before anything is written to it: a mistyped
+    ``--database`` would otherwise get the tables of an empty ledger, and ``verify`` would call
+    it intact. A ledger has rows (``init`` writes two), or at least leaves: a ledger whose
+    events table was lost is a damaged ledger, for ``verify`` to report, not no ledger."""
+    from ledger.outage import is_missing_table, is_outage
+
+    def has(count: Callable[[], object]) -> bool:
+        try:
+            return bool(count())
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            # No table: nothing of a ledger. Anything else is damage, for ``verify`` to report.
+            return not is_missing_table(exc)
+
+    store = ledger.sealer.store if ledger.sealer is not None else None
+    if has(ledger.recorder.max_notification_id) or (store is not None and has(lambda: store.select_leaf_rows(0, 1))):
+        return
+    raise HomeError(f"Cơ sở dữ liệu của '{directory}' không chứa sổ cái nào (không có bảng hay sự kiện của "
+                    "sổ cái): kiểm tra lại --database hoặc biến DANTIN_DATABASE.", detail="no ledger in the database")
 
 
 def writable(directory: Path, database: str | None = None) -> bool:

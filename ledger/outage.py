@@ -105,3 +105,26 @@ def reason_vi(exc: BaseException) -> str:
         if isinstance(state, str) and state:
             return _PG_REASONS.get(state) or _PG_REASONS.get(state[:2]) or "máy chủ PostgreSQL từ chối thao tác"
     return "máy chủ không trả lời (không chạy, sai địa chỉ, hoặc mạng bị chặn)"
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` says what the store holds is damaged: a file that is not a database or
+    that SQLite finds corrupt, data or an index PostgreSQL finds corrupt."""
+    for error in _causes(exc):
+        name = getattr(error, "sqlite_errorname", None)
+        if isinstance(name, str):
+            return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or name.startswith(_SQLITE_DAMAGE)
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state in ("XX001", "XX002")
+    return False
+
+
+def is_missing_table(exc: BaseException) -> bool:
+    """Whether ``exc`` says a table is not there (SQLite's "no such table", PostgreSQL's 42P01)."""
+    for error in _causes(exc):
+        if getattr(error, "sqlstate", None) == "42P01":
+            return True
+        if _is_sqlite(error) and str(error).startswith("no such table"):
+            return True
+    return False

@@ -33,7 +33,12 @@ def persistence_env(directory: Path, database: str | None) -> dict[str, str]:
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-    parts = urlsplit(database)
+    try:
+        parts = urlsplit(database)
+        port = parts.port
+    except ValueError as exc:  # a port that is no number, an unclosed IPv6 bracket
+        raise StorageError(f"Địa chỉ cơ sở dữ liệu '{database}' không hợp lệ (số cổng hoặc tên máy chủ sai).",
+                           detail=f"unparsable URL: {exc}") from None
     if parts.scheme not in ("postgresql", "postgres"):
         raise StorageError(
             f"Địa chỉ cơ sở dữ liệu không được hỗ trợ: '{parts.scheme}'. "
@@ -46,7 +51,7 @@ def persistence_env(directory: Path, database: str | None) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_PORT": str(port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": "5",

@@ -268,8 +268,8 @@ class WitnessFile:
     logs: Mapping[str, WitnessState] = field(default_factory=dict)
 
 
-def _state_error(path: Path, detail: str) -> WitnessError:
-    return WitnessError("witness_state", f"Tệp trạng thái nhân chứng {path} bị hỏng ({detail}); không ký tiếp "
+def _state_error(path: Path, why_vi: str, detail: str) -> WitnessError:
+    return WitnessError("witness_state", f"Tệp trạng thái nhân chứng {path} bị hỏng ({why_vi}); không ký tiếp "
                         "khi chưa biết checkpoint cuối đã ký.", detail=detail)
 
 
@@ -280,15 +280,17 @@ def read_witness_file(path: Path) -> WitnessFile:
     except FileNotFoundError:
         return WitnessFile()
     except (OSError, ValueError) as exc:
-        raise _state_error(path, type(exc).__name__) from None
+        why = ("không phải văn bản UTF-8" if isinstance(exc, UnicodeDecodeError) else
+               "không phải JSON hợp lệ" if isinstance(exc, ValueError) else "không đọc được tệp")
+        raise _state_error(path, why, type(exc).__name__) from None
     try:
         if data["witness_state"] != 1:
-            raise _state_error(path, "unknown version")
+            raise _state_error(path, "phiên bản không rõ", "unknown version")
         logs = {origin: WitnessState(origin, int(v["size"]), b64decode_strict(v["root"]), str(v["log_key"]))
                 for origin, v in data["logs"].items()}
         name = data["name"]
     except (KeyError, TypeError, AttributeError, ValueError, CryptoError):
-        raise _state_error(path, "unreadable fields") from None
+        raise _state_error(path, "thiếu hoặc sai trường", "unreadable fields") from None
     return WitnessFile(name if isinstance(name, str) else None, logs)
 
 

@@ -149,6 +149,26 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+#: What Python's JSON parser says (``JSONDecodeError.msg``), in Vietnamese.
+_JSON_ERRORS_VI = (
+    ("Expecting value", "thiếu một giá trị (tệp trống, hoặc thừa/thiếu dấu phẩy)"),
+    ("Expecting property name", "tên trường phải nằm trong dấu ngoặc kép"),
+    ("Expecting ':' delimiter", "thiếu dấu ':' sau tên trường"),
+    ("Expecting ',' delimiter", "thiếu dấu ',' giữa hai phần tử"),
+    ("Unterminated string", "chuỗi chưa được đóng bằng dấu ngoặc kép"),
+    ("Invalid control character", "chuỗi chứa ký tự điều khiển (như xuống dòng) chưa được viết thoát"),
+    ("Invalid \\escape", "chuỗi có dấu \\ viết thoát không hợp lệ"),
+    ("Invalid \\uXXXX escape", "chuỗi có dấu \\u viết thoát không hợp lệ"),
+    ("Extra data", "còn dữ liệu thừa sau giá trị JSON"),
+)
+
+
+def json_error_vi(exc: json.JSONDecodeError) -> str:
+    """A JSON parse error, said in Vietnamese."""
+    why = next((vi for en, vi in _JSON_ERRORS_VI if exc.msg.startswith(en)), "cú pháp sai")
+    return f"JSON không hợp lệ: {why}"
+
+
 def _parse(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8-sig")
@@ -157,8 +177,7 @@ def _parse(raw: bytes) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise DossierError([Problem(f"dòng {exc.lineno}, cột {exc.colno}",
-                                    f"JSON không hợp lệ ({exc.msg})")]) from None
+        raise DossierError([Problem(f"dòng {exc.lineno}, cột {exc.colno}", json_error_vi(exc))]) from None
     except _DuplicateKey as exc:
         raise DossierError([Problem("(tệp)", f"khóa '{exc}' xuất hiện hai lần trong cùng một đối tượng")]) from None
     except ValueError as exc:

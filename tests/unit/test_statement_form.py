@@ -66,8 +66,8 @@ def _parse_form_first(payload: bytes, keyid: str, sig: bytes) -> envelope.Envelo
     try:
         statement = envelope._validate_statement(obj)
     except ValidationError as exc:
-        where = envelope._first_error(exc)
-        raise envelope._malformed(f"Nội dung ký sai cấu trúc tại {where}.", where) from None
+        where, detail = envelope._first_error(exc)
+        raise envelope._malformed(f"Nội dung ký sai cấu trúc tại {where}.", detail) from None
     if statement.type not in envelope.EVENT_TYPES:
         raise envelope._malformed(f"Loại sự kiện '{statement.type}' không có trong danh mục.",
                            f"unknown event type {statement.type}")
@@ -79,8 +79,8 @@ def _parse_form_first(payload: bytes, keyid: str, sig: bytes) -> envelope.Envelo
         try:
             facts = validate_facts(statement.facts)
         except ValidationError as exc:
-            where = envelope._first_error(exc)
-            raise envelope._malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{where}") from None
+            where, detail = envelope._first_error(exc)
+            raise envelope._malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{detail}") from None
     return envelope.Envelope(payload, keyid, sig, statement, facts, sha256(payload).hexdigest())
 
 

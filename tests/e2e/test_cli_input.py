@@ -1,0 +1,221 @@
+"""Bad input a clerk or an inspector can type, answered as the rules say: in Vietnamese, with a
+stable code and exit code (2 usage or input, 1 a finding or refusal), never a traceback, and
+nothing lost or half-written. Each case here was once answered otherwise (a review's sweep)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import PG_ADMIN_URL, _require_postgres
+from test_cli import run
+
+from ledger import home
+from ledger.home import HomeError
+from ledger.signing import SigningKey
+
+CELL_KEY = "qng.bato.badien.lang-ma__cell.pem"
+
+
+def said(proc: subprocess.CompletedProcess[str]) -> str:
+    """What the command said, as one line (rich wraps long lines)."""
+    return " ".join((proc.stderr + proc.stdout).split())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo") / "ledger"
+    run("demo", directory)
+    return directory
+
+
+# -- init never leaves a ledger without its root key, nor overwrites a key ----------------------
+
+
+def test_init_never_overwrites_a_key_file(tmp_path: Path) -> None:
+    key = tmp_path / "root.pem"
+    key.write_bytes(b"the only copy of another key")
+    proc = run("init", tmp_path / "ledger", "--root-key-out", key, check=2)
+    assert "đã tồn tại" in said(proc)
+    assert key.read_bytes() == b"the only copy of another key"
+    assert not (tmp_path / "ledger" / "ledger.json").exists()
+
+
+@pytest.mark.parametrize("problem", ["a folder where the key goes", "a passphrase variable not set"])
+def test_init_that_cannot_write_the_root_key_makes_no_ledger(tmp_path: Path, problem: str) -> None:
+    if problem == "a folder where the key goes":
+        (tmp_path / "here").mkdir()
+        args: list[str | Path] = ["--root-key-out", tmp_path / "here"]
+    else:
+        args = ["--passphrase-env", "DANTIN_TEST_UNSET"]
+    run("init", tmp_path / "ledger", *args, check=2)
+    assert not (tmp_path / "ledger" / "ledger.json").exists()  # so `init` can be run again, rightly
+    run("init", tmp_path / "ledger")
+
+
+# -- what a person types is shown as typed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "exit_code"), [
+    (("verdict", "{demo}", "[/x]"), "unknown_place", 1),
+    (("officeholders", "{demo}", "--office", "[/]"), "usage", 2),
+    (("verdict", "{demo}", "qng.bato.badien.lang-ma", "--as-of", "[/]"), "usage", 2),
+    (("stats", "{tmp}/sổ cái [bản sao] 2"), "ledger_dir", 2),
+])
+def test_brackets_in_what_is_typed_are_shown_as_typed(
+        demo: Path, tmp_path: Path, args: tuple[str, ...], code: str, exit_code: int) -> None:
+    argv = [a.format(demo=demo, tmp=tmp_path) for a in args]
+    proc = run(*argv, check=exit_code)
+    assert f"Lỗi ({code})" in said(proc)
+    assert argv[-1] in said(proc)  # rich read it as markup: dropped, or a crash
+
+
+# -- a database that holds no ledger --------------------------------------------------------------
+
+
+def _ledger_over(directory: Path, sqlite_file: Path | None = None, database: str | None = None) -> Path:
+    """A ledger folder (its settings and log key) over a database that holds no ledger."""
+    home.init(directory / "real", root_key=SigningKey.generate()).close()
+    folder = directory / "copy"
+    folder.mkdir()
+    for name in ("ledger.json", "log-key.pem"):
+        (folder / name).write_bytes((directory / "real" / name).read_bytes())
+    if sqlite_file is not None:
+        db = sqlite3.connect(folder / "ledger.sqlite")
+        db.execute("CREATE TABLE notes (x)")
+        db.commit()
+        db.close()
+    if database is not None:
+        settings = json.loads((folder / "ledger.json").read_text())
+        (folder / "ledger.json").write_text(json.dumps(settings | {"database": database}))
+    return folder
+
+
+def _tables(path: Path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("command", [("verify",), ("stats",), ("leadership", "qng.bato.badien.lang-ma")])
+def test_a_sqlite_file_that_holds_no_ledger_is_said_so_and_left_alone(tmp_path: Path, command: tuple[str, ...]) -> None:
+    folder = _ledger_over(tmp_path, sqlite_file=tmp_path / "copy" / "ledger.sqlite")
+    proc = run(command[0], folder, *command[1:], check=2)
+    assert "Lỗi (ledger_dir)" in said(proc) and "không chứa sổ cái nào" in said(proc)
+    assert _tables(folder / "ledger.sqlite") == ["notes"]  # no table of a ledger made in it
+
+
+@pytest.fixture
+def empty_schema() -> Iterator[str]:
+    _require_postgres()
+    schema = f"t_{uuid.uuid4().hex}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_postgresql_schema_that_holds_no_ledger_is_refused_and_left_alone(
+        tmp_path: Path, empty_schema: str, read_only: bool) -> None:
+    """A mistyped ``--database``: refused before anything is written there (once, such a
+    database got an empty ledger's tables, and ``verify`` called it intact)."""
+    folder = _ledger_over(tmp_path)
+    with pytest.raises(HomeError, match="không chứa sổ cái nào"):
+        home.open_ledger(folder, f"{PG_ADMIN_URL}?schema={empty_schema}", read_only=read_only)
+    with psycopg.connect(PG_ADMIN_URL) as conn:
+        tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+                              (empty_schema,)).fetchone()
+    assert tables == (0,)
+
+
+def test_a_file_that_is_not_a_database_is_damage_not_an_internal_error(demo: Path, tmp_path: Path) -> None:
+    folder = _ledger_over(tmp_path)
+    (folder / "ledger.sqlite").write_bytes(os.urandom(64 * 1024))
+    proc = run("stats", folder, check=1)
+    assert "Lỗi (store_damaged)" in said(proc)
+    assert "Lỗi (store_damaged)" in said(run("serve", folder, "--port", "0", check=1))  # not a log's traceback
+    assert run("verify", folder, check=1).returncode == 1  # and verify reports it as findings
+
+
+def test_settings_of_the_wrong_type_are_a_broken_ledger_folder(tmp_path: Path) -> None:
+    folder = _ledger_over(tmp_path)
+    settings = json.loads((folder / "ledger.json").read_text())
+    (folder / "ledger.json").write_text(json.dumps(settings | {"database": 42}))
+    assert "Lỗi (ledger_dir)" in said(run("stats", folder, check=2))
+
+
+# -- input of the wrong shape or size -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("[1, 2]", "phải là một đối tượng JSON"),
+    ('{"type": "person.profiled", "place": "qng.bato", "date": "2022-13-40", "facts": {}}',
+     "ngày không có thật trong lịch"),
+    ("[]", "không có mục nào"),
+    ("", "không có mục nào"),
+])
+def test_an_event_to_sign_of_the_wrong_shape_is_said_where(
+        demo: Path, tmp_path: Path, content: str, fragment: str) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(content)
+    proc = run("sign", event, "--key", demo / "keys" / CELL_KEY, "--body", "qng.bato.badien.lang-ma/cell", check=2)
+    assert fragment in said(proc) and "internal" not in said(proc)
+
+
+def test_an_enrolment_refused_is_a_finding_as_a_submission_is(demo: Path) -> None:
+    cell_key = demo / "keys" / CELL_KEY
+    public = SigningKey.generate().public.b64
+    proc = run("enroll", demo, "--key", cell_key, "--parent", "qng.bato.badien.lang-ma/cell",
+               "--id", "qng.bato.badien.lang-ma/x", "--kind", "cell", "--name", "Chi bộ X",
+               "--jurisdiction", "qng.bato.badien.lang-ma", "--public", public, "--date", "2022-03-01", check=1)
+    assert "Lỗi (kind_not_allowed)" in said(proc)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("verify", "{demo}", "--workers", "100000"), "1<=x<=256"),
+    (("officeholders", "{demo}", "--limit", "99999999999999999999"), "1<=x<=1000000"),
+    (("proof", "{demo}", "--consistency", "99999999999999999999", "3"), "cỡ cây phải từ 0"),
+    (("serve", "{demo}", "--log-level", "loud"), "--log-level 'loud' không có"),
+    (("fetch", "http://[::1"), "không hợp lệ"),
+    (("stats", "{demo}", "--database", "postgresql://postgres@127.0.0.1:abc/test"), "không hợp lệ"),
+])
+def test_a_value_out_of_bounds_is_a_usage_error(demo: Path, args: tuple[str, ...], fragment: str) -> None:
+    proc = run(*[a.format(demo=demo) for a in args], check=2)
+    assert fragment in said(proc), said(proc)
+
+
+def test_a_place_there_is_not_is_said_so_not_an_empty_table(demo: Path) -> None:
+    proc = run("officeholders", demo, "qng.nowhere", check=1)
+    assert "Lỗi (unknown_place)" in said(proc)
+
+
+def test_a_port_in_use_is_said_before_the_server_starts(demo: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run("serve", demo, "--port", str(port), check=2)
+    assert "Lỗi (io)" in said(proc) and "đang được một chương trình khác dùng" in said(proc)
+
+
+def test_a_broken_witness_state_is_said_in_vietnamese(demo: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json")
+    key = next((demo / "keys").glob("*inspection*.pem"))
+    proc = run("witness", "cosign", demo, "--key", key, "--state", state, check=2)
+    assert "không phải JSON hợp lệ" in said(proc) and "JSONDecodeError" not in said(proc)

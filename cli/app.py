@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -26,6 +28,7 @@ from cli.common import (
     fail,
     guarded,
     load_key,
+    malformed,
     out,
     passphrase_from,
     print_json,
@@ -88,8 +91,8 @@ def init(
         key_path.unlink(missing_ok=True)  # no ledger: its key would sign for nothing
         raise
     ledger.close()
-    out.print(f"Đã tạo sổ cái tại [bold]{directory}[/] (cơ quan gốc qng/root).")
-    out.print(f"Khóa riêng của cơ quan gốc: {key_path} — hãy chuyển nó khỏi máy chủ.")
+    out.print(f"Đã tạo sổ cái tại [bold]{escape(str(directory))}[/] (cơ quan gốc qng/root).")
+    out.print(f"Khóa riêng của cơ quan gốc: {escape(str(key_path))} — hãy chuyển nó khỏi máy chủ.")
     out.print(f"Mã khóa: {key.public.key_id}")
 
 
@@ -145,7 +148,12 @@ def sign(
     """Ký một (hoặc nhiều) sự kiện, ghi ra phong bì đã ký."""
     signing_key = load_key(key, passphrase_env)
     docs = read_json_documents(event)
-    envelopes = [seal(signing_key, body, doc) for doc in docs]
+    envelopes = []
+    for i, doc in enumerate(docs):
+        try:
+            envelopes.append(seal(signing_key, body, doc))
+        except ValidationError as exc:
+            malformed(exc, f"[{i}]" if len(docs) > 1 else "")
     data: Any = envelopes[0] if len(envelopes) == 1 else envelopes
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
     if output:
@@ -177,9 +185,9 @@ def submit(
     else:
         for i, r in enumerate(results, 1):
             if isinstance(r, Refused):
-                err.print(f"#{i} [red]bị từ chối[/] ({r.code}): {r.message_vi}", highlight=False)
+                err.print(f"#{i} [red]bị từ chối[/] ({escape(r.code)}): {escape(r.message_vi)}", highlight=False)
             else:
-                out.print(f"#{i} [green]đã ghi[/] {r.type} → {r.stream} v{r.version} "
+                out.print(f"#{i} [green]đã ghi[/] {r.type} → {escape(r.stream)} v{r.version} "
                           f"(mã băm {r.hash[:16]}…, thứ tự {r.notification_id})", highlight=False)
     raise typer.Exit(EXIT_FINDING if refused else EXIT_OK)
 
@@ -203,11 +211,14 @@ def enroll(
     from datetime import date as date_cls
 
     signing_key = load_key(key, passphrase_env)
-    envelope = seal(signing_key, parent, {
-        "type": "body.enrolled", "place": jurisdiction, "date": date or date_cls.today().isoformat(),
-        "facts": {"id": body_id, "kind": kind, "name": name, "jurisdiction": jurisdiction,
-                  "keys": [{"public": public}]},
-    })
+    try:
+        envelope = seal(signing_key, parent, {
+            "type": "body.enrolled", "place": jurisdiction, "date": date or date_cls.today().isoformat(),
+            "facts": {"id": body_id, "kind": kind, "name": name, "jurisdiction": jurisdiction,
+                      "keys": [{"public": public}]},
+        })
+    except ValidationError as exc:
+        malformed(exc)
     ledger = home.open_ledger(directory, database_option(database))
     try:
         receipt = ledger.submit_one(envelope)
@@ -299,11 +310,12 @@ def verify(
     else:
         first = report.findings[0]
         err.print(f"[bold red]Phát hiện {len(report.findings)} sai lệch.[/] Sai lệch đầu tiên: "
-                  f"chuỗi '{first.stream}', phiên bản {first.version}, vị trí {first.position} "
-                  f"trong nhật ký (mã {first.notification_id}) — {first.code}: {first.message_vi}",
+                  f"chuỗi '{escape(first.stream)}', phiên bản {first.version}, vị trí {first.position} "
+                  f"trong nhật ký (mã {first.notification_id}) — {first.code}: {escape(first.message_vi)}",
                   highlight=False)
         for f in report.findings[1:20]:
-            err.print(f"  • {f.stream} v{f.version} @{f.position}: {f.code} — {f.message_vi}", highlight=False)
+            err.print(f"  • {escape(f.stream)} v{f.version} @{f.position}: {f.code} — {escape(f.message_vi)}",
+                      highlight=False)
     raise typer.Exit(EXIT_OK if report.intact else EXIT_FINDING)
 
 

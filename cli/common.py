@@ -105,12 +105,6 @@ def guarded(fn: F) -> F:
         except OSError as exc:
             where = f" '{exc.filename}'" if exc.filename else ""
             fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")
-        except ValidationError as exc:  # what a person gave (an event to sign, a body to enrol) is not well formed
-            if os.environ.get("DANTIN_DEBUG"):
-                raise
-            errors = exc.errors()
-            more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
-            fail(f"Dữ liệu không hợp lệ tại {path_of(errors[0]['loc'])}: {message_vi(errors[0])}{more}.", "malformed")
         except Exception as exc:
             if os.environ.get("DANTIN_DEBUG"):
                 raise
@@ -157,6 +151,14 @@ def os_error_vi(exc: OSError) -> str:
     if said is not None:
         return said
     return f"lỗi hệ thống (errno {exc.errno})" if exc.errno is not None else "lỗi hệ thống"
+
+
+def malformed(exc: ValidationError, prefix: str = "") -> NoReturn:
+    """What a person gave (an event to sign, a body to enrol) is not well formed: say where and
+    why, in Vietnamese (``prefix``: the path of the document within its file, as ``[1]``)."""
+    errors = exc.errors()
+    more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+    fail(f"Dữ liệu không hợp lệ tại {path_of(errors[0]['loc'], prefix)}: {message_vi(errors[0])}{more}.", "malformed")
 
 
 def database_option(value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cli.common import (
     EXIT_FINDING,
@@ -263,8 +264,8 @@ def bundle(
     finally:
         ledger.close()
     output.write_bytes(made.data)
-    out.print(f"Đã ghi gói hồ sơ {output}: {made.entries} sự kiện ({made.village_events} của thôn), checkpoint "
-              f"cỡ {made.size} do {', '.join(made.witnesses)} ký xác nhận.", highlight=False)
+    out.print(f"Đã ghi gói hồ sơ {escape(str(output))}: {made.entries} sự kiện ({made.village_events} của thôn), "
+              f"checkpoint cỡ {made.size} do {', '.join(made.witnesses)} ký xác nhận.", highlight=False)
     if made.verdict is not None:
         code = made.verdict["verdict"]
         out.print(f"Kết luận ngày {made.verdict['as_of']}: {VERDICT_VI.get(code, code)} ({code}) "
@@ -300,13 +301,13 @@ def verify_bundle_cmd(
     if json_out:
         print_json(report.to_dict())
         raise typer.Exit(EXIT_OK)
-    out.print(f"[green]Đã chứng minh[/] gói hồ sơ của '{report.village}' (checkpoint cỡ {report.size}):",
+    out.print(f"[green]Đã chứng minh[/] gói hồ sơ của '{escape(report.village)}' (checkpoint cỡ {report.size}):",
               highlight=False)
     for line in report.proved:
-        out.print(f"  ✓ {line}", highlight=False)
+        out.print(f"  ✓ {escape(line)}", highlight=False)
     out.print("[yellow]Chưa chứng minh được[/]:", highlight=False)
     for line in report.not_proved:
-        out.print(f"  • {line}", highlight=False)
+        out.print(f"  • {escape(line)}", highlight=False)
 
 
 def _policy_file(path: Path) -> Policy:

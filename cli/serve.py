@@ -21,7 +21,7 @@ def serve(
     max_body_bytes: Annotated[
         int, typer.Option("--max-body-bytes", help="Kích thước tối đa của nội dung gửi lên (byte).", min=1024)
     ] = 1024 * 1024,
-    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error.")] = "info",
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error, critical.")] = "info",
 ) -> None:
     """Chạy API HTTP của sổ cái (một tiến trình, một sổ cái; nhật ký JSON ra stderr)."""
     import uvicorn
@@ -49,7 +49,7 @@ def serve(
                 loop=_fastest("uvloop", "asyncio"))
 
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 def _can_listen(host: str, port: int) -> None:

@@ -52,6 +52,7 @@ FINDINGS: dict[str, str] = {
     "log_damaged": "Bảng lá Merkle bị hỏng",
     "bad_checkpoint": "Checkpoint không có chữ ký hợp lệ",
     "checkpoint_mismatch": "Gốc Merkle không khớp checkpoint đã ký",
+    "empty_ledger": "Sổ cái không có sự kiện nào",
 }
 
 ProgressFn = Callable[[int], None]

@@ -135,7 +135,7 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
         reading["SQLITE_DBNAME"] = _read_only_sqlite(Path(sqlite_file))
     reader = Ledger(env=reading)
     try:
-        _holds_a_ledger(reader, directory)
+        _holds_a_ledger(reader, directory, read_only=read_only)
     except BaseException:
         reader.close()
         raise
@@ -151,27 +151,35 @@ def open_ledger(directory: Path, database: str | None = None, *, read_only: bool
     return ledger
 
 
-def _holds_a_ledger(ledger: Ledger, directory: Path) -> None:
+def _holds_a_ledger(ledger: Ledger, directory: Path, *, read_only: bool) -> None:
     """Refuse a database that holds no ledger, before anything is written to it: a mistyped
-    ``--database`` would otherwise get the tables of an empty ledger, and ``verify`` would call
-    it intact. A ledger has rows (``init`` writes two), or at least leaves: a ledger whose
-    events table was lost is a damaged ledger, for ``verify`` to report, not no ledger."""
+    ``--database`` would otherwise get the tables of an empty ledger.
+
+    - None of the ledger's tables there: no ledger, whatever the command.
+    - Its tables there but empty (no row, leaf or checkpoint): refused for a command that would
+      write; ``verify`` reads it, and reports it (``audit_directory``: ``init`` wrote rows).
+    - Anything else, a ledger wiped of its rows but not of its checkpoints, a table that
+      cannot be read: a damaged ledger, for ``verify`` to report.
+    """
     from ledger.outage import is_missing_table, is_outage
 
-    def has(count: Callable[[], object]) -> bool:
+    def look(read: Callable[[], object]) -> str:
         try:
-            return bool(count())
+            return "held" if read() else "empty"
         except Exception as exc:
             if is_outage(exc):
                 raise
-            # No table: nothing of a ledger. Anything else is damage, for ``verify`` to report.
-            return not is_missing_table(exc)
+            return "missing" if is_missing_table(exc) else "held"  # (damage: for ``verify`` to report)
 
     store = ledger.sealer.store if ledger.sealer is not None else None
-    if has(ledger.recorder.max_notification_id) or (store is not None and has(lambda: store.select_leaf_rows(0, 1))):
+    found = {look(ledger.recorder.max_notification_id)}
+    if store is not None:
+        found |= {look(lambda: store.select_leaf_rows(0, 1)), look(lambda: store.checkpoint_at(None))}
+    if "held" in found or (read_only and "empty" in found):
         return
-    raise HomeError(f"Cơ sở dữ liệu của '{directory}' không chứa sổ cái nào (không có bảng hay sự kiện của "
-                    "sổ cái): kiểm tra lại --database hoặc biến DANTIN_DATABASE.", detail="no ledger in the database")
+    raise HomeError(f"Cơ sở dữ liệu của '{directory}' không chứa sổ cái nào (không có "
+                    f"{'sự kiện' if 'empty' in found else 'bảng'} nào của sổ cái): kiểm tra lại --database hoặc "
+                    "biến DANTIN_DATABASE.", detail="no ledger in the database")
 
 
 def writable(directory: Path, database: str | None = None) -> bool:
@@ -228,7 +236,7 @@ def audit_directory(
     ``ledger.audit.start_workers``), then the ledger opened read only (an audit writes nothing),
     audited and closed. ``progress(done, total)``: rows checked, of those there were at the start;
     called first with none done once the ledger is open, as the audit begins."""
-    from ledger.audit import audit, audit_workers, last_id_hint
+    from ledger.audit import Finding, audit, audit_workers, last_id_hint
 
     read_settings(directory)  # not a ledger: said before any worker starts
     with audit_workers(workers) as pool:
@@ -237,11 +245,18 @@ def audit_directory(
             total = last_id_hint(ledger.recorder)
             if progress is not None:
                 progress(0, total)
-            return audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                         log=log_verifier(directory), pool=pool, workers=workers,
-                         progress=None if progress is None else lambda done: progress(done, total))
+            report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
+                           log=log_verifier(directory), pool=pool, workers=workers,
+                           progress=None if progress is None else lambda done: progress(done, total))
         finally:
             ledger.close()
+    if report.entries == 0 and report.intact:  # ``init`` wrote the root's rows: none is no ledger, or a wiped one
+        report.findings.append(Finding(0, 0, "", 0, "empty_ledger", EMPTY_LEDGER_VI, "no rows, leaves or checkpoints"))
+    return report
+
+
+EMPTY_LEDGER_VI = ("Cơ sở dữ liệu không có sự kiện, lá Merkle hay checkpoint nào, mà lúc khởi tạo sổ cái đã ghi "
+                   "sự kiện gốc: sổ cái đã bị xóa hết, hoặc --database trỏ tới cơ sở dữ liệu khác.")
 
 
 def log_verifier(directory: Path) -> NoteVerifier:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -219,3 +220,51 @@ def test_a_broken_witness_state_is_said_in_vietnamese(demo: Path, tmp_path: Path
     key = next((demo / "keys").glob("*inspection*.pem"))
     proc = run("witness", "cosign", demo, "--key", key, "--state", state, check=2)
     assert "không phải JSON hợp lệ" in said(proc) and "JSONDecodeError" not in said(proc)
+
+
+def _wipe(folder: Path, *tables: str) -> None:
+    db = sqlite3.connect(folder / "ledger.sqlite")
+    for table in tables:
+        db.execute(f"DELETE FROM {table}")
+    db.commit()
+    db.close()
+
+
+def test_a_ledger_wiped_of_its_rows_is_a_finding_not_a_wrong_database(tmp_path: Path) -> None:
+    folder = tmp_path / "ledger"
+    home.init(folder, root_key=SigningKey.generate()).close()
+    (events,) = [t for t in _tables(folder / "ledger.sqlite") if t.endswith("events")]
+    _wipe(folder, events, "dantin_leaves")  # the signed checkpoints remain: they say what was there
+    assert "checkpoint_mismatch" in said(run("verify", folder, check=1))
+    _wipe(folder, "dantin_checkpoints")  # nothing left at all: still not an intact ledger
+    proc = run("verify", folder, check=1)
+    assert "empty_ledger" in said(proc) and "Nguyên vẹn" not in said(proc)
+    assert "Lỗi (ledger_dir)" in said(run("leadership", folder, "qng.x", check=2))  # nothing written to it
+
+
+def test_brackets_in_stored_rows_and_refusals_are_shown_as_stored(demo: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(demo, copy)
+    (events,) = [t for t in _tables(copy / "ledger.sqlite") if t.endswith("events")]
+    db = sqlite3.connect(copy / "ledger.sqlite")
+    db.execute(f"UPDATE {events} SET originator_id = '[/]' WHERE rowid = 5")
+    db.commit()
+    db.close()
+    proc = run("verify", copy, check=1)  # a finding, named as stored: not an internal error
+    assert "'[/]'" in said(proc)
+    envelope = tmp_path / "envelope.json"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"type": "person.profiled", "place": "qng.bato.badien.lang-ma", "date": "2022-03-01",
+                                 "facts": {"person": "p-x", "name": "A [/] B", "born": "1975-02-01"}}))
+    front = demo / "keys" / "qng.bato.badien.lang-ma__village_front.pem"
+    run("sign", event, "--key", front, "--body", "qng.bato.badien.lang-ma/village_front", "-o", envelope)
+    assert "Lỗi (internal)" not in said(run("submit", demo, envelope, check=1))
+
+
+def test_which_event_of_a_file_is_malformed_is_said(demo: Path, tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    good = {"type": "person.profiled", "place": "qng.bato.badien.lang-ma", "date": "2022-03-01",
+            "facts": {"person": "p-y", "name": "Đinh Văn Y", "born": "1975-02-01"}}
+    events.write_text(json.dumps([good, good | {"date": "2022-13-40"}]))
+    proc = run("sign", events, "--key", demo / "keys" / CELL_KEY, "--body", "qng.bato.badien.lang-ma/cell", check=2)
+    assert "tại [1].date" in said(proc)

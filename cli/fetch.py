@@ -100,6 +100,13 @@ def fetch(
 # -- the request -------------------------------------------------------------------------------
 
 
+#: An answer's status, said in Vietnamese (the server's own reason phrase is English).
+HTTP_STATUS_VI = {400: "yêu cầu sai", 401: "chưa xác thực", 403: "không được phép", 404: "không tìm thấy",
+                  405: "phương thức không được phép", 408: "hết thời gian chờ", 413: "nội dung quá lớn",
+                  429: "quá nhiều yêu cầu", 500: "lỗi máy chủ", 502: "cổng trung gian lỗi",
+                  503: "máy chủ tạm thời không phục vụ", 504: "cổng trung gian hết thời gian chờ"}
+
+
 def _target(url: str) -> str:
     """The URL to sign and to send, the same string for both: http(s), a host, an absolute ASCII path."""
     try:
@@ -177,7 +184,8 @@ def _refused(answer: Answer, target: str, *, signed: bool, json_out: bool) -> No
         fail(f"Máy chủ chuyển hướng (HTTP {answer.status}) tới {where}; yêu cầu ký không được gửi tiếp tới "
              "địa chỉ khác — hãy gọi thẳng địa chỉ đó.", f"http_{answer.status}", EXIT_FINDING)
     if problem is None:
-        fail(f"Máy chủ trả lời HTTP {answer.status} {answer.reason} (không kèm mô tả lỗi RFC 9457).",
+        fail(f"Máy chủ trả lời HTTP {answer.status} ({HTTP_STATUS_VI.get(answer.status, 'lỗi')}), không kèm mô tả "
+             "lỗi RFC 9457.",
              f"http_{answer.status}", EXIT_FINDING)
     code = str(problem.get("code") or f"http_{answer.status}")
     title, detail = str(problem.get("title") or ""), str(problem.get("detail") or "")

@@ -158,12 +158,21 @@ def proof(
         print_json(result)
         return
     for key, value in result.items():  # plain text, never wrapped: hashes and notes are copied verbatim
+        label = f"{PROOF_FIELDS_VI[key]} ({key})"  # (the JSON field's name: what tools and docs call it)
         if isinstance(value, list):
-            typer.echo(f"{key}:\n" + "".join(f"  {item}\n" for item in value), nl=False)
+            typer.echo(f"{label}:\n" + "".join(f"  {item}\n" for item in value), nl=False)
         elif isinstance(value, str) and "\n" in value:
-            typer.echo(f"{key}:\n{value}", nl=False)
+            typer.echo(f"{label}:\n{value}", nl=False)
         else:
-            typer.echo(f"{key}: {value}")
+            typer.echo(f"{label}: {value}")
+
+
+#: ``proof``'s fields, as its plain output names them.
+PROOF_FIELDS_VI = {
+    "old_size": "cỡ cũ", "new_size": "cỡ mới", "proof": "bằng chứng", "old_checkpoint": "checkpoint cỡ cũ",
+    "new_checkpoint": "checkpoint cỡ mới", "leaf_index": "vị trí lá", "tree_size": "cỡ cây",
+    "leaf_hash": "mã băm lá", "entry": "bản ghi", "checkpoint": "checkpoint",
+}
 
 
 def _maybe_note(ledger: Ledger, size: int, policy: Policy) -> str | None:

@@ -268,3 +268,12 @@ def test_which_event_of_a_file_is_malformed_is_said(demo: Path, tmp_path: Path) 
     events.write_text(json.dumps([good, good | {"date": "2022-13-40"}]))
     proc = run("sign", events, "--key", demo / "keys" / CELL_KEY, "--body", "qng.bato.badien.lang-ma/cell", check=2)
     assert "tại [1].date" in said(proc)
+
+
+@pytest.mark.parametrize("args", [("--index", "3"), ("--consistency", "2", "7")])
+def test_a_proof_in_plain_text_names_its_fields_in_vietnamese(demo: Path, args: tuple[str, ...]) -> None:
+    fields = json.loads(run("proof", demo, *args, "--json").stdout)
+    plain = run("proof", demo, *args).stdout
+    for field in fields:  # each with its JSON name beside, as docs and tools call it
+        line = next(line for line in plain.splitlines() if line.endswith(f"({field}):") or f"({field}): " in line)
+        assert not line.startswith(f"{field}:"), line  # (the bare name, as it once was)

@@ -22,7 +22,6 @@ from cli.common import (
     DatabaseOpt,
     DirArg,
     JsonOpt,
-    Typer,
     database_option,
     err,
     fail,
@@ -40,6 +39,7 @@ from cli.log import register as register_log_commands
 from cli.read import register as register_read_commands
 from cli.serve import serve
 from cli.synth import synth
+from cli.vi import Typer
 from cli.vi import install as install_vietnamese
 from ledger import home
 from ledger.audit import iter_notifications

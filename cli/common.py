@@ -10,14 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
-import click
 import orjson
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperCommand
-from typer.models import CommandFunctionType
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
@@ -29,40 +26,6 @@ out = Console()
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-#: The usage line's placeholders (click's own: ``[OPTIONS]``, ``COMMAND [ARGS]...``); click's and
-#: Typer's messages themselves are translated by gettext (``cli.vi``).
-OPTIONS_METAVAR = "[TÙY CHỌN]"
-COMMAND_METAVAR = "LỆNH [ĐỐI SỐ]..."
-
-
-class _Command(TyperCommand):
-    """A command whose help names each argument by its Vietnamese placeholder, lower-cased
-    (``thư_mục``), where Typer would show the Python parameter's name (``directory``). Only
-    the help reads it: click parses and reports an argument by its name and placeholder."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if isinstance(param, click.Argument) and param.metavar:
-                param.opts = [param.metavar.lower()]
-
-
-class Typer(typer.Typer):
-    """``typer.Typer`` whose usage lines and argument names are Vietnamese."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
-        kwargs.setdefault("subcommand_metavar", COMMAND_METAVAR)
-        super().__init__(**kwargs)
-
-    def command(
-        self, name: str | None = None, **kwargs: Any
-    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
-        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
-        kwargs.setdefault("cls", _Command)
-        return super().command(name, **kwargs)
-
 
 #: The arguments and options most commands share.
 DirArg = Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục sổ cái.")]

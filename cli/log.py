@@ -22,7 +22,6 @@ from cli.common import (
     DatabaseOpt,
     DirArg,
     JsonOpt,
-    Typer,
     VillageArg,
     database_option,
     err,
@@ -32,6 +31,7 @@ from cli.common import (
     out,
     print_json,
 )
+from cli.vi import Typer
 from ledger import home
 from ledger.application import Ledger
 from ledger.bundle import BundleFailed, NotABundle, make_bundle, verify_bundle

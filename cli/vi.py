@@ -10,14 +10,23 @@ It runs before Typer formats anything: Typer reads its help headings once, when 
 formats help or an error (``typer.rich_utils``), and click at each message.
 
 click's basic types name themselves in English for the help's value column ("TEXT",
-"INTEGER"), where its ``Path`` asks gettext for its name: they are named here.
+"INTEGER"), where its ``Path`` asks gettext for its name: they are named here. And the
+usage line's placeholders (``[OPTIONS]``) and the arguments' names, which no gettext call
+covers, are set by ``Typer``, the class of the application and its groups.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperCommand
+from typer.models import CommandFunctionType
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 #: The domain click and Typer read their messages from (``gettext.gettext``'s default).
@@ -43,7 +52,39 @@ def install() -> None:
     # gettext.gettext() takes the language from the environment at each call (LANGUAGE first).
     os.environ["LANGUAGE"] = "vi"
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
-    from click import types  # (here: ``dantin check``'s quick path imports neither click nor this)
-
     for name, vietnamese in TYPE_NAMES.items():
-        getattr(types, name).name = vietnamese
+        getattr(click.types, name).name = vietnamese
+
+
+#: The usage line's placeholders (click's own: ``[OPTIONS]``, ``COMMAND [ARGS]...``); click's and
+#: Typer's messages themselves are translated by gettext (``install`` below).
+OPTIONS_METAVAR = "[TÙY CHỌN]"
+COMMAND_METAVAR = "LỆNH [ĐỐI SỐ]..."
+
+
+class _Command(TyperCommand):
+    """A command whose help names each argument by its Vietnamese placeholder, lower-cased
+    (``thư_mục``), where Typer would show the Python parameter's name (``directory``). Only
+    the help reads it: click parses and reports an argument by its name and placeholder."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, click.Argument) and param.metavar:
+                param.opts = [param.metavar.lower()]
+
+
+class Typer(typer.Typer):
+    """``typer.Typer`` whose usage lines and argument names are Vietnamese."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", COMMAND_METAVAR)
+        super().__init__(**kwargs)
+
+    def command(
+        self, name: str | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("cls", _Command)
+        return super().command(name, **kwargs)

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console entry point: ``dantin ARGS…``."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show Vietnamese gets "?", not a traceback
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         _main()
     except KeyboardInterrupt:  # Ctrl-C before the application handles it (while it imports)

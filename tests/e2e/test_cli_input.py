@@ -277,3 +277,10 @@ def test_a_proof_in_plain_text_names_its_fields_in_vietnamese(demo: Path, args: 
     for field in fields:  # each with its JSON name beside, as docs and tools call it
         line = next(line for line in plain.splitlines() if line.endswith(f"({field}):") or f"({field}): " in line)
         assert not line.startswith(f"{field}:"), line  # (the bare name, as it once was)
+
+
+def test_a_terminal_that_cannot_show_vietnamese_gets_no_traceback(demo: Path) -> None:
+    proc = run("verdict", demo, "qng.nowhere", check=1, env={"PYTHONIOENCODING": "ascii"})
+    assert "(unknown_place)" in proc.stderr  # its letters replaced, the code intact
+    dossier = next((Path(__file__).parents[1] / "data").glob("*.json"))
+    assert run("check", dossier, env={"PYTHONIOENCODING": "ascii"}).stdout

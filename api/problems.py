@@ -20,6 +20,7 @@ from api.httpsig import ACCEPT_SIGNATURE
 from api.responses import json_response
 from api.sigerrors import SignatureError
 from ledger.errors import CryptoError, DantinError, Refused
+from schemas._messages import message_vi
 
 PROBLEM_BASE = "https://dantin.qng/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -145,7 +146,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ())) or "(yêu cầu)"
-    body = problem(400, "invalid_request", "Yêu cầu không hợp lệ", f"Tham số không hợp lệ tại {where}.",
+    why = f": {message_vi(first)}" if first else ""  # type: ignore[arg-type]  # (the rule: "không được nhỏ hơn 1")
+    body = problem(400, "invalid_request", "Yêu cầu không hợp lệ", f"Tham số không hợp lệ tại {where}{why}.",
                    detail_en=f"{where}: {first.get('msg', 'invalid')}", instance=_instance(request))
     return problem_response(body)
 

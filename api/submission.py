@@ -27,6 +27,7 @@ import orjson
 
 from api.problems import ApiError, BadRequest, problem_of
 from ledger.application import Ledger, Receipt
+from ledger.envelope import as_envelope_input
 from ledger.errors import REFUSALS, DantinError, Refused
 
 
@@ -64,11 +65,11 @@ def read_documents(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
         if len(doc) > max_batch:
             raise Refused("malformed", f"Một lô có tối đa {max_batch} phong bì; lô này có {len(doc)}.",
                           detail=f"batch of {len(doc)} > {max_batch}")
-        return doc, True
+        return [as_envelope_input(d) for d in doc], True
     if isinstance(doc, dict) and "signatures" not in doc and "type" in doc and "facts" in doc:
         raise Refused("malformed", "Sự kiện chưa được ký: hãy ký bằng 'dantin sign' (khóa của cơ quan) rồi nộp "
                       "phong bì đã ký.", detail="unsigned event")
-    return [doc], False
+    return [as_envelope_input(doc)], False
 
 
 def submit(ledger: Ledger, body: bytes, max_batch: int) -> Outcome:

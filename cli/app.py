@@ -44,7 +44,7 @@ from cli.vi import install as install_vietnamese
 from ledger import home
 from ledger.audit import iter_notifications
 from ledger.catalogue import BODY_KINDS
-from ledger.envelope import seal
+from ledger.envelope import as_envelope_input, seal
 from ledger.errors import Refused
 from ledger.signing import SigningKey, b64decode_strict
 
@@ -172,7 +172,7 @@ def submit(
     json_out: JsonOpt = False,
 ) -> None:
     """Nộp phong bì đã ký vào sổ cái. Mã thoát 1 nếu có phong bì bị từ chối."""
-    docs = [doc for path in envelopes for doc in read_json_documents(path)]
+    docs = [as_envelope_input(doc) for path in envelopes for doc in read_json_documents(path)]
     ledger = home.open_ledger(directory, database_option(database))
     try:
         results = ledger.submit(docs)

@@ -86,6 +86,13 @@ def parse_envelope(data: bytes | str | Mapping[str, Any]) -> Envelope:
     return parse_payload(*open_envelope(data))
 
 
+def as_envelope_input(value: Any) -> Any:
+    """A value parsed from JSON, as an envelope to submit: an object as it is, anything else as
+    the JSON it was parsed from. ``open_envelope`` reads a ``str`` as JSON text: a JSON string
+    holding an envelope's text (a body encoded twice) must not pass for the envelope."""
+    return value if isinstance(value, Mapping) else orjson.dumps(value)
+
+
 def open_envelope(data: bytes | str | Mapping[str, Any]) -> tuple[bytes, str, bytes]:
     """The wire envelope's (payload, keyid, signature), its form checked; the payload not parsed yet.
 
@@ -210,34 +217,37 @@ def parse_payload(payload: bytes, keyid: str, sig: bytes) -> Envelope:
         raise _malformed("Nội dung ký không phải JSON hợp lệ.", f"payload not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise _malformed("Nội dung ký phải là một đối tượng JSON.", "payload is not an object")
-    # The form is judged before the structure (a payload wrong in both is refused for its form),
-    # but checked after it: the model's checks leave less of the payload to walk.
-    try:
-        statement: Statement = _validate_statement(obj)
-    except ValidationError as exc:
-        _require_canonical(payload, obj)
-        where, detail = _first_error(exc)
-        raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", detail) from None
-    if not _statement_is_jcs(payload, obj):
-        _require_canonical(payload, obj)
-    if statement.type not in EVENT_TYPES:
-        raise _malformed(
-            f"Loại sự kiện '{statement.type}' không có trong danh mục.",
-            f"unknown event type {statement.type}",
-        )
-    if statement.key != keyid:
-        raise _malformed(
-            "Mã khóa trong nội dung khác mã khóa của chữ ký.", "statement.key != signatures[0].keyid"
-        )
-    facts: BaseModel | None = None
-    validate_facts = _VALIDATE_FACTS.get(statement.type)
-    if validate_facts is not None:
+    try:  # (no cost until raised)
+        # The form is judged before the structure (a payload wrong in both is refused for its form),
+        # but checked after it: the model's checks leave less of the payload to walk.
         try:
-            facts = validate_facts(statement.facts)
+            statement: Statement = _validate_statement(obj)
         except ValidationError as exc:
+            _require_canonical(payload, obj)
             where, detail = _first_error(exc)
-            raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{detail}") from None
-    return Envelope(payload, keyid, sig, statement, facts, sha256(payload).hexdigest())
+            raise _malformed(f"Nội dung ký sai cấu trúc tại {where}.", detail) from None
+        if not _statement_is_jcs(payload, obj):
+            _require_canonical(payload, obj)
+        if statement.type not in EVENT_TYPES:
+            raise _malformed(
+                f"Loại sự kiện '{statement.type}' không có trong danh mục.",
+                f"unknown event type {statement.type}",
+            )
+        if statement.key != keyid:
+            raise _malformed(
+                "Mã khóa trong nội dung khác mã khóa của chữ ký.", "statement.key != signatures[0].keyid"
+            )
+        facts: BaseModel | None = None
+        validate_facts = _VALIDATE_FACTS.get(statement.type)
+        if validate_facts is not None:
+            try:
+                facts = validate_facts(statement.facts)
+            except ValidationError as exc:
+                where, detail = _first_error(exc)
+                raise _malformed(f"Dữ kiện sai cấu trúc tại facts.{where}.", f"facts.{detail}") from None
+        return Envelope(payload, keyid, sig, statement, facts, sha256(payload).hexdigest())
+    except (RecursionError, orjson.JSONEncodeError):  # nested deeper than orjson writes or Python walks
+        raise _malformed("Nội dung ký lồng nhau quá nhiều cấp.", "payload nested too deeply") from None
 
 
 def utc_now() -> datetime:

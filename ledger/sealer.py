@@ -335,6 +335,7 @@ class Sealer:
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         with self.store.seal_transaction(write=False) as txn:
+            _within(new, txn.sealed_size())  # (from a size to itself the proof is empty: of a tree there is)
             return _beyond_as_value_error(lambda: batched_lookup(txn, lambda get: consistency_proof(old, new, get)))
 
     def root(self, size: int) -> bytes:

@@ -456,13 +456,13 @@ def add_cosignature(
         if not rows:
             raise WitnessError("bad_checkpoint", "Không có checkpoint đã công bố nào để đối chiếu chữ ký.",
                                detail=f"no published checkpoint of size {size}")
+    # Every line judged before any is stored: a note refused for one line stores none of them.
     stored = []
     for cosig in cosigs:
-        body = _body(ledger, cosig.witness)
-        row = _matching(rows, cosig, body, policy)
-        record = CosignatureRow(row.size, cosig.witness, cosig.key_id, cosig.timestamp, cosig.line)
+        row = _matching(rows, cosig, _body(ledger, cosig.witness), policy)
+        stored.append(CosignatureRow(row.size, cosig.witness, cosig.key_id, cosig.timestamp, cosig.line))
+    for record in stored:
         store.insert_cosignature(record)
-        stored.append(record)
     return stored
 
 

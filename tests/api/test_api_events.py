@@ -122,3 +122,33 @@ def test_oversized_bodies_get_413_while_reading(served: Served) -> None:
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_other_methods_are_problems(served: Served, method: str) -> None:
     problem_of(served.client.request(method, "/v1/events"), 405, "method_not_allowed")
+
+
+def _wire(payload: bytes) -> dict[str, Any]:
+    return {"payloadType": "application/vnd.dantin.event+json; version=1",
+            "payload": base64.b64encode(payload).decode(),
+            "signatures": [{"keyid": "0" * 32, "sig": base64.b64encode(bytes(64)).decode()}]}
+
+
+@pytest.mark.parametrize("depth", [260, 1000])
+def test_a_payload_nested_too_deep_is_malformed_not_a_server_error(served: Served, depth: int) -> None:
+    """No key needed to send it: it once answered 500 (orjson writes no deeper than 254 levels)."""
+    deep = b'{"a":' + b"[" * depth + b"1" + b"]" * depth + b"}"
+    body = problem_of(served.post_events(_wire(deep)), 422, "malformed")
+    assert "lồng nhau quá nhiều cấp" in body["detail"]
+    good = profile(served.world, fresh())
+    batch = served.client.post("/v1/events", json={"envelopes": [good, _wire(deep)]})
+    assert batch.status_code == 200, batch.text  # the good one beside it is stored
+    assert [item["status"] for item in batch.json()["results"]] == [201, 422]
+
+
+def test_an_envelope_encoded_twice_is_not_an_envelope(served: Served) -> None:
+    envelope = profile(served.world, fresh())
+    twice = json.dumps(json.dumps(envelope))
+    body = problem_of(served.client.post("/v1/events", content=twice,
+                                         headers={"Content-Type": "application/json"}), 422, "malformed")
+    assert "phải là một đối tượng JSON" in body["detail"]
+    assert served.post_events(envelope).status_code == 201  # so it was never stored
+    body = problem_of(served.client.post("/v1/events", content='"hi"', headers={"Content-Type": "application/json"}),
+                      422, "malformed")
+    assert "phải là một đối tượng JSON" in body["detail"]

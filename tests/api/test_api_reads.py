@@ -76,6 +76,11 @@ def test_out_of_range_and_bad_proof_parameters(served: Served) -> None:
                "out_of_range")
     problem_of(served.client.get("/v1/log/proof/consistency", params={"old": size + 10, "new": size}), 404,
                "out_of_range")
+    for beyond in (size + 1000, 2**53):  # from a size to itself: once an empty proof of a tree there is not
+        problem_of(served.client.get("/v1/log/proof/consistency", params={"old": beyond, "new": beyond}), 404,
+                   "out_of_range")
+    said = problem_of(served.client.get("/v1/log/proof/inclusion", params={"index": -1}), 400, "invalid_request")
+    assert "không được nhỏ hơn 0" in said["detail"]  # the rule, in Vietnamese, not only in detail_en
     for params in ({"index": -1}, {"index": "x"}, {}, {"index": 0, "size": 0}, {"index": 2**64}):
         problem_of(served.client.get("/v1/log/proof/inclusion", params=params), 400, "invalid_request")
     problem_of(served.client.get("/v1/log/proof/consistency", params={"old": 0}), 400, "invalid_request")

@@ -163,6 +163,12 @@ def test_a_witness_refuses_to_go_back_to_a_smaller_checkpoint(world: World, back
     assert refused.value.code == "witness_rollback"
 
 
+def witness_status_of(world: World) -> list[object]:
+    """The cosignatures the ledger holds."""
+    store = world.ledger.sealer.store  # type: ignore[union-attr]
+    return list(store.select_cosignatures())  # type: ignore[attr-defined]
+
+
 def test_the_ledger_stores_only_cosignatures_of_enrolled_witnesses_keys(world: World, backend: Backend) -> None:
     enrol_front(world)
     row = world.ledger.publish_checkpoint()
@@ -183,6 +189,9 @@ def test_the_ledger_stores_only_cosignatures_of_enrolled_witnesses_keys(world: W
     assert refusal(line(world.inspection, world.keys[world.inspection]), size=row.size + 7) == "bad_checkpoint"
     good = line(world.inspection, world.keys[world.inspection])
     assert refusal(good.replace(good[-20:-10], "A" * 10)) in {"bad_cosignature"}
+    # A note refused for one of its lines stores none of them, not the good ones before it.
+    assert refusal(row.note + good + line(world.cell, world.keys[world.cell])) == "unknown_witness"
+    assert witness_status_of(world) == []
     # A whole note carrying cosignatures is accepted as well as a single line.
     stored = add_cosignature(world.ledger, row.note + good + line(FRONT, world.keys[FRONT]))
     assert {r.witness for r in stored} == {world.inspection, FRONT}

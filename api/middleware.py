@@ -4,6 +4,7 @@
   writes one JSON log line per request (request id, method, path, status, duration in ms).
   An exception nothing else handled becomes a 500 problem here, without a traceback for the
   client (the log line gets it).
+- HEAD: answered as GET, without the body (FastAPI routes GET alone).
 - The body limit: refuses a body larger than the limit while it is read: at once from
   ``Content-Length``, or as soon as the bytes received pass the limit. Requests without a
   body (no ``Content-Length``, no ``Transfer-Encoding``) skip the counting altogether.
@@ -69,11 +70,17 @@ class RequestLog:
         scope.setdefault("state", {})["request_id"] = request_id
         response_started = False
 
+        # HEAD is GET without the body (RFC 9110 §9.3.2): FastAPI routes GET alone, and answered 405.
+        head = scope["method"] == "HEAD"
+        app_scope = {**scope, "method": "GET"} if head else scope
+
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
                 message["headers"] = [*message.get("headers", ()), id_header]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         limit = self.max_bytes
@@ -99,7 +106,7 @@ class RequestLog:
             inner = receive
         error: BaseException | None = None
         try:
-            await self.app(scope, inner, send_with_id)
+            await self.app(app_scope, inner, send_with_id)
         except Exception as exc:  # the last line of defence: answer 500, log the cause
             error = exc
             if response_started:

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from apihelp import PERSON, Served, fresh, problem_of, profile
 
 from ledger.merkle import verify_consistency, verify_inclusion
@@ -137,3 +138,12 @@ def test_openapi_documents_every_route_with_examples(served: Served) -> None:
     assert {"200", "201", "409", "413", "422"} <= set(events["responses"])
     for name in ("ReceiptPublic", "ProblemPublic", "PlacePublic", "HistoryPublic", "InclusionProofPublic"):
         assert doc["components"]["schemas"][name].get("examples"), name
+
+
+@pytest.mark.parametrize("path", ["/v1/places/qng", "/", "/readyz"])
+def test_head_is_get_without_the_body(served: Served, path: str) -> None:
+    got = served.client.get(path)
+    head = served.client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers.get("content-length") == got.headers.get("content-length")

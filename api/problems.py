@@ -142,6 +142,20 @@ async def _dantin_error(request: Request, exc: Exception) -> Response:
     return problem_response(problem_of(exc, _instance(request)), headers)
 
 
+#: Where the API answers, always in problem+json; elsewhere a browser asking for HTML gets a page.
+_API_PATHS = ("/v1/", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
+
+
+def _page_or_problem(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    """A problem as the web pages show one (to a browser asking for a page, outside the API's
+    paths), else as problem+json."""
+    if not request.url.path.startswith(_API_PATHS) and "text/html" in request.headers.get("accept", ""):
+        from api.web.pages import problem_page  # (the pages import this module's neighbours)
+
+        return problem_page(request, body, headers)
+    return problem_response(body, headers)
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
@@ -149,7 +163,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     why = f": {message_vi(first)}" if first else ""  # type: ignore[arg-type]  # (the rule: "không được nhỏ hơn 1")
     body = problem(400, "invalid_request", "Yêu cầu không hợp lệ", f"Tham số không hợp lệ tại {where}{why}.",
                    detail_en=f"{where}: {first.get('msg', 'invalid')}", instance=_instance(request))
-    return problem_response(body)
+    return _page_or_problem(request, body)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -159,7 +173,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail_vi = {404: f"Không có tài nguyên '{path}'.",
                  405: f"Phương thức {request.method} không dùng được cho '{path}'."}.get(exc.status_code, title)
     body = problem(exc.status_code, code, title, detail_vi, detail_en=str(exc.detail), instance=_instance(request))
-    return problem_response(body, dict(exc.headers) if exc.headers else None)
+    return _page_or_problem(request, body, dict(exc.headers) if exc.headers else None)
 
 
 async def _storage_error(request: Request, exc: Exception) -> Response:

@@ -57,6 +57,14 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
     return response
 
 
+def problem_page(request: Request, problem: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    """An error of the API's (a parameter out of bounds, a route or method there is not) as a
+    page, for a browser: its Vietnamese title and detail, its stable code, its status."""
+    response = _page(request, "problem.html", {"problem": problem}, status=int(problem["status"]))
+    response.headers.update(headers or {})
+    return response
+
+
 def _missing(request: Request, what: str, ident: str) -> Response:
     return _page(request, "not_found.html", {"what": what, "ident": ident}, status=404)
 

@@ -147,3 +147,18 @@ def test_head_is_get_without_the_body(served: Served, path: str) -> None:
     assert head.status_code == got.status_code == 200
     assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
     assert head.headers.get("content-length") == got.headers.get("content-length")
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/villages/qng.bato?as_of=123456789012345678901", 400, "invalid_request"),
+    ("/log/verify", 405, "method_not_allowed"),
+    ("/khong-co", 404, "not_found"),
+])
+def test_a_browser_asking_for_a_page_gets_a_page_not_json(served: Served, path: str, status: int, code: str) -> None:
+    page = served.client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"<code>{code}</code>" in page.text and 'lang="vi"' in page.text
+    problem_of(served.client.get(path), status, code)  # a program still gets problem+json
+    api = served.client.get("/v1/places/khong-co", headers={"Accept": "text/html"})
+    assert api.headers["content-type"].startswith("application/problem+json")  # the API always answers so

@@ -326,7 +326,15 @@ def warm_forkserver() -> None:
     """
     ctx: Any = get_context("forkserver")
     ctx.set_forkserver_preload(["ledger.sigpool"])
-    forkserver.ensure_running()  # (returns once the server process is spawned, before its imports)
+    # Spawned ignoring Ctrl-C, as it ignores it once started (and as its workers do): a Ctrl-C
+    # during its imports would otherwise print its traceback beside the command's own answer.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        forkserver.ensure_running()  # (returns once the server process is spawned, before its imports)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def start_method() -> str:

@@ -390,3 +390,21 @@ def test_a_worker_whose_parent_died_before_it_looked_ends() -> None:
         assert not os.path.exists(f"/proc/{worker}"), "the orphaned worker is still running"
     finally:
         proc.wait(10)  # (the parent, a zombie until now)
+
+
+def test_the_forkserver_is_spawned_ignoring_ctrl_c() -> None:
+    """A Ctrl-C to the whole process group while the forkserver still imports printed its
+    traceback beside the command's answer; it is spawned ignoring it (as it does once started),
+    and the command itself still gets it."""
+    import subprocess
+    import sys
+
+    script = ("import multiprocessing.forkserver as f, signal\n"
+              "from ledger.sigpool import warm_forkserver\n"
+              "warm_forkserver()\n"
+              "pid = f._forkserver._forkserver_pid\n"
+              "ignored = next(int(l.split()[1], 16) for l in open(f'/proc/{pid}/status') if l.startswith('SigIgn'))\n"
+              "print(bool(ignored & (1 << (signal.SIGINT - 1))), signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout.split()
+    assert out == ["True", "True"]

@@ -284,3 +284,10 @@ def test_a_terminal_that_cannot_show_vietnamese_gets_no_traceback(demo: Path) ->
     assert "(unknown_place)" in proc.stderr  # its letters replaced, the code intact
     dossier = next((Path(__file__).parents[1] / "data").glob("*.json"))
     assert run("check", dossier, env={"PYTHONIOENCODING": "ascii"}).stdout
+
+
+def test_synth_says_its_figures_as_vietnamese_write_them(tmp_path: Path) -> None:
+    proc = run("synth", tmp_path / "province", "--villages", "3")
+    line = said(proc)
+    assert " giây" in line and not any(f"{d}.{e} giây" in line for d in "0123456789" for e in "0123456789")
+    assert "giây" in line.split("tổng cộng ")[1] and "," in line.split("tổng cộng ")[1]  # 0,3 giây, not 0.3

@@ -62,7 +62,7 @@ async def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = 
     return json_bytes(found)
 
 
-@router.get("/v1/officeholders", response_model=OfficeholdersPublic, responses=problems(400),
+@router.get("/v1/officeholders", response_model=OfficeholdersPublic, responses=problems(400, 404),
             summary="Những người giữ chức vụ ở các thôn của một địa bàn")
 def officeholders(
     services: ServicesDep,
@@ -77,6 +77,8 @@ def officeholders(
     question asked most. Paginated by ``limit``/``offset``; ``next_offset`` is null on the last page."""
     views = services.views.fresh()
     rows: list[dict[str, Any]] = views.officeholders(place, office, as_of, limit=limit + 1, offset=offset)
+    if place and not rows and services.places.get(place) is None:  # not an empty answer about no place
+        raise NotFound(f"'{place}' không phải địa bàn đã đăng ký.", detail="unknown place")
     more = len(rows) > limit
     items = [{"village": r["village"], "office": r["office"], "person": r["person"], "name": r["name"],
               "since": r["start_date"], "acting": bool(r["acting"])} for r in rows[:limit]]

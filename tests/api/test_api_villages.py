@@ -63,4 +63,5 @@ def test_officeholders_by_place_and_office_paginated(served: Served) -> None:
     rest = served.client.get("/v1/officeholders", params={"place": w.bato, "as_of": "2022-08-01", "offset": 1}).json()
     assert {i["office"] for i in [*every["items"], *rest["items"]]} == {"head", "secretary"}
     assert served.client.get("/v1/officeholders", params={"place": w.sontinh}).json()["items"] == []
+    problem_of(served.client.get("/v1/officeholders", params={"place": "qng.khong-co"}), 404, "not_found")
     problem_of(served.client.get("/v1/officeholders", params={"office": "king"}), 400, "invalid_request")

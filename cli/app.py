@@ -77,8 +77,7 @@ def init(
     passphrase_env: PassEnvOpt = None,
 ) -> None:
     """Tạo sổ cái mới: cơ quan gốc (tự ký) và khóa nhật ký."""
-    if (directory / home.SETTINGS).exists():
-        fail(f"Thư mục '{directory}' đã có sổ cái.", "ledger_dir")
+    home.require_new(directory)  # before the root's key is written for it
     key = SigningKey.generate()
     key_path = root_key_out or directory / "keys" / "root.pem"
     if key_path.exists():

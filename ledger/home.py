@@ -61,6 +61,12 @@ def write_private(path: Path, data: bytes, *, new: bool = False) -> None:
         fh.write(data)
 
 
+def require_new(directory: Path) -> None:
+    """Refuse a folder that already holds a ledger (before ``init`` writes anything for one)."""
+    if (directory / SETTINGS).exists():
+        raise HomeError(f"Thư mục '{directory}' đã có sổ cái.", detail="ledger.json exists")
+
+
 def init(
     directory: Path,
     *,
@@ -72,8 +78,7 @@ def init(
     root_name: str = "Ban tổ chức tỉnh Quảng Ngãi",
     date: str = "2022-01-01",
 ) -> Ledger:
-    if (directory / SETTINGS).exists():
-        raise HomeError(f"Thư mục '{directory}' đã có sổ cái.", detail="ledger.json exists")
+    require_new(directory)
     directory.mkdir(parents=True, exist_ok=True)
     root = f"{province}/root"
     settings = Settings(origin=origin, root=root, database=database)

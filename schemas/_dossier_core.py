@@ -158,7 +158,7 @@ _JSON_ERRORS_VI = (
     ("Unterminated string", "chuỗi chưa được đóng bằng dấu ngoặc kép"),
     ("Invalid control character", "chuỗi chứa ký tự điều khiển (như xuống dòng) chưa được viết thoát"),
     ("Invalid \\escape", "chuỗi có dấu \\ viết thoát không hợp lệ"),
-    ("Invalid \\uXXXX escape", "chuỗi có dấu \\u viết thoát không hợp lệ"),
+    ("Invalid \\u", "chuỗi có dấu \\u viết thoát không hợp lệ"),
     ("Extra data", "còn dữ liệu thừa sau giá trị JSON"),
 )
 

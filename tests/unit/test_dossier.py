@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import DantinError
+from schemas._dossier_core import json_error_vi
 from schemas.dossier import DOSSIER_TYPES, DossierError, event_model, load_dossier
 from schemas.facts import FACTS_MODELS
 from schemas.process import ElectionCounted
@@ -248,3 +249,16 @@ def test_about_may_name_the_village_or_a_place_above_it_and_ledger_hashes() -> N
     load_dossier(dumped(doc))
     doc["events"][OBSERVED]["about"] = ["qng.bato.badien.lang-reu"]
     assert problems_of(dumped(doc)).problems[0].path == "events[10].about[0]"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("", "thiếu một giá trị"),
+    ('{"a" 1}', "thiếu dấu ':'"),
+    ('{"a": "\\u12"}', "dấu \\u viết thoát"),
+    ('{"a": "\\q"}', "dấu \\ viết thoát"),
+    ('{"a": 1} x', "dữ liệu thừa"),
+])
+def test_json_errors_are_said_in_vietnamese(text: str, said: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as error:
+        json.loads(text)
+    assert said in json_error_vi(error.value) and "Expecting" not in json_error_vi(error.value)

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic, strtobool
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
 from ledger.entry import entry_hash
-from ledger.envelope import Envelope, open_envelope, parse_envelope, parse_payload
+from ledger.envelope import Envelope, format_utc, open_envelope, parse_envelope, parse_payload, utc_now
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier, Vouched
@@ -36,6 +36,13 @@ EnvelopeInput = bytes | str | Mapping[str, Any]
 #: (overlapping its insert), rather than inline: a process that writes often, not a one-shot
 #: ``dantin submit`` that would pay a worker's start for one signature.
 WARM_AFTER = 32
+#: How far ahead of this server's clock a statement's ``signed_at`` may be: a signer's clock a
+#: little fast. Beyond it the statement is refused at the door (``signed_in_future``): a key's
+#: ``valid_from`` is judged on ``signed_at``, so a signer who could date a statement ahead
+#: could use a key before it is valid. A laptop set to Vietnam's time but taken for UTC signs
+#: seven hours ahead, and is told so. An audit, which knows no moment of arrival, does not
+#: judge this again.
+SIGNED_AT_SKEW = timedelta(minutes=10)
 #: The environment key of a ledger opened to be read only (``home.open_ledger(read_only=True)``).
 READ_ONLY = "READ_ONLY"
 
@@ -327,12 +334,15 @@ class Ledger(Application[str]):
         results: list[Refused | tuple[str, int, str, str]] = []
         accepted: list[Stream.Event] = []  # in acceptance order: the log's order
         genesis = self._cache.position == 0
+        horizon = utc_now() + SIGNED_AT_SKEW
         for env in parsed:
             if isinstance(env, Refused):
                 results.append(env)
                 continue
             try:
                 stream_id = admit(env, view, genesis=genesis, vouched=vouched)
+                if env.statement.signed_at > horizon:
+                    raise _signed_in_future(env.statement.signed_at, horizon - SIGNED_AT_SKEW)
             except Refused as refusal:
                 results.append(refusal)
                 continue
@@ -415,6 +425,20 @@ class Ledger(Application[str]):
                 aggregate = cast(Stream.Event, self.mapper.to_domain_event(event)).mutate(aggregate)
             out[stream_id] = aggregate
         return out
+
+
+def _signed_in_future(signed_at: datetime, now: datetime) -> Refused:
+    ahead = signed_at - now
+    hours, minutes = divmod(int(ahead.total_seconds()) // 60, 60)
+    days, hours = divmod(hours, 24)
+    by = (f"{days} ngày " if days else "") + f"{hours} giờ {minutes} phút"
+    return Refused(
+        "signed_in_future",
+        f"Thời điểm ký ({format_utc(signed_at)}) muộn hơn giờ của máy chủ ({format_utc(now)}) "
+        f"{by}: đồng hồ của máy ký đang chạy nhanh, hoặc giờ Việt Nam đã bị "
+        "ghi như giờ UTC. Chỉnh đồng hồ rồi ký lại.",
+        detail=f"signed_at {format_utc(signed_at)} is {ahead} ahead of the server's clock",
+    )
 
 
 def _streams_to_judge(env: Envelope) -> list[str]:

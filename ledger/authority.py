@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+import orjson
+
 from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, person_refs, stream_of
 from ledger.envelope import Envelope
 from ledger.errors import Refused
 from ledger.signing import BadSignature, PublicKey
+from schemas._checks import first_unsafe_text, may_hold_unsafe_text
 from schemas.facts import (
     FACTS_MODELS,
     BodyEnrolled,
@@ -136,6 +139,7 @@ def admit_signed(
     if genesis:
         stream, public = _admit_genesis(env, check_signature)
         _check_version(env)
+        _check_text(env)
         return stream, public
     signer = _body(view, st.body)
     if signer is None:
@@ -174,6 +178,7 @@ def admit_signed(
                       f"của '{st.body}'.", detail="place outside jurisdiction")
     _check_references(env, view, signer)
     _check_version(env)
+    _check_text(env)
     return stream, key.public
 
 
@@ -183,6 +188,20 @@ def _check_version(env: Envelope) -> None:
     if not env.payload.endswith(_V_ONE):
         raise Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
                       detail="v: true where the schema says the integer 1")
+
+
+def _check_text(env: Envelope) -> None:
+    """No signed string holds a control character or an invisible format character (a
+    bidirectional override makes a name display as another; ``schemas._checks``). Judged here,
+    last, not by the models: a row stored before this rule replays, and the audit reports it."""
+    if not may_hold_unsafe_text(env.payload):
+        return
+    found = first_unsafe_text(orjson.loads(env.payload))
+    if found is not None:
+        where, char = found
+        raise Refused("malformed", f"Nội dung ký có ký tự điều khiển hoặc ký tự ẩn ({char}) tại {where}: văn bản "
+                      "ký chỉ được chứa chữ nhìn thấy được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện "
+                      "ra khác với nội dung thật).", detail=f"unsafe character {char} at {where}")
 
 
 def _admit_genesis(env: Envelope, check_signature: bool) -> tuple[str, PublicKey]:

@@ -57,6 +57,7 @@ REFUSALS: dict[str, str] = {
     "unknown_place": "Địa bàn chưa được đăng ký",
     "unknown_person": "Người được nhắc đến chưa được khai báo",
     "already_exists": "Đối tượng này đã được đăng ký",
+    "signed_in_future": "Thời điểm ký ở tương lai",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 # The checks themselves live there, importable without pydantic (schemas.quick); named here as before.
-from schemas._checks import _DECIMAL_RE, _decimal
+from schemas._checks import _DECIMAL_RE, LINE_PATTERN, TEXT_PATTERN, _decimal
 from schemas._checks import DOSSIER_ID_RE as DOSSIER_ID_RE
 from schemas._checks import HASH_RE as HASH_RE
 from schemas._checks import MAX_SAFE_INT as MAX_SAFE_INT
@@ -28,11 +28,29 @@ class Facts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: What a signed string may hold, published with the schemas (``schemas._checks``): no control
+#: character, and no invisible format character such as a bidirectional override. The ledger
+#: judges it (``ledger.authority``), not the models: rows stored before the rule still replay.
+ONE_LINE = Field(json_schema_extra={"pattern": LINE_PATTERN})
+FREE_TEXT = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+
+#: A name: of a person, a place, a body.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), ONE_LINE]
+#: Free text a person wrote (a reason, a finding).
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), FREE_TEXT]
+#: A free remark.
+Note = Annotated[str, StringConstraints(max_length=2000), FREE_TEXT]
+#: A short label (where, how).
+Label = Annotated[str, StringConstraints(min_length=1, max_length=500), ONE_LINE]
+#: A decision's number and sign, e.g. ``"45/QĐ-UBND"``.
+Decision = Annotated[str, StringConstraints(min_length=1, max_length=100), ONE_LINE]
+
+
 class ProcessFacts(Facts):
     """Base of the personnel-process facts: each may carry a free remark."""
 
-    note: str | None = Field(
-        default=None, max_length=2000, description="Free remark (e.g. the paper record's reference); not judged."
+    note: Note | None = Field(
+        default=None, description="Free remark (e.g. the paper record's reference); not judged."
     )
 
 
@@ -40,12 +58,6 @@ class ProcessFacts(Facts):
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_INT)]
 #: A whole number, 1 or more (a ballot round, a number of seats).
 Ordinal = Annotated[int, Field(strict=True, ge=1, le=MAX_SAFE_INT)]
-#: Free text a person wrote (a reason, a finding).
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-#: A short label (where, how).
-Label = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-#: A decision's number and sign, e.g. ``"45/QĐ-UBND"``.
-Decision = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 #: A list of person ids, each at most once (a list may be empty: the verdict judges that).
 People = Annotated[

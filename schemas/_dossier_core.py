@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.catalogue import EVENT_REFS, SIGNERS, person_ref_paths
 from ledger.errors import DantinError
-from schemas._checks import HASH_RE, PLACE_RE, place_contains
+from schemas._checks import HASH_RE, PLACE_RE, first_unsafe_text, place_contains
 
 FORMAT = 1
 ENVELOPE_FIELDS = ("id", "type", "date", "by")
@@ -226,10 +226,27 @@ def _load(raw: bytes, checks: Checks) -> tuple[Any, list[Any], list[DossierEvent
         problems.validation(exc, "village")
     people, person_ids = _people(doc.get("people"), problems, checks)
     events, event_ids = _events(doc.get("events"), problems, checks)
+    _unsafe_text(doc, problems)
     _references(village.id if village else None, people, events, problems, _Known(person_ids, event_ids), checks)
     problems.raise_if_any()
     assert village is not None  # a village problem was raised just above
     return village, people, events
+
+
+def _unsafe_text(doc: dict[str, Any], problems: _Problems) -> None:
+    """What the ledger would refuse once signed: text holding a control or invisible character
+    (``schemas._checks``), the first of the village's, of each person's and of each event's."""
+    parts: list[tuple[str, Any]] = [("village", doc.get("village"))]
+    for name in ("people", "events"):
+        if isinstance(doc.get(name), list):
+            parts.extend((f"{name}[{i}]", item) for i, item in enumerate(doc[name]))
+    for where, part in parts:
+        found = first_unsafe_text(part, where=where)
+        if found is not None:
+            event = part.get("id") if where.startswith("events") and isinstance(part, dict) else None
+            problems.add(found[0], f"có ký tự điều khiển hoặc ký tự ẩn ({found[1]}): chỉ được dùng chữ nhìn thấy "
+                                   "được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện ra khác với nội dung thật)",
+                         event if isinstance(event, str) else None)
 
 
 class _Known:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date as Date  # noqa: N812 - the field is named date
-from typing import Annotated, Any, Literal, cast
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 
 from ledger.catalogue import SIGNERS
-from schemas._base import DossierId, Facts
+from schemas._base import DossierId, Facts, Name
 from schemas._dossier_core import ENVELOPE_FIELDS, FORMAT, DossierError, DossierEvent, Problem, check
 from schemas.facts import AUTHORITY_MODELS, FACTS_MODELS, Profile
 from schemas.ids import IsoDate, PersonId, PlaceId
@@ -31,7 +31,6 @@ from schemas.ids import IsoDate, PersonId, PlaceId
 #: The event types a dossier may state: every type but those that build authority.
 DOSSIER_TYPES: tuple[str, ...] = tuple(sorted(t for t in FACTS_MODELS if t not in AUTHORITY_MODELS))
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _DATE: TypeAdapter[Date] = TypeAdapter(IsoDate)
 
 

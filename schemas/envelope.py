@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas._base import Name
 from schemas.ids import BodyId, EventType, IsoDate, KeyId, PlaceId, UtcTime
 
 PAYLOAD_TYPE = "application/vnd.dantin.event+json; version=1"
@@ -41,8 +42,8 @@ class EnvelopeWire(_Strict):
 class SignerPerson(_Strict):
     """The natural person who signed for the body: recorded, not trusted."""
 
-    name: str = Field(min_length=1, max_length=200)
-    title: str | None = Field(default=None, max_length=200)
+    name: Name
+    title: Name | None = None
 
 
 class Statement(_Strict):

@@ -9,11 +9,11 @@ refuses unknown fields; ingest refuses facts that do not fit their type's model 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from schemas._base import Facts
+from schemas._base import FREE_TEXT, ONE_LINE, Facts, Name
 from schemas.congress import CONGRESS_MODELS
 from schemas.ids import BodyId, IsoDate, KeyId, PersonId, PlaceId, UtcTime
 from schemas.oversight import OVERSIGHT_MODELS
@@ -43,14 +43,14 @@ class KeyGrant(Facts):
 
 class PlaceRegistered(Facts):
     id: PlaceId
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: PlaceKind
 
 
 class BodyEnrolled(Facts):
     id: BodyId
     kind: BodyKind
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     jurisdiction: PlaceId
     keys: list[KeyGrant] = Field(min_length=1, max_length=8)
 
@@ -64,7 +64,7 @@ class KeyRotated(Facts):
 class KeyRevoked(Facts):
     body: BodyId
     key: KeyId
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), FREE_TEXT]
 
 
 class PartyStatus(Facts):
@@ -79,7 +79,7 @@ Theory = Literal["none", "so_cap", "trung_cap", "cao_cap"]
 class Profile(Facts):
     """What a profile states about a person; a later profile supersedes the fields it names."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: Annotated[str, StringConstraints(max_length=200), ONE_LINE] | None = None
     born: IsoDate | None = None
     residence: PlaceId | None = None
     party: PartyStatus | None = None

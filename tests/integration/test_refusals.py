@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 
+import ledger.application as application
 from ledger.application import Receipt
 from ledger.envelope import seal
 from ledger.errors import REFUSALS, Refused
@@ -106,6 +107,28 @@ def malformed_version_true(world: Any) -> tuple[Envelope, str]:
     payload = payload_of(nominate_p1(world))
     assert payload.endswith(b'"v":1}')
     return resigned(payload[:-len(b"1}")] + b"true}", world.keys[world.cell]), world.lang_ma
+
+
+def malformed_name_right_to_left_override(world: Any) -> tuple[Envelope, str]:
+    """The cell profiles a person whose name holds a right-to-left override: on a page it reads
+    as another name than the one signed ("Trojan Source")."""
+    return world.sign(world.cell, "person.profiled", world.lang_ma,
+                      PROFILE_P1 | {"name": "Đinh Văn \u202eA nêyugN"}), "person:p1"
+
+
+def malformed_signer_name_control(world: Any) -> tuple[Envelope, str]:
+    """The cell signs a nomination whose signer's name holds a NUL, which a terminal or a page cuts at."""
+    profile_p1(world)
+    stmt = orjson.loads(payload_of(nominate_p1(world)))
+    stmt["signer"] = {"name": "Đinh Văn Bí\u0000 thư"}
+    return resigned(canonical_json(stmt), world.keys[world.cell]), world.lang_ma
+
+
+def signed_in_future_clock_on_local_time(world: Any) -> tuple[Envelope, str]:
+    """The cell's laptop keeps Vietnam's time (UTC+7) but writes it as UTC: its signing time is
+    seven hours ahead, and a key's ``valid_from`` is judged on that time."""
+    profile_p1(world)
+    return nominate_p1(world, signed_at=datetime.now(UTC) + timedelta(hours=7)), world.lang_ma
 
 
 def bad_signature_other_message(world: Any) -> tuple[Envelope, str]:
@@ -279,6 +302,9 @@ SCENARIOS: list[tuple[str, Scenario, str]] = [
     ("malformed", malformed_float_in_facts, "float at facts.share"),
     ("malformed", malformed_jurisdiction_not_place, "facts.jurisdiction != place"),
     ("malformed", malformed_version_true, "v: true"),
+    ("malformed", malformed_name_right_to_left_override, "U+202E"),
+    ("malformed", malformed_signer_name_control, "U+0000"),
+    ("signed_in_future", signed_in_future_clock_on_local_time, "ahead of the server's clock"),
     ("bad_signature", bad_signature_other_message, "Ed25519 verification failed"),
     ("bad_signature", bad_signature_other_key, "Ed25519 verification failed"),
     ("unknown_key", unknown_key_not_the_bodys, "not a key of"),
@@ -340,7 +366,8 @@ def test_a_person_once_profiled_can_be_nominated(world: Any) -> None:
     assert world.position() == position + 2
 
 
-def test_a_key_valid_from_a_future_instant_signs_from_that_instant_on(world: Any) -> None:
+def test_a_key_valid_from_a_future_instant_signs_from_that_instant_on(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     profile_p1(world)
     future = SigningKey.generate()
     world.accept(world.sign(world.cell, "key.rotated", world.lang_ma, {
@@ -348,6 +375,10 @@ def test_a_key_valid_from_a_future_instant_signs_from_that_instant_on(world: Any
     }))
     just_before = datetime(2029, 12, 31, 23, 59, 59, tzinfo=UTC)
     at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Today, a statement dated 2030 is refused at the door: the new key cannot be used early by
+    # dating a statement ahead.
+    assert_refused(world, nominate_p1(world, key=future, signed_at=at), "signed_in_future", stream=world.lang_ma)
+    monkeypatch.setattr(application, "utc_now", lambda: at)  # the server's clock reaches 2030
     assert_refused(world, nominate_p1(world, key=future, signed_at=just_before), "key_not_yet_valid",
                    stream=world.lang_ma)
     world.accept(nominate_p1(world, key=future, signed_at=at))
@@ -366,6 +397,39 @@ def test_a_body_with_a_revoked_key_is_given_a_new_one_by_its_enroller(world: Any
     }))
     world.accept(nominate_p1(world, key=fresh))
     assert_refused(world, nominate_p1(world, key=old, date="2022-03-21"), "key_revoked", stream=world.lang_ma)
+
+
+def test_unsafe_text_is_named_in_vietnamese_with_its_place(world: Any) -> None:
+    envelope, stream = malformed_name_right_to_left_override(world)
+    refusal = assert_refused(world, envelope, "malformed", stream=stream)
+    assert "facts.name" in refusal.message_vi and "U+202E" in refusal.message_vi, refusal.message_vi
+    assert "ký tự ẩn" in refusal.message_vi
+
+
+@pytest.mark.parametrize("name", ["Đinh Văn A", "Đinh Văn A".encode().decode(), "Y Bơ Nưl",
+                                  "Nguye\u0302\u0303n Va\u0306n A"])  # combining marks (NFD) are letters, not hidden text
+def test_vietnamese_names_in_any_normal_form_are_accepted(world: Any, name: str) -> None:
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1 | {"name": name}))
+
+
+def test_free_text_keeps_its_lines_and_tabs(world: Any) -> None:
+    profile_p1(world)
+    world.accept(world.sign(world.cell, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id,
+        "reason": "Lộ khóa:\r\n\t- máy tính bị mất;\n\t- đã báo Huyện ủy.",
+    }))
+
+
+def test_a_clock_a_few_minutes_fast_is_tolerated_and_the_refusal_says_by_how_much(world: Any) -> None:
+    from ledger.application import SIGNED_AT_SKEW
+    profile_p1(world)
+    now = datetime.now(UTC)
+    world.accept(nominate_p1(world, signed_at=now + SIGNED_AT_SKEW - timedelta(minutes=1)))
+    refusal = assert_refused(world, nominate_p1(world, signed_at=now + timedelta(hours=7, minutes=3)),
+                             "signed_in_future", stream=world.lang_ma)
+    assert " 7 giờ 3 phút" in refusal.message_vi or " 7 giờ 2 phút" in refusal.message_vi, refusal.message_vi
+    a_year_ahead = nominate_p1(world, signed_at=now + timedelta(days=400))
+    assert "400 ngày" in assert_refused(world, a_year_ahead, "signed_in_future", stream=world.lang_ma).message_vi
 
 
 # -- replays ---------------------------------------------------------------------------

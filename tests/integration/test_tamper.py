@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from test_refusals import payload_of, resigned
 
 import ledger.application as application
 import ledger.authority as authority
+import schemas._checks as checks
 from ledger import home
 from ledger.audit import AuditReport, audit
 from ledger.catalogue import stream_of
@@ -305,6 +307,29 @@ def test_a_version_true_stored_by_an_older_release_is_one_finding(
     assert reopened.get_stream("person:p9") is not None
     assert reopened.get_stream("person:p9").version == 2  # type: ignore[union-attr]
     [again] = world.submit([stored_true])  # sent again: the replay it is, not its form
+    assert isinstance(again, Refused) and again.code == "replay"
+
+
+def test_a_hidden_character_stored_by_an_older_release_is_one_finding(
+        backend: Backend, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until 2026-12 names could hold bidirectional overrides and other invisible characters.
+    A ledger holding one still replays; ``verify`` names that row alone (the stream's next
+    event is sound), and the page shows the character instead of obeying it."""
+    spoofed = world.sign(world.cell, "person.profiled", world.lang_ma,
+                         {"person": "p9", "name": "Đinh Thị \u202eníhC", "born": "1975-02-01"})
+    later = world.sign(world.cell, "person.profiled", world.lang_ma,
+                       {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-02"})
+    with monkeypatch.context() as old_release:
+        old_release.setattr(checks, "UNSAFE_LINE_RE", re.compile("(?!)"))
+        [receipt] = world.accept(spoofed)
+    world.accept(later)
+    assert world.version("person:p9") == 2
+
+    report = _audit(backend, world)
+    assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", receipt.notification_id)]
+    assert "U+202E" in report.findings[0].message_vi
+    assert report.signatures_checked == report.entries
+    [again] = world.submit([spoofed])
     assert isinstance(again, Refused) and again.code == "replay"
 
 

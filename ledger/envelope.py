@@ -29,7 +29,7 @@ from ledger.signing import (
     is_canonical,
     pae,
 )
-from schemas._checks import KEY_ID_RE
+from schemas._checks import KEY_ID_RE, first_unsafe_text
 from schemas._messages import message_vi
 from schemas.envelope import EnvelopeWire, SignatureWire, Statement, UnsignedEvent
 from schemas.facts import FACTS_MODELS
@@ -283,6 +283,10 @@ def seal(
     where = find_float(statement)
     if where:
         raise _malformed(f"Có số thập phân tại {where}; chỉ được dùng số nguyên.", f"float at {where}")
+    unsafe = first_unsafe_text(statement)
+    if unsafe:  # what the ledger would refuse (ledger.authority), said before anything is signed
+        raise _malformed(f"Có ký tự điều khiển hoặc ký tự ẩn ({unsafe[1]}) tại {unsafe[0]}: chỉ được dùng chữ "
+                         "nhìn thấy được.", f"unsafe character {unsafe[1]} at {unsafe[0]}")
     try:
         payload = canonical_json(statement)
     except NotCanonicalizable as exc:

@@ -112,8 +112,9 @@ def malformed_version_true(world: Any) -> tuple[Envelope, str]:
 def malformed_name_right_to_left_override(world: Any) -> tuple[Envelope, str]:
     """The cell profiles a person whose name holds a right-to-left override: on a page it reads
     as another name than the one signed ("Trojan Source")."""
-    return world.sign(world.cell, "person.profiled", world.lang_ma,
-                      PROFILE_P1 | {"name": "Đinh Văn \u202eA nêyugN"}), "person:p1"
+    stmt = orjson.loads(payload_of(world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1)))
+    stmt["facts"]["name"] = "Đinh Văn \u202eA nêyugN"  # (``seal`` itself refuses to sign it)
+    return resigned(canonical_json(stmt), world.keys[world.cell]), "person:p1"
 
 
 def malformed_signer_name_control(world: Any) -> tuple[Envelope, str]:

@@ -315,8 +315,9 @@ def test_a_hidden_character_stored_by_an_older_release_is_one_finding(
     """Until 2026-12 names could hold bidirectional overrides and other invisible characters.
     A ledger holding one still replays; ``verify`` names that row alone (the stream's next
     event is sound), and the page shows the character instead of obeying it."""
-    spoofed = world.sign(world.cell, "person.profiled", world.lang_ma,
-                         {"person": "p9", "name": "Đinh Thị \u202eníhC", "born": "1975-02-01"})
+    spoofed = resigned(payload_of(world.sign(world.cell, "person.profiled", world.lang_ma, {
+        "person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"})).replace("Chín".encode(), "\u202eníhC".encode()),
+        world.keys[world.cell])
     later = world.sign(world.cell, "person.profiled", world.lang_ma,
                        {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-02"})
     with monkeypatch.context() as old_release:

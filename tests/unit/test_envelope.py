@@ -379,6 +379,17 @@ def test_seal_refuses_floats(facts: dict[str, Any]) -> None:
     assert has_vietnamese_diacritics(caught.value.message_vi)
 
 
+@pytest.mark.parametrize(("event", "where"), [
+    (NOMINATION | {"facts": {"person": "p1", "note": "ghi chú\u200b"}}, "facts.note"),
+    (NOMINATION | {"signer": {"name": "Đinh Văn \u202eA"}}, "signer.name"),
+])
+def test_seal_refuses_hidden_characters_before_signing(event: dict[str, Any], where: str) -> None:
+    with pytest.raises(Refused) as caught:
+        seal(KEY, CELL, event)
+    assert caught.value.code == "malformed"
+    assert where in caught.value.message_vi and has_vietnamese_diacritics(caught.value.message_vi)
+
+
 def test_seal_refuses_integers_beyond_the_json_safe_range() -> None:
     with pytest.raises(Refused) as caught:
         seal(KEY, CELL, NOMINATION | {"facts": {"person": "p1", "n": 2**53}})

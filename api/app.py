@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import openapi, problems
-from api.deps import Services
+from api.deps import Services, single_query_parameters
 from api.middleware import RequestLog
 from api.places import PlaceIndex
 from api.readers import nonce_store
@@ -75,7 +75,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             await run_in_threadpool(services.ledger.close)
 
-    app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    # Every route, the API's and the pages': a query parameter it takes once is sent once (else 400).
+    app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan,
+                  dependencies=[Depends(single_query_parameters)])
     problems.install(app)
     for module in (events, places, public_villages, attendance, log, villages, health):
         app.include_router(module.router)

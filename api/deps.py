@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, params
+from fastapi.dependencies.utils import get_flat_params
+from fastapi.routing import APIRoute
 
 from api.httpsig import RequestParts, normalise_authority
 from api.places import PlaceIndex
+from api.problems import BadRequest
 from api.readers import NonceStore, Reader, authenticate
 from api.settings import ApiSettings
 from api.village_views import VillageViews
@@ -85,3 +90,37 @@ async def _body(request: Request) -> bytes:
 
 
 RawBody = Annotated[bytes, Depends(_body)]
+
+
+def _repeatable(annotation: object) -> bool:
+    """Whether a query parameter of this type takes every value given (``list[str]``, ``tuple[int, ...]``…)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _repeatable(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_repeatable(arg) for arg in get_args(annotation))
+    kind = origin or annotation
+    return isinstance(kind, type) and issubclass(kind, Sequence | set | frozenset) and not issubclass(kind, str | bytes)
+
+
+async def single_query_parameters(request: Request) -> None:
+    """Every route's (an app-wide dependency): a query parameter the route declares once (not a list) is sent at
+    most once. Sent twice, the framework would keep the last value and say nothing; a client doing so has a bug,
+    and its answer would not be about what it asked. Parameters the route does not declare stay ignored."""
+    if not request.scope.get("query_string"):
+        return
+    seen: dict[str, int] = {}
+    for name, _ in request.query_params.multi_items():
+        seen[name] = seen.get(name, 0) + 1
+    repeated = [name for name, times in seen.items() if times > 1]
+    if not repeated:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    once = {f.alias for f in get_flat_params(route.dependant)
+            if isinstance(f.field_info, params.Query) and not _repeatable(f.field_info.annotation)}
+    for name in repeated:
+        if name in once:
+            raise BadRequest(f"Tham số '{name}' chỉ được gửi một lần; yêu cầu này gửi {seen[name]} lần.",
+                             detail=f"query parameter '{name}' given {seen[name]} times; send it once")

@@ -16,7 +16,7 @@ from schemas.envelope import EnvelopeWire
 REF = "#/components/schemas/{model}"
 
 _DESCRIPTIONS = {
-    400: "Yêu cầu không hợp lệ (tham số sai, nội dung không phải JSON).",
+    400: "Yêu cầu không hợp lệ (tham số sai hoặc gửi hơn một lần, nội dung không phải JSON).",
     401: "Thiếu chữ ký yêu cầu, hoặc chữ ký sai, hết hạn, dùng lại (RFC 9421).",
     403: "Cơ quan ký không có quyền đọc, hoặc địa bàn ngoài thẩm quyền.",
     404: "Không tìm thấy.",

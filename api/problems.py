@@ -139,7 +139,7 @@ async def _dantin_error(request: Request, exc: Exception) -> Response:
     headers = None
     if isinstance(exc, SignatureError):  # RFC 9421 §5.1: say what a signature must cover
         headers = {"Accept-Signature": ACCEPT_SIGNATURE}
-    return problem_response(problem_of(exc, _instance(request)), headers)
+    return _page_or_problem(request, problem_of(exc, _instance(request)), headers)
 
 
 #: Where the API answers, always in problem+json; elsewhere a browser asking for HTML gets a page.

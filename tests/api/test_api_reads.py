@@ -162,3 +162,67 @@ def test_a_browser_asking_for_a_page_gets_a_page_not_json(served: Served, path: 
     problem_of(served.client.get(path), status, code)  # a program still gets problem+json
     api = served.client.get("/v1/places/khong-co", headers={"Accept": "text/html"})
     assert api.headers["content-type"].startswith("application/problem+json")  # the API always answers so
+
+
+VILLAGE = "qng.bato.badien.lang-ma"
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/v1/officeholders?place=qng.bato&place=qng.sontinh", "place"),
+    ("/v1/officeholders?place=qng.bato&limit=1&limit=1000", "limit"),
+    ("/v1/log/proof/inclusion?index=0&index=1", "index"),
+    ("/v1/log/proof/inclusion?index=-1&index=-1", "index"),  # the repetition is said, not only the value
+    ("/v1/log/proof/consistency?old=1&new=2&old=2", "old"),
+    ("/v1/log/checkpoint?witnessed=false&witnessed=true", "witnessed"),
+    (f"/v1/villages/{VILLAGE}/leadership?as_of=2022-05-17&as_of=2022-08-01", "as_of"),
+    (f"/v1/villages/{VILLAGE}/verdict?as_recorded=true&as_recorded=false", "as_recorded"),
+    ("/v1/attendance?year=2022&year=2023", "year"),
+])
+def test_an_api_parameter_sent_twice_is_refused_not_the_last_one_kept(served: Served, path: str, name: str) -> None:
+    said = problem_of(served.client.get(path), 400, "invalid_request")  # as a parameter out of bounds is
+    assert f"Tham số '{name}' chỉ được gửi một lần" in said["detail"], said
+    assert said["instance"] == path.partition("?")[0]
+    problem_of(served.client.get(path, headers={"Accept": "text/html"}), 400, "invalid_request")  # API: JSON
+    once = served.client.get(path.rpartition("&")[0])  # sent once: answered as before
+    assert once.status_code < 500 and "chỉ được gửi một lần" not in once.text
+    head = served.client.head(path)
+    assert head.status_code == 400 and head.content == b""
+
+
+def test_parameters_sent_once_or_not_taken_by_the_route_are_answered_as_before(served: Served) -> None:
+    heads = served.client.get("/v1/officeholders?place=qng.bato&office=head&as_of=2022-08-01")
+    assert heads.status_code == 200 and heads.json()["place"] == "qng.bato"
+    ignored = served.client.get("/v1/officeholders?place=qng.bato&office=head&as_of=2022-08-01&x=1&x=2")
+    assert ignored.status_code == 200 and ignored.json() == heads.json()  # unknown parameters stay ignored
+    assert served.client.get("/healthz?x=1&x=2").json() == {"status": "ok"}
+    assert served.client.get("/v1/log/proof/inclusion?index=0&size=1").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/?commune=qng.bato.badien&commune=qng.bato.khong-co", "commune"),
+    ("/?verdict=violations&verdict=compliant", "verdict"),
+    (f"/villages/{VILLAGE}?as_of=2022-05-01&as_of=2022-08-01", "as_of"),
+    ("/attendance?place=qng.bato&place=qng.sontinh", "place"),
+    ("/log?busy=true&busy=false", "busy"),
+])
+def test_a_page_parameter_sent_twice_gets_the_vietnamese_error_page(served: Served, path: str, name: str) -> None:
+    page = served.client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html") and 'lang="vi"' in page.text
+    assert "<code>invalid_request</code>" in page.text
+    assert f"Tham số &#39;{name}&#39; chỉ được gửi một lần" in page.text, page.text
+    said = problem_of(served.client.get(path), 400, "invalid_request")  # a program gets problem+json
+    assert f"Tham số '{name}' chỉ được gửi một lần" in said["detail"]
+
+
+def test_openapi_still_lists_each_query_parameter_once_and_documents_the_400(served: Served) -> None:
+    doc = served.client.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            names = [p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"]
+            assert "request" not in names and len(names) == len(set(names)), (path, method)
+            if names:
+                assert "400" in operation["responses"], (path, method)
+    assert "gửi hơn một lần" in json.dumps(doc["paths"]["/v1/officeholders"]["get"]["responses"]["400"],
+                                          ensure_ascii=False)
+

@@ -17,6 +17,7 @@ from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
 from projections.views import LedgerReader
 
 VERDICTS = ("compliant", "incomplete", "violations")
+COMMUNE_KINDS = frozenset({"commune", "ward", "townlet"})  # a village's parent: xã, phường, thị trấn
 OUTCOMES = ("secretary", "deputy", "committee", "outside", "non_member", "none")
 STEPS = (("candidates.drafted", "Ban CTMT lập danh sách dự kiến"),
          ("candidates.agreed", "Chi bộ thống nhất giới thiệu"),
@@ -33,15 +34,20 @@ def _name(places: PlaceIndex, place: str) -> str:
     return found.name if found is not None else place
 
 
-def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict[str, Any]:
+def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict[str, Any] | None:
+    """The dashboard of every village, or of one commune's; None for a commune the ledger does not have."""
     views = state.fresh()
     places = state.services.places
     everything = views.villages("")
     communes = sorted({_parent(r["village"]) for r in everything})
+    if commune is not None and commune not in communes:
+        found = places.get(commune)
+        if found is None or found.kind not in COMMUNE_KINDS:
+            return None  # not "everything": the page would answer a question nobody asked
+        communes = sorted([*communes, commune])  # registered, no village yet: an empty commune, said as such
     districts = sorted({_parent(c) for c in communes})
     multi = len(districts) > 1
     commune_options = [(c, _name(places, c) + (f" — {_name(places, _parent(c))}" if multi else "")) for c in communes]
-    commune = commune if commune in communes else None  # an unknown choice shows everything
     verdict = verdict if verdict in VERDICTS else None
     scope_rows = [r for r in everything if commune is None or _parent(r["village"]) == commune]
     if commune is not None:

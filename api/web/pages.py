@@ -72,7 +72,10 @@ def _missing(request: Request, what: str, ident: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def district_page(request: Request, state: State, commune: str | None = None,
                   verdict: str | None = None) -> Response:
-    return _page(request, "dashboard.html", dashboard(state, commune or None, verdict or None))
+    data = dashboard(state, commune or None, verdict or None) if len(commune or "") <= 200 else None
+    if data is None:
+        return _missing(request, "xã/thị trấn", commune or "")
+    return _page(request, "dashboard.html", data)
 
 
 @router.get("/villages/{village_id}", response_class=HTMLResponse)

@@ -226,3 +226,29 @@ def test_openapi_still_lists_each_query_parameter_once_and_documents_the_400(ser
     assert "gửi hơn một lần" in json.dumps(doc["paths"]["/v1/officeholders"]["get"]["responses"]["400"],
                                           ensure_ascii=False)
 
+
+def test_the_dashboard_of_a_commune_there_is_not_is_the_vietnamese_404_page(served: Served) -> None:
+    w = served.world
+    for commune in ("qng.bato.khong-co", w.bato, w.lang_ma):  # unknown; a district; a village: no such commune
+        page = served.client.get("/", params={"commune": commune}, headers={"Accept": "text/html"})
+        assert page.status_code == 404, commune
+        assert page.headers["content-type"].startswith("text/html") and 'lang="vi"' in page.text
+        assert "<h1>Không tìm thấy</h1>" in page.text
+        assert f"Sổ cái không có xã/thị trấn với mã <code>{commune}</code>" in page.text
+        assert 'data-village="' not in page.text  # not every village, as it was
+    one = served.client.get("/", params={"commune": w.badien})
+    assert one.status_code == 200 and f'data-village="{w.lang_ma}"' in one.text
+    every = served.client.get("/", params={"commune": "", "verdict": ""})
+    assert every.status_code == 200 and f'data-village="{w.lang_ma}"' in every.text
+
+
+def test_the_dashboard_of_a_registered_commune_without_villages_is_empty_not_everything(served: Served) -> None:
+    w = served.world
+    commune = f"{w.sontinh}.{fresh('xa')}"
+    assert served.post_events(w.sign(w.root, "place.registered", commune,
+                                     {"id": commune, "name": "Xã Mới Lập", "kind": "commune"})).status_code == 201
+    page = served.client.get("/", params={"commune": commune})
+    assert page.status_code == 200
+    assert "Bảng tổng hợp: Xã Mới Lập" in page.text and "(0 thôn, tổ dân phố)" in page.text
+    assert 'data-village="' not in page.text and f'value="{commune}" selected' in page.text
+    assert f'href="/front/{commune}"' not in page.text  # its Front page has no village to show (404)

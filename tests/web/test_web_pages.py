@@ -164,10 +164,11 @@ def test_the_front_page_shows_steps_deadlines_and_a_new_observation(site: Site, 
 
 
 def test_unknown_places_get_a_vietnamese_404_page(site: Site, page: Page) -> None:
-    for path in ("/villages/qng.bato.khong-co", "/front/qng.bato.khong-co"):
+    for path in ("/villages/qng.bato.khong-co", "/front/qng.bato.khong-co", "/?commune=qng.bato.khong-co"):
         response = page.goto(site.url + path)
         assert response is not None and response.status == 404
         expect(page.locator("h1")).to_have_text("Không tìm thấy")
+        expect(page.locator("main code")).to_have_text("qng.bato.khong-co")  # what was not found
         assert page.locator("html").get_attribute("lang") == "vi"
 
 

@@ -25,6 +25,7 @@ from api.web.state import WebState, web_state
 from api.web.village import village_page
 from ledger.rules.record import as_date
 from ledger.rules.text import cap
+from schemas._checks import UNSAFE_TEXT_RE
 
 HERE = Path(__file__).parent
 VN = timezone(timedelta(hours=7), "ICT")
@@ -39,7 +40,18 @@ def _vi_date(day: date | str | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "—"
 
 
+def _visible(value: Any) -> Any:
+    """What a page shows of a value (Jinja's ``finalize``, before escaping): a string's control or
+    invisible format characters as their code point, ``⟨U+202E⟩``, never obeyed. The ledger refuses
+    them in signed text (``schemas._checks``); a ledger older than that rule may hold some, and a
+    right-to-left override would make a name on the page read as another."""
+    if type(value) is str and UNSAFE_TEXT_RE.search(value):
+        return UNSAFE_TEXT_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    return value
+
+
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.finalize = _visible  # before any template is compiled: finalize is compiled in
 templates.env.filters["vi_date"] = _vi_date
 templates.env.filters["cap"] = cap
 templates.env.filters["vi_time"] = lambda t: t.astimezone(VN).strftime("%d/%m/%Y %H:%M") + " (giờ Việt Nam)"

@@ -48,6 +48,9 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
     districts = sorted({_parent(c) for c in communes})
     multi = len(districts) > 1
     commune_options = [(c, _name(places, c) + (f" — {_name(places, _parent(c))}" if multi else "")) for c in communes]
+    errors = [] if verdict is None or verdict in VERDICTS else [
+        f"Kết luận «{verdict}» không có (chỉ có: {', '.join(VERDICT_VI[v] for v in VERDICTS)}); "
+        "đang hiển thị mọi kết luận."]
     verdict = verdict if verdict in VERDICTS else None
     scope_rows = [r for r in everything if commune is None or _parent(r["village"]) == commune]
     if commune is not None:
@@ -68,7 +71,7 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         "verdicts": [(v, VERDICT_VI[v], by_verdict.get(v, 0)) for v in VERDICTS],
         "outcomes": [(o, SAME_PERSON_VI[o], by_outcome.get(o, 0)) for o in OUTCOMES],
         "figures": state.figures(commune or "", scope_rows, day),
-        "communes": commune_options, "commune": commune, "verdict": verdict,
+        "communes": commune_options, "commune": commune, "verdict": verdict, "errors": errors,
     }
 
 
@@ -84,11 +87,9 @@ class FrontVillage:
 def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
     places = state.services.places
     place = places.get(commune)
-    if place is None:
-        return None
+    if place is None or place.kind not in COMMUNE_KINDS:
+        return None  # (a registered commune without a village yet has a page: its observations, no village)
     children = sorted(c for c in place.children if (p := places.get(c)) is not None and p.kind in VILLAGE_KINDS)
-    if not children:
-        return None
     views = state.fresh()
     villages: list[FrontVillage] = []
     observed: list[dict[str, Any]] = []

@@ -87,7 +87,7 @@ def district_page(request: Request, state: State, commune: str | None = None,
     data = dashboard(state, commune or None, verdict or None) if len(commune or "") <= 200 else None
     if data is None:
         return _missing(request, "xã/thị trấn", commune or "")
-    return _page(request, "dashboard.html", data)
+    return _page(request, "dashboard.html", data, status=400 if data["errors"] else 200)
 
 
 @router.get("/villages/{village_id}", response_class=HTMLResponse)

@@ -242,6 +242,15 @@ def test_the_dashboard_of_a_commune_there_is_not_is_the_vietnamese_404_page(serv
     assert every.status_code == 200 and f'data-village="{w.lang_ma}"' in every.text
 
 
+def test_a_dashboard_verdict_there_is_not_is_said_in_vietnamese_not_ignored(served: Served) -> None:
+    w = served.world
+    page = served.client.get("/", params={"verdict": "zzz"}, headers={"Accept": "text/html"})
+    assert page.status_code == 400
+    assert "Kết luận «zzz» không có" in page.text and "đang hiển thị mọi kết luận" in page.text
+    assert f'data-village="{w.lang_ma}"' in page.text  # every verdict, as it says
+    assert served.client.get("/", params={"verdict": "compliant"}).status_code == 200
+
+
 def test_the_dashboard_of_a_registered_commune_without_villages_is_empty_not_everything(served: Served) -> None:
     w = served.world
     commune = f"{w.sontinh}.{fresh('xa')}"
@@ -251,4 +260,8 @@ def test_the_dashboard_of_a_registered_commune_without_villages_is_empty_not_eve
     assert page.status_code == 200
     assert "Bảng tổng hợp: Xã Mới Lập" in page.text and "(0 thôn, tổ dân phố)" in page.text
     assert 'data-village="' not in page.text and f'value="{commune}" selected' in page.text
-    assert f'href="/front/{commune}"' not in page.text  # its Front page has no village to show (404)
+    assert f'href="/front/{commune}"' in page.text
+    front = served.client.get(f"/front/{commune}")  # its Front page: no village yet, said so, not "no such commune"
+    assert front.status_code == 200 and "Chưa có thôn nào của Xã Mới Lập trong sổ cái." in front.text
+    for not_a_commune in (w.bato, w.lang_ma, "qng.bato.khong-co"):
+        assert served.client.get(f"/front/{not_a_commune}").status_code == 404

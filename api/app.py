@@ -20,7 +20,7 @@ from api import openapi, problems
 from api.deps import Services, single_query_parameters
 from api.middleware import RequestLog
 from api.places import PlaceIndex
-from api.readers import nonce_store
+from api.readers import NonceCache, nonce_store
 from api.routes import attendance, events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
 from api.village_views import VillageViews
@@ -29,6 +29,7 @@ from api.web import pages as web_pages
 from api.writer import GroupWriter
 from ledger import home
 from ledger.witness import read_policy
+from projections.store import ViewStore
 
 DESCRIPTION = """Sổ cái ký số cho công tác nhân sự thôn, tổ dân phố (Dân tin – Đảng cử).
 
@@ -51,7 +52,7 @@ TAGS = [
 
 
 def open_services(settings: ApiSettings) -> Services:
-    ledger = home.open_ledger(settings.directory, settings.database)
+    ledger = home.open_ledger(settings.directory, settings.database, read_only=settings.read_only)
     try:
         policy = read_policy(settings.directory / home.SETTINGS)
         try:
@@ -61,8 +62,12 @@ def open_services(settings: ApiSettings) -> Services:
     except BaseException:
         ledger.close()
         raise
-    return Services(settings, ledger, policy, PlaceIndex(ledger), nonce_store(ledger), vkey, VillageViews(ledger),
-                    GroupWriter(ledger, max_group=settings.max_batch))
+    # A copy served read only writes nothing: its views are kept in memory, its signed reads'
+    # nonces too (one process), and every write is refused (ledger.application.ReadOnly: 403).
+    store = ViewStore.in_memory() if settings.read_only else None
+    nonces = NonceCache() if settings.read_only else nonce_store(ledger)
+    return Services(settings, ledger, policy, PlaceIndex(ledger), nonces, vkey, VillageViews(ledger, store),
+                    GroupWriter(ledger, max_group=settings.max_batch), store)
 
 
 def create_app(settings: ApiSettings) -> FastAPI:

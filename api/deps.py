@@ -20,6 +20,7 @@ from api.village_views import VillageViews
 from api.writer import GroupWriter
 from ledger.application import Ledger
 from ledger.witness import Policy
+from projections.store import ViewStore
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Services:
     log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
     views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
     writer: GroupWriter  # POST /v1/events of one envelope each: group commit (api.writer)
+    view_store: ViewStore | None = None  # where the views are kept: beside the log (None), or in memory (read only)
 
 
 async def _services(request: Request) -> Services:

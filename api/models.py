@@ -150,9 +150,10 @@ class HealthPublic(BaseModel):
 
 
 class ReadyPublic(BaseModel):
-    model_config = _examples({"status": "ready", "log_size": 42})
+    model_config = _examples({"status": "ready", "log_size": 42, "read_only": False})
     status: str
     log_size: int
+    read_only: bool = Field(default=False, description="A copy served read only: it takes no write (403 read_only).")
 
 
 class OfficesPublic(BaseModel):

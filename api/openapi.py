@@ -53,6 +53,19 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             for s in statuses}
 
 
+def read_only() -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a write refused by a copy served read only (``dantin serve --read-only``)."""
+    return {403: {"description": "Máy chủ này phục vụ một bản sổ cái chỉ đọc (dantin serve --read-only, hoặc sổ cái "
+                                 "ở nơi chỉ đọc): không nhận ghi gì.",
+                  "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="ProblemPublic")},
+                                                           "example": _READ_ONLY_EXAMPLE}}}}
+
+
+_READ_ONLY_EXAMPLE = {"type": "https://dantin.qng/problems/read_only", "title": "Sổ cái chỉ đọc", "status": 403,
+                      "detail": "Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
+                      "code": "read_only"}
+
+
 def ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": REF.format(model=model.__name__)}
 
@@ -76,6 +89,7 @@ EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Lô được ghi một phần: kết quả từng phong bì, theo thứ tự (status 201/409/422).",
           "content": {"application/json": {"schema": ref(BatchResultPublic), "example": ex.BATCH}}},
     **problems(400, 409, 413, 422, 503),
+    **read_only(),
 }
 # A batch of which nothing was stored answers 409 (every envelope already recorded) or 422, with its results.
 for _status in (409, 422):

@@ -84,6 +84,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "storage": 503,
     "store_unavailable": 503,  # (a verification stopped by the database out of reach)
     "ledger_dir": 503,
+    "read_only": 403,  # a copy served read only (dantin serve --read-only) takes nothing
 }
 
 #: Titles for HTTP errors raised by the framework itself (unknown route, wrong method…).

@@ -16,6 +16,9 @@ class ApiSettings(BaseModel):
     database: str | None = Field(default=None, description="postgresql://… overriding the one recorded at init.")
     max_body_bytes: int = Field(default=MiB, ge=1024, description="Largest request body read; larger ones get 413.")
     max_batch: int = Field(default=1000, ge=1, description="Most envelopes in one POST /v1/events.")
+    read_only: bool = Field(default=False, description=(
+        "Serve a copy without writing anything: the views in memory, POSTs refused with 403 read_only "
+        "(``dantin serve --read-only``, or a ledger in a folder that cannot be written)."))
     signature_window_s: int = Field(default=300, ge=10, le=3600,
                                     description="Signed reads: how far `created` may be from now, and the longest "
                                                 "`expires - created` accepted (RFC 9421 §7.2.2).")

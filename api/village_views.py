@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api.models import LeadershipPublic, VerdictPublic
 from api.responses import model_json
 from ledger.application import Ledger
+from projections.store import ViewStore
 from projections.views import LeadershipCard, Views
 
 #: Rules whose explanations quote profile data.
@@ -62,8 +63,8 @@ class Cache:
 
 
 class VillageViews:
-    def __init__(self, ledger: Ledger) -> None:
-        self.views = Views(ledger)
+    def __init__(self, ledger: Ledger, store: ViewStore | None = None) -> None:
+        self.views = Views(ledger, store=store)
         self._ledger = ledger
         self._lock = threading.Lock()
         self._cache = Cache(-1)

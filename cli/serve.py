@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DirArg, database_option, fail, guarded, need_writable, os_error_vi
+from cli.common import DirArg, database_option, err, fail, guarded, os_error_vi
 from ledger import home
 
 
@@ -22,6 +22,8 @@ def serve(
         int, typer.Option("--max-body-bytes", help="Kích thước tối đa của nội dung gửi lên (byte).", min=1024)
     ] = 1024 * 1024,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error, critical.")] = "info",
+    read_only: Annotated[bool, typer.Option(
+        "--read-only", help="Chỉ cho xem: không ghi gì vào sổ cái (tự bật khi sổ cái ở nơi chỉ đọc).")] = False,
 ) -> None:
     """Chạy API HTTP của sổ cái (một tiến trình, một sổ cái; nhật ký JSON ra stderr)."""
     import uvicorn
@@ -34,13 +36,17 @@ def serve(
         fail(f"--log-level '{log_level}' không có; dùng một trong: {', '.join(LOG_LEVELS)}.")
     home.read_settings(directory)  # a missing or broken ledger directory is a Vietnamese message, before binding
     _can_listen(host, port)
-    need_writable(directory, database, "máy chủ cần ghi (nhận sự kiện, bảng tra cứu, chống phát lại yêu cầu ký)",
-                  "Hãy chép cả thư mục sang nơi ghi được, hoặc dùng thẳng trên bản chỉ đọc các lệnh đọc: verify, "
-                  "stats, leadership, verdict, officeholders, proof, bundle.")
+    if not read_only and not home.writable(directory, database_option(database)):
+        # An inspector's copy on a medium nobody may write: served for reading, as the read commands read it.
+        read_only = True
+    if read_only:
+        err.print("Bản sao chỉ đọc: máy chủ chỉ cho xem (không nhận sự kiện hay chữ ký nhân chứng, trả 403 "
+                  "read_only); bảng tra cứu được dựng trong bộ nhớ, không ghi gì vào sổ cái.", highlight=False)
     # Opened once here: a database that holds no ledger, is damaged or is out of reach is said in
     # Vietnamese with its code (cli.common.guarded), not as a traceback in the server's log.
-    home.open_ledger(directory, database_option(database)).close()
-    settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes)
+    home.open_ledger(directory, database_option(database), read_only=read_only).close()
+    settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes,
+                           read_only=read_only)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
     # httptools and uvloop (uvicorn[standard]) when installed: about half the CPU of h11 and asyncio per request.

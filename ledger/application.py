@@ -162,7 +162,7 @@ class Ledger(Application[str]):
 
     def publish_checkpoint(self) -> CheckpointRow | None:
         """Sign and publish a checkpoint of the whole log now, unless the newest one already covers it."""
-        self._writable()
+        self.ensure_writable()
         with self._write_lock:
             latest, size = self.checkpoint(), self._log().size()
             if size == 0 or (latest is not None and latest.size == size):
@@ -223,7 +223,7 @@ class Ledger(Application[str]):
         Each envelope is judged against the ledger as it stands after the accepted ones
         before it in the batch. Retries when another writer wins a stream's next version.
         """
-        self._writable()
+        self.ensure_writable()
         for attempt in range(5):
             try:
                 return self._submit(envelopes)
@@ -239,7 +239,8 @@ class Ledger(Application[str]):
             raise result
         return result
 
-    def _writable(self) -> None:
+    def ensure_writable(self) -> None:
+        """Raise ``ReadOnly`` (403 over HTTP) when this ledger was opened to be read only."""
         if self.read_only:
             raise ReadOnly("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
                            detail="ledger opened read-only")

@@ -441,6 +441,7 @@ def add_cosignature(
 ) -> list[CosignatureRow]:
     """Verify and store cosignatures: one line (of the checkpoint of ``size``, or of whichever
     published checkpoint it verifies against, newest first) or a checkpoint note carrying them."""
+    ledger.ensure_writable()
     store = _store(ledger)
     if "\n\n" in line_or_note:
         text, lines = _split_note(line_or_note)

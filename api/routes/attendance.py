@@ -41,7 +41,7 @@ def _kept(app: FastAPI) -> _Kept:
         services: Services = app.state.services
         kept: _Kept | None = getattr(app.state, "attendance", None)
         if kept is None or kept.services is not services:
-            kept = _Kept(services, AttendanceViews(services.ledger), threading.Lock())
+            kept = _Kept(services, AttendanceViews(services.ledger, store=services.view_store), threading.Lock())
             app.state.attendance = kept
     return kept
 

@@ -21,6 +21,7 @@ async def submit_events(services: ServicesDep, body: RawBody) -> Response:
     """Judge and store signed envelopes. One envelope: 201 and its receipt, or a problem (409 replay with the
     original receipt, 422 refused, 400 not JSON). A batch: 201 when all were accepted, else 200 with one
     result per envelope; accepted envelopes are stored even when others are refused."""
+    services.ledger.ensure_writable()  # a copy served read only takes nothing: 403 read_only, whatever the body
     max_batch = services.settings.max_batch
     if len(body) > INLINE_PARSE_BYTES:  # parsed off the event loop
         outcome = await run_in_threadpool(submission.submit, services.ledger, body, max_batch)

@@ -22,4 +22,4 @@ async def healthz() -> Response:
 @router.get("/readyz", response_model=ReadyPublic, responses=problems(503), summary="Sổ cái truy cập được")
 def readyz(ledger: LedgerDep) -> ReadyPublic:
     """One cheap query: the log's size (a storage error becomes 503)."""
-    return ReadyPublic(status="ready", log_size=ledger.log_size())
+    return ReadyPublic(status="ready", log_size=ledger.log_size(), read_only=ledger.read_only)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import examples as ex
 from api.deps import LedgerDep, RawBody, ServicesDep
 from api.models import ConsistencyProofPublic, CosignaturePublic, InclusionProofPublic
-from api.openapi import COSIGNATURE_BODY, problems
+from api.openapi import COSIGNATURE_BODY, problems, read_only
 from api.problems import BadRequest, NotFound
 from ledger.application import Ledger
 from ledger.witness import Policy, add_cosignature, cosigned, witnessed_checkpoint
@@ -96,11 +96,12 @@ def consistency(
 
 
 @router.post("/cosignatures", status_code=201, response_model=list[CosignaturePublic],
-             responses=problems(400, 413, 422, 503), openapi_extra=COSIGNATURE_BODY,
+             responses=problems(400, 413, 422, 503) | read_only(), openapi_extra=COSIGNATURE_BODY,
              summary="Nộp chữ ký nhân chứng cho checkpoint")
 async def post_cosignatures(services: ServicesDep, body: RawBody, ledger: LedgerDep) -> list[CosignaturePublic]:
     """A witness's cosignature line, or a checkpoint note carrying cosignature lines: verified against the witness
     body's current keys and the witness policy, then stored."""
+    ledger.ensure_writable()  # a copy served read only takes nothing: 403 read_only, whatever the body
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -16,9 +16,19 @@ from pathlib import Path
 from ledger import home
 from ledger.application import Ledger
 from ledger.audit import audit
-from ledger.last_verify import FILE, LastVerify, load, save
+from ledger.last_verify import FILE, LastVerify, save
+from ledger.last_verify import load as _load
 
 __all__ = ["FILE", "LastVerify", "load", "run", "save"]
+
+#: Results of verifications run on copies served read only (nothing is written there), by folder:
+#: what the log page shows until the server stops, in place of the file.
+_in_memory: dict[Path, LastVerify] = {}
+
+
+def load(directory: Path) -> LastVerify | None:
+    """The last result: this process's, for a copy served read only; else the file's."""
+    return _in_memory.get(directory) or _load(directory)
 
 _running = threading.Lock()  # one full verification at a time per process: it reads the whole log
 #: Seconds after a verification this process ran before it runs another on request.
@@ -43,7 +53,12 @@ def run(ledger: Ledger, directory: Path) -> str:
         try:
             # In this thread alone: the server keeps its other core for requests (``dantin verify`` uses every core).
             report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None, log=log, workers=1)
-            save(directory, report, started_at=started, log_size=size, source="web")
+            if ledger.read_only:  # a copy served read only: kept here, shown until the server stops
+                body = report.to_dict()
+                body["findings"] = body["findings"][:20]  # as the file keeps them
+                _in_memory[directory] = LastVerify("web", started, datetime.now(UTC), size, body)
+            else:
+                save(directory, report, started_at=started, log_size=size, source="web")
         finally:  # (one that failed, the database out of reach, say, waits out the cooldown too)
             _finished_at = time.monotonic()
         return "done"

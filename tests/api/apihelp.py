@@ -12,12 +12,7 @@ under fresh ids.
 from __future__ import annotations
 
 import base64
-import os
-import re
-import signal
 import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +20,8 @@ from typing import Any
 
 import httpx
 from conftest import Backend, World
+from serving import start_at as start_at
+from serving import stop as stop
 
 from api.httpsig import sign_request
 from ledger import home
@@ -138,37 +135,6 @@ def extend_world(world: World) -> dict[str, SigningKey]:
         world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": PERSON}),
     )
     return keys
-
-
-def start_at(directory: Path, database: str | None, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    argv = [sys.executable, "-m", "cli", "serve", str(directory), "--port", "0", *args]
-    if database:
-        argv += ["--database", database]
-    env = {k: v for k, v in os.environ.items() if k != "DANTIN_DATABASE"}
-    log = log_path.open("wb")
-    process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = re.search(r"Uvicorn running on (http://[0-9.]+:[0-9]+)", log_path.read_text(encoding="utf-8"))
-        if found:
-            url = found.group(1)
-            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
-                return process, url
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError("dantin serve did not start:\n" + log_path.read_text(encoding="utf-8"))
-
-
-def stop(process: subprocess.Popen[bytes]) -> int:
-    """Stop the server as an operator would (SIGINT), and return its exit code."""
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
 
 
 def start_server(backend: Backend, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:

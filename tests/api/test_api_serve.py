@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from apihelp import REPO, fresh, profile, start_server, stop
@@ -62,3 +63,49 @@ def test_the_log_pages_verification_runs_at_most_once_a_cooldown(backend: Backen
             assert "mỗi 60 giây chỉ chạy một lần" in " ".join(page.text.split())
     finally:
         assert stop(process) == 0
+
+
+def test_serve_read_only_shows_everything_and_writes_nothing(backend: Backend, world: World, tmp_path: Path) -> None:
+    """``--read-only``: an inspector serves a copy to read it in a browser. Pages, reads and the log's
+    verification work; events, cosignatures and nothing else are written, on SQLite and PostgreSQL."""
+    backend.close()
+    before = backend.open()
+    head, checkpoints = before.recorder.max_notification_id(), len(before.checkpoints())
+    backend.close()
+    saved = backend.directory / "last-verify.json"
+    process, url = start_server(backend, tmp_path / "server.log", "--read-only")
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            ready = client.get("/readyz").json()
+            assert ready["read_only"] is True and ready["log_size"] == head
+            page = client.get(f"/villages/{world.lang_ma}")
+            assert page.status_code == 200 and "Bản sao chỉ đọc" in page.text
+            assert client.get("/v1/officeholders", params={"place": world.bato}).status_code == 200
+            refused = client.post("/v1/events", json=profile(world, fresh()))
+            assert refused.status_code == 403, refused.text
+            problem = refused.json()
+            assert problem["code"] == "read_only" and "chỉ để đọc" in problem["detail"]
+            cosigned = client.post("/v1/log/cosignatures", content="— witness AAAA\n")
+            assert cosigned.status_code == 403 and cosigned.json()["code"] == "read_only"
+            verified = client.post("/log/verify")
+            assert verified.status_code == 303
+            log = client.get("/log")
+            assert "Bản sao chỉ đọc" in log.text and 'id="last-verify" data-intact="true"' in log.text
+    finally:
+        assert stop(process) == 0
+    assert not saved.exists()  # the verification's result was kept in memory
+    after = backend.open()
+    assert (after.recorder.max_notification_id(), len(after.checkpoints())) == (head, checkpoints)
+    assert "Bản sao chỉ đọc" in (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert not _view_tables(after)  # the pages' views were built in memory, not beside the log
+
+
+def _view_tables(ledger: Any) -> list[str]:
+    if "postgres" in type(ledger.recorder).__module__:
+        with ledger.recorder.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                         "AND table_name LIKE 'dantin_view_%%'", (ledger.recorder.datastore.schema,))
+            return [str(r["table_name"]) for r in curs.fetchall()]
+    with ledger.recorder.datastore.transaction(commit=False) as c:
+        c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'dantin_view_%'")
+        return [str(r[0]) for r in c.fetchall()]

@@ -22,7 +22,9 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from serving import start_at, stop
 from test_cli import run
 
 from ledger import home
@@ -113,9 +115,32 @@ def test_a_proof_on_a_copy_proves_against_its_checkpoints(read_only: Path) -> No
     assert "chỉ đọc" in proc.stderr and str(size) in proc.stderr  # no new checkpoint; the published sizes named
 
 
-def test_serve_and_rebuild_say_they_need_a_folder_they_can_write(read_only: Path) -> None:
-    proc = run("serve", read_only, "--port", "0", check=2)
-    assert "ledger_dir" in proc.stderr and "chỉ đọc" in proc.stderr and "verify" in proc.stderr
+def test_serve_shows_a_copy_to_read_and_writes_nothing(read_only: Path, tmp_path: Path) -> None:
+    """An inspector opens the copy in a browser: ``serve`` sees the folder cannot be written and
+    serves it read only (views in memory); a submission is refused, not a crash."""
+    before = _files(read_only)
+    village = "qng.bato.babich.dong-tien"
+    process, url = start_at(read_only, None, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            assert client.get("/readyz").json()["read_only"] is True
+            page = client.get(f"/villages/{village}")
+            assert page.status_code == 200 and "Bản sao chỉ đọc" in page.text
+            assert client.get("/", params={"commune": "qng.bato.babich"}).status_code == 200
+            assert client.get("/attendance").status_code == 200
+            leadership = client.get(f"/v1/villages/{village}/leadership", params={"as_of": "2022-06-01"})
+            assert leadership.status_code == 200, leadership.text
+            refused = client.post("/v1/events", json={"payloadType": "x", "payload": "", "signatures": []})
+            assert refused.status_code == 403 and refused.json()["code"] == "read_only"
+            assert client.post("/log/verify").status_code == 303
+            assert 'data-intact="true"' in client.get("/log").text
+    finally:
+        assert stop(process) == 0
+    assert "Bản sao chỉ đọc" in (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert _files(read_only) == before
+
+
+def test_rebuild_says_it_needs_a_folder_it_can_write(read_only: Path) -> None:
     proc = run("rebuild", read_only, check=2)
     assert "ledger_dir" in proc.stderr and "chỉ đọc" in proc.stderr and "leadership" in proc.stderr
 

@@ -45,6 +45,7 @@ TAGS = [
     {"name": "events", "description": "Nộp phong bì đã ký."},
     {"name": "places", "description": "Địa bàn (công khai)."},
     {"name": "villages", "description": "Chức vụ theo ngày, kết luận tuân thủ, người giữ chức vụ (công khai)."},
+    {"name": "attendance", "description": "Cấp ủy viên dự sinh hoạt chi bộ khu dân cư (công khai)."},
     {"name": "log", "description": "Nhật ký Merkle: checkpoint, bằng chứng, chữ ký nhân chứng (công khai)."},
     {"name": "restricted", "description": "Dữ liệu hạn chế: cần yêu cầu ký theo RFC 9421."},
     {"name": "ops", "description": "Vận hành."},

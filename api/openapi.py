@@ -109,6 +109,44 @@ _REFERENCED: tuple[type[BaseModel], ...] = (EnvelopeWire, EventBatchCreate, Rece
                                             ProblemPublic)
 
 
+#: The restricted reads' requirement: an RFC 9421 request signature (``api.deps.ReaderDep``). OpenAPI has no
+#: scheme for HTTP Message Signatures; an ``apiKey`` in the ``Signature`` field is the nearest, and its
+#: description says what is really asked.
+SIGNED_READ = "httpSignature"
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {SIGNED_READ: {
+    "type": "apiKey", "in": "header", "name": "Signature",
+    "description": "Yêu cầu được ký theo RFC 9421 (HTTP Message Signatures) bằng một khóa Ed25519 đã đăng ký của "
+                   "một cơ quan có quyền đọc (ủy ban kiểm tra, mặt trận xã, đảng ủy xã, ban thường vụ huyện ủy, gốc), "
+                   "trong thẩm quyền của cơ quan đó: trường `Signature-Input` và `Signature`, phủ `@method`, "
+                   "`@target-uri`, `@authority` và trường `Dantin-Body` (mã cơ quan đọc), có `created`, `expires`, "
+                   "`nonce` và `keyid`. Lệnh `dantin fetch` ký sẵn như vậy. Thiếu hoặc sai chữ ký: 401; "
+                   "không có quyền: 403.",
+}}
+SUCCESS_VI = "Thành công."
+
+
+def _mark_signed(schema: dict[str, Any]) -> None:
+    """The operations that read the request's ``Signature`` field (``ReaderDep``) require a signed request, said
+    as OpenAPI says it: a security requirement, and the scheme among the components."""
+    signed = False
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if any(p.get("in") == "header" and p.get("name") == "Signature" for p in operation.get("parameters", ())):
+                operation["security"] = [{SIGNED_READ: []}]
+                signed = True
+    if signed:
+        schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+
+
+def _success_in_vietnamese(schema: dict[str, Any]) -> None:
+    """FastAPI's default description of a success ("Successful Response") said in Vietnamese."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                if response.get("description") == "Successful Response":
+                    response["description"] = SUCCESS_VI
+
+
 def _validation_is_400(schema: dict[str, Any]) -> None:
     """Parameter validation errors are 400 problems here (``api.problems``), not FastAPI's 422 shape."""
     for operations in schema.get("paths", {}).values():
@@ -129,6 +167,8 @@ def install(app: FastAPI) -> None:
                              tags=app.openapi_tags)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         _validation_is_400(schema)
+        _mark_signed(schema)
+        _success_in_vietnamese(schema)
         for model in _REFERENCED:
             found = model.model_json_schema(ref_template=REF, mode="serialization")
             for name, definition in found.pop("$defs", {}).items():

@@ -24,7 +24,7 @@ from api.readers import NonceCache, nonce_store
 from api.routes import attendance, events, health, log, places, public_villages, villages
 from api.settings import ApiSettings
 from api.village_views import VillageViews
-from api.web import attendance_page
+from api.web import apidocs, attendance_page
 from api.web import pages as web_pages
 from api.writer import GroupWriter
 from ledger import home
@@ -81,14 +81,18 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             await run_in_threadpool(services.ledger.close)
 
+    # No Swagger UI nor ReDoc: they load their scripts from a CDN (blank offline) and speak English. /docs is
+    # our own page built from the same document (api.web.apidocs); /openapi.json stays.
     # Every route, the API's and the pages': a query parameter it takes once is sent once (else 400).
     app = FastAPI(title="Dân tin", version="1", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
                   dependencies=[Depends(single_query_parameters)])
     problems.install(app)
     for module in (events, places, public_villages, attendance, log, villages, health):
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the Vietnamese web pages and /static (api/web)
     app.include_router(attendance_page.router)
+    app.include_router(apidocs.router)  # /docs: the API reference, in Vietnamese, from app.openapi()
     # One layer of ours, outermost: the request id and log line (every answer, including 413 and 500) and the
     # body limit.
     app.add_middleware(RequestLog, max_body_bytes=settings.max_body_bytes)

@@ -144,7 +144,7 @@ async def _dantin_error(request: Request, exc: Exception) -> Response:
 
 
 #: Where the API answers, always in problem+json; elsewhere a browser asking for HTML gets a page.
-_API_PATHS = ("/v1/", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
+_API_PATHS = ("/v1/", "/healthz", "/readyz", "/openapi.json", "/static/")
 
 
 def _page_or_problem(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

@@ -201,6 +201,26 @@ def test_every_page_stays_on_localhost_and_is_built_for_assistive_tech(site: Sit
         page.context.close()
 
 
+def test_the_api_reference_renders_with_no_failed_request(site: Site, page: Page) -> None:
+    """/docs (no Swagger UI from a CDN): every operation of /openapi.json, our stylesheet, nothing failing."""
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
+    page.on("console", lambda message: message.type == "error" and failed.append(message.text))
+    response = page.goto(site.url + "/docs")
+    assert response is not None and response.ok
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_contain_text("Tài liệu API")
+    paths = site.client.get("/openapi.json").json()["paths"]
+    expect(page.locator("section.op")).to_have_count(sum(len(operations) for operations in paths.values()))
+    assert page.locator("script").count() == 0
+    assert page.locator("header.site").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(18, 53, 91)"
+    page.locator('nav.toc a[href="#op-get-v1-officeholders"]').click()
+    expect(page.locator("#op-get-v1-officeholders")).to_be_in_viewport()
+    expect(page.locator('section.op[data-path="/v1/officeholders"] tr[data-param="limit"]')).to_contain_text("≤ 1000")
+    assert failed == []
+
+
 def test_the_pages_work_without_javascript(site: Site, browser: Browser) -> None:
     guard = Guard()
     page = guarded_page(browser, guard, java_script_enabled=False)

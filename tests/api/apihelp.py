@@ -67,7 +67,9 @@ class Served:
         return home.log_verifier(self.directory)
 
     def log_lines(self) -> list[str]:
-        return self.log_path.read_text(encoding="utf-8").splitlines()
+        # Split on "\n" only: a JSON line keeps U+0085, U+2028… of a path as they are (schemathesis sends them),
+        # and str.splitlines() would cut the line there.
+        return [line for line in self.log_path.read_text(encoding="utf-8").split("\n") if line]
 
 
 PROBLEM = "application/problem+json"

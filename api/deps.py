@@ -72,11 +72,14 @@ def _reader(
     request: Request,
     services: ServicesDep,
     signature_input: Annotated[str | None, Header(
-        alias="Signature-Input", description='RFC 9421, e.g. sig1=("@method" "@target-uri" "@authority" '
-        '"dantin-body");created=…;expires=…;nonce="…";alg="ed25519";keyid="<ledger key id>"')] = None,
-    signature: Annotated[str | None, Header(alias="Signature", description="RFC 9421, e.g. sig1=:<base64>:")] = None,
+        alias="Signature-Input", description='Tham số chữ ký theo RFC 9421, ví dụ: sig1=("@method" "@target-uri" '
+        '"@authority" "dantin-body");created=…;expires=…;nonce="…";alg="ed25519";keyid="<mã khóa trong sổ cái>"')
+    ] = None,
+    signature: Annotated[str | None, Header(alias="Signature", description="Chữ ký theo RFC 9421, ví dụ: "
+                                                                           "sig1=:<base64>:")] = None,
     dantin_body: Annotated[str | None, Header(
-        alias="Dantin-Body", description="The reading body's id (covered by the signature).")] = None,
+        alias="Dantin-Body",
+        description="Mã cơ quan đọc; trường này phải nằm trong phần được ký (`dantin-body`).")] = None,
 ) -> Reader:
     return authenticate(services.ledger, request_parts(request), signature_input, signature,
                         nonces=services.nonces, window=services.settings.signature_window_s)

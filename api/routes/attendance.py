@@ -84,39 +84,57 @@ def known_places(app: FastAPI) -> dict[str, dict[str, str]]:
 
 
 class AttendanceRulePublic(BaseModel):
-    """One rule's status and figures (A-FREQUENCY: required/covered/missed/pending periods; A-REPORT:
-    judged/on_time/late/missing/pending reports; A-PLAN: required/filed; A-ROTATE: cells visited)."""
+    """Kết quả và số liệu của một quy tắc (A-FREQUENCY: số kỳ phải dự `required`, đã dự `covered`, bỏ lỡ `missed`,
+    chưa hết kỳ `pending`; A-REPORT: số lần dự được xét `judged`, báo cáo đúng hạn `on_time`, trễ hạn `late`,
+    thiếu `missing`, chưa đến hạn `pending`; A-PLAN: phải có kế hoạch `required`, đã nộp `filed`; A-ROTATE: số
+    chi bộ đã đến `cells`)."""
 
     model_config = ConfigDict(extra="allow")
-    status: Literal["pass", "fail", "waived", "deviation", "pending", "not_applicable"]
-    confidence: str
+    status: Literal["pass", "fail", "waived", "deviation", "pending", "not_applicable"] = Field(
+        description="`pass` đạt, `fail` vi phạm, `waived` được miễn, `deviation` lệch mô hình, `pending` chờ, "
+                    "`not_applicable` không áp dụng.")
+    confidence: str = Field(description="Độ tin cậy của cách hiểu quy định: `high` cao, `medium` trung bình "
+                                        "(quy định không nói rõ, xem docs/attendance.md).")
 
 
 class AttendanceMemberPublic(BaseModel):
+    """Một cấp ủy viên (hoặc cán bộ, công chức xã là đảng viên): kết quả từng quy tắc trong năm được xét."""
+
     model_config = ConfigDict(extra="allow")
-    member: str
-    name: str
-    level: Level
-    own_cell: str | None = Field(description="The cell of the member's residence (meetings there do not count "
-                                             "for some levels).")
-    verdict: Literal["violations", "incomplete", "compliant"]
-    rules: dict[str, AttendanceRulePublic]
-    checks: list[CheckPublic]
-    place: str = Field(description="The place the member belongs to (their own body's, else their cells' commune).")
-    body: str | None
+    member: str = Field(description="Mã người.")
+    name: str = Field(description="Họ và tên.")
+    level: Level = Field(description="Cấp: `commune` cấp ủy viên cấp xã, `commune_official` cán bộ, công chức cấp "
+                                     "xã là đảng viên, `district` cấp ủy viên cấp huyện, `province` cấp ủy viên "
+                                     "cấp tỉnh.")
+    own_cell: str | None = Field(description="Chi bộ nơi người này cư trú (với một số cấp, dự sinh hoạt ở đó "
+                                             "không được tính).")
+    verdict: Literal["violations", "incomplete", "compliant"] = Field(
+        description="`compliant` đúng quy định, `incomplete` chưa đủ hồ sơ, `violations` có vi phạm.")
+    rules: dict[str, AttendanceRulePublic] = Field(description="Kết quả từng quy tắc, theo mã quy tắc "
+                                                               "(A-FREQUENCY, A-REPORT, A-PLAN, A-ROTATE).")
+    checks: list[CheckPublic] = Field(description="Các kiểm tra, mỗi kiểm tra nêu các sự kiện làm căn cứ.")
+    place: str = Field(description="Địa bàn của người này (địa bàn của cơ quan quản lý người đó; nếu không có, "
+                                   "xã của các chi bộ người đó đã dự).")
+    body: str | None = Field(description="Cơ quan lập kế hoạch và báo cáo của người này, nếu có.")
 
 
 class AttendanceRollupPublic(BaseModel):
+    """Tổng hợp theo một địa bàn và một cấp: cộng các thành viên của địa bàn đó và các địa bàn trực thuộc."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    place: str
-    name: str
-    kind: str
-    level: Level
-    members: int
-    verdicts: dict[str, int]
-    frequency: dict[str, int] = Field(alias="A-FREQUENCY")
-    reporting: dict[str, int] = Field(alias="A-REPORT")
-    plan: dict[str, int] = Field(alias="A-PLAN")
+    place: str = Field(description="Mã địa bàn.")
+    name: str = Field(description="Tên địa bàn.")
+    kind: str = Field(description="Loại địa bàn (`province`, `district`, `commune`…).")
+    level: Level = Field(description="Cấp được tổng hợp.")
+    members: int = Field(description="Số thành viên.")
+    verdicts: dict[str, int] = Field(description="Số thành viên theo kết luận (`violations`, `incomplete`, "
+                                                 "`compliant`).")
+    frequency: dict[str, int] = Field(alias="A-FREQUENCY", description="Tổng số kỳ phải dự, đã dự, bỏ lỡ, chưa "
+                                                                       "hết kỳ.")
+    reporting: dict[str, int] = Field(alias="A-REPORT", description="Tổng số lần dự được xét, báo cáo đúng hạn, "
+                                                                    "trễ hạn, thiếu, chưa đến hạn.")
+    plan: dict[str, int] = Field(alias="A-PLAN", description="Tổng số kế hoạch phải có, đã nộp, còn thiếu, chưa "
+                                                             "đến hạn.")
 
 
 _FREQ = {"status": "pass", "confidence": "high", "period_months": 3, "required": 4, "covered": 4, "missed": 0,
@@ -150,16 +168,18 @@ _EXAMPLE: dict[str, Any] = {
 
 
 class AttendancePublic(BaseModel):
+    """Báo cáo dự sinh hoạt chi bộ khu dân cư của một năm, như `dantin attendance --json` in ra."""
+
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_EXAMPLE]})
-    year: int
-    as_of: date
-    under: str | None
-    level: Level | None
-    ruleset: str
-    ruleset_version: int
-    ruleset_digest: str
-    members: list[AttendanceMemberPublic]
-    rollups: list[AttendanceRollupPublic]
+    year: int = Field(description="Năm được xét.")
+    as_of: date = Field(description="Ngày xét (YYYY-MM-DD).")
+    under: str | None = Field(description="Địa bàn được xét; null: tất cả.")
+    level: Level | None = Field(description="Cấp được xét; null: mọi cấp.")
+    ruleset: str = Field(description="Bộ quy tắc đã áp dụng.")
+    ruleset_version: int = Field(description="Phiên bản của bộ quy tắc.")
+    ruleset_digest: str = Field(description="Giá trị băm SHA-256 của dữ liệu bộ quy tắc.")
+    members: list[AttendanceMemberPublic] = Field(description="Từng thành viên.")
+    rollups: list[AttendanceRollupPublic] = Field(description="Tổng hợp theo địa bàn và cấp.")
 
 
 @router.get("/v1/attendance", response_model=AttendancePublic, responses=problems(400, 404),
@@ -174,9 +194,9 @@ def attendance(
     as_of: Annotated[date | None, Query(description="Ngày xét (YYYY-MM-DD); mặc định hôm nay.",
                                         examples=["2023-01-31"])] = None,
 ) -> AttendancePublic:
-    """RULES.md §6, as ``dantin attendance --json``: each member's rules A-FREQUENCY (periods covered of those
-    required), A-REPORT (reports on time, late, missing), A-PLAN (yearly plan filed) and A-ROTATE (cells visited),
-    their checks citing events, and roll-ups per place and level. Names, levels and figures only: no birth date
-    and no party data."""
+    """RULES.md §6, như `dantin attendance --json`: với từng thành viên, các quy tắc A-FREQUENCY (số kỳ đã dự trên
+    số kỳ phải dự), A-REPORT (báo cáo đúng hạn, trễ hạn, thiếu), A-PLAN (kế hoạch năm đã nộp) và A-ROTATE (các chi
+    bộ đã đến), các kiểm tra kèm sự kiện làm căn cứ; và tổng hợp theo địa bàn và cấp. Chỉ có tên, cấp và số liệu:
+    không có ngày sinh, không có thông tin đảng viên."""
     found = attendance_report(request.app, year, as_of, place, level)
     return AttendancePublic.model_validate(found)

@@ -18,9 +18,10 @@ INLINE_PARSE_BYTES = 64 * 1024  # a body this small is parsed on the event loop 
 @router.post("", status_code=201, response_model=None, responses=EVENTS_RESPONSES, openapi_extra=EVENTS_BODY,
              summary="Nộp phong bì đã ký (một hoặc một lô)")
 async def submit_events(services: ServicesDep, body: RawBody) -> Response:
-    """Judge and store signed envelopes. One envelope: 201 and its receipt, or a problem (409 replay with the
-    original receipt, 422 refused, 400 not JSON). A batch: 201 when all were accepted, else 200 with one
-    result per envelope; accepted envelopes are stored even when others are refused."""
+    """Xét và lưu các phong bì đã ký. Một phong bì: 201 kèm biên nhận, hoặc một lỗi (409 `replay` kèm biên nhận
+    gốc, 422 bị từ chối, 400 không phải JSON). Một lô: 201 khi mọi phong bì được ghi; nếu không, 200 kèm kết quả
+    từng phong bì (phong bì hợp lệ vẫn được lưu dù có phong bì khác bị từ chối), hoặc 409/422 khi không ghi được
+    phong bì nào."""
     services.ledger.ensure_writable()  # a copy served read only takes nothing: 403 read_only, whatever the body
     max_batch = services.settings.max_batch
     if len(body) > INLINE_PARSE_BYTES:  # parsed off the event loop

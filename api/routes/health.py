@@ -16,10 +16,11 @@ _OK = HealthPublic(status="ok").model_dump_json().encode()
 
 @router.get("/healthz", response_model=HealthPublic, summary="Tiến trình đang chạy")
 async def healthz() -> Response:
+    """Luôn trả `{"status": "ok"}` khi tiến trình còn trả lời, không đọc sổ cái."""
     return json_bytes(_OK)  # async and pre-serialised: no thread pool trip, no model per request
 
 
 @router.get("/readyz", response_model=ReadyPublic, responses=problems(503), summary="Sổ cái truy cập được")
 def readyz(ledger: LedgerDep) -> ReadyPublic:
-    """One cheap query: the log's size (a storage error becomes 503)."""
+    """Kích thước nhật ký, đọc bằng một truy vấn nhẹ; kho lưu trữ không truy cập được thì trả 503."""
     return ReadyPublic(status="ready", log_size=ledger.log_size(), read_only=ledger.read_only)

@@ -19,7 +19,8 @@ from ledger.witness import Policy, add_cosignature, cosigned, witnessed_checkpoi
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 MAX = 2**53  # keeps every size a JSON-safe integer and within the databases' BIGINT
-Size = Annotated[int | None, Query(ge=1, le=MAX, description="Tree size (default: the newest checkpoint's).")]
+Size = Annotated[int | None, Query(ge=1, le=MAX, description="Kích thước cây (số lá); mặc định: kích thước của "
+                                                              "checkpoint mới nhất.")]
 
 
 def _b64(data: bytes) -> str:
@@ -52,8 +53,11 @@ class _Published:
     **problems(404)}, summary="Checkpoint mới nhất")
 def get_checkpoint(
     services: ServicesDep,
-    witnessed: Annotated[bool, Query(description="The newest checkpoint the witness policy is satisfied for.")] = False,
+    witnessed: Annotated[bool, Query(description="Lấy checkpoint mới nhất đã đủ chữ ký nhân chứng theo chính "
+                                                 "sách nhân chứng.")] = False,
 ) -> PlainTextResponse:
+    """Ghi chú checkpoint (C2SP signed note) mới nhất do sổ cái ký, kèm các chữ ký nhân chứng đã lưu; với
+    `witnessed=true`, checkpoint mới nhất đã đủ nhân chứng ký."""
     ledger, policy = services.ledger, services.policy
     if witnessed:
         found = witnessed_checkpoint(ledger, policy)
@@ -71,9 +75,11 @@ def get_checkpoint(
             summary="Bằng chứng bao hàm (RFC 9162)")
 def inclusion(
     services: ServicesDep,
-    index: Annotated[int, Query(ge=0, le=MAX, description="Leaf index.")],
+    index: Annotated[int, Query(ge=0, le=MAX, description="Chỉ số lá (mục) trong nhật ký, tính từ 0.")],
     size: Size = None,
 ) -> InclusionProofPublic:
+    """Bằng chứng rằng mục thứ `index` nằm trong cây Merkle có `size` lá, kèm checkpoint đã ký của kích thước đó
+    nếu đã công bố."""
     ledger, published = services.ledger, _Published(services.ledger, services.policy)
     tree_size = published.size(size)
     proof = ledger.inclusion_proof(index, tree_size)
@@ -85,9 +91,11 @@ def inclusion(
             summary="Bằng chứng nhất quán (RFC 9162)")
 def consistency(
     services: ServicesDep,
-    old: Annotated[int, Query(ge=1, le=MAX, description="The older tree size.")],
+    old: Annotated[int, Query(ge=1, le=MAX, description="Kích thước cây cũ (số lá).")],
     new: Size = None,
 ) -> ConsistencyProofPublic:
+    """Bằng chứng rằng cây có `new` lá chỉ nối thêm vào cây có `old` lá (không sửa, không xóa mục nào), kèm các
+    checkpoint đã ký của hai kích thước nếu đã công bố."""
     ledger, published = services.ledger, _Published(services.ledger, services.policy)
     new_size = published.size(new)
     proof = ledger.consistency_proof(old, new_size)
@@ -99,8 +107,8 @@ def consistency(
              responses=problems(400, 413, 422, 503) | read_only(), openapi_extra=COSIGNATURE_BODY,
              summary="Nộp chữ ký nhân chứng cho checkpoint")
 async def post_cosignatures(services: ServicesDep, body: RawBody, ledger: LedgerDep) -> list[CosignaturePublic]:
-    """A witness's cosignature line, or a checkpoint note carrying cosignature lines: verified against the witness
-    body's current keys and the witness policy, then stored."""
+    """Một dòng chữ ký nhân chứng, hoặc một ghi chú checkpoint kèm các dòng chữ ký: được kiểm tra theo các khóa
+    hiện hành của cơ quan nhân chứng và theo chính sách nhân chứng, rồi được lưu."""
     ledger.ensure_writable()  # a copy served read only takes nothing: 403 read_only, whatever the body
     try:
         text = body.decode("utf-8")

@@ -17,7 +17,8 @@ from api.responses import json_bytes
 from api.village_views import Missing
 
 router = APIRouter(tags=["villages"])
-VillagePath = Annotated[str, Path(max_length=200, examples=["qng.bato.badien.lang-ma"])]
+VillagePath = Annotated[str, Path(max_length=200, description="Mã thôn, tổ dân phố.",
+                                   examples=["qng.bato.badien.lang-ma"])]
 AsOf = Annotated[date | None, Query(description="Ngày cần xem (YYYY-MM-DD); mặc định hôm nay.",
                                     examples=["2022-08-01"])]
 AsRecorded = Annotated[bool, Query(description="Theo số liệu ghi ban đầu, bỏ qua các đính chính.")]
@@ -32,8 +33,8 @@ def _unknown(village_id: str) -> NotFound:
             summary="Ai giữ chức vụ nào ở thôn vào một ngày")
 async def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
                      as_recorded: AsRecorded = False) -> Response:
-    """Trưởng thôn (and an acting head), bí thư, phó bí thư, chi ủy and the Ban CTMT head on the day asked,
-    with names. Offices start with the decision that confers them (recognition, approval, appointment)."""
+    """Trưởng thôn (và trưởng thôn tạm thời), bí thư, phó bí thư, chi ủy viên và trưởng Ban công tác Mặt trận vào
+    ngày được hỏi, kèm tên. Chức vụ bắt đầu từ quyết định trao chức vụ đó (công nhận, chuẩn y, chỉ định)."""
     views = services.views
     day = as_of or views.today()
     head = await views.read_head()  # one cheap query: while the log stands still, the answer is in memory
@@ -49,8 +50,9 @@ async def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf
             summary="Kết luận tuân thủ quy trình của một thôn")
 async def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
                   as_recorded: AsRecorded = False) -> Response:
-    """EVENTS.md §Verdict, judged on the day asked (today by default). Checks judged on personal profiles keep
-    their status but not their explanation (restricted readers see it in the village's history and bundle)."""
+    """EVENTS.md §Verdict, xét vào ngày được hỏi (mặc định hôm nay). Các kiểm tra dựa trên lý lịch cá nhân chỉ
+    giữ trạng thái, không kèm lời giải thích (cơ quan có quyền đọc hạn chế xem được trong lịch sử và gói hồ sơ của
+    thôn)."""
     views = services.views
     day = as_of or views.today()
     head = await views.read_head()
@@ -70,11 +72,11 @@ def officeholders(
                                 examples=["qng.bato"])] = "",
     office: Annotated[Office | None, Query(description="Một chức vụ; trống: mọi chức vụ.")] = None,
     as_of: AsOf = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Số dòng tối đa của một trang.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Bỏ qua chừng này dòng đầu (phân trang).")] = 0,
 ) -> OfficeholdersPublic:
-    """The heads and secretaries (or any office) of every village at or below ``place`` on the day asked: the
-    question asked most. Paginated by ``limit``/``offset``; ``next_offset`` is null on the last page."""
+    """Trưởng thôn và bí thư chi bộ (hoặc bất kỳ chức vụ nào) của mọi thôn thuộc ``place`` vào ngày được hỏi:
+    câu hỏi thường gặp nhất. Phân trang bằng ``limit``/``offset``; ở trang cuối ``next_offset`` là null."""
     views = services.views.fresh()
     rows: list[dict[str, Any]] = views.officeholders(place, office, as_of, limit=limit + 1, offset=offset)
     if place and not rows and services.places.get(place) is None:  # not an empty answer about no place

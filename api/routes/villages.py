@@ -16,7 +16,8 @@ from api.problems import ApiError, NotFound
 from ledger.bundle import make_bundle
 
 router = APIRouter(tags=["restricted"])
-VillagePath = Annotated[str, Path(max_length=200, examples=["qng.bato.badien.lang-ma"])]
+VillagePath = Annotated[str, Path(max_length=200, description="Mã thôn, tổ dân phố.",
+                                   examples=["qng.bato.badien.lang-ma"])]
 _RESTRICTED = problems(400, 401, 403, 404)
 
 
@@ -30,8 +31,9 @@ def _village(services: ServicesDep, village_id: str) -> Place:
 @router.get("/v1/villages/{village_id}/history", response_model=HistoryPublic, responses=_RESTRICTED,
             summary="Toàn bộ lịch sử của một thôn (cần chữ ký RFC 9421)")
 def history(village_id: VillagePath, reader: ReaderDep, services: ServicesDep, response: Response) -> HistoryPublic:
-    """Every envelope of the village as received, and the profiles of the people they refer to. Only for bodies
-    of kind inspection, commune_front, commune_party, district_standing or root, within their jurisdiction."""
+    """Mọi phong bì của thôn đúng như đã nhận, kèm lý lịch những người được nhắc tới. Chỉ dành cho cơ quan loại
+    `inspection`, `commune_front`, `commune_party`, `district_standing` hoặc `root`, trong thẩm quyền của cơ quan
+    đó."""
     reader.require_place(village_id)
     place = _village(services, village_id)
     found = village_history(services.ledger, village_id)
@@ -49,8 +51,8 @@ def history(village_id: VillagePath, reader: ReaderDep, services: ServicesDep, r
                        **_RESTRICTED, **problems(409, 503)},
             summary="Gói hồ sơ kiểm chứng ngoại tuyến của một thôn (cần chữ ký RFC 9421)")
 def bundle(village_id: VillagePath, reader: ReaderDep, services: ServicesDep) -> Response:
-    """The village's offline-verifiable bundle (``dantin verify-bundle``). Restricted like the history: it holds
-    the profiles (birth dates, party membership) of the people its events refer to."""
+    """Gói hồ sơ của thôn, kiểm chứng được khi không có mạng (``dantin verify-bundle``). Hạn chế như lịch sử: gói
+    chứa lý lịch (ngày sinh, thông tin đảng viên) của những người được các sự kiện nhắc tới."""
     reader.require_place(village_id)
     _village(services, village_id)
     if services.log_vkey is None:

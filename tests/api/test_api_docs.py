@@ -3,13 +3,18 @@ loading nothing from outside (the users' machines are offline); FastAPI's Swagge
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from apihelp import Served
+
+from schemas.envelope import EnvelopeWire, SignatureWire
 
 pytest_plugins = ["apiserver"]  # served_sqlite (the page does not depend on the backend)
 
@@ -208,3 +213,64 @@ def test_descriptions_are_markdown_with_html_escaped_and_nothing_loaded() -> Non
     assert "<strong>Đậm</strong> <code>mã</code> &lt;script" in html
     assert "&lt;b&gt;tóm tắt&lt;/b&gt;" in html
     assert 'data-method="GET" data-path="/x"' in html and 'data-tag="khác"' in html  # an untagged operation
+
+
+# -- every text of the document a person reads is Vietnamese ------------------------------------------------
+
+# Combining marks that NFD leaves from Vietnamese letters: grave, acute, circumflex, tilde, breve, hook above,
+# horn, dot below (as tests/integration/test_refusals.py checks the refusals' messages).
+_VI_MARKS = {"\u0300", "\u0301", "\u0302", "\u0303", "\u0306", "\u0309", "\u031b", "\u0323"}
+
+
+def has_vietnamese_diacritics(text: str) -> bool:
+    return "đ" in text.lower() or any(ch in _VI_MARKS for ch in unicodedata.normalize("NFD", text))
+
+
+def _texts(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every ``summary`` and ``description`` under ``node`` with where it stands; example values are data, not
+    text (an example's own summary is text). ``title``s are left: pydantic makes them from the identifiers
+    ("Leaf Index"), and /docs shows none."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _texts(item, f"{where}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("summary", "description") and isinstance(value, str):
+            yield f"{where}.{key}", value
+        elif key == "examples" and isinstance(value, dict):  # a media type's named examples
+            for name, example in value.items():
+                yield from ((f"{where}.examples.{name}.{k}", example[k]) for k in ("summary", "description")
+                            if isinstance(example.get(k), str))
+        elif key not in ("example", "examples", "default", "const", "enum"):
+            yield from _texts(value, f"{where}.{key}")
+
+
+def test_every_text_of_the_openapi_document_is_vietnamese(tmp_path: Path) -> None:
+    from api.app import create_app  # (in process: the document needs no ledger, only the routes)
+    from api.settings import ApiSettings
+
+    doc = create_app(ApiSettings(directory=tmp_path)).openapi()
+    # The event contract's models (schemas.envelope) are published JSON Schemas that outside tools read as they
+    # are, in English; the document references them, and leaves their words to the contract.
+    contract = {model.__name__: model for model in (EnvelopeWire, SignatureWire)}
+    assert all(model.__module__.startswith("schemas.") for model in contract.values())
+    schemas = doc["components"]["schemas"]
+    assert set(contract) <= set(schemas)
+    texts = [*_texts({k: v for k, v in doc.items() if k != "components"}, "$"),
+             *_texts({k: v for k, v in doc["components"].items() if k != "schemas"}, "$.components"),
+             *_texts({k: v for k, v in schemas.items() if k not in contract}, "$.components.schemas")]
+    assert len(texts) > 100
+    english = [f"{where}: {text!r}" for where, text in texts if not has_vietnamese_diacritics(text)]
+    assert not english, f"{len(english)} texts of /openapi.json are not Vietnamese:\n" + "\n".join(english)
+    # Every operation is summed up, every parameter and every answer said.
+    operations = _operations(doc)
+    assert [(m, p) for m, p, op in operations if not op.get("summary")] == []
+    assert [(m, p, q["name"]) for m, p, op in operations for q in op.get("parameters", ())
+            if not q.get("description")] == []
+    assert [(m, p, s) for m, p, op in operations for s, answer in op["responses"].items()
+            if not answer.get("description")] == []
+    # Every model the API defines says what it is.
+    assert [name for name, schema in schemas.items() if name not in contract and not schema.get("description")] \
+        == []

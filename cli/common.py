@@ -13,15 +13,51 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import orjson
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.markup import escape
+from rich.segment import Segment
+from rich.text import Text
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
+from schemas._checks import visible, visible_json
 from schemas._messages import message_vi, path_of
 
-err = Console(stderr=True)
-out = Console()
+
+class _Visible:
+    """A renderable as rich renders it, with each control or invisible character a stored string
+    holds (a ledger older than the rule that refuses them may keep some: a right-to-left override
+    makes a name read as another, an escape sequence drives the terminal) shown by its code point,
+    ``⟨U+202E⟩``. rich's own styles and cursor moves are control segments, left alone."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            yield segment if segment.control else Segment(visible(segment.text), segment.style)
+
+
+class _ShowHidden(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Visible(r) for r in renderables]
+
+
+class _Console(Console):
+    """rich's console, showing stored strings' hidden characters by their code point: each string
+    (a table's cell too) before it is laid out, so columns keep their width; and, through the
+    render hook, whatever else is printed (a ``Text`` built elsewhere)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.push_render_hook(_ShowHidden())
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+
+err = _Console(stderr=True)
+out = _Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,7 +193,8 @@ def load_key(path: Path, passphrase_env: str | None) -> SigningKey:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+    # (a stored string's hidden characters escaped, \u202e: the same JSON, safe on a terminal)
+    sys.stdout.write(visible_json(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")) + "\n")
 
 
 def read_json_documents(path: Path) -> list[Any]:

@@ -37,6 +37,7 @@ from rich.markup import escape
 from cli.common import EXIT_FINDING, EXIT_OK, err, fail, guarded, load_key, os_error_vi
 from ledger import home
 from ledger.signing import SigningKey
+from schemas._checks import visible_json
 
 PROBLEM_JSON = "application/problem+json"
 USER_AGENT = "dantin-fetch/1"
@@ -241,7 +242,8 @@ def render(body: bytes, media_type: str, *, pretty: bool) -> bytes:
     if not pretty or not (media_type == "application/json" or media_type.endswith("+json")):
         return body
     try:
-        return orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2) + b"\n"
+        # (for a person: a stored string's hidden characters escaped, \u202e; the same JSON)
+        return visible_json(orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2).decode()).encode() + b"\n"
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return body
 

@@ -45,12 +45,12 @@ from cli.common import (
     out,
     print_json,
 )
-from ledger import home
+from ledger import application, home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
 from ledger.catalogue import EVENT_REFS, stream_of
 from ledger.directory import Directory, FirstProfile
-from ledger.envelope import parse_envelope, seal
+from ledger.envelope import format_utc, parse_envelope, seal
 from ledger.errors import DantinError, Refused
 from ledger.signing import SigningKey
 from schemas.dossier import Dossier, DossierError, load_dossier
@@ -127,8 +127,19 @@ def signed_at(day: str, key_valid_from: datetime | None) -> datetime:
     # is derived from the fact's own date (00:00 UTC), never read from the clock — or from
     # the key's start, for a key that became valid later (still deterministic). The ledger
     # records signed_at, it does not trust it; the time of receipt is in the log entry.
+    # A moment the ledger would refuse as ahead of its clock (``signed_in_future``) is said here, with
+    # what makes it so, before anything is signed: a fact dated today, in Vietnam before 07:00
+    # (00:00 UTC); or a key that is not valid yet.
     moment = datetime.combine(datetime.fromisoformat(day).date(), time(0), UTC)
-    return max(moment, key_valid_from) if key_valid_from is not None else moment
+    at = max(moment, key_valid_from) if key_valid_from is not None else moment
+    if at > application.utc_now() + application.SIGNED_AT_SKEW:
+        if at != moment:
+            raise Refused("signed_in_future", f"Khóa ký của cơ quan chỉ có hiệu lực từ {format_utc(at)}: sự kiện này "
+                          "chưa nhập được trước lúc đó.", detail=f"signing key valid from {format_utc(at)}")
+        raise Refused("signed_in_future", f"Sự kiện ngày {day} chỉ nhập được từ 07:00 ngày đó (giờ Việt Nam): khi "
+                      "nhập, thời điểm ký được lấy là 00:00 UTC của ngày sự kiện, để mọi lần nhập cùng một hồ sơ "
+                      "cho cùng những phong bì.", detail=f"fact dated {day} signs at {format_utc(at)}, still ahead")
+    return at
 
 
 class Importer:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
 from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
+from schemas._checks import visible
 
 if TYPE_CHECKING:
     from ledger.rules.record import VillageRecord
@@ -160,14 +161,15 @@ def verdict_text(verdict: dict[str, Any], record: VillageRecord, *, colour: bool
     def who(person: str | None) -> str:
         if not person:
             return "—"
-        name = record.name(person)
+        name = visible(record.name(person))  # (stored text: hidden characters by their code, never obeyed)
         return f"{name} ({person})" if name != person else person
 
     lead = verdict["leadership"]
     view = "theo số liệu ghi ban đầu" if verdict["view"] == "as_recorded" else "đã tính các đính chính"
     on = date.fromisoformat(verdict["as_of"]).strftime("%d/%m/%Y")
     out = [
-        f"{style(record.village.name or record.village.id, 'bold')} ({record.village.id}) — xét tại ngày {on}, {view}",
+        f"{style(visible(record.village.name or record.village.id), 'bold')} ({record.village.id}) — xét tại ngày "
+        f"{on}, {view}",
         f"Bộ quy tắc: {', '.join(verdict['rulesets'])}  ({verdict['ruleset_digest'][:19]}…)",
         f"Kết luận: {style(VERDICT_VI[verdict['verdict']], VERDICT_STYLE[verdict['verdict']])}",
         f"Trưởng thôn: {who(lead['head'])}; bí thư: {who(lead['secretary'])}; phó bí thư: {who(lead['deputy'])}; "
@@ -175,7 +177,7 @@ def verdict_text(verdict: dict[str, Any], record: VillageRecord, *, colour: bool
         f"Ý Đảng – lòng Dân: {SAME_PERSON_VI[verdict['same_person']]}",
     ]
     rows = [[(c["rule"], ""), (c["ruleset"], ""), (STATUS_VI[c["status"]], STATUS_STYLE[c["status"]]),
-             (", ".join(c["events"]), ""), (c["detail_vi"], "")] for c in verdict["checks"]]
+             (", ".join(c["events"]), ""), (visible(c["detail_vi"]), "")] for c in verdict["checks"]]
     out += table(["Quy tắc", "Bộ", "Kết quả", "Sự kiện", "Chi tiết"], rows,
                  wrapping=[False, False, False, True, True], width=width, style=style)
     counts: dict[str, int] = {}

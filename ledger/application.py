@@ -21,7 +21,8 @@ from eventsourcing.utils import get_topic, strtobool
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
 from ledger.entry import entry_hash
-from ledger.envelope import Envelope, format_utc, open_envelope, parse_envelope, parse_payload, utc_now
+from ledger.envelope import Envelope, format_utc, open_envelope, parse_envelope, parse_payload
+from ledger.envelope import utc_now as utc_now  # (the clock the door reads: tests set it here)
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier, Vouched
@@ -430,15 +431,21 @@ class Ledger(Application[str]):
 
 def _signed_in_future(signed_at: datetime, now: datetime) -> Refused:
     ahead = signed_at - now
-    hours, minutes = divmod(int(ahead.total_seconds()) // 60, 60)
-    days, hours = divmod(hours, 24)
-    by = (f"{days} ngày " if days else "") + f"{hours} giờ {minutes} phút"
+    minutes = -(-int(ahead.total_seconds()) // 60)  # rounded up: more than the allowance, said so
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    by = " ".join(f"{n} {unit}" for n, unit in ((days, "ngày"), (hours, "giờ"), (minutes, "phút")) if n)
+    allowed = int(SIGNED_AT_SKEW.total_seconds()) // 60
+    # Vietnam's time written as UTC: seven hours ahead, give or take the minutes the signing took.
+    local_as_utc = abs(ahead - timedelta(hours=7)) <= SIGNED_AT_SKEW
+    why = ("giờ Việt Nam đã bị ghi như giờ UTC (đồng hồ máy ký đặt giờ địa phương nhưng coi là UTC)" if local_as_utc
+           else "đồng hồ của máy ký đang chạy nhanh")
     return Refused(
         "signed_in_future",
-        f"Thời điểm ký ({format_utc(signed_at)}) muộn hơn giờ của máy chủ ({format_utc(now)}) "
-        f"{by}: đồng hồ của máy ký đang chạy nhanh, hoặc giờ Việt Nam đã bị "
-        "ghi như giờ UTC. Chỉnh đồng hồ rồi ký lại.",
-        detail=f"signed_at {format_utc(signed_at)} is {ahead} ahead of the server's clock",
+        f"Thời điểm ký ({format_utc(signed_at.replace(microsecond=0))}) muộn hơn giờ của máy chủ "
+        f"({format_utc(now.replace(microsecond=0))}) {by}, quá mức cho phép {allowed} phút: {why}. "
+        "Chỉnh đồng hồ rồi ký lại.",
+        detail=f"signed_at {format_utc(signed_at)} is {ahead} ahead of the server's clock (allowed: {SIGNED_AT_SKEW})",
     )
 
 

@@ -615,8 +615,11 @@ class _Fold:
                          f"Sự kiện thuộc chuỗi '{belongs}' nhưng được lưu trong chuỗi '{stream_id}'.",
                          f"belongs to {belongs}")
         if refused is not None:
-            self.finding((nid, stream_id, version), position, refused.code,
-                         f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}", refused.detail)
+            since = refused.rule_since
+            said = (f"Sự kiện không theo quy tắc định dạng áp dụng từ {since} (có thể được ghi bởi phiên bản "
+                    f"trước ngày đó, khi quy tắc chưa có): {refused.message_vi}" if since else
+                    f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}")
+            self.finding((nid, stream_id, version), position, refused.code, said, refused.detail)
         if public is not None:
             self.where[position] = (nid, stream_id, version if type(version) is int else -1)  # (as _version)
             self.jobs.append((position, public, env.preimage(), env.sig))

@@ -186,8 +186,8 @@ def _check_version(env: Envelope) -> None:
     """Last of the judgement: a row stored so by an earlier release is reported for what else
     is wrong with it first (the audit names one reason a row), and sent again it is a replay."""
     if not env.payload.endswith(_V_ONE):
-        raise Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
-                      detail="v: true where the schema says the integer 1")
+        raise _since(Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
+                             detail="v: true where the schema says the integer 1"), "2026-12-05")
 
 
 def _check_text(env: Envelope) -> None:
@@ -199,9 +199,17 @@ def _check_text(env: Envelope) -> None:
     found = first_unsafe_text(orjson.loads(env.payload))
     if found is not None:
         where, char = found
-        raise Refused("malformed", f"Nội dung ký có ký tự điều khiển hoặc ký tự ẩn ({char}) tại {where}: văn bản "
-                      "ký chỉ được chứa chữ nhìn thấy được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện "
-                      "ra khác với nội dung thật).", detail=f"unsafe character {char} at {where}")
+        raise _since(Refused(
+            "malformed", f"Nội dung ký có ký tự điều khiển hoặc ký tự ẩn ({char}) tại {where}: văn bản ký chỉ được "
+            "chứa chữ nhìn thấy được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện ra khác với nội dung thật).",
+            detail=f"unsafe character {char} at {where}"), "2026-12-05")
+
+
+def _since(refusal: Refused, day: str) -> Refused:
+    """A refusal by a rule of form that releases before ``day`` did not judge: the audit says a
+    stored row breaks it as such, not as one that should have been refused when written."""
+    refusal.rule_since = day
+    return refusal
 
 
 def _admit_genesis(env: Envelope, check_signature: bool) -> tuple[str, PublicKey]:

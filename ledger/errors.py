@@ -69,3 +69,6 @@ class Refused(DantinError):
             raise ValueError(f"unknown refusal code {code!r}")
         super().__init__(message_vi, detail=detail, code=code)
         self.title_vi = REFUSALS[code]
+        #: For a rule of form added later (``ledger.authority``), the day from which it is judged: a
+        #: row stored before it broke no rule then. None for the rules the ledger has always judged.
+        self.rule_since: str | None = None

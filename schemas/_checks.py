@@ -136,6 +136,31 @@ def may_hold_unsafe_text(payload: bytes) -> bool:
     return len(payload.translate(None, _SUSPECT)) != len(payload) or payload.find(_MONGOLIAN_VOWEL_SEPARATOR) >= 0
 
 
+def _code_point(found: re.Match[str]) -> str:
+    return f"⟨U+{ord(found.group()):04X}⟩"
+
+
+def visible(text: str) -> str:
+    """``text`` as a person may be shown it: each control or invisible character (but tab and line
+    breaks) written as its code point, ``⟨U+202E⟩``, not obeyed by a terminal or a page."""
+    return UNSAFE_TEXT_RE.sub(_code_point, text) if UNSAFE_TEXT_RE.search(text) else text
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON ``text`` with each control or invisible character escaped (``\\u202e``): the same JSON
+    value, safe to print on a terminal (a serializer writes them as themselves; JSON's own tabs and
+    line breaks, outside strings, stay)."""
+    return UNSAFE_TEXT_RE.sub(_json_escape, text) if UNSAFE_TEXT_RE.search(text) else text
+
+
 def first_unsafe_text(value: object, key: str = "", where: str = "") -> tuple[str, str] | None:
     """The first string in a JSON value holding what no signed text may (``UNSAFE_LINE_RE``, or in
     a field named in ``FREE_TEXT_KEYS`` ``UNSAFE_TEXT_RE``): (its path, the character as U+XXXX)."""
@@ -144,7 +169,7 @@ def first_unsafe_text(value: object, key: str = "", where: str = "") -> tuple[st
         return (where, f"U+{ord(found.group()):04X}") if found else None
     if type(value) is dict:
         for k, item in value.items():
-            at = f"{where}.{k}" if where else str(k)
+            at = f"{where}.{visible(k)}" if where else visible(k)  # (a path said to a person)
             found = UNSAFE_LINE_RE.search(k)
             if found:
                 return at, f"U+{ord(found.group()):04X}"

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from api.web import verification
@@ -25,7 +26,7 @@ from api.web.state import WebState, web_state
 from api.web.village import village_page
 from ledger.rules.record import as_date
 from ledger.rules.text import cap
-from schemas._checks import UNSAFE_TEXT_RE
+from schemas._checks import visible
 
 HERE = Path(__file__).parent
 VN = timezone(timedelta(hours=7), "ICT")
@@ -44,9 +45,12 @@ def _visible(value: Any) -> Any:
     """What a page shows of a value (Jinja's ``finalize``, before escaping): a string's control or
     invisible format characters as their code point, ``⟨U+202E⟩``, never obeyed. The ledger refuses
     them in signed text (``schemas._checks``); a ledger older than that rule may hold some, and a
-    right-to-left override would make a name on the page read as another."""
-    if type(value) is str and UNSAFE_TEXT_RE.search(value):
-        return UNSAFE_TEXT_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    right-to-left override would make a name on the page read as another. Markup built in Python
+    (``linkify``: a check's explanation, a finding) too: ``⟨U+XXXX⟩`` holds nothing HTML reads."""
+    if isinstance(value, Markup):
+        return Markup(visible(str(value)))  # noqa: S704 - markup already; only ⟨U+XXXX⟩ (no HTML) is put in
+    if type(value) is str:
+        return visible(value)
     return value
 
 

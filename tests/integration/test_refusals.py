@@ -428,9 +428,14 @@ def test_a_clock_a_few_minutes_fast_is_tolerated_and_the_refusal_says_by_how_muc
     world.accept(nominate_p1(world, signed_at=now + SIGNED_AT_SKEW - timedelta(minutes=1)))
     refusal = assert_refused(world, nominate_p1(world, signed_at=now + timedelta(hours=7, minutes=3)),
                              "signed_in_future", stream=world.lang_ma)
-    assert " 7 giờ 3 phút" in refusal.message_vi or " 7 giờ 2 phút" in refusal.message_vi, refusal.message_vi
-    a_year_ahead = nominate_p1(world, signed_at=now + timedelta(days=400))
-    assert "400 ngày" in assert_refused(world, a_year_ahead, "signed_in_future", stream=world.lang_ma).message_vi
+    assert " 7 giờ 3 phút" in refusal.message_vi or " 7 giờ 4 phút" in refusal.message_vi, refusal.message_vi
+    assert "giờ Việt Nam đã bị ghi như giờ UTC" in refusal.message_vi and "10 phút" in refusal.message_vi
+    a_year_ahead = assert_refused(world, nominate_p1(world, signed_at=now + timedelta(days=400)), "signed_in_future",
+                                  stream=world.lang_ma).message_vi
+    assert "400 ngày" in a_year_ahead and "đồng hồ của máy ký đang chạy nhanh" in a_year_ahead
+    just_over = assert_refused(world, nominate_p1(world, signed_at=now + timedelta(minutes=10, seconds=50)),
+                               "signed_in_future", stream=world.lang_ma).message_vi
+    assert " 11 phút, quá mức cho phép 10 phút" in just_over and "giờ Việt Nam" not in just_over, just_over
 
 
 # -- replays ---------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def test_a_version_true_stored_by_an_older_release_is_one_finding(
     report = _audit(backend, world)
     assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", receipt.notification_id)]
     [finding] = report.findings
-    assert "lẽ ra đã bị từ chối" in finding.message_vi and "phải là số nguyên 1" in finding.message_vi
+    assert "áp dụng từ 2026-12-05" in finding.message_vi and "phải là số nguyên 1" in finding.message_vi
     assert report.signatures_checked == report.entries  # its signature was checked all the same
     reopened = backend.open()
     assert reopened.get_stream("person:p9") is not None
@@ -328,7 +328,7 @@ def test_a_hidden_character_stored_by_an_older_release_is_one_finding(
 
     report = _audit(backend, world)
     assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", receipt.notification_id)]
-    assert "U+202E" in report.findings[0].message_vi
+    assert "U+202E" in report.findings[0].message_vi and "áp dụng từ 2026-12-05" in report.findings[0].message_vi
     assert report.signatures_checked == report.entries
     [again] = world.submit([spoofed])
     assert isinstance(again, Refused) and again.code == "replay"

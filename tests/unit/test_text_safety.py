@@ -27,6 +27,7 @@ from schemas._checks import (
     UNSAFE_TEXT_RE,
     first_unsafe_text,
     may_hold_unsafe_text,
+    visible_json,
 )
 from schemas._dossier_core import DossierError
 from schemas.dossier import load_dossier
@@ -73,7 +74,7 @@ def test_vietnamese_text_in_either_normal_form_is_left_alone(text: str) -> None:
     ({"facts": {"note": f"ghi chú{ZERO_WIDTH_SPACE}"}}, ("facts.note", "U+200B")),
     ({"facts": {"witnesses": ["Ông A", f"Bà{SOFT_HYPHEN} B"]}}, ("facts.witnesses[1]", "U+00AD")),
     ({"facts": {"facts": {"reason": "sửa\nlại", "name": f"x{TAG_A}"}}}, ("facts.facts.name", "U+E0041")),
-    ({"facts": {f"na{RIGHT_TO_LEFT_OVERRIDE}me": "A"}}, (f"facts.na{RIGHT_TO_LEFT_OVERRIDE}me", "U+202E")),
+    ({"facts": {f"na{RIGHT_TO_LEFT_OVERRIDE}me": "A"}}, ("facts.na⟨U+202E⟩me", "U+202E")),  # said, not obeyed
     ({"signer": {"name": "Bí thư\x7f"}}, ("signer.name", "U+007F")),
     ({"facts": {"name": "\x85"}}, ("facts.name", "U+0085")),
 ])
@@ -123,3 +124,28 @@ def test_a_dossier_with_a_hidden_character_is_refused_with_its_place() -> None:
         load_dossier(json.dumps(dossier, ensure_ascii=False).encode())
     problems = caught.value.problems
     assert [(p.path, "U+202E" in p.message_vi) for p in problems] == [("people[0].name", True)], problems
+
+
+def test_json_for_a_terminal_escapes_hidden_characters_and_keeps_the_value() -> None:
+    value = {"name": f"Đinh{RIGHT_TO_LEFT_OVERRIDE} Văn{TAG_A}", "note": "a\nb", "n": 1}
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    shown = visible_json(text)
+    assert json.loads(shown) == value
+    assert not UNSAFE_LINE_RE.search(shown.replace("\n", ""))
+    assert "\\u202e" in shown and "\\udb40\\udc41" in shown
+
+
+def test_the_cli_console_shows_hidden_characters_by_their_code_and_keeps_table_columns() -> None:
+    from rich.table import Table
+
+    from cli.common import _Console
+    console = _Console(width=60, record=True, force_terminal=False)
+    table = Table("Tên")
+    table.add_row(f"Đinh {RIGHT_TO_LEFT_OVERRIDE}A\x1b[2J")
+    console.print(table)
+    console.print(f"[bold]ok[/] Nguyễn{ZERO_WIDTH_SPACE}Văn")
+    text = console.export_text()
+    assert "Đinh ⟨U+202E⟩A⟨U+001B⟩[2J" in text and "Nguyễn⟨U+200B⟩Văn" in text
+    assert not UNSAFE_LINE_RE.search(text.replace("\n", ""))
+    widths = {len(line) for line in text.splitlines()[:5]}
+    assert len(widths) == 1, text  # the border and the row are as wide as each other

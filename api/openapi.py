@@ -159,6 +159,32 @@ def _validation_is_400(schema: dict[str, Any]) -> None:
         schema.get("components", {}).get("schemas", {}).pop(name, None)
 
 
+#: The envelope's models come from the event contract (``schemas.envelope``), whose published JSON
+#: Schemas keep their English words for outside tools; this document, read by people, says them so.
+_CONTRACT_VI: dict[str, tuple[str, dict[str, str]]] = {
+    "EnvelopeWire": ("Phong bì DSSE mang đúng một chữ ký.", {
+        "payloadType": "Kiểu nội dung ký: application/vnd.dantin.event+json; version=1.",
+        "payload": "Nội dung ký (statement, JSON chuẩn tắc RFC 8785), mã hóa base64 chuẩn.",
+        "signatures": "Đúng một chữ ký.",
+    }),
+    "SignatureWire": ("Một chữ ký Ed25519 trên phong bì.", {
+        "keyid": "Mã khóa ký (32 ký tự hex), phải trùng với key trong nội dung ký.",
+        "sig": "Chữ ký Ed25519 64 byte, mã hóa base64 chuẩn.",
+    }),
+}
+
+
+def _contract_in_vietnamese(components: dict[str, Any]) -> None:
+    for name, (description, fields) in _CONTRACT_VI.items():
+        schema = components.get(name)
+        if schema is None:
+            continue
+        schema["description"] = description
+        for field, text in fields.items():
+            if field in schema.get("properties", {}):
+                schema["properties"][field]["description"] = text
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -174,6 +200,7 @@ def install(app: FastAPI) -> None:
             for name, definition in found.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components.setdefault(model.__name__, found)
+        _contract_in_vietnamese(components)
         app.openapi_schema = schema
         return schema
 

@@ -252,12 +252,12 @@ def test_every_text_of_the_openapi_document_is_vietnamese(tmp_path: Path) -> Non
     from api.settings import ApiSettings
 
     doc = create_app(ApiSettings(directory=tmp_path)).openapi()
-    # The event contract's models (schemas.envelope) are published JSON Schemas that outside tools read as they
-    # are, in English; the document references them, and leaves their words to the contract.
-    contract = {model.__name__: model for model in (EnvelopeWire, SignatureWire)}
-    assert all(model.__module__.startswith("schemas.") for model in contract.values())
+    # The event contract's models (schemas.envelope) keep English words in their published JSON Schemas, for
+    # outside tools; this document, read by people, says them in Vietnamese (api.openapi._CONTRACT_VI).
+    contract: dict[str, Any] = {}
     schemas = doc["components"]["schemas"]
-    assert set(contract) <= set(schemas)
+    assert {EnvelopeWire.__name__, SignatureWire.__name__} <= set(schemas)
+    assert "Standard base64" in str(EnvelopeWire.model_json_schema())  # (the contract itself unchanged)
     texts = [*_texts({k: v for k, v in doc.items() if k != "components"}, "$"),
              *_texts({k: v for k, v in doc["components"].items() if k != "schemas"}, "$.components"),
              *_texts({k: v for k, v in schemas.items() if k not in contract}, "$.components.schemas")]

@@ -115,9 +115,10 @@ class Ledger(Application[str]):
             with contextlib.suppress(Exception):
                 self.publish_checkpoint()
         self._preverifier.close()
-        close_reader = getattr(self.recorder, "close_reader", None)  # PostgreSQL's proof connection
-        if close_reader is not None:
-            close_reader()
+        for own in ("close_reader", "close_writer"):  # PostgreSQL's proof connection, SQLite's inserts' one
+            close = getattr(self.recorder, own, None)
+            if close is not None:
+                close()
         super().close()
 
     # -- reads ---------------------------------------------------------------

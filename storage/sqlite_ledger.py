@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,7 @@ from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteProcessRecorder,
+    SQLiteTransaction,
 )
 
 from ledger.merkle import Node
@@ -70,6 +72,9 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         #: Called last inside an insert's transaction, before it commits (the writer collects its
         #: signature checks there); raising rolls the insert back.
         self.before_commit: Callable[[], None] | None = None
+        #: The connection inserts are made on (``insert_events``), opened on the first.
+        self._writer: SQLiteConnection | None = None
+        self._writer_lock = threading.Lock()
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -94,6 +99,33 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             "CREATE TABLE IF NOT EXISTS dantin_nonces ("
             "keyid TEXT NOT NULL, nonce TEXT NOT NULL, until REAL NOT NULL, PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
         ]
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert (its transaction: ``BEGIN``, commit or roll back, its errors), on a
+        connection of this recorder's own rather than one checked out of the pool and back.
+
+        The pool's hand-over (two context managers, a lock and a condition each way) ran with the
+        caches cold from the last commit's ``fsync``: 20–30 µs of a one-by-one submission, 4–9 % of
+        it (interleaved A/B, ``docs/design/performance.md``). The pool's writer lock only serialised
+        this process's writers, which the ledger's write lock already does; SQLite's own lock
+        serialises every writer, this process's other connections and other processes' alike, as
+        before. An in-memory database has only the pool's connection: there, the library's way.
+        """
+        if self.datastore.pool.is_sqlite_memory_mode:
+            return super().insert_events(stored_events, **kwargs)
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = _connect(self.datastore.pool)
+            with SQLiteTransaction(self._writer, commit=True) as c, c:
+                return self._insert_events(c, stored_events, **kwargs)
+
+    def close_writer(self) -> None:
+        """Close the inserts' connection (``Ledger.close``): the last connection to close cleanly
+        folds the WAL back into the file and removes it."""
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

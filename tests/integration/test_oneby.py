@@ -343,3 +343,30 @@ def test_the_log_read_answers_exactly_as_the_librarys(backend: Backend) -> None:
         assert [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in ours] == [
             (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state)) for n in theirs], ask
         assert all(type(n.state) is bytes and type(n.originator_id) is str for n in ours), ask
+
+
+def test_sqlite_inserts_go_through_the_recorders_own_connection_and_close_with_the_ledger(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One-by-one inserts skip the pool's check-out (storage.sqlite_ledger.insert_events) yet keep the
+    library's transaction: a failed insert rolls back and is the library's IntegrityError; closing the
+    ledger closes that connection too, so SQLite folds the WAL back and removes it."""
+    from eventsourcing.persistence import IntegrityError
+
+    from ledger.signing import SigningKey
+
+    directory = tmp_path / "ledger"
+    ledger = home.init(directory, root_key=SigningKey.generate())
+    recorder = ledger.recorder
+    assert isinstance(recorder, storage.sqlite_ledger.SQLiteLedgerRecorder)
+    pool_checkouts: list[bool] = []
+    real = recorder.datastore.pool.get_connection
+    monkeypatch.setattr(recorder.datastore.pool, "get_connection",
+                        lambda *a, **k: pool_checkouts.append(bool(k.get("is_writer"))) or real(*a, **k))
+    stream = recorder.select_events(recorder.select_stream_ids()[0])
+    head = recorder.max_notification_id()
+    with pytest.raises(IntegrityError):  # the same stream and version again: refused by SQLite, rolled back
+        recorder.insert_events([stream[0]])
+    assert recorder.max_notification_id() == head
+    assert True not in pool_checkouts  # no writer connection was checked out of the pool
+    ledger.close()
+    assert not (directory / "ledger.sqlite-wal").exists() and not (directory / "ledger.sqlite-shm").exists()

@@ -272,3 +272,39 @@ def test_a_read_only_open_of_a_missing_sqlite_file_creates_nothing(tmp_path: Pat
         home.open_ledger(directory, read_only=True)
     assert raised.value.code == "ledger_dir" and "ledger.sqlite" in raised.value.message_vi
     assert not list(directory.glob("ledger.sqlite*"))
+
+
+def test_a_postgresql_read_rides_out_a_blip_and_gives_up_on_an_outage_in_seconds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads try again on a connection error (a server restarting), but for ``READ_RETRY_S`` at most:
+    the library's ten tries, each waiting 5 s for the pool, took 38 s to say the server had gone."""
+    import time
+
+    from eventsourcing.persistence import OperationalError as LibraryOperationalError
+
+    import storage.postgres_ledger as pg
+
+    calls: list[float] = []
+
+    @pg._retry_reads
+    def blip() -> str:
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise LibraryOperationalError("server closed the connection unexpectedly")
+        return "read"
+
+    assert blip() == "read" and len(calls) == 3  # a blip: read on the third try
+
+    monkeypatch.setattr(pg, "READ_RETRY_S", 0.6)
+    calls.clear()
+
+    @pg._retry_reads
+    def gone() -> None:
+        calls.append(time.monotonic())
+        time.sleep(0.25)  # as the pool waits for a connection that never comes
+        raise LibraryOperationalError("couldn't get a connection after 0.25 sec")
+
+    started = time.monotonic()
+    with pytest.raises(LibraryOperationalError):
+        gone()
+    assert time.monotonic() - started < 1.5 and 2 <= len(calls) <= 3, (time.monotonic() - started, len(calls))

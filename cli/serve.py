@@ -51,7 +51,7 @@ def serve(
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
     # httptools and uvloop (uvicorn[standard]) when installed: about half the CPU of h11 and asyncio per request.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
-                log_level=log_level.lower(), server_header=False, http=_fastest("httptools", "h11"),
+                log_level=log_level.lower(), server_header=False, http=_protocol(),
                 loop=_fastest("uvloop", "asyncio"))
 
 
@@ -73,6 +73,14 @@ def _can_listen(host: str, port: int) -> None:
             probe.bind(address)
     except OSError as exc:
         fail(f"Không lắng nghe được ở {host}:{port}: {os_error_vi(exc)}.", "io")
+
+
+def _protocol() -> type:
+    """uvicorn's HTTP protocol, httptools' when installed (else h11's), answering a request it cannot
+    parse in problem+json and Vietnamese (``api.badhttp``) rather than in English plain text."""
+    from api import badhttp
+
+    return badhttp.HttpTools if _fastest("httptools", "h11") == "httptools" and badhttp.HttpTools else badhttp.H11
 
 
 def _fastest(module: str, fallback: str) -> str:

@@ -109,3 +109,32 @@ def _view_tables(ledger: Any) -> list[str]:
     with ledger.recorder.datastore.transaction(commit=False) as c:
         c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'dantin_view_%'")
         return [str(r[0]) for r in c.fetchall()]
+
+
+def test_a_request_that_is_not_http_is_answered_in_vietnamese_problem_json(backend: Backend, world: World,
+                                                                          tmp_path: Path) -> None:
+    """uvicorn answers what it cannot parse before the application sees it; dantin serve's protocol
+    answers it as every other error: problem+json, Vietnamese, a stable code."""
+    import socket
+    from urllib.parse import urlsplit
+
+    backend.close()
+    process, url = start_server(backend, tmp_path / "server.log")
+    try:
+        where = urlsplit(url)
+        for raw in (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\r\n\r\n"):
+            with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+                sock.sendall(raw)
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400"), answer
+            assert b"content-type: application/problem+json" in head.lower(), head
+            problem = json.loads(body)
+            assert problem["code"] == "bad_http" and problem["status"] == 400
+            assert problem["title"] == "Yêu cầu HTTP không hợp lệ" and "cú pháp" in problem["detail"]
+            assert problem["detail_en"]  # uvicorn's own reason, for a programmer
+        assert httpx.get(url + "/healthz").status_code == 200  # and the server serves on
+    finally:
+        assert stop(process) == 0

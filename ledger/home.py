@@ -196,14 +196,19 @@ def writable(directory: Path, database: str | None = None) -> bool:
 
 
 def _beside_writable(path: Path) -> bool:
-    """Whether files can be made beside the file ``path`` leads to (where SQLite puts its WAL)."""
-    return os.access(path.resolve().parent, os.W_OK)
+    """Whether SQLite may write the file ``path`` leads to: files can be made beside it (where SQLite
+    puts its WAL and its index), and the file, with its WAL and index if there, may be written. A
+    copy taken off a write-protected disk keeps its files read only in a folder that is not."""
+    real = path.resolve()
+    return os.access(real.parent, os.W_OK) and all(
+        not p.exists() or os.access(p, os.W_OK) for p in (real, Path(f"{real}-wal"), Path(f"{real}-shm")))
 
 
 def _read_only_sqlite(path: Path) -> str:
     """The SQLite file to read, as it can be read where it lies.
 
-    In a folder this process may write (the usual case) the file as is. In one it may not (an
+    In a folder this process may write (the usual case) the file as is, read only (``mode=ro``). In
+    one it may not, or a file it may not write (an
     inspector's copy on a write-protected disk or a read-only mount; for a link, the folder of
     the file it leads to), SQLite cannot make the WAL index it needs beside the file, and every
     read failed ("unable to open database file", reported as the store being out of reach).
@@ -215,9 +220,11 @@ def _read_only_sqlite(path: Path) -> str:
     index left broken by a crash, beside an empty WAL, is read through all the same: SQLite
     then refuses, and the store is said out of reach.)
     """
-    if _beside_writable(path):
-        return str(path)
     real = path.resolve()
+    if _beside_writable(path):
+        # Read only all the same (``mode=ro``): SQLite then neither writes the file nor, for a copy
+        # in rollback-journal mode, turns it to WAL (``storage.sqlite_ledger._connect``).
+        return "file:" + urllib.parse.quote(str(real)) + "?mode=ro"
     wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
     uri = "file:" + urllib.parse.quote(str(real))
     if shm.is_file():

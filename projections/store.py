@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
+
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS dantin_view_position (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS dantin_view_villages (village TEXT PRIMARY KEY, name TEXT NOT NULL, "
@@ -33,8 +35,6 @@ class ViewStore:
     def in_memory(cls) -> ViewStore:
         """Views kept in this process's memory, for a ledger that cannot be written (an
         inspector's read-only copy): built afresh each time, gone when the process ends."""
-        from eventsourcing.sqlite import SQLiteDatastore
-
         # Named and shared, so that every connection of the pool sees the one database.
         return cls(SQLiteDatastore(f"file:dantin-views-{uuid.uuid4().hex}?mode=memory&cache=shared"))
 
@@ -48,10 +48,25 @@ class ViewStore:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[_Cursor]:
+        if write and isinstance(self._ds, SQLiteDatastore):
+            # A catch-up reads, then writes. Begun deferred, its first write is refused at once
+            # (SQLITE_BUSY_SNAPSHOT, no waiting) when another connection committed since it read: the
+            # ledger's inserts, on their own connection, or another process. Begun IMMEDIATE it takes
+            # the write lock first, waiting its turn, and reads what it then writes over.
+            with self._ds.get_connection(commit=True) as conn, _Immediate(conn, commit=True) as c, c:
+                yield _Cursor(c, False)
+            return
         with self._ds.transaction(commit=write) as c:
             if self._schema is not None:
                 c.execute(f'SET LOCAL search_path TO "{self._schema}"')
             yield _Cursor(c, self._schema is not None)
+
+
+class _Immediate(SQLiteTransaction):
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
 
 
 class _Cursor:

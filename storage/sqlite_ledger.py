@@ -9,7 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteConnection,
@@ -75,6 +81,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         #: The connection inserts are made on (``insert_events``), opened on the first.
         self._writer: SQLiteConnection | None = None
         self._writer_lock = threading.Lock()
+        self._writer_closed = False
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -114,6 +121,9 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         if self.datastore.pool.is_sqlite_memory_mode:
             return super().insert_events(stored_events, **kwargs)
         with self._writer_lock:
+            if self._writer_closed or self.datastore.pool.closed:
+                # (a write still in flight as the ledger closes: refused, as the pool would refuse it)
+                raise ConnectionPoolClosedError("the ledger is closed")
             if self._writer is None:
                 self._writer = _connect(self.datastore.pool)
             with SQLiteTransaction(self._writer, commit=True) as c, c:
@@ -123,6 +133,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         """Close the inserts' connection (``Ledger.close``): the last connection to close cleanly
         folds the WAL back into the file and removes it."""
         with self._writer_lock:
+            self._writer_closed = True
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None

@@ -348,8 +348,9 @@ class Page:
     etag: str
 
 
-def render(doc: dict[str, Any]) -> Page:
-    body = templates.get_template("api_docs.html").render(reference(doc)).encode()
+def render(doc: dict[str, Any], read_only: bool = False) -> Page:
+    # (no request in the context: rendered once; a copy served read only says so, as every page does)
+    body = templates.get_template("api_docs.html").render({**reference(doc), "read_only": read_only}).encode()
     return Page(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
@@ -362,7 +363,9 @@ def _matches(if_none_match: str, etag: str) -> bool:
 async def api_docs(request: Request) -> Response:
     page: Page | None = getattr(request.app.state, "api_docs", None)
     if page is None:  # rendered once: the document does not change while the application runs
-        page = await run_in_threadpool(render, request.app.openapi())
+        services = getattr(request.app.state, "services", None)
+        page = await run_in_threadpool(render, request.app.openapi(),
+                                       bool(services is not None and services.settings.read_only))
         request.app.state.api_docs = page
     headers = {"ETag": page.etag, "Cache-Control": "no-cache", "Content-Security-Policy": CSP,
                "X-Content-Type-Options": "nosniff", "Content-Language": "vi"}

@@ -91,7 +91,7 @@ class AttendanceViews:
     def __init__(self, ledger: Ledger, store: ViewStore | None = None) -> None:
         """``store``: where the tables are kept; by default beside the log, in the ledger's database."""
         self.ledger = ledger
-        self.store = store if store is not None else ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        self.store = store if store is not None else ViewStore.beside(ledger)
         with self.store.transaction() as c:
             for statement in SCHEMA:
                 c.execute(statement)

@@ -9,11 +9,11 @@ exactly where the last committed catch-up stopped.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
+from eventsourcing.sqlite import SQLiteDatastore
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS dantin_view_position (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
@@ -38,8 +38,18 @@ class ViewStore:
         # Named and shared, so that every connection of the pool sees the one database.
         return cls(SQLiteDatastore(f"file:dantin-views-{uuid.uuid4().hex}?mode=memory&cache=shared"))
 
-    def __init__(self, datastore: Any) -> None:
+    @classmethod
+    def beside(cls, ledger: Any) -> ViewStore:
+        """The views' tables in the ledger's own database, written through its recorder's write
+        transaction where it has one (SQLite)."""
+        recorder = ledger.recorder
+        return cls(recorder.datastore, own=getattr(recorder, "write_transaction", None))
+
+    def __init__(self, datastore: Any, own: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+        """``own``: the write transaction of the ledger's SQLite recorder, for the views' writes;
+        else the datastore's (PostgreSQL, or a store of the views' own in memory)."""
         self._ds = datastore
+        self._own = own
         self._schema: str | None = getattr(datastore, "schema", None) if hasattr(datastore, "pool") and \
             type(datastore).__module__.startswith("eventsourcing.postgres") else None
         with self.transaction() as c:
@@ -48,25 +58,18 @@ class ViewStore:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[_Cursor]:
-        if write and isinstance(self._ds, SQLiteDatastore):
-            # A catch-up reads, then writes. Begun deferred, its first write is refused at once
-            # (SQLITE_BUSY_SNAPSHOT, no waiting) when another connection committed since it read: the
-            # ledger's inserts, on their own connection, or another process. Begun IMMEDIATE it takes
-            # the write lock first, waiting its turn, and reads what it then writes over.
-            with self._ds.get_connection(commit=True) as conn, _Immediate(conn, commit=True) as c, c:
+        if write and self._own is not None:
+            # SQLite: the ledger's own write transaction (``storage.sqlite_ledger.write_transaction``),
+            # begun IMMEDIATE. A catch-up reads, then writes: begun deferred, its first write was refused
+            # at once (SQLITE_BUSY_SNAPSHOT) when an insert had committed since it read; and holding the
+            # pool's writer while it asks the pool for a reader, it stalled 5 s behind any other writer.
+            with self._own() as c:
                 yield _Cursor(c, False)
             return
         with self._ds.transaction(commit=write) as c:
             if self._schema is not None:
                 c.execute(f'SET LOCAL search_path TO "{self._schema}"')
             yield _Cursor(c, self._schema is not None)
-
-
-class _Immediate(SQLiteTransaction):
-    def __enter__(self) -> SQLiteCursor:
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        return cursor
 
 
 class _Cursor:

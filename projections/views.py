@@ -149,7 +149,7 @@ class Views:
         """``store``: where the views are kept; by default beside the log, in the ledger's database."""
         self.ledger = ledger
         self.today = today
-        self.store = store if store is not None else ViewStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        self.store = store if store is not None else ViewStore.beside(ledger)
 
     # -- keeping ----------------------------------------------------------------------
 

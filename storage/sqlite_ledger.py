@@ -80,7 +80,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.before_commit: Callable[[], None] | None = None
         #: The connection inserts are made on (``insert_events``), opened on the first.
         self._writer: SQLiteConnection | None = None
-        self._writer_lock = threading.Lock()
+        self._writer_lock = threading.RLock()
         self._writer_closed = False
 
     def construct_create_table_statements(self) -> list[str]:
@@ -107,30 +107,43 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             "keyid TEXT NOT NULL, nonce TEXT NOT NULL, until REAL NOT NULL, PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
         ]
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """The library's insert (its transaction: ``BEGIN``, commit or roll back, its errors), on a
-        connection of this recorder's own rather than one checked out of the pool and back.
+    @contextmanager
+    def write_transaction(self) -> Iterator[SQLiteCursor]:
+        """A write transaction (``BEGIN IMMEDIATE``; commit, or roll back on an error, the library's
+        errors) on this recorder's own connection, one at a time: every write this process makes
+        to the ledger's file (inserts and their seal, checkpoints, cosignatures, nonces, and the
+        views, ``projections.store``), none through the pool's writer.
 
-        The pool's hand-over (two context managers, a lock and a condition each way) ran with the
-        caches cold from the last commit's ``fsync``: 20–30 µs of a one-by-one submission, 4–9 % of
-        it (interleaved A/B, ``docs/design/performance.md``). The pool's writer lock only serialised
-        this process's writers, which the ledger's write lock already does; SQLite's own lock
-        serialises every writer, this process's other connections and other processes' alike, as
-        before. An in-memory database has only the pool's connection: there, the library's way.
+        The pool's writer is a trap: a writer waiting for it holds the pool's one-permit queue,
+        so a views catch-up holding it, which asks the pool for a reader, waited out the pool's
+        timeout (5 s) whenever a signed read's nonce or a submission arrived meanwhile, and both
+        failed. Its hand-over also cost a one-by-one submission 20–30 µs run cold after the last
+        ``fsync`` (4–9 %, ``docs/design/performance.md``, session 12). ``IMMEDIATE`` takes
+        SQLite's write lock first, waiting its turn behind other processes: a transaction that
+        reads before it writes is never refused its first write (``SQLITE_BUSY_SNAPSHOT``). An
+        in-memory database has only the pool's connections: there, the pool's way.
         """
-        if self.datastore.pool.is_sqlite_memory_mode:
-            return super().insert_events(stored_events, **kwargs)
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:
+            with self.datastore.get_connection(commit=True) as conn, ImmediateTransaction(conn, commit=True) as c, c:
+                yield c
+            return
         with self._writer_lock:
-            if self._writer_closed or self.datastore.pool.closed:
+            if self._writer_closed or pool.closed:
                 # (a write still in flight as the ledger closes: refused, as the pool would refuse it)
                 raise ConnectionPoolClosedError("the ledger is closed")
             if self._writer is None:
-                self._writer = _connect(self.datastore.pool)
-            with SQLiteTransaction(self._writer, commit=True) as c, c:
-                return self._insert_events(c, stored_events, **kwargs)
+                self._writer = _connect(pool)
+            with ImmediateTransaction(self._writer, commit=True) as c, c:
+                yield c
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert, in this recorder's write transaction (``write_transaction``)."""
+        with self.write_transaction() as c:
+            return self._insert_events(c, stored_events, **kwargs)
 
     def close_writer(self) -> None:
-        """Close the inserts' connection (``Ledger.close``): the last connection to close cleanly
+        """Close the writes' connection (``Ledger.close``): the last connection to close cleanly
         folds the WAL back into the file and removes it."""
         with self._writer_lock:
             self._writer_closed = True
@@ -174,7 +187,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
 
     @contextmanager
     def seal_transaction(self, *, write: bool) -> Iterator[_Txn]:
-        with self.datastore.transaction(commit=write) as c:
+        with self.write_transaction() if write else self.datastore.transaction(commit=False) as c:
             yield _Txn(self, c)
 
     def sealed_size(self) -> int:
@@ -252,12 +265,12 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
 
     def insert_cosignature(self, row: CosignatureRow) -> None:
         """Store a verified cosignature (``ledger.witness.add_cosignature``); the first per key and size stays."""
-        with self.datastore.transaction(commit=True) as c:
+        with self.write_transaction() as c:
             c.execute("INSERT OR IGNORE INTO dantin_cosignatures VALUES (?,?,?,?,?)", tuple(row))
 
     def claim_nonce(self, keyid: str, nonce: str, until: float, now: float) -> bool:
         """Record a signed request's nonce until ``until``; False when it is live already (a replay)."""
-        with self.datastore.transaction(commit=True) as c:
+        with self.write_transaction() as c:
             c.execute("DELETE FROM dantin_nonces WHERE until <= ?", (now,))
             c.execute("INSERT INTO dantin_nonces VALUES (?, ?, ?) ON CONFLICT (keyid, nonce) DO NOTHING RETURNING 1",
                       (keyid, nonce, until))
@@ -278,6 +291,15 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         """For tests and tools that must damage a ledger on purpose."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(statement, params)
+
+
+class ImmediateTransaction(SQLiteTransaction):
+    """The library's transaction (commit or roll back, its errors), begun ``IMMEDIATE``."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
 
 
 class _Txn:

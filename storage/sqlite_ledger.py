@@ -82,6 +82,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self._writer: SQLiteConnection | None = None
         self._writer_lock = threading.RLock()
         self._writer_closed = False
+        self._open = threading.local()  # the cursor of this thread's open write transaction, if any
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -121,12 +122,18 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         ``fsync`` (4–9 %, ``docs/design/performance.md``, session 12). ``IMMEDIATE`` takes
         SQLite's write lock first, waiting its turn behind other processes: a transaction that
         reads before it writes is never refused its first write (``SQLITE_BUSY_SNAPSHOT``). An
-        in-memory database has only the pool's connections: there, the pool's way.
+        in-memory database has only the pool's connections: there, the pool's way. Opened again on
+        a thread that holds one open (``Ledger.submit``'s last try, holding the lock while it judges),
+        it is that one: the insert joins it, and the outer one commits or rolls back.
         """
+        joined: SQLiteCursor | None = getattr(self._open, "cursor", None)
+        if joined is not None:  # this thread's transaction is open (``Ledger.submit``'s last try): one with it
+            yield joined
+            return
         pool = self.datastore.pool
         if pool.is_sqlite_memory_mode:
             with self.datastore.get_connection(commit=True) as conn, ImmediateTransaction(conn, commit=True) as c, c:
-                yield c
+                yield from self._opened(c)
             return
         with self._writer_lock:
             if self._writer_closed or pool.closed:
@@ -135,7 +142,15 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             if self._writer is None:
                 self._writer = _connect(pool)
             with ImmediateTransaction(self._writer, commit=True) as c, c:
-                yield c
+                yield from self._opened(c)
+
+    def _opened(self, c: SQLiteCursor) -> Iterator[SQLiteCursor]:
+        """``c`` as this thread's open write transaction, which a write made meanwhile joins."""
+        self._open.cursor = c
+        try:
+            yield c
+        finally:
+            self._open.cursor = None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """The library's insert, in this recorder's write transaction (``write_transaction``)."""

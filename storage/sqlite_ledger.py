@@ -135,7 +135,12 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             with self.datastore.get_connection(commit=True) as conn, ImmediateTransaction(conn, commit=True) as c, c:
                 yield from self._opened(c)
             return
-        with self._writer_lock:
+        # As long as SQLite waits for another process's lock (its busy timeout), then "locked", as
+        # SQLite says it: a write stuck in this process is said, not waited on for ever.
+        wait = pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+        if not self._writer_lock.acquire(timeout=wait):
+            raise OperationalError(f"database is locked: this process's writes waited {wait:g} s for another")
+        try:
             if self._writer_closed or pool.closed:
                 # (a write still in flight as the ledger closes: refused, as the pool would refuse it)
                 raise ConnectionPoolClosedError("the ledger is closed")
@@ -143,6 +148,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
                 self._writer = _connect(pool)
             with ImmediateTransaction(self._writer, commit=True) as c, c:
                 yield from self._opened(c)
+        finally:
+            self._writer_lock.release()
 
     def _opened(self, c: SQLiteCursor) -> Iterator[SQLiteCursor]:
         """``c`` as this thread's open write transaction, which a write made meanwhile joins."""

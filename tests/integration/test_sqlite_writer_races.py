@@ -185,3 +185,36 @@ def test_a_signed_reads_nonce_during_a_views_catch_up_waits_its_turn_not_the_poo
         time.sleep(0.05)
     assert claimed.get("answer") is True, claimed
     assert took < 3 and claimed["seconds"] < 3, (took, claimed)  # (before the fix: 5.0 s each, and refused)
+
+
+def test_a_write_stuck_in_this_process_is_said_after_the_lock_timeout_not_waited_on_for_ever(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write of the process takes the recorder's write lock; one held by a stuck thread makes
+    the next write fail as SQLite's own lock would ("database is locked", 503 over HTTP) after the
+    pool's lock timeout, not wait without end."""
+    import time
+
+    from eventsourcing.persistence import OperationalError
+
+    world = sqlite_world
+    recorder: Any = world.ledger.recorder
+    monkeypatch.setattr(recorder.datastore.pool, "lock_timeout", 0.3)
+    holding, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with recorder.write_transaction():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            recorder.claim_nonce("k", "n", time.time() + 60, time.time())
+        assert 0.25 < time.monotonic() - started < 3
+    finally:
+        release.set()
+        thread.join(10)
+    assert recorder.claim_nonce("k", "n", time.time() + 60, time.time()) is True  # free again: it goes through

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -40,8 +41,6 @@ def _time(tree: Path, what: str, events: int) -> float:
 
 
 def _env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DANTIN_DATABASE")}
 
 

@@ -19,7 +19,7 @@ from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, person_refs, stream_
 from ledger.envelope import Envelope
 from ledger.errors import Refused
 from ledger.signing import BadSignature, PublicKey
-from schemas._checks import first_unsafe_text, may_hold_unsafe_text
+from schemas._checks import first_unsafe_text, may_hold_unsafe_text, unsafe_text_vi
 from schemas.facts import (
     FACTS_MODELS,
     BodyEnrolled,
@@ -199,10 +199,8 @@ def _check_text(env: Envelope) -> None:
     found = first_unsafe_text(orjson.loads(env.payload))
     if found is not None:
         where, char = found
-        raise _since(Refused(
-            "malformed", f"Nội dung ký có ký tự điều khiển hoặc ký tự ẩn ({char}) tại {where}: văn bản ký chỉ được "
-            "chứa chữ nhìn thấy được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện ra khác với nội dung thật).",
-            detail=f"unsafe character {char} at {where}"), "2026-12-05")
+        raise _since(Refused("malformed", f"Nội dung ký sai tại {where}: {unsafe_text_vi(char)}.",
+                             detail=f"unsafe character {char} at {where}"), "2026-12-05")
 
 
 def _since(refusal: Refused, day: str) -> Refused:

@@ -29,7 +29,7 @@ from ledger.signing import (
     is_canonical,
     pae,
 )
-from schemas._checks import KEY_ID_RE, first_unsafe_text
+from schemas._checks import KEY_ID_RE, first_unsafe_text, unsafe_text_vi
 from schemas._messages import message_vi
 from schemas.envelope import EnvelopeWire, SignatureWire, Statement, UnsignedEvent
 from schemas.facts import FACTS_MODELS
@@ -285,8 +285,8 @@ def seal(
         raise _malformed(f"Có số thập phân tại {where}; chỉ được dùng số nguyên.", f"float at {where}")
     unsafe = first_unsafe_text(statement)
     if unsafe:  # what the ledger would refuse (ledger.authority), said before anything is signed
-        raise _malformed(f"Có ký tự điều khiển hoặc ký tự ẩn ({unsafe[1]}) tại {unsafe[0]}: chỉ được dùng chữ "
-                         "nhìn thấy được.", f"unsafe character {unsafe[1]} at {unsafe[0]}")
+        raise _malformed(f"Nội dung sai tại {unsafe[0]}: {unsafe_text_vi(unsafe[1])}.",
+                         f"unsafe character {unsafe[1]} at {unsafe[0]}")
     try:
         payload = canonical_json(statement)
     except NotCanonicalizable as exc:

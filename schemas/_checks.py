@@ -136,6 +136,13 @@ def may_hold_unsafe_text(payload: bytes) -> bool:
     return len(payload.translate(None, _SUSPECT)) != len(payload) or payload.find(_MONGOLIAN_VOWEL_SEPARATOR) >= 0
 
 
+def unsafe_text_vi(char: str) -> str:
+    """Why a string holding ``char`` (``U+202E``) is refused, said to a person: the ledger's refusal,
+    ``dantin sign``'s and ``dantin check``'s say it alike."""
+    return (f"có ký tự điều khiển hoặc ký tự ẩn ({char}): văn bản ký chỉ được chứa chữ nhìn thấy được (ký tự "
+            "đảo chiều hay ký tự vô hình làm chữ hiện ra khác với nội dung thật)")
+
+
 def _code_point(found: re.Match[str]) -> str:
     return f"⟨U+{ord(found.group()):04X}⟩"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.catalogue import EVENT_REFS, SIGNERS, person_ref_paths
 from ledger.errors import DantinError
-from schemas._checks import HASH_RE, PLACE_RE, first_unsafe_text, place_contains
+from schemas._checks import HASH_RE, PLACE_RE, first_unsafe_text, place_contains, unsafe_text_vi
 
 FORMAT = 1
 ENVELOPE_FIELDS = ("id", "type", "date", "by")
@@ -244,9 +244,7 @@ def _unsafe_text(doc: dict[str, Any], problems: _Problems) -> None:
         found = first_unsafe_text(part, where=where)
         if found is not None:
             event = part.get("id") if where.startswith("events") and isinstance(part, dict) else None
-            problems.add(found[0], f"có ký tự điều khiển hoặc ký tự ẩn ({found[1]}): chỉ được dùng chữ nhìn thấy "
-                                   "được (ký tự đảo chiều hay ký tự vô hình làm chữ hiện ra khác với nội dung thật)",
-                         event if isinstance(event, str) else None)
+            problems.add(found[0], unsafe_text_vi(found[1]), event if isinstance(event, str) else None)
 
 
 class _Known:

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -48,7 +49,7 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
-def _cannot(why: str) -> None:
+def _cannot(why: str) -> NoReturn:
     """No read-only folder: skipped locally, saying why; a failure in CI, where these run (as PostgreSQL's)."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{why}, and CI=true, where these tests are mandatory")
@@ -234,10 +235,8 @@ def _unprivileged() -> list[str]:
     if os.geteuid() != 0:
         return []
     setpriv = shutil.which("setpriv")
-    if setpriv is None:  # mandatory in CI, as the read-only mount is (test_read_only_copy)
-        if os.environ.get("CI") == "true":
-            pytest.fail("root without setpriv, and CI=true: cannot run a process that file modes bind")
-        pytest.skip("root without setpriv: cannot run a process that file modes bind; mandatory in CI")
+    if setpriv is None:
+        _cannot("root without setpriv: no process here can be bound by file modes")
     return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
 
 
@@ -252,7 +251,7 @@ def test_serve_reads_a_copy_whose_files_are_read_only_without_writing(small: Pat
     probe = subprocess.run([*prefix, sys.executable, "-c", f"open({str(copy / 'ledger.json')!r}, 'a')"],
                            capture_output=True, check=False)
     if probe.returncode == 0:
-        pytest.skip("this process may write a read-only file here")
+        _cannot("this process may write a read-only file here")
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([*prefix, sys.executable, "-m", "cli", "serve", str(copy), "--port", "0"], cwd=ROOT,

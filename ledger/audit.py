@@ -616,7 +616,7 @@ class _Fold:
                          f"belongs to {belongs}")
         if refused is not None:
             since = refused.rule_since
-            said = (f"Sự kiện không theo quy tắc định dạng áp dụng từ {since} (có thể được ghi bởi phiên bản "
+            said = (f"Sự kiện không theo quy tắc áp dụng từ {since} (có thể được ghi bởi phiên bản "
                     f"trước ngày đó, khi quy tắc chưa có): {refused.message_vi}" if since else
                     f"Sự kiện lẽ ra đã bị từ chối khi ghi: {refused.message_vi}")
             self.finding((nid, stream_id, version), position, refused.code, said, refused.detail)

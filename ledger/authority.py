@@ -68,6 +68,10 @@ class StreamState:
     seen: set[str] = field(default_factory=set)
     body: BodyState | None = None
     place_kind: str | None = None
+    #: A person's stream: the place of the person's first profile, and the residence a profile
+    #: last stated. Bodies there (or above) keep the profile (``_check_custody``).
+    registrar: str | None = None
+    residence: str | None = None
 
 
 GENESIS = "0" * 64
@@ -177,9 +181,33 @@ def admit_signed(
                       f"Địa bàn '{st.place}' nằm ngoài thẩm quyền '{signer.jurisdiction}' "
                       f"của '{st.body}'.", detail="place outside jurisdiction")
     _check_references(env, view, signer)
+    if existing is not None and type(env.facts) is PersonProfiled:
+        _check_custody(signer, env.facts.person, existing)
     _check_version(env)
     _check_text(env)
     return stream, key.public
+
+
+def _check_custody(signer: BodyState, person: str, state: StreamState) -> None:
+    """A person profiled once is profiled again only by a body whose jurisdiction holds where
+    the first profile was stated or where the person lives (the residence last stated): the
+    village's cell, its commune's committee. Ids are global, so without this the cell of any
+    village could rewrite the age or party standing of another village's nominee. A move is a
+    profile naming the new residence, stated by a keeper of the record (the commune, for a
+    move within it); the new village's bodies keep it from then on. Releases before 2026-12-05
+    did not judge this."""
+    registrar, residence, jurisdiction = state.registrar, state.residence, signer.jurisdiction
+    if registrar is None or place_contains(jurisdiction, registrar) or (
+            residence is not None and place_contains(jurisdiction, residence)):
+        return
+    keepers = f"nơi khai báo người này ('{registrar}')" + (
+        f" hoặc nơi người này cư trú ('{residence}')" if residence is not None and residence != registrar else "")
+    raise _since(Refused(
+        "outside_jurisdiction",
+        f"Chỉ cơ quan có thẩm quyền tại {keepers} mới được cập nhật lý lịch của người '{person}'; "
+        f"thẩm quyền '{jurisdiction}' của '{signer.id}' không bao gồm nơi đó.",
+        detail=f"person {person} is kept at {registrar}" + (f" and {residence}" if residence else "")
+        + f", outside {signer.id}'s jurisdiction {jurisdiction}"), "2026-12-05")
 
 
 def _check_version(env: Envelope) -> None:
@@ -204,7 +232,7 @@ def _check_text(env: Envelope) -> None:
 
 
 def _since(refusal: Refused, day: str) -> Refused:
-    """A refusal by a rule of form that releases before ``day`` did not judge: the audit says a
+    """A refusal by a rule (of form, or of custody) that releases before ``day`` did not judge: the audit says a
     stored row breaks it as such, not as one that should have been refused when written."""
     refusal.rule_since = day
     return refusal
@@ -308,6 +336,11 @@ def evolve(state: StreamState, env: Envelope, entry_hash: str) -> None:
     state.head = entry_hash
     facts = env.facts
     if type(facts) in _OTHER_FACTS:
+        if type(facts) is PersonProfiled:
+            if state.registrar is None:
+                state.registrar = env.statement.place
+            if facts.residence is not None:
+                state.residence = facts.residence
         return
     if isinstance(facts, PlaceRegistered):
         state.place_kind = facts.kind

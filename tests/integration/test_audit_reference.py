@@ -399,7 +399,7 @@ def _check_row(
             job = (position, public, env.preimage(), env.sig)
     except Refused as exc:
         finding(n, position, exc.code,
-                f"Sự kiện không theo quy tắc định dạng áp dụng từ {exc.rule_since} (có thể được ghi bởi phiên bản "
+                f"Sự kiện không theo quy tắc áp dụng từ {exc.rule_since} (có thể được ghi bởi phiên bản "
                 f"trước ngày đó, khi quy tắc chưa có): {exc.message_vi}" if exc.rule_since else
                 f"Sự kiện lẽ ra đã bị từ chối khi ghi: {exc.message_vi}", exc.detail)
         public = _signing_key(env, view, position == 0)

@@ -234,6 +234,28 @@ def outside_jurisdiction_name_prefix(world: Any) -> tuple[Envelope, str]:
     return envelope, "qng.batoxa"
 
 
+LANG_KHAC = "qng.bato.badien.lang-khac"
+CELL_KHAC = "qng.bato.badien.lang-khac/cell"
+
+
+def second_village(world: Any) -> str:
+    """Another village of Ba Điền, with a cell of its own (enrolled by the root); its cell's id."""
+    world.accept(world.sign(world.root, "place.registered", LANG_KHAC,
+                            {"id": LANG_KHAC, "name": "Thôn Làng Khác", "kind": "thon"}, date="2022-01-10"))
+    key = SigningKey.generate()
+    world.accept(world.enrolment(world.root, CELL_KHAC, "cell", "Chi bộ thôn Làng Khác", LANG_KHAC, key))
+    world.keys[CELL_KHAC] = key
+    return CELL_KHAC
+
+
+def outside_jurisdiction_another_villages_person(world: Any) -> tuple[Envelope, str]:
+    """Làng Mạ's cell profiled p1; the cell of another village of the commune makes p1 younger
+    (ids are global: without the rule it could rewrite another village's nominee)."""
+    profile_p1(world)
+    other = second_village(world)
+    return world.sign(other, "person.profiled", LANG_KHAC, {"person": "p1", "born": "1990-01-01"}), "person:p1"
+
+
 def replay(world: Any) -> tuple[Envelope, str]:
     """The cell's profile of p1 is accepted, then sent again byte for byte."""
     envelope = world.sign(world.cell, "person.profiled", world.lang_ma, PROFILE_P1)
@@ -319,6 +341,8 @@ SCENARIOS: list[tuple[str, Scenario, str]] = [
     ("outside_jurisdiction", outside_jurisdiction_other_district, "outside jurisdiction"),
     ("outside_jurisdiction", outside_jurisdiction_above, "outside jurisdiction"),
     ("outside_jurisdiction", outside_jurisdiction_name_prefix, "outside jurisdiction"),
+    ("outside_jurisdiction", outside_jurisdiction_another_villages_person,
+     "person p1 is kept at qng.bato.badien.lang-ma, outside qng.bato.badien.lang-khac/cell's jurisdiction"),
     ("replay", replay, "already in person:p1"),
     ("unknown_place", unknown_place_village, "place qng.bato.badien.lang-moi unknown"),
     ("unknown_place", unknown_place_parent, "parent qng.tunghia unknown"),
@@ -365,6 +389,45 @@ def test_a_person_once_profiled_can_be_nominated(world: Any) -> None:
     assert nominated.version == 2  # after the village's registration
     assert [profiled.notification_id, nominated.notification_id] == [position + 1, position + 2]
     assert world.position() == position + 2
+
+
+def test_another_villages_person_is_refused_in_vietnamese_naming_who_keeps_the_record(world: Any) -> None:
+    envelope, stream = outside_jurisdiction_another_villages_person(world)
+    refusal = assert_refused(world, envelope, "outside_jurisdiction", stream=stream)
+    assert "'p1'" in refusal.message_vi and f"'{world.lang_ma}'" in refusal.message_vi, refusal.message_vi
+    assert f"'{LANG_KHAC}'" in refusal.message_vi
+    assert refusal.rule_since == "2026-12-05"  # a row stored before the rule is worded so by verify
+
+
+def test_a_persons_record_is_kept_by_the_village_and_commune_and_moves_with_the_residence(world: Any) -> None:
+    """The commune committee (above the village) updates p1, whatever the statement's place in
+    the commune; Làng Mạ's cell moves p1 to Làng Khác, whose cell keeps p1 from then on beside
+    Làng Mạ's (where p1 was first profiled)."""
+    profile_p1(world)
+    other = second_village(world)
+    world.accept(world.sign(world.committee, "person.profiled", world.badien, {"person": "p1", "education": "thpt"}))
+    world.accept(world.sign(world.committee, "person.profiled", world.lang_ma, {"person": "p1", "theory": "so_cap"}))
+    world.accept(world.sign(world.committee, "person.profiled", LANG_KHAC, {"person": "p1", "theory": "trung_cap"}))
+    assert_refused(world, world.sign(other, "person.profiled", LANG_KHAC, {"person": "p1", "education": "thcs"}),
+                   "outside_jurisdiction", stream="person:p1")
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p1", "residence": LANG_KHAC},
+                            date="2022-03-21"))
+    world.accept(world.sign(other, "person.profiled", LANG_KHAC, {"person": "p1", "education": "thcs"},
+                            date="2022-03-22"))
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p1", "education": "thpt"},
+                            date="2022-03-23"))
+    assert world.version("person:p1") == 7
+
+
+def test_a_person_first_profiled_by_the_commune_is_kept_where_the_person_lives(world: Any) -> None:
+    """The commune committee profiles p2 at commune level, living in Làng Mạ: Làng Mạ's cell
+    may update p2, another village's cell may not."""
+    other = second_village(world)
+    world.accept(world.sign(world.committee, "person.profiled", world.badien,
+                            {"person": "p2", "name": "Đinh Thị Hai", "born": "1980-01-01", "residence": world.lang_ma}))
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p2", "education": "thcs"}))
+    assert_refused(world, world.sign(other, "person.profiled", LANG_KHAC, {"person": "p2", "education": "thpt"}),
+                   "outside_jurisdiction", stream="person:p2")
 
 
 def test_a_key_valid_from_a_future_instant_signs_from_that_instant_on(

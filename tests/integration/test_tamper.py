@@ -334,6 +334,35 @@ def test_a_hidden_character_stored_by_an_older_release_is_one_finding(
     assert isinstance(again, Refused) and again.code == "replay"
 
 
+def test_another_villages_profile_stored_by_an_older_release_is_one_finding(
+        backend: Backend, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until 2026-12 any cell could profile any person again (ids are global). A ledger holding
+    such a row still replays; ``verify`` names that row alone, as breaking a rule that applies
+    from 2026-12-05, and the sound profile after it is not reported."""
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma,
+                            {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"}))
+    other_village, other_cell = "qng.bato.badien.lang-khac", "qng.bato.badien.lang-khac/cell"
+    world.accept(world.sign(world.root, "place.registered", other_village,
+                            {"id": other_village, "name": "Thôn Làng Khác", "kind": "thon"}, date="2022-01-10"))
+    world.keys[other_cell] = SigningKey.generate()
+    world.accept(world.enrolment(world.root, other_cell, "cell", "Chi bộ thôn Làng Khác", other_village,
+                                 world.keys[other_cell]))
+    younger = world.sign(other_cell, "person.profiled", other_village, {"person": "p9", "born": "1995-02-01"})
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_check_custody", lambda *_: None)
+        [receipt] = world.accept(younger)
+    world.accept(world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p9", "born": "1975-02-01"},
+                            date="2022-03-21"))
+    assert world.version("person:p9") == 3
+
+    report = _audit(backend, world)
+    assert [(f.code, f.notification_id) for f in report.findings] == [("outside_jurisdiction", receipt.notification_id)]
+    [finding] = report.findings
+    assert "áp dụng từ 2026-12-05" in finding.message_vi and "'p9'" in finding.message_vi, finding.message_vi
+    [again] = world.submit([younger])
+    assert isinstance(again, Refused) and again.code == "replay"
+
+
 def _stored_unjudged(world: World, monkeypatch: pytest.MonkeyPatch, envelope: dict[str, Any]) -> None:
     """Store ``envelope`` as a writer that judges nothing would (a hand on the database)."""
     def lax(env: Any, view: Any, **_: Any) -> str:

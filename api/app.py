@@ -28,6 +28,7 @@ from api.web import apidocs, attendance_page
 from api.web import pages as web_pages
 from api.writer import GroupWriter
 from ledger import home
+from ledger.note import NoteSigner
 from ledger.witness import read_policy
 from projections.store import ViewStore
 
@@ -57,9 +58,10 @@ def open_services(settings: ApiSettings) -> Services:
     try:
         policy = read_policy(settings.directory / home.SETTINGS)
         try:
-            vkey: str | None = home.log_verifier(settings.directory).vkey()
+            signer: NoteSigner | None = home.log_signer(settings.directory)
         except FileNotFoundError:
-            vkey = None
+            signer = None
+        vkey = signer.verifier().vkey() if signer is not None else None
     except BaseException:
         ledger.close()
         raise
@@ -68,7 +70,7 @@ def open_services(settings: ApiSettings) -> Services:
     store = ViewStore.in_memory() if settings.read_only else None
     nonces = NonceCache() if settings.read_only else nonce_store(ledger)
     return Services(settings, ledger, policy, PlaceIndex(ledger), nonces, vkey, VillageViews(ledger, store),
-                    GroupWriter(ledger, max_group=settings.max_batch), store)
+                    GroupWriter(ledger, max_group=settings.max_batch), store, signer)
 
 
 def create_app(settings: ApiSettings) -> FastAPI:

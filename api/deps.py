@@ -19,6 +19,7 @@ from api.settings import ApiSettings
 from api.village_views import VillageViews
 from api.writer import GroupWriter
 from ledger.application import Ledger
+from ledger.note import NoteSigner
 from ledger.witness import Policy
 from projections.store import ViewStore
 
@@ -36,6 +37,7 @@ class Services:
     views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
     writer: GroupWriter  # POST /v1/events of one envelope each: group commit (api.writer)
     view_store: ViewStore | None = None  # where the views are kept: beside the log (None), or in memory (read only)
+    log_signer: NoteSigner | None = None  # signs a bundle's stream heads; None for a reader's copy without the log key
 
 
 async def _services(request: Request) -> Services:

@@ -34,7 +34,7 @@ from cli.common import (
 from cli.vi import Typer
 from ledger import home
 from ledger.application import Ledger
-from ledger.bundle import BundleFailed, NotABundle, make_bundle, verify_bundle
+from ledger.bundle import BundleFailed, NotABundle, against_ledger, make_bundle, verify_bundle
 from ledger.note import NoteVerifier
 from ledger.rules.text import VERDICT_VI
 from ledger.sealer import CheckpointRow
@@ -269,7 +269,8 @@ def bundle(
     """Lập gói hồ sơ của một thôn: sự kiện, thẩm quyền, bằng chứng tới một checkpoint đủ nhân chứng."""
     ledger, policy = _open(directory, database)
     try:
-        made = make_bundle(ledger, village, policy=policy, log_key=home.log_verifier(directory).vkey())
+        signer = home.log_signer(directory)
+        made = make_bundle(ledger, village, policy=policy, log_key=signer.verifier().vkey(), signer=signer)
     finally:
         ledger.close()
     output.write_bytes(made.data)
@@ -293,9 +294,14 @@ def verify_bundle_cmd(
     ] = None,
     policy_file: Annotated[Path | None, typer.Option("--policy", help="Chính sách nhân chứng (JSON) bạn áp.")] = None,
     root_key: Annotated[str | None, typer.Option("--root-key", help="Khóa công khai (base64) cơ quan gốc.")] = None,
+    ledger_dir: Annotated[Path | None, typer.Option(
+        "--ledger", metavar="THƯ_MỤC", help="Đối chiếu thêm với một bản sổ cái đầy đủ (thư mục sổ cái).")] = None,
+    database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Kiểm gói hồ sơ không cần cơ sở dữ liệu hay mạng. Mã thoát 0: đã chứng minh; 1: có sai; 2: không phải gói."""
+    """Kiểm gói hồ sơ không cần cơ sở dữ liệu hay mạng. Mã thoát 0: đã chứng minh; 1: có sai; 2: không phải gói.
+
+    Với --ledger: đối chiếu thêm với một bản sổ cái đầy đủ (cùng cây Merkle, mỗi chuỗi đủ sự kiện)."""
     policy = _policy_file(policy_file) if policy_file else None
     data = file.read_bytes()
     try:
@@ -307,8 +313,29 @@ def verify_bundle_cmd(
             print_json({"verified": False, "error": {"where": ""} | exc.to_dict()})
             raise typer.Exit(code) from None
         fail(exc.message_vi, exc.code, code)
+    compared: tuple[int, list[str]] | None = None
+    if ledger_dir is not None:
+        ledger, _ = _open(ledger_dir, database)
+        try:
+            compared = against_ledger(data, ledger)
+        finally:
+            ledger.close()
+    if compared is not None and compared[1]:
+        differences = compared[1]
+        if json_out:
+            print_json({"verified": False, "error": {
+                "code": "ledger_mismatch", "title": "Gói hồ sơ khác sổ cái", "detail": differences[0],
+                "where": "ledger"}, "differences": differences})
+            raise typer.Exit(EXIT_FINDING)
+        err.print(f"[red]Gói hồ sơ khác sổ cái {escape(str(ledger_dir))}[/] (ledger_mismatch):", highlight=False)
+        for line in differences:
+            err.print(f"  ✗ {escape(line)}", highlight=False)
+        raise typer.Exit(EXIT_FINDING)
+    if compared is not None:
+        report.proved.append(f"Đối chiếu với sổ cái {ledger_dir}: cùng cây Merkle cỡ {report.size}; {compared[0]} "
+                             "chuỗi có đúng số sự kiện và cùng sự kiện cuối như trong gói.")
     if json_out:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | ({"ledger": {"agrees": True, "streams": compared[0]}} if compared else {}))
         raise typer.Exit(EXIT_OK)
     out.print(f"[green]Đã chứng minh[/] gói hồ sơ của '{escape(report.village)}' (checkpoint cỡ {report.size}):",
               highlight=False)

@@ -171,6 +171,11 @@ class Ledger(Application[str]):
                 return latest
             return self._log().publish()
 
+    def root(self, size: int) -> bytes:
+        """The RFC 9162 root of the tree of the log's first ``size`` leaves."""
+        _check_range(0 < size <= self.log_size(), f"no tree of size {size}")
+        return self._log().root(size)
+
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         _check_range(0 <= index < size, f"leaf {index} is not in a tree of size {size}")
         try:  # the sealer checks the size in the same read transaction as the lookups

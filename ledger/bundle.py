@@ -4,7 +4,9 @@ A bundle is one RFC 8785 canonical JSON file: the village's entries and those of
 signer's authority chain, of the places above them and of the people they name — each the
 exact object whose bytes are its RFC 9162 leaf — with inclusion proofs to ONE checkpoint
 signed by the log and cosigned by witnesses (C2SP signed-note, tlog-checkpoint,
-tlog-cosignature), the log's key and the witness policy.
+tlog-cosignature), the log's key and the witness policy; and, from format 2, the log's
+signed statement of how many entries each of those streams holds at that checkpoint (its
+"stream heads"), so that a stream cut short in the bundle is found.
 
 ``verify_bundle`` needs no database and no network. It re-derives every leaf hash and
 proof, the checkpoint's signatures, every envelope signature and every signer's authority
@@ -31,7 +33,7 @@ from ledger.entry import entry_bytes
 from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, DantinError, Refused
 from ledger.merkle import ProofError, leaf_hash, verify_inclusion
-from ledger.note import Checkpoint, CosignatureVerifier, NoteVerifier, open_checkpoint
+from ledger.note import Checkpoint, CosignatureVerifier, NoteSigner, NoteVerifier, open_checkpoint, open_note, sign_note
 from ledger.rules.text import VERDICT_VI
 from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
 from ledger.witness import (
@@ -44,8 +46,16 @@ from ledger.witness import (
 )
 from schemas.facts import BodyEnrolled, PlaceRegistered
 
-BUNDLE_VERSION = 1
-_TOP = {"bundle", "checkpoint", "entries", "log_key", "verdict", "village", "witness_policy"}
+BUNDLE_VERSION = 2
+#: The fields of each format a verifier reads. Format 1 (until 2026-12) has no stream heads.
+_TOP = {
+    1: {"bundle", "checkpoint", "entries", "log_key", "verdict", "village", "witness_policy"},
+    2: {"bundle", "checkpoint", "entries", "heads", "log_key", "verdict", "village", "witness_policy"},
+}
+#: The first line of a stream-heads note. It holds spaces, which no key name (nor so a
+#: checkpoint's origin) may: the log's signature on one can never be read as a checkpoint's.
+HEADS_HEADER = "dantin stream heads v1"
+_HEAD_LINE = re.compile(r"([!-~]+) (0|[1-9][0-9]{0,11}) ([A-Za-z0-9+/]{43}=)")
 _ENTRY = {"entry", "index", "proof"}
 _ENTRY_FIELDS = {"payload", "payloadType", "prev", "received", "signatures"}
 _VIETNAM = timezone(timedelta(hours=7))
@@ -88,6 +98,7 @@ class Made:
     later_events: int  # the village's events after the checkpoint: not in this bundle
     witnesses: tuple[str, ...]
     verdict: dict[str, Any] | None  # None: this program has no rules engine (ledger.rules)
+    heads: bool = True  # False: made without the log's private key, as format 1 (no stream heads)
 
 
 def _stream_leaves(ledger: Ledger) -> Callable[[str], list[int]]:
@@ -119,9 +130,15 @@ def _ancestors(place: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
-def make_bundle(ledger: Ledger, village: str, *, policy: Policy, log_key: str) -> Made:
+def make_bundle(
+    ledger: Ledger, village: str, *, policy: Policy, log_key: str, signer: NoteSigner | None = None,
+) -> Made:
     """The bundle of ``village`` at the newest checkpoint that ``policy``'s witnesses cosigned,
-    with the verdict derived from the bundle's own events as of the day it was witnessed."""
+    with the verdict derived from the bundle's own events as of the day it was witnessed, and
+    the stream heads signed by ``signer`` (the log's key). Without ``signer`` (a reader's copy
+    without the log key) the bundle is of format 1, which cannot show a stream complete."""
+    if signer is not None and signer.verifier().vkey() != log_key:
+        raise BundleError("Khóa ký nhật ký không khớp khóa nhật ký công bố.", detail="signer is not the log key")
     witnessed = witnessed_checkpoint(ledger, policy)
     if witnessed is None:
         raise BundleError("Chưa có checkpoint nào được đủ nhân chứng ký theo chính sách; hãy chạy "
@@ -164,7 +181,7 @@ def make_bundle(ledger: Ledger, village: str, *, policy: Policy, log_key: str) -
     if 0 not in entries:
         raise BundleError("Không lần được thẩm quyền về cơ quan gốc.", detail="genesis not reached")
     doc: dict[str, Any] = {
-        "bundle": BUNDLE_VERSION,
+        "bundle": BUNDLE_VERSION if signer is not None else 1,
         "checkpoint": witnessed.note,
         "entries": [{"entry": entries[i], "index": i,
                      "proof": [b64encode(h) for h in ledger.inclusion_proof(i, size)]}
@@ -177,11 +194,95 @@ def make_bundle(ledger: Ledger, village: str, *, policy: Policy, log_key: str) -
     # Derive the verdict from the bundle exactly as verify_bundle will: the same replay, the same engine.
     bundled = _entries(doc["entries"])
     log = NoteVerifier.from_vkey(log_key)
-    _, events = _replay(bundled, _included(bundled, _checkpoint(witnessed.note, log)), None)
+    checkpoint = _checkpoint(witnessed.note, log)
+    streams, events = _replay(bundled, _included(bundled, checkpoint), None)
     doc["verdict"] = _judge(events, village, witnessed_on(witnessed.note, log))
+    if signer is not None:
+        heads = _bundled_heads(streams, events, village)
+        for stream, (count, _) in heads.items():  # what the log signs, read from the log itself
+            if count != sum(1 for i in leaves_of(stream) if i < size):
+                raise BundleError(f"Chuỗi '{stream}' trong gói không đủ sự kiện.", detail=f"{stream} cut short")
+        doc["heads"] = sign_note(heads_text(checkpoint, heads), [signer])
     later = sum(1 for i in village_leaves if i >= size)
     return Made(canonical_json(doc), size, len(entries), len(village_leaves) - later, later,
-                tuple(sorted(witnessed.witnesses)), doc["verdict"])
+                tuple(sorted(witnessed.witnesses)), doc["verdict"], signer is not None)
+
+
+# -- stream heads ----------------------------------------------------------------------------------
+
+
+def _bundled_heads(
+    streams: Mapping[str, StreamState], events: Sequence[_Event], village: str,
+) -> dict[str, tuple[int, bytes]]:
+    """(entries, last leaf hash) of every stream the bundle gives whole: the village's, and every
+    body's and person's (a place above is given its registration alone, and is not counted)."""
+    whole = {s for s, state in streams.items() if s == village or state.place_kind is None}
+    heads: dict[str, tuple[int, bytes]] = {}
+    for e in events:
+        if e.stream in whole:
+            count = heads[e.stream][0] + 1 if e.stream in heads else 1
+            heads[e.stream] = (count, bytes.fromhex(e.hash))
+    return heads
+
+
+def heads_text(checkpoint: Checkpoint, heads: Mapping[str, tuple[int, bytes]]) -> str:
+    """The body of a stream-heads note (docs/bundle.md): the header, the checkpoint it speaks
+    of (origin, size, root), then one ``<stream> <entries> <last leaf hash>`` line per stream,
+    sorted by stream id."""
+    lines = [HEADS_HEADER, checkpoint.origin, str(checkpoint.size), b64encode(checkpoint.root_hash)]
+    lines += [f"{stream} {count} {b64encode(head)}" for stream, (count, head) in sorted(heads.items())]
+    return "\n".join(lines) + "\n"
+
+
+def read_heads(note: str, log: NoteVerifier, checkpoint: Checkpoint) -> dict[str, tuple[int, bytes]]:
+    """The stream heads the log signed in ``note``, for ``checkpoint``; raise ``BundleFailed``."""
+    try:
+        opened = open_note(note, [log])
+    except CryptoError as exc:
+        raise BundleFailed("bad_heads", f"Bản xác nhận số sự kiện của các chuỗi không có chữ ký hợp lệ của nhật ký "
+                           f"'{log.name}': {exc.message_vi}", where="heads") from None
+    if opened.unverified or not opened.signed_by(log):
+        raise BundleFailed("bad_heads", "Bản xác nhận số sự kiện của các chuỗi chỉ được có chữ ký của nhật ký.",
+                           where="heads")
+    lines = opened.text[:-1].split("\n")
+    if lines[:4] != [HEADS_HEADER, checkpoint.origin, str(checkpoint.size), b64encode(checkpoint.root_hash)]:
+        raise BundleFailed("heads_mismatch", f"Bản xác nhận số sự kiện của các chuỗi không nói về checkpoint cỡ "
+                           f"{checkpoint.size} của gói.", where="heads")
+    heads: dict[str, tuple[int, bytes]] = {}
+    for line in lines[4:]:
+        found = _HEAD_LINE.fullmatch(line)
+        if found is None or (heads and found[1] <= next(reversed(heads))):
+            raise BundleFailed("heads_mismatch", f"Dòng '{line[:80]}' của bản xác nhận sai định dạng hoặc sai thứ tự.",
+                               where="heads")
+        heads[found[1]] = (int(found[2]), b64decode_strict(found[3]))
+    return heads
+
+
+def _check_heads(
+    note: str, log: NoteVerifier, checkpoint: Checkpoint, streams: Mapping[str, StreamState],
+    events: Sequence[_Event], village: str,
+) -> int:
+    """Every stream the bundle gives whole holds exactly the entries the log says it held at the
+    checkpoint: none was left out at its end. Returns how many streams that is."""
+    signed = read_heads(note, log, checkpoint)
+    bundled = _bundled_heads(streams, events, village)
+    for stream in sorted(bundled.keys() | signed.keys()):
+        have, said = bundled.get(stream), signed.get(stream)
+        if said is None:
+            raise BundleFailed("heads_mismatch", f"Nhật ký không xác nhận số sự kiện của chuỗi '{stream}'.",
+                               where="heads")
+        if have is None:
+            raise BundleFailed("heads_mismatch", f"Nhật ký xác nhận chuỗi '{stream}', nhưng gói không chứa chuỗi "
+                               "đó từ sự kiện đầu.", where="heads")
+        if have[0] != said[0]:
+            raise BundleFailed("stream_incomplete", f"Nhật ký xác nhận chuỗi '{stream}' có {said[0]} sự kiện đến "
+                               f"checkpoint cỡ {checkpoint.size}, nhưng gói chỉ có {have[0]}: các sự kiện cuối của "
+                               "chuỗi đã bị bỏ ra khỏi gói.", where="heads",
+                               detail=f"{stream}: {have[0]} of {said[0]}")
+        if have[1] != said[1]:
+            raise BundleFailed("heads_mismatch", f"Sự kiện cuối của chuỗi '{stream}' trong gói khác sự kiện cuối "
+                               "nhật ký xác nhận.", where="heads")
+    return len(signed)
 
 
 # -- verifying a bundle ----------------------------------------------------------------------------
@@ -213,6 +314,8 @@ class BundleReport:
     proved: list[str] = field(default_factory=list)
     not_proved: list[str] = field(default_factory=list)
     verdict: Any = None
+    #: Streams the log's signed stream heads showed complete; None for a format-1 bundle.
+    heads: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -222,6 +325,7 @@ class BundleReport:
             "entries": self.entries,
             "signatures": self.entries,
             "streams": self.streams,
+            "complete_streams": self.heads,
             "village_events": self.village_events,
             "witnesses": [{"body": w, "kind": k} for w, k in sorted(self.witnesses.items())],
             "sources": self.sources,
@@ -242,8 +346,8 @@ def _load(data: bytes) -> dict[str, Any]:
         raise _not("Tệp không phải JSON hợp lệ (UTF-8).", detail=str(exc)) from None
     if not isinstance(doc, dict) or "bundle" not in doc:
         raise _not("Tệp JSON này không phải gói hồ sơ (thiếu trường 'bundle').")
-    if doc["bundle"] != BUNDLE_VERSION or type(doc["bundle"]) is not int:
-        raise _not(f"Phiên bản gói '{doc['bundle']}' không được hỗ trợ (chỉ hỗ trợ {BUNDLE_VERSION}).")
+    if type(doc["bundle"]) is not int or doc["bundle"] not in _TOP:
+        raise _not(f"Phiên bản gói '{doc['bundle']}' không được hỗ trợ (chỉ hỗ trợ {', '.join(map(str, _TOP))}).")
     try:
         canonical = canonical_json(doc)
     except NotCanonicalizable as exc:
@@ -253,9 +357,10 @@ def _load(data: bytes) -> dict[str, Any]:
                   min(len(canonical), len(data)))
         raise NotABundle(f"Gói không ở dạng JSON chuẩn hóa RFC 8785 (khác từ byte {at}): mọi byte của gói phải "
                          "có nghĩa, nên không nhận bản đã bị định dạng lại hay sửa tay.", detail="not canonical")
-    if set(doc) != _TOP:
-        raise _not(f"Gói cần đúng các trường {sorted(_TOP)}.", detail=f"fields {sorted(doc)}")
-    for name in ("checkpoint", "log_key", "village"):
+    top = _TOP[doc["bundle"]]
+    if set(doc) != top:
+        raise _not(f"Gói phiên bản {doc['bundle']} cần đúng các trường {sorted(top)}.", detail=f"fields {sorted(doc)}")
+    for name in ("checkpoint", "log_key", "village", *(["heads"] if "heads" in top else [])):
         if not isinstance(doc[name], str):
             raise _not("Trường phải là chuỗi.", name)
     if not isinstance(doc["entries"], list) or not doc["entries"]:
@@ -527,6 +632,7 @@ def verify_bundle(
     if village is None or village.place_kind not in VILLAGE_KINDS:
         raise BundleFailed("no_village", f"Gói không chứa lịch sử của thôn/tổ dân phố '{doc['village']}' từ khi "
                            "đăng ký.", where="village")
+    heads = _check_heads(doc["heads"], log, checkpoint, streams, events, doc["village"]) if "heads" in doc else None
     witnesses = _cosigners(doc["checkpoint"], log, streams, pinned, policy or bundled_policy)
     _check_verdict(doc["verdict"], events, doc["village"], witnessed_on(doc["checkpoint"], log))
     report = BundleReport(
@@ -535,10 +641,42 @@ def verify_bundle(
         witnesses=witnesses,
         sources={"log_key": log_source, "witness_keys": "given" if pinned else "bundle",
                  "root_key": "given" if root else "bundle", "policy": "given" if policy else "bundle"},
-        verdict=doc["verdict"],
+        verdict=doc["verdict"], heads=heads,
     )
     _explain(report, entries[0], policy or bundled_policy, log)
     return report
+
+
+def against_ledger(data: bytes, ledger: Ledger) -> tuple[int, list[str]]:
+    """Hold a bundle that verified up to a full copy of the ledger: the checkpoint's tree is the
+    ledger's tree of that size, and every stream the bundle gives whole has as many entries, the
+    same last one, in the ledger up to that size. What a reader without the ledger had to take on
+    the log's word (a format-2 bundle's stream heads), or could not know at all (format 1), is so
+    checked. Returns the streams compared and, in Vietnamese, each difference (none: it agrees)."""
+    doc = _load(data)
+    entries = _entries(doc["entries"])
+    log = NoteVerifier.from_vkey(doc["log_key"])
+    checkpoint = _checkpoint(doc["checkpoint"], log)
+    streams, events = _replay(entries, _included(entries, checkpoint), None)
+    bundled = _bundled_heads(streams, events, doc["village"])
+    size, signed = checkpoint.size, "heads" in doc
+    have = ledger.log_size()
+    if have < size:
+        return len(bundled), [f"Sổ cái này có {have} mục, ít hơn checkpoint cỡ {size} của gói: không phải bản đầy đủ."]
+    if ledger.root(size) != checkpoint.root_hash:
+        return len(bundled), [
+            f"Gốc cây cỡ {size} của sổ cái này khác gốc trong checkpoint của gói: hai lịch sử khác nhau (nếu cả "
+            "hai cùng có chữ ký của nhật ký, đó là bằng chứng nhật ký chia đôi lịch sử)."]
+    leaves_of, differences = _stream_leaves(ledger), []
+    for stream, (count, head) in sorted(bundled.items()):
+        stored = [i for i in leaves_of(stream) if i < size]
+        last = ledger.leaf(stored[-1]).hash if stored else None
+        if len(stored) != count or last != head:
+            differences.append(
+                f"Chuỗi '{stream}': gói có {count} sự kiện đến checkpoint cỡ {size}, sổ cái có {len(stored)}"
+                + (" — nhật ký đã ký xác nhận con số của gói, nên chữ ký ấy là bằng chứng nhật ký nói sai."
+                   if signed else " — gói đã bỏ ra các sự kiện cuối của chuỗi."))
+    return len(bundled), differences
 
 
 def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVerifier) -> None:
@@ -567,11 +705,21 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
                                  "đối chiếu).")
     if sources["policy"] == "bundle":
         report.not_proved.append("Chính sách nhân chứng lấy từ chính gói.")
-    report.not_proved += [
-        "Không chứng minh được rằng mỗi chuỗi trong gói không còn sự kiện nào sau sự kiện cuối được đưa vào "
-        "(nhật ký không đánh chỉ mục theo chuỗi): ví dụ một sự kiện của thôn hay một lần thu hồi khóa bị bỏ ra.",
-        f"Các sự kiện ghi sau checkpoint cỡ {report.size} không nằm trong gói.",
-    ]
+    if report.heads is None:
+        report.not_proved.append(
+            "Không chứng minh được rằng mỗi chuỗi trong gói không còn sự kiện nào sau sự kiện cuối được đưa vào "
+            "(gói phiên bản 1, không có bản xác nhận số sự kiện của nhật ký): ví dụ một sự kiện của thôn hay một "
+            "lần thu hồi khóa bị bỏ ra.")
+    else:
+        report.proved.append(
+            f"Nhật ký (khóa {log.key_id:08x}) ký xác nhận số sự kiện của {report.heads} chuỗi đến checkpoint cỡ "
+            f"{report.size} (của thôn, các cơ quan đã ký, những người được nhắc tới, các nhân chứng): gói có đủ, "
+            "không sự kiện cuối nào bị bỏ ra.")
+        report.not_proved.append(
+            "Bản xác nhận số sự kiện của các chuỗi chỉ có chữ ký của nhật ký, không có nhân chứng: nếu nó sai, chính "
+            "chữ ký ấy là bằng chứng. Đối chiếu với một bản sổ cái đầy đủ: 'dantin verify-bundle TỆP_GÓI --ledger "
+            "THƯ_MỤC'.")
+    report.not_proved.append(f"Các sự kiện ghi sau checkpoint cỡ {report.size} không nằm trong gói.")
     if report.verdict is None:
         report.not_proved.append("Gói không có kết luận (verdict) theo bộ quy tắc.")
     else:
@@ -587,4 +735,6 @@ def _genesis_keys(genesis: _Entry) -> list[Any]:
     return list(facts.keys) if isinstance(facts, BodyEnrolled) else []
 
 
-__all__ = ["BUNDLE_VERSION", "BundleFailed", "BundleReport", "Made", "NotABundle", "make_bundle", "verify_bundle"]
+__all__ = ["BUNDLE_VERSION", "HEADS_HEADER", "BundleFailed", "BundleReport", "Made", "NotABundle", "against_ledger",
+           "heads_text",
+           "make_bundle", "read_heads", "verify_bundle"]

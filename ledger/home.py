@@ -273,6 +273,12 @@ EMPTY_LEDGER_VI = ("Cơ sở dữ liệu không có sự kiện, lá Merkle hay 
 
 def log_verifier(directory: Path) -> NoteVerifier:
     """The log's checkpoint verifier key, from the log key file."""
+    return log_signer(directory).verifier()
+
+
+def log_signer(directory: Path) -> NoteSigner:
+    """The log's signer (checkpoints, a bundle's stream heads), from the log key file
+    (``FileNotFoundError`` on a reader's copy without it)."""
     settings = read_settings(directory)
     seed = SigningKey.from_pem((directory / LOG_KEY).read_bytes()).seed()
-    return NoteSigner.from_private_bytes(settings.origin, seed).verifier()
+    return NoteSigner.from_private_bytes(settings.origin, seed)

@@ -58,6 +58,7 @@ def bundle(village_id: VillagePath, reader: ReaderDep, services: ServicesDep) ->
     if services.log_vkey is None:
         raise ApiError("Máy chủ này không giữ khóa nhật ký; không lập được gói hồ sơ.", status=503,
                        code="log_unavailable", detail="no log key")
-    made = make_bundle(services.ledger, village_id, policy=services.policy, log_key=services.log_vkey)
+    made = make_bundle(services.ledger, village_id, policy=services.policy, log_key=services.log_vkey,
+                       signer=services.log_signer)
     return Response(made.data, media_type="application/json",
                     headers={"X-Dantin-Checkpoint-Size": str(made.size), "Cache-Control": "no-store"})

@@ -105,3 +105,4 @@ def test_cosignatures_and_the_village_bundle(served: Served) -> None:
     assert response.status_code == 200, response.text
     report = verify_bundle(response.content, log_key=served.log_verifier().vkey())
     assert report.village == w.lang_ma and report.size == int(response.headers["x-dantin-checkpoint-size"])
+    assert report.heads is not None and report.heads >= 3  # the server signs the stream heads with the log key

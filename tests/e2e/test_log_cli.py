@@ -167,6 +167,20 @@ def test_bundle_and_verify_bundle(demo: Path, log: NoteVerifier, tmp_path: Path)
     assert report["verified"] and report["village"] == VILLAGE and report["sources"]["log_key"] == "given"
     assert {w["body"] for w in report["witnesses"]} == {INSPECTION, FRONT}
     assert set(report) >= {"checkpoint", "entries", "proved", "not_proved", "verdict", "sources"}
+    assert report["complete_streams"] >= 3  # the village, its signers, its people: the log's signed count
+
+    # Held up to the full ledger: the same tree, every stream as long.
+    held = run("verify-bundle", bundle, "--ledger", demo)
+    assert "Đối chiếu với sổ cái" in held.stdout, held.stdout
+    assert run_json("verify-bundle", bundle, "--ledger", demo)["ledger"]["agrees"] is True
+    # A log that signed a count short of the truth: offline it holds; the full ledger shows the lie.
+    lying = tmp_path / "lying.bundle.json"
+    lying.write_bytes(_short_by_one(bundle.read_bytes(), demo))
+    run("verify-bundle", lying)
+    said = run("verify-bundle", lying, "--ledger", demo, check=1)
+    assert "ledger_mismatch" in said.stderr and "bằng chứng nhật ký nói sai" in " ".join(said.stderr.split())
+    failed_json = run_json("verify-bundle", lying, "--ledger", demo, check=1)
+    assert failed_json["verified"] is False and failed_json["error"]["code"] == "ledger_mismatch"
 
     other = tmp_path / "other"  # another ledger: the same origin, another log key
     run("init", other)
@@ -189,3 +203,32 @@ def test_bundle_and_verify_bundle(demo: Path, log: NoteVerifier, tmp_path: Path)
     run("verify-bundle", tmp_path / "not.json", check=2)
     run("verify-bundle", tmp_path / "missing.json", check=2)
     assert "không phải thôn" in run("bundle", demo, COMMUNE, "-o", tmp_path / "c.json", check=2).stderr
+
+
+def _short_by_one(data: bytes, directory: Path) -> bytes:
+    """The bundle without the village's last event, its stream heads signed anew by the log's own
+    key to match (a lying log), and without the verdict that event changes."""
+    from ledger import home
+    from ledger.bundle import heads_text, read_heads
+    from ledger.catalogue import stream_of
+    from ledger.entry import entry_bytes
+    from ledger.note import sign_note
+    from ledger.signing import canonical_json
+
+    doc = json.loads(data)
+
+    def stream(item: dict[str, Any]) -> str:
+        st = json.loads(base64.b64decode(item["entry"]["payload"]))
+        return str(stream_of(st["type"], st["place"], st["body"], st["facts"]))
+
+    village = [i for i, item in enumerate(doc["entries"]) if stream(item) == VILLAGE]
+    entries = [e for i, e in enumerate(doc["entries"]) if i != village[-1]]
+    last = entries[max(i for i, item in enumerate(entries) if stream(item) == VILLAGE)]["entry"]
+    signer = home.log_signer(directory)
+    checkpoint, _ = open_checkpoint(doc["checkpoint"], signer.verifier())
+    heads = read_heads(doc["heads"], signer.verifier(), checkpoint)
+    sig = last["signatures"][0]
+    heads[VILLAGE] = (heads[VILLAGE][0] - 1, leaf_hash(entry_bytes(last["payload"], sig["keyid"], sig["sig"],
+                                                                   last["prev"], last["received"])))
+    return canonical_json({**doc, "entries": entries, "verdict": None,
+                           "heads": sign_note(heads_text(checkpoint, heads), [signer])})

@@ -22,9 +22,21 @@ import pytest
 from conftest import Backend, World
 
 from ledger import home
-from ledger.bundle import BundleError, BundleFailed, Made, NotABundle, make_bundle, verify_bundle, witnessed_on
+from ledger.bundle import (
+    BundleError,
+    BundleFailed,
+    Made,
+    NotABundle,
+    against_ledger,
+    heads_text,
+    make_bundle,
+    read_heads,
+    verify_bundle,
+    witnessed_on,
+)
 from ledger.catalogue import stream_of
-from ledger.note import CosignatureSigner, NoteSigner, signature_line
+from ledger.errors import CryptoError
+from ledger.note import Checkpoint, CosignatureSigner, NoteSigner, open_checkpoint, sign_note, signature_line
 from ledger.signing import SigningKey, canonical_json
 from ledger.witness import DEFAULT_POLICY, Policy, witness_ledger
 
@@ -61,9 +73,12 @@ def witness_all(world: World, backend: Backend, tmp_path: Path) -> None:
         witness_ledger(world.ledger, world.keys[body], body, tmp_path / f"{body.replace('/', '_')}.json", log)
 
 
-def bundle_of(world: World, backend: Backend) -> Made:
-    return make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY,
-                       log_key=home.log_verifier(backend.directory).vkey())
+def bundle_of(world: World, backend: Backend, *, heads: bool = True) -> Made:
+    """The bundle of Làng Mạ, as ``dantin bundle`` makes it (``heads``), or as a reader's copy
+    without the log's private key makes it (format 1)."""
+    signer = home.log_signer(backend.directory)
+    return make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY, log_key=signer.verifier().vkey(),
+                       signer=signer if heads else None)
 
 
 @pytest.fixture
@@ -86,7 +101,7 @@ def failure(data: bytes, **kw: Any) -> BundleFailed:
 
 def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, world: World, backend: Backend) -> None:
     doc = json.loads(made.data)
-    assert canonical_json(doc) == made.data and doc["bundle"] == 1
+    assert canonical_json(doc) == made.data and doc["bundle"] == 2 and made.heads
     report = verify_bundle(made.data)
     assert report.village == world.lang_ma and report.size == made.size == world.ledger.log_size()
     assert report.village_events == 4  # registration, nomination, order, agreement (the rotation is the cell's)
@@ -97,6 +112,13 @@ def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, w
     assert {"person:p1", "person:p2", world.cell, world.committee, world.standing, world.root,
             world.inspection, FRONT, "qng", "qng.bato", "qng.bato.badien", world.lang_ma} <= streams
     assert "person:p9" not in streams and world.sontinh not in streams  # nothing the village does not need
+    # The log's signed stream heads: every stream given whole (not the places above, given their
+    # registration alone), with its count of entries up to the checkpoint.
+    heads = read_heads(doc["heads"], home.log_verifier(backend.directory), _checkpoint_of(doc, backend))
+    assert set(heads) == streams - {"qng", "qng.bato", "qng.bato.badien"} and report.heads == len(heads)
+    assert heads[world.lang_ma][0] == 4 and heads["person:p1"][0] == 1 and heads[world.cell][0] == 2
+    assert any("ký xác nhận số sự kiện" in line for line in report.proved)
+    assert any("--ledger" in line for line in report.not_proved)
     assert doc["entries"][0]["index"] == 0  # the root's self-enrolment: where authority starts
     # The verdict, re-derived from the bundled events on the day the witnesses signed.
     assert made.verdict is not None and report.verdict == made.verdict == doc["verdict"]
@@ -118,6 +140,10 @@ def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, w
                            root_key=world.keys[world.root].public.b64, policy=DEFAULT_POLICY)
     assert pinned.sources == {"log_key": "given", "witness_keys": "given", "root_key": "given", "policy": "given"}
     assert not any("lấy từ chính gói" in line for line in pinned.not_proved)
+
+
+def _checkpoint_of(doc: dict[str, Any], backend: Backend) -> Checkpoint:
+    return open_checkpoint(doc["checkpoint"], home.log_verifier(backend.directory))[0]
 
 
 def _stream(item: dict[str, Any]) -> str:
@@ -222,3 +248,89 @@ def test_every_byte_of_the_bundle_matters(made: Made) -> None:
     assert sum(codes.values()) == len(offsets) and len(offsets) > len(data) // 6
     assert {"bad_proof", "bad_entry", "bad_checkpoint", "bad_cosignature", "not_a_bundle"} <= set(codes), codes
     assert time.monotonic() - started < 60, codes
+
+
+# -- a stream cut short: the log's signed stream heads ------------------------------------------------
+
+
+def _cut(doc: dict[str, Any], stream: str) -> dict[str, Any]:
+    """``doc`` without the last entry of ``stream`` (and without the verdict, which that changes)."""
+    last = max(i for i, item in enumerate(doc["entries"]) if _stream(item) == stream)
+    return {**doc, "entries": [e for i, e in enumerate(doc["entries"]) if i != last], "verdict": None}
+
+
+def test_an_event_left_out_at_the_end_of_its_stream_is_found(world: World, backend: Backend, tmp_path: Path) -> None:
+    """Leaving out a stream's last events breaks no link: only the log's count shows it. Here the
+    village's last event (which changes its verdict) and the revocation of the cell's key (after
+    which nothing it signs with that key would count)."""
+    story(world)
+    world.accept(world.sign(world.cell, "key.revoked", world.lang_ma, {
+        "body": world.cell, "key": world.keys[world.cell].public.key_id, "reason": "Lộ khóa"}, date="2022-04-20"))
+    witness_all(world, backend, tmp_path)
+    doc = json.loads(bundle_of(world, backend).data)
+    found = failure(recanonical(_cut(doc, world.lang_ma)))
+    assert found.code == "stream_incomplete" and found.where == "heads"
+    assert f"'{world.lang_ma}' có 4 sự kiện" in found.message_vi and "chỉ có 3" in found.message_vi
+    found = failure(recanonical(_cut(doc, world.cell)))
+    assert found.code == "stream_incomplete" and f"'{world.cell}' có 3 sự kiện" in found.message_vi
+
+
+def test_the_stream_heads_are_the_logs_signed_word_for_this_checkpoint(made: Made, world: World,
+                                                                       backend: Backend) -> None:
+    doc = json.loads(made.data)
+    log = home.log_signer(backend.directory)
+    checkpoint = _checkpoint_of(doc, backend)
+    heads = read_heads(doc["heads"], log.verifier(), checkpoint)
+
+    def with_heads(note: str) -> bytes:
+        return recanonical({**doc, "heads": note})
+
+    # A count changed by hand: the log's signature no longer holds.
+    assert failure(with_heads(doc["heads"].replace(f"{world.lang_ma} 4 ", f"{world.lang_ma} 3 "))).code == "bad_heads"
+    # Signed by another key of the same name.
+    impostor = NoteSigner.generate(log.name)
+    assert failure(with_heads(sign_note(heads_text(checkpoint, heads), [impostor]))).code == "bad_heads"
+    # The log's word about another checkpoint.
+    other = Checkpoint(checkpoint.origin, checkpoint.size - 1, checkpoint.root_hash, ())
+    assert failure(with_heads(sign_note(heads_text(other, heads), [log]))).code == "heads_mismatch"
+    # A log that leaves a stream out of its word: the bundle then proves nothing about it.
+    fewer = {k: v for k, v in heads.items() if k != world.cell}
+    found = failure(with_heads(sign_note(heads_text(checkpoint, fewer), [log])))
+    assert found.code == "heads_mismatch" and world.cell in found.message_vi
+    # A checkpoint's signature is not a stream-heads note, and one cannot be read as the other.
+    assert failure(with_heads(doc["checkpoint"])).code in {"bad_heads", "heads_mismatch"}  # cosigned, besides
+    with pytest.raises(CryptoError):
+        open_checkpoint(doc["heads"], log.verifier())
+
+
+def test_a_full_ledger_holds_the_logs_word_to_account(made: Made, world: World, backend: Backend) -> None:
+    """Offline, a reader takes the stream heads on the log's word. Whoever holds a full copy checks
+    it (``dantin verify-bundle --ledger``): a log that signed a count short of the truth has signed
+    the evidence of its lie. A format-1 bundle cut short is found the same way."""
+    assert against_ledger(made.data, world.ledger) == (len(read_heads(
+        json.loads(made.data)["heads"], home.log_verifier(backend.directory),
+        _checkpoint_of(json.loads(made.data), backend))), [])
+    doc = json.loads(made.data)
+    checkpoint = _checkpoint_of(doc, backend)
+    lying = _cut(doc, world.lang_ma)
+    heads = read_heads(doc["heads"], home.log_verifier(backend.directory), checkpoint)
+    last = next(item for item in reversed(lying["entries"]) if _stream(item) == world.lang_ma)
+    from ledger.entry import entry_bytes
+    from ledger.merkle import leaf_hash
+    entry = last["entry"]
+    heads[world.lang_ma] = (3, leaf_hash(entry_bytes(entry["payload"], entry["signatures"][0]["keyid"],
+                                                     entry["signatures"][0]["sig"], entry["prev"], entry["received"])))
+    lying["heads"] = sign_note(heads_text(checkpoint, heads), [home.log_signer(backend.directory)])
+    data = recanonical(lying)
+    assert verify_bundle(data).heads == len(heads)  # offline, the lie holds
+    streams, differences = against_ledger(data, world.ledger)
+    assert streams == len(heads) and len(differences) == 1, differences
+    assert f"'{world.lang_ma}'" in differences[0] and "bằng chứng nhật ký nói sai" in differences[0]
+
+    old = bundle_of(world, backend, heads=False)
+    assert json.loads(old.data)["bundle"] == 1 and not old.heads
+    cut = recanonical(_cut(json.loads(old.data), world.lang_ma))
+    report = verify_bundle(cut)  # format 1 cannot show it
+    assert report.heads is None and any("phiên bản 1" in line for line in report.not_proved)
+    _, differences = against_ledger(cut, world.ledger)
+    assert len(differences) == 1 and "gói đã bỏ ra các sự kiện cuối" in differences[0]

@@ -97,6 +97,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(apidocs.router)  # /docs: the API reference, in Vietnamese, from app.openapi()
     # One layer of ours, outermost: the request id and log line (every answer, including 413 and 500) and the
     # body limit.
-    app.add_middleware(RequestLog, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog, max_body_bytes=settings.max_body_bytes, read_only=settings.read_only)
     openapi.install(app)
     return app

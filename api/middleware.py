@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import FIELDS
 from api.problems import PROBLEM_JSON, PayloadTooLarge, internal_error, problem_of
+from ledger.application import ReadOnly
 
 log = logging.getLogger("dantin.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -42,9 +43,14 @@ async def _send_problem(send: Send, body: dict[str, Any], request_id: str | None
 class RequestLog:
     """The request id, the JSON log line, the last-resort 500 and the body limit, in one layer."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
+    #: The requests that write (``Ledger.ensure_writable``): on a copy served read only they are
+    #: refused here, before their body is read, so a body over the limit is told 403, not 413.
+    WRITES = frozenset({("POST", "/v1/events"), ("POST", "/v1/log/cosignatures")})
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None, read_only: bool = False) -> None:
         self.app = app
         self.max_bytes = max_body_bytes
+        self.read_only = read_only
 
     def _too_large(self, got: int | None = None) -> PayloadTooLarge:
         return PayloadTooLarge(f"Nội dung gửi lên vượt quá giới hạn {self.max_bytes} byte.",
@@ -83,6 +89,13 @@ class RequestLog:
                 message = {**message, "body": b""}
             await send(message)
 
+        if self.read_only and (scope["method"], scope.get("path", "").rstrip("/")) in self.WRITES:
+            status = 403
+            refused = ReadOnly("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
+                               detail="ledger opened read-only")
+            await _send_problem(send, problem_of(refused, scope.get("path")), request_id)
+            self._log(scope, request_id, status, started, None)
+            return
         limit = self.max_bytes
         if limit is not None and (chunked or declared is not None):
             if declared is not None and declared.isdigit() and int(declared) > limit:

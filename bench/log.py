@@ -403,11 +403,11 @@ def run_bundle(cfg: Config, tmp: Path, rep: Reporter) -> BundleResult:
         build_demo(directory)
     ledger = home.open_ledger(directory)
     try:
-        vkey = home.log_verifier(directory).vkey()
+        signer = home.log_signer(directory)
         best = None
         with rep.phase(f"finding a village with a {cfg.bundle_entries}-entry bundle", 100) as tick:
             for village in demo_villages()[:100]:
-                made = make_bundle(ledger, village.id, policy=DEFAULT_POLICY, log_key=vkey)
+                made = make_bundle(ledger, village.id, policy=DEFAULT_POLICY, signer=signer)
                 tick(1)
                 if best is None or abs(made.entries - cfg.bundle_entries) < abs(best[1].entries - cfg.bundle_entries):
                     best = (village.id, made)

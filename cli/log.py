@@ -219,6 +219,102 @@ def witness_cosign(
         out.print(f"Checkpoint mới nhất đủ nhân chứng theo chính sách: cỡ {witnessed.size}.", highlight=False)
 
 
+@witness_app.command("serve")
+@guarded
+def witness_serve(
+    key: Annotated[Path, typer.Option("--key", help="Tệp khóa riêng của cơ quan nhân chứng.")],
+    state: Annotated[Path, typer.Option("--state", help="Tệp trạng thái của nhân chứng (do nhân chứng giữ).")],
+    log_keys: Annotated[list[str] | None, typer.Option(
+        "--log-key", help="Khóa nhật ký (vkey) nhân chứng tin; lặp lại được. Các nhật ký đã ghi trong tệp trạng thái "
+        "được tin sẵn.")] = None,
+    body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan nhân chứng.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.", min=0, max=65535)] = 8100,
+    passphrase_env: Annotated[str | None, typer.Option("--passphrase-env")] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error, critical.")] = "info",
+) -> None:
+    """Chạy dịch vụ nhân chứng (C2SP tlog-witness: POST /add-checkpoint) trên máy của nhân chứng."""
+    import uvicorn
+
+    from api.logs import configure
+    from api.witness_app import create_witness_app
+    from cli.serve import LOG_LEVELS, _can_listen, _fastest, _protocol
+    from ledger.note import CosignatureSigner
+    from ledger.tlog_witness import HttpWitness
+
+    if log_level.lower() not in LOG_LEVELS:
+        fail(f"--log-level '{log_level}' không có; dùng một trong: {', '.join(LOG_LEVELS)}.")
+    body_id = body or read_witness_file(state).name or _body_from_key_file(key)
+    if body_id is None:
+        fail("Không biết cơ quan nhân chứng: dùng --body MÃ_CƠ_QUAN.")
+    signer = CosignatureSigner.from_private_bytes(body_id, load_key(key, passphrase_env).seed())
+    try:
+        trusted = [NoteVerifier.from_vkey(v) for v in log_keys or ()]
+        witness = HttpWitness.open(signer, state, trusted)
+    except WitnessError as exc:
+        fail(exc.message_vi, exc.code)
+    _can_listen(host, port)
+    logs = ", ".join(sorted(witness.logs))
+    err.print(f"Nhân chứng {escape(body_id)} (khóa {signer.key_id:08x}) nhận checkpoint của: {escape(logs)}.",
+              highlight=False)
+    configure(log_level)
+    uvicorn.run(create_witness_app(witness), host=host, port=port, log_config=None, access_log=False,
+                log_level=log_level.lower(), server_header=False, http=_protocol(),
+                loop=_fastest("uvloop", "asyncio"))
+
+
+@witness_app.command("push")
+@guarded
+def witness_push(
+    directory: DirArg,
+    urls: Annotated[list[str], typer.Argument(metavar="URL…", help="Địa chỉ dịch vụ nhân chứng (tiền tố nộp).")],
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Gửi checkpoint mới nhất tới các nhân chứng (C2SP tlog-witness) và lưu chữ ký xác nhận của họ."""
+    import httpx
+
+    from ledger.tlog_witness import push_checkpoint
+
+    ledger, policy = _open(directory, database, read_only=False)  # cosignatures are stored
+    results: list[dict[str, Any]] = []
+    try:
+        ledger.publish_checkpoint()  # the whole log, if it grew since the last checkpoint
+        with httpx.Client(timeout=30, follow_redirects=False) as client:
+            for url in urls:
+                try:
+                    rows = push_checkpoint(ledger, url, client, policy=policy)
+                except WitnessError as exc:
+                    results.append({"url": url, "ok": False, "code": exc.code, "message": exc.message_vi})
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    why = ("quá thời gian chờ" if isinstance(exc, httpx.TimeoutException) else
+                           "không kết nối được" if isinstance(exc, httpx.ConnectError) else
+                           "địa chỉ không hợp lệ" if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol))
+                           else "lỗi mạng")
+                    results.append({"url": url, "ok": False, "code": "witness_unreachable",
+                                    "message": f"Không liên lạc được nhân chứng {url}: {why}."})
+                else:
+                    results.append({"url": url, "ok": True, "size": rows[0].size,
+                                    "witnesses": sorted({r.witness for r in rows})})
+        witnessed = find_witnessed(ledger, policy)
+    finally:
+        ledger.close()
+    failed = [r for r in results if not r["ok"]]
+    if json_out:
+        print_json({"results": results, "witnessed_size": witnessed.size if witnessed else None})
+    else:
+        for r in results:
+            if r["ok"]:
+                out.print(f"[green]✓[/] {escape(r['url'])}: {escape(', '.join(r['witnesses']))} đã ký xác nhận "
+                          f"checkpoint cỡ {r['size']}.", highlight=False)
+            else:
+                err.print(f"[red]✗[/] {escape(r['url'])} ({r['code']}): {escape(r['message'])}", highlight=False)
+        if witnessed is not None:
+            out.print(f"Checkpoint mới nhất đủ nhân chứng theo chính sách: cỡ {witnessed.size}.", highlight=False)
+    if failed:
+        raise typer.Exit(EXIT_FINDING)
+
+
 def _body_from_key_file(path: Path) -> str | None:
     """``DIR/keys/<body id with / → __>.pem``, as ``dantin demo`` names key files."""
     stem = path.name.removesuffix(".pem")
@@ -270,7 +366,7 @@ def bundle(
     ledger, policy = _open(directory, database)
     try:
         signer = home.log_signer(directory)
-        made = make_bundle(ledger, village, policy=policy, log_key=signer.verifier().vkey(), signer=signer)
+        made = make_bundle(ledger, village, policy=policy, signer=signer)
     finally:
         ledger.close()
     output.write_bytes(made.data)

@@ -205,7 +205,8 @@ def _check_custody(signer: BodyState, person: str, state: StreamState) -> None:
     raise _since(Refused(
         "outside_jurisdiction",
         f"Chỉ cơ quan có thẩm quyền tại {keepers} mới được cập nhật lý lịch của người '{person}'; "
-        f"thẩm quyền '{jurisdiction}' của '{signer.id}' không bao gồm nơi đó.",
+        f"thẩm quyền '{jurisdiction}' của '{signer.id}' không bao gồm nơi đó. Người chuyển đến: cơ quan đang giữ "
+        "lý lịch ghi nơi cư trú mới trước.",
         detail=f"person {person} is kept at {registrar}" + (f" and {residence}" if residence else "")
         + f", outside {signer.id}'s jurisdiction {jurisdiction}"), "2026-12-05")
 

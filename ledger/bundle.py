@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -52,6 +52,9 @@ _TOP = {
     1: {"bundle", "checkpoint", "entries", "log_key", "verdict", "village", "witness_policy"},
     2: {"bundle", "checkpoint", "entries", "heads", "log_key", "verdict", "village", "witness_policy"},
 }
+#: From this day (of the witnesses' cosignatures) a bundle carries stream heads: a format-1 bundle
+#: of a checkpoint witnessed since is a bundle stripped of them, and fails.
+HEADS_SINCE = date(2026, 12, 5)
 #: The first line of a stream-heads note. It holds spaces, which no key name (nor so a
 #: checkpoint's origin) may: the log's signature on one can never be read as a checkpoint's.
 HEADS_HEADER = "dantin stream heads v1"
@@ -98,7 +101,6 @@ class Made:
     later_events: int  # the village's events after the checkpoint: not in this bundle
     witnesses: tuple[str, ...]
     verdict: dict[str, Any] | None  # None: this program has no rules engine (ledger.rules)
-    heads: bool = True  # False: made without the log's private key, as format 1 (no stream heads)
 
 
 def _stream_leaves(ledger: Ledger) -> Callable[[str], list[int]]:
@@ -130,15 +132,11 @@ def _ancestors(place: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
-def make_bundle(
-    ledger: Ledger, village: str, *, policy: Policy, log_key: str, signer: NoteSigner | None = None,
-) -> Made:
+def make_bundle(ledger: Ledger, village: str, *, policy: Policy, signer: NoteSigner) -> Made:
     """The bundle of ``village`` at the newest checkpoint that ``policy``'s witnesses cosigned,
     with the verdict derived from the bundle's own events as of the day it was witnessed, and
-    the stream heads signed by ``signer`` (the log's key). Without ``signer`` (a reader's copy
-    without the log key) the bundle is of format 1, which cannot show a stream complete."""
-    if signer is not None and signer.verifier().vkey() != log_key:
-        raise BundleError("Khóa ký nhật ký không khớp khóa nhật ký công bố.", detail="signer is not the log key")
+    the stream heads signed by ``signer``, the log's key (a reader's copy without it makes none)."""
+    log_key = signer.verifier().vkey()
     witnessed = witnessed_checkpoint(ledger, policy)
     if witnessed is None:
         raise BundleError("Chưa có checkpoint nào được đủ nhân chứng ký theo chính sách; hãy chạy "
@@ -181,7 +179,7 @@ def make_bundle(
     if 0 not in entries:
         raise BundleError("Không lần được thẩm quyền về cơ quan gốc.", detail="genesis not reached")
     doc: dict[str, Any] = {
-        "bundle": BUNDLE_VERSION if signer is not None else 1,
+        "bundle": BUNDLE_VERSION,
         "checkpoint": witnessed.note,
         "entries": [{"entry": entries[i], "index": i,
                      "proof": [b64encode(h) for h in ledger.inclusion_proof(i, size)]}
@@ -195,17 +193,17 @@ def make_bundle(
     bundled = _entries(doc["entries"])
     log = NoteVerifier.from_vkey(log_key)
     checkpoint = _checkpoint(witnessed.note, log)
-    streams, events = _replay(bundled, _included(bundled, checkpoint), None)
-    doc["verdict"] = _judge(events, village, witnessed_on(witnessed.note, log))
-    if signer is not None:
-        heads = _bundled_heads(streams, events, village)
-        for stream, (count, _) in heads.items():  # what the log signs, read from the log itself
-            if count != sum(1 for i in leaves_of(stream) if i < size):
-                raise BundleError(f"Chuỗi '{stream}' trong gói không đủ sự kiện.", detail=f"{stream} cut short")
-        doc["heads"] = sign_note(heads_text(checkpoint, heads), [signer])
+    as_of = witnessed_on(witnessed.note, log)
+    replayed = _replay(bundled, _included(bundled, checkpoint), None, as_of)
+    doc["verdict"] = _judge(replayed.events, village, as_of)
+    heads = _bundled_heads(replayed.streams, replayed.events, village)
+    for stream, (count, _) in heads.items():  # what the log signs, read from the log itself
+        if count != sum(1 for i in leaves_of(stream) if i < size):
+            raise BundleError(f"Chuỗi '{stream}' trong gói không đủ sự kiện.", detail=f"{stream} cut short")
+    doc["heads"] = sign_note(heads_text(checkpoint, heads), [signer])
     later = sum(1 for i in village_leaves if i >= size)
     return Made(canonical_json(doc), size, len(entries), len(village_leaves) - later, later,
-                tuple(sorted(witnessed.witnesses)), doc["verdict"], signer is not None)
+                tuple(sorted(witnessed.witnesses)), doc["verdict"])
 
 
 # -- stream heads ----------------------------------------------------------------------------------
@@ -241,9 +239,9 @@ def read_heads(note: str, log: NoteVerifier, checkpoint: Checkpoint) -> dict[str
     except CryptoError as exc:
         raise BundleFailed("bad_heads", f"Bản xác nhận số sự kiện của các chuỗi không có chữ ký hợp lệ của nhật ký "
                            f"'{log.name}': {exc.message_vi}", where="heads") from None
-    if opened.unverified or not opened.signed_by(log):
-        raise BundleFailed("bad_heads", "Bản xác nhận số sự kiện của các chuỗi chỉ được có chữ ký của nhật ký.",
-                           where="heads")
+    if opened.unverified or not opened.signed_by(log) or note.count("\n\u2014 ") != 1:
+        raise BundleFailed("bad_heads", "Bản xác nhận số sự kiện của các chuỗi phải có đúng một chữ ký, của nhật "
+                           "ký.", where="heads")
     lines = opened.text[:-1].split("\n")
     if lines[:4] != [HEADS_HEADER, checkpoint.origin, str(checkpoint.size), b64encode(checkpoint.root_hash)]:
         raise BundleFailed("heads_mismatch", f"Bản xác nhận số sự kiện của các chuỗi không nói về checkpoint cỡ "
@@ -254,7 +252,12 @@ def read_heads(note: str, log: NoteVerifier, checkpoint: Checkpoint) -> dict[str
         if found is None or (heads and found[1] <= next(reversed(heads))):
             raise BundleFailed("heads_mismatch", f"Dòng '{line[:80]}' của bản xác nhận sai định dạng hoặc sai thứ tự.",
                                where="heads")
-        heads[found[1]] = (int(found[2]), b64decode_strict(found[3]))
+        try:
+            head = b64decode_strict(found[3])
+        except CryptoError:
+            raise BundleFailed("heads_mismatch", f"Dòng '{line[:80]}' của bản xác nhận có mã băm không ở dạng base64 "
+                               "chuẩn.", where="heads") from None
+        heads[found[1]] = (int(found[2]), head)
     return heads
 
 
@@ -316,6 +319,8 @@ class BundleReport:
     verdict: Any = None
     #: Streams the log's signed stream heads showed complete; None for a format-1 bundle.
     heads: int | None = None
+    #: Rows taken by the rules in force on the witnessed day, which a later rule refuses (``_replay``).
+    earlier: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -326,6 +331,7 @@ class BundleReport:
             "signatures": self.entries,
             "streams": self.streams,
             "complete_streams": self.heads,
+            "earlier_rules": self.earlier,
             "village_events": self.village_events,
             "witnesses": [{"body": w, "kind": k} for w, k in sorted(self.witnesses.items())],
             "sources": self.sources,
@@ -449,6 +455,13 @@ class _View:
         return self.streams.get(stream_id)
 
 
+class _Replayed(NamedTuple):
+    streams: dict[str, StreamState]
+    events: list[_Event]
+    #: Rows a rule dated after the bundle's witnessed day refuses: accepted as the rules then stood.
+    earlier: list[str]
+
+
 @dataclass(frozen=True)
 class _Event:
     index: int
@@ -459,14 +472,17 @@ class _Event:
 
 
 def _replay(
-    entries: Sequence[_Entry], leaves: Mapping[int, bytes], root_key: str | None
-) -> tuple[dict[str, StreamState], list[_Event]]:
-    """Signatures, authority and stream links, judged by ``admit`` over the bundle in log order."""
+    entries: Sequence[_Entry], leaves: Mapping[int, bytes], root_key: str | None, as_of: date,
+) -> _Replayed:
+    """Signatures, authority and stream links, judged by ``admit`` over the bundle in log order, by
+    the rules in force on ``as_of`` (the witnesses' day): a row refused only by a rule dated later
+    (``Refused.rule_since``, judged last) is taken as the ledger took it then, and listed."""
     if entries[0].index != 0:
         raise BundleFailed("no_genesis", "Gói thiếu sự kiện đầu tiên của nhật ký (cơ quan gốc tự kết nạp), nên "
                            "không lần được thẩm quyền về gốc.", where="entries[0]")
     streams: dict[str, StreamState] = {}
     events: list[_Event] = []
+    earlier: list[str] = []
     view = _View(streams)
     for e in entries:
         try:
@@ -484,8 +500,13 @@ def _replay(
         try:
             admit(env, view, genesis=e.index == 0)
         except Refused as exc:
-            raise BundleFailed(exc.code, f"Sự kiện không hợp lệ theo thẩm quyền dựng lại từ gói: {exc.message_vi}",
-                               where=where, detail=exc.detail) from None
+            since = date.fromisoformat(exc.rule_since) if exc.rule_since else None
+            if since is None or as_of >= since:
+                dated = (f" (quy tắc áp dụng từ {since.isoformat()}; checkpoint của gói được nhân chứng ký ngày "
+                         f"{as_of.isoformat()})" if since else "")
+                raise BundleFailed(exc.code, f"Sự kiện không hợp lệ theo thẩm quyền dựng lại từ gói: "
+                                   f"{exc.message_vi}{dated}", where=where, detail=exc.detail) from None
+            earlier.append(f"{e.where}: {exc.message_vi}")
         if e.index == 0 and root_key is not None:
             keys = env.facts.keys if isinstance(env.facts, BodyEnrolled) else []
             if root_key not in [k.public for k in keys]:
@@ -497,7 +518,7 @@ def _replay(
             current = streams[stream] = open_state(stream)
         evolve(current, env, leaves[e.index].hex())
         events.append(_Event(e.index, leaves[e.index].hex(), env, stream, by))
-    return streams, events
+    return _Replayed(streams, events, earlier)
 
 
 # -- the verdict: the same pure engine, over the bundled events ---------------------------------------
@@ -526,7 +547,11 @@ def witnessed_on(note: str, log: NoteVerifier) -> date:
     nobody can re-date a verdict without a witness's key.
     """
     newest = max((c.timestamp for c in cosignatures_in(note, log.name)), default=0)
-    return datetime.fromtimestamp(newest, tz=_VIETNAM).date()
+    try:
+        return datetime.fromtimestamp(newest, tz=_VIETNAM).date()
+    except (OverflowError, OSError, ValueError):  # read before the cosignatures are verified: any number
+        raise BundleFailed("bad_cosignature", f"Thời điểm {newest} trong chữ ký nhân chứng không phải một ngày.",
+                           where="checkpoint") from None
 
 
 def _judge(events: Sequence[_Event], village: str, as_of: date) -> dict[str, Any] | None:
@@ -627,21 +652,27 @@ def verify_bundle(
     log, log_source = _log_key(doc["log_key"], log_key)
     checkpoint = _checkpoint(doc["checkpoint"], log)
     leaves = _included(entries, checkpoint)
-    streams, events = _replay(entries, leaves, root)
+    as_of = witnessed_on(doc["checkpoint"], log)
+    if "heads" not in doc and as_of >= HEADS_SINCE:
+        raise BundleFailed("no_heads", f"Gói phiên bản 1 (không có bản xác nhận số sự kiện của các chuỗi) cho "
+                           f"một checkpoint được nhân chứng ký ngày {as_of.isoformat()}, khi gói đã phải có bản xác "
+                           f"nhận ấy (từ {HEADS_SINCE.isoformat()}): không chứng minh được gói không bị bỏ bớt sự "
+                           "kiện. Hãy lập lại gói.", where="heads")
+    streams, events, earlier = _replay(entries, leaves, root, as_of)
     village = streams.get(doc["village"])
     if village is None or village.place_kind not in VILLAGE_KINDS:
         raise BundleFailed("no_village", f"Gói không chứa lịch sử của thôn/tổ dân phố '{doc['village']}' từ khi "
                            "đăng ký.", where="village")
     heads = _check_heads(doc["heads"], log, checkpoint, streams, events, doc["village"]) if "heads" in doc else None
     witnesses = _cosigners(doc["checkpoint"], log, streams, pinned, policy or bundled_policy)
-    _check_verdict(doc["verdict"], events, doc["village"], witnessed_on(doc["checkpoint"], log))
+    _check_verdict(doc["verdict"], events, doc["village"], as_of)
     report = BundleReport(
         village=doc["village"], origin=checkpoint.origin, size=checkpoint.size, root=checkpoint.root_hash,
         entries=len(entries), streams=len(streams), village_events=sum(1 for e in events if e.stream == doc["village"]),
         witnesses=witnesses,
         sources={"log_key": log_source, "witness_keys": "given" if pinned else "bundle",
                  "root_key": "given" if root else "bundle", "policy": "given" if policy else "bundle"},
-        verdict=doc["verdict"], heads=heads,
+        verdict=doc["verdict"], heads=heads, earlier=earlier,
     )
     _explain(report, entries[0], policy or bundled_policy, log)
     return report
@@ -657,7 +688,7 @@ def against_ledger(data: bytes, ledger: Ledger) -> tuple[int, list[str]]:
     entries = _entries(doc["entries"])
     log = NoteVerifier.from_vkey(doc["log_key"])
     checkpoint = _checkpoint(doc["checkpoint"], log)
-    streams, events = _replay(entries, _included(entries, checkpoint), None)
+    streams, events, _ = _replay(entries, _included(entries, checkpoint), None, witnessed_on(doc["checkpoint"], log))
     bundled = _bundled_heads(streams, events, doc["village"])
     size, signed = checkpoint.size, "heads" in doc
     have = ledger.log_size()
@@ -720,6 +751,11 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
             "chữ ký ấy là bằng chứng. Đối chiếu với một bản sổ cái đầy đủ: 'dantin verify-bundle TỆP_GÓI --ledger "
             "THƯ_MỤC'.")
     report.not_proved.append(f"Các sự kiện ghi sau checkpoint cỡ {report.size} không nằm trong gói.")
+    if report.earlier:
+        report.not_proved.append(
+            f"{len(report.earlier)} sự kiện được xét theo quy tắc có hiệu lực ngày nhân chứng ký checkpoint; một quy "
+            "tắc áp dụng từ sau ngày đó không nhận chúng (dantin verify nêu chúng): " + "; ".join(report.earlier[:5])
+            + (" …" if len(report.earlier) > 5 else ""))
     if report.verdict is None:
         report.not_proved.append("Gói không có kết luận (verdict) theo bộ quy tắc.")
     else:
@@ -735,6 +771,5 @@ def _genesis_keys(genesis: _Entry) -> list[Any]:
     return list(facts.keys) if isinstance(facts, BodyEnrolled) else []
 
 
-__all__ = ["BUNDLE_VERSION", "HEADS_HEADER", "BundleFailed", "BundleReport", "Made", "NotABundle", "against_ledger",
-           "heads_text",
-           "make_bundle", "read_heads", "verify_bundle"]
+__all__ = ["BUNDLE_VERSION", "HEADS_HEADER", "HEADS_SINCE", "BundleFailed", "BundleReport", "Made", "NotABundle",
+           "against_ledger", "heads_text", "make_bundle", "read_heads", "verify_bundle"]

@@ -65,6 +65,13 @@ WITNESS_ERRORS: dict[str, str] = {
     "witness_state": "Tệp trạng thái nhân chứng không hợp lệ",
     "bad_policy": "Chính sách nhân chứng không hợp lệ",
     "not_witnessed": "Chưa đủ nhân chứng",
+    # C2SP tlog-witness over HTTP (ledger.tlog_witness)
+    "malformed": "Yêu cầu add-checkpoint sai định dạng",
+    "unknown_log": "Nhân chứng không theo dõi nhật ký này",
+    "witness_conflict": "Cỡ cũ khác cỡ nhân chứng đã ký",
+    "bad_proof": "Bằng chứng nhất quán không đúng",
+    "witness_refused": "Nhân chứng từ chối",
+    "witness_unreachable": "Không liên lạc được nhân chứng",
 }
 
 

@@ -19,9 +19,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def start_at(directory: Path, database: str | None, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    argv = [sys.executable, "-m", "cli", "serve", str(directory), "--port", "0", *args]
+    argv = ["serve", str(directory), "--port", "0", *args]
     if database:
         argv += ["--database", database]
+    return start_dantin(argv, log_path)
+
+
+def start_dantin(args: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``dantin ARGS`` (a server: ``serve``, ``witness serve``), once it answers ``/healthz``; and its URL."""
+    argv = [sys.executable, "-m", "cli", *args]
     env = {k: v for k, v in os.environ.items() if k != "DANTIN_DATABASE"}
     log = log_path.open("wb")
     process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -36,7 +42,7 @@ def start_at(directory: Path, database: str | None, log_path: Path, *args: str) 
             break
         time.sleep(0.05)
     process.kill()
-    raise AssertionError("dantin serve did not start:\n" + log_path.read_text(encoding="utf-8"))
+    raise AssertionError(f"dantin {args[0]} did not start:\n" + log_path.read_text(encoding="utf-8"))
 
 
 def stop(process: subprocess.Popen[bytes]) -> int:

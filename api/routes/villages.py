@@ -55,10 +55,9 @@ def bundle(village_id: VillagePath, reader: ReaderDep, services: ServicesDep) ->
     chứa lý lịch (ngày sinh, thông tin đảng viên) của những người được các sự kiện nhắc tới."""
     reader.require_place(village_id)
     _village(services, village_id)
-    if services.log_vkey is None:
+    if services.log_signer is None:
         raise ApiError("Máy chủ này không giữ khóa nhật ký; không lập được gói hồ sơ.", status=503,
                        code="log_unavailable", detail="no log key")
-    made = make_bundle(services.ledger, village_id, policy=services.policy, log_key=services.log_vkey,
-                       signer=services.log_signer)
+    made = make_bundle(services.ledger, village_id, policy=services.policy, signer=services.log_signer)
     return Response(made.data, media_type="application/json",
                     headers={"X-Dantin-Checkpoint-Size": str(made.size), "Cache-Control": "no-store"})

@@ -232,3 +232,38 @@ def _short_by_one(data: bytes, directory: Path) -> bytes:
                                                                    last["prev"], last["received"])))
     return canonical_json({**doc, "entries": entries, "verdict": None,
                            "heads": sign_note(heads_text(checkpoint, heads), [signer])})
+
+
+def test_witness_serve_and_push_over_http(demo: Path, log: NoteVerifier, tmp_path: Path) -> None:
+    """The inspection commission runs its witness as a service (C2SP tlog-witness) with the state
+    it already keeps; the ledger's operator pushes each new checkpoint to it."""
+    from serving import start_dantin, stop
+
+    ledger = copy_with_event(demo, tmp_path, "pushed", "p-push")
+    state = state_of(ledger, INSPECTION)
+    pinned = json.loads(state.read_text(encoding="utf-8"))["logs"][log.name]["size"]
+    process, url = start_dantin(["witness", "serve", "--key", str(key_of(ledger, INSPECTION)), "--state", str(state),
+                                 "--port", "0"], tmp_path / "witness.log")  # the log it trusts: pinned in its state
+    try:
+        pushed = run("witness", "push", ledger, url)
+        size = json.loads(state.read_text(encoding="utf-8"))["logs"][log.name]["size"]
+        assert size > pinned and f"{INSPECTION} đã ký xác nhận checkpoint cỡ {size}" in pushed.stdout
+        again = run_json("witness", "push", ledger, url)  # nothing new: the same checkpoint, cosigned again
+        assert again["results"] == [{"url": url, "ok": True, "size": size, "witnesses": [INSPECTION]}]
+        status = run_json("witness", "status", ledger)
+        assert status["latest_checkpoint"] == size and INSPECTION in status["latest_witnesses"], status
+        # Another ledger of the same origin under another log key: refused (403), said in Vietnamese.
+        other = tmp_path / "other"
+        run("init", other)
+        refused = run("witness", "push", other, url, "http://127.0.0.1:9/", check=1)
+        said = " ".join(refused.stderr.split())
+        assert "(witness_refused)" in said and "HTTP 403, bad_checkpoint" not in said and "HTTP 403" in said
+        assert "bad_checkpoint: Checkpoint không có chữ ký hợp lệ" in said, said
+        assert "(witness_unreachable)" in said and "Không liên lạc được nhân chứng http://127.0.0.1:9/: không kết nối " \
+            "được." in said, said
+    finally:
+        assert stop(process) == 0
+    # Told to trust another key for the log it pinned: it does not start.
+    wrong = run("witness", "serve", "--key", key_of(ledger, INSPECTION), "--state", state, "--log-key",
+                run("log-key", other).stdout.strip(), "--port", "0", check=2)
+    assert "khóa khác" in wrong.stderr

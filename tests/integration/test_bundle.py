@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import Backend, World
+from test_refusals import LANG_KHAC, second_village
 
 from ledger import home
 from ledger.bundle import (
@@ -66,19 +67,25 @@ def story(world: World) -> None:
     world.accept(world.sign(cell, "candidates.agreed", village, {"candidates": ["p1", "p2"]}, date="2022-04-10"))
 
 
-def witness_all(world: World, backend: Backend, tmp_path: Path) -> None:
+def witness_all(world: World, backend: Backend, tmp_path: Path, now: int | None = None) -> None:
     world.ledger.publish_checkpoint()
     log = home.log_verifier(backend.directory)
     for body in (world.inspection, FRONT):
-        witness_ledger(world.ledger, world.keys[body], body, tmp_path / f"{body.replace('/', '_')}.json", log)
+        witness_ledger(world.ledger, world.keys[body], body, tmp_path / f"{body.replace('/', '_')}.json", log, now=now)
 
 
-def bundle_of(world: World, backend: Backend, *, heads: bool = True) -> Made:
-    """The bundle of Làng Mạ, as ``dantin bundle`` makes it (``heads``), or as a reader's copy
-    without the log's private key makes it (format 1)."""
-    signer = home.log_signer(backend.directory)
-    return make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY, log_key=signer.verifier().vkey(),
-                       signer=signer if heads else None)
+def bundle_of(world: World, backend: Backend) -> Made:
+    """The bundle of Làng Mạ, as ``dantin bundle`` makes it."""
+    return make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY, signer=home.log_signer(backend.directory))
+
+
+#: 2023-11-14: a day before the bundle's format 2 and the rules of 2026-12-05.
+BEFORE = 1_700_000_000
+
+
+def format_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as a bundle of format 1 (until 2026-12): the same without the stream heads."""
+    return {k: v for k, v in doc.items() if k != "heads"} | {"bundle": 1}
 
 
 @pytest.fixture
@@ -101,7 +108,7 @@ def failure(data: bytes, **kw: Any) -> BundleFailed:
 
 def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, world: World, backend: Backend) -> None:
     doc = json.loads(made.data)
-    assert canonical_json(doc) == made.data and doc["bundle"] == 2 and made.heads
+    assert canonical_json(doc) == made.data and doc["bundle"] == 2
     report = verify_bundle(made.data)
     assert report.village == world.lang_ma and report.size == made.size == world.ledger.log_size()
     assert report.village_events == 4  # registration, nomination, order, agreement (the rotation is the cell's)
@@ -327,10 +334,72 @@ def test_a_full_ledger_holds_the_logs_word_to_account(made: Made, world: World, 
     assert streams == len(heads) and len(differences) == 1, differences
     assert f"'{world.lang_ma}'" in differences[0] and "bằng chứng nhật ký nói sai" in differences[0]
 
-    old = bundle_of(world, backend, heads=False)
-    assert json.loads(old.data)["bundle"] == 1 and not old.heads
-    cut = recanonical(_cut(json.loads(old.data), world.lang_ma))
+
+
+
+def test_a_format_1_bundle_cut_short_is_found_against_the_ledger(world: World, backend: Backend,
+                                                                  tmp_path: Path) -> None:
+    """A bundle of format 1, witnessed before format 2 existed, still verifies, and says it cannot
+    show a stream complete; a full copy of the ledger shows what it left out."""
+    story(world)
+    witness_all(world, backend, tmp_path, now=BEFORE)
+    cut = recanonical(format_1(_cut(json.loads(bundle_of(world, backend).data), world.lang_ma)))
     report = verify_bundle(cut)  # format 1 cannot show it
     assert report.heads is None and any("phiên bản 1" in line for line in report.not_proved)
     _, differences = against_ledger(cut, world.ledger)
     assert len(differences) == 1 and "gói đã bỏ ra các sự kiện cuối" in differences[0]
+
+
+def test_heads_stripped_from_a_bundle_witnessed_since_format_2_is_a_failure(made: Made, world: World,
+                                                                            backend: Backend) -> None:
+    """Stripping the stream heads and calling the bundle format 1 is a downgrade: from the day
+    format 2 exists (by the witnesses' signed time) a bundle without them fails."""
+    doc = json.loads(made.data)
+    found = failure(recanonical(format_1(_cut(doc, world.lang_ma))), log_key=home.log_verifier(backend.directory).vkey())
+    assert found.code == "no_heads" and "phiên bản 1" in found.message_vi
+    assert failure(recanonical(format_1(doc))).code == "no_heads"  # whole, too: the claim cannot be checked
+
+
+def test_the_heads_are_spelled_one_way_and_signed_once(made: Made, world: World, backend: Backend) -> None:
+    doc = json.loads(made.data)
+    log = home.log_signer(backend.directory)
+    checkpoint = _checkpoint_of(doc, backend)
+    heads = read_heads(doc["heads"], log.verifier(), checkpoint)
+    # A hash in base64 other than the standard spelling (the last character's unused bits set),
+    # signed by the log itself: refused as a failure of the bundle, not as an error of the program.
+    text = heads_text(checkpoint, heads)
+    stream = world.lang_ma
+    line = next(x for x in text.split("\n") if x.startswith(stream + " "))
+    odd = line[:-2] + chr(ord(line[-2]) + 1) + "="
+    found = failure(recanonical({**doc, "heads": sign_note(text.replace(line, odd), [log])}))
+    assert found.code == "heads_mismatch" and "base64" in found.message_vi
+    # The log's signature line twice.
+    signature = doc["heads"][doc["heads"].index("\n\n") + 2:]
+    assert failure(recanonical({**doc, "heads": doc["heads"] + signature})).code == "bad_heads"
+
+
+def test_a_bundle_is_judged_by_the_rules_of_its_witnessed_day(world: World, backend: Backend, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before 2026-12-05 another village's cell could re-profile a person (ids are global). A bundle
+    witnessed before that day holds such a row as the ledger then took it, and says so; one
+    witnessed since fails on it, naming the rule's day. ``dantin verify`` reports the row either way."""
+    import ledger.authority as authority
+
+    story(world)
+    other_cell = second_village(world)
+    other_village = LANG_KHAC
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_check_custody", lambda *_: None)
+        world.accept(world.sign(other_cell, "person.profiled", other_village, {"person": "p1", "born": "1990-01-01"},
+                                date="2022-04-15"))
+        witness_all(world, backend, tmp_path, now=BEFORE)
+        then = bundle_of(world, backend)
+    report = verify_bundle(then.data)
+    assert len(report.earlier) == 1 and "'p1'" in report.earlier[0]
+    assert any("quy tắc có hiệu lực ngày nhân chứng ký" in line for line in report.not_proved)
+    world.accept(world.sign(world.cell, "congress.reported", world.lang_ma, {}, date="2022-06-01"))
+    witness_all(world, backend, tmp_path)  # witnessed today
+    with pytest.raises(BundleFailed) as refused:
+        bundle_of(world, backend)
+    assert refused.value.code == "outside_jurisdiction" and "áp dụng từ 2026-12-05" in refused.value.message_vi
+    verify_bundle(then.data)  # the bundle of then still verifies

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import Backend, World
-from test_refusals import payload_of, resigned
+from test_refusals import LANG_KHAC, payload_of, resigned, second_village
 
 import ledger.application as application
 import ledger.authority as authority
@@ -341,12 +341,8 @@ def test_another_villages_profile_stored_by_an_older_release_is_one_finding(
     from 2026-12-05, and the sound profile after it is not reported."""
     world.accept(world.sign(world.cell, "person.profiled", world.lang_ma,
                             {"person": "p9", "name": "Đinh Thị Chín", "born": "1975-02-01"}))
-    other_village, other_cell = "qng.bato.badien.lang-khac", "qng.bato.badien.lang-khac/cell"
-    world.accept(world.sign(world.root, "place.registered", other_village,
-                            {"id": other_village, "name": "Thôn Làng Khác", "kind": "thon"}, date="2022-01-10"))
-    world.keys[other_cell] = SigningKey.generate()
-    world.accept(world.enrolment(world.root, other_cell, "cell", "Chi bộ thôn Làng Khác", other_village,
-                                 world.keys[other_cell]))
+    other_cell = second_village(world)
+    other_village = LANG_KHAC
     younger = world.sign(other_cell, "person.profiled", other_village, {"person": "p9", "born": "1995-02-01"})
     with monkeypatch.context() as old_release:
         old_release.setattr(authority, "_check_custody", lambda *_: None)

@@ -1,0 +1,235 @@
+"""The C2SP tlog-witness protocol (https://c2sp.org/tlog-witness): a witness's ``add-checkpoint``,
+and a log asking a witness to cosign its newest checkpoint.
+
+The witness side (``HttpWitness.add_checkpoint``) is what ``dantin witness serve`` answers
+over HTTP: the request body is ``old <size>``, up to 63 consistency-proof lines, an empty
+line and a signed checkpoint; the answer is one cosignature line, or a status the
+specification names:
+
+- 404: a checkpoint of an origin (log) the witness was not told to trust;
+- 403: no signature on it verifies under that log's key;
+- 400: a body not in the protocol's form, or an old size above the checkpoint's;
+- 409: the old size is not the size the witness last cosigned for that log (the body is that
+  size, ``text/x.tlog.size``), or the same size with another root (a fork);
+- 422: the consistency proof does not verify.
+
+The check of the old size and the recording of the new checkpoint are one step under the
+state file's lock (``ledger.witness.locked``), and the state is on disk before the answer:
+two requests racing cannot both be cosigned from one state (the specification's rollback
+race). The state file is the one ``dantin witness cosign`` keeps, so a witness may use
+either way. The log side (``push_checkpoint``, ``dantin witness push``) sends ``old 0``
+first, as the specification allows, and on 409 sends the consistency proof from the size the
+witness names; the cosignature is stored after ``ledger.witness.add_cosignature`` has
+verified it against the witness body's enrolled key.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.errors import CryptoError
+from ledger.merkle import ProofError, verify_consistency
+from ledger.note import Checkpoint, CosignatureSigner, NoteError, NoteVerifier, open_checkpoint
+from ledger.signing import b64decode_strict, b64encode
+from ledger.witness import (
+    DEFAULT_POLICY,
+    CosignatureRow,
+    Policy,
+    WitnessError,
+    add_cosignature,
+    cosign,
+    locked,
+    read_witness_file,
+    write_witness_file,
+)
+
+#: The specification's bound on consistency-proof lines.
+MAX_PROOF_LINES = 63
+#: The media type of a 409's body: the size the witness last cosigned, in decimal, and a newline.
+TLOG_SIZE = "text/x.tlog.size"
+_OLD = re.compile(r"old (0|[1-9][0-9]{0,18})")
+_SIZE_BODY = re.compile(r"(0|[1-9][0-9]{0,18})\n")
+
+
+class AddCheckpointError(WitnessError):
+    """A refusal of ``add-checkpoint``, with the HTTP status the specification gives it (and, for
+    a 409 on the old size, the size the witness last cosigned)."""
+
+    def __init__(self, status: int, code: str, message_vi: str, *, detail: str = "", size: int | None = None) -> None:
+        super().__init__(code, message_vi, detail=detail or code)
+        self.status = status
+        self.size = size
+
+
+def _refused(status: int, code: str, message_vi: str, detail: str = "", size: int | None = None) -> AddCheckpointError:
+    return AddCheckpointError(status, code, message_vi, detail=detail, size=size)
+
+
+def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
+    """(old size, consistency proof, checkpoint note) of an ``add-checkpoint`` body; 400 otherwise."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _refused(400, "malformed", "Nội dung yêu cầu không phải UTF-8.", "body is not UTF-8") from None
+    head, blank, note = text.partition("\n\n")
+    lines = head.split("\n")
+    old = _OLD.fullmatch(lines[0])
+    if not blank or old is None:
+        raise _refused(400, "malformed", "Yêu cầu add-checkpoint phải mở đầu bằng dòng 'old <cỡ>', rồi các dòng bằng "
+                       "chứng nhất quán, một dòng trống và checkpoint (C2SP tlog-witness).", "no old size line")
+    if len(lines) - 1 > MAX_PROOF_LINES:
+        raise _refused(400, "malformed", f"Bằng chứng nhất quán có quá {MAX_PROOF_LINES} dòng.", "proof too long")
+    proof: list[bytes] = []
+    for line in lines[1:]:
+        try:
+            node = b64decode_strict(line)
+        except CryptoError:
+            node = b""
+        if len(node) != 32:
+            raise _refused(400, "malformed", f"Dòng bằng chứng '{line[:60]}' không phải một mã băm base64 32 byte.",
+                           "bad proof line")
+        proof.append(node)
+    return int(old[1]), proof, note
+
+
+@dataclass(frozen=True)
+class HttpWitness:
+    """A witness as its HTTP service holds it: its cosigner (named by its body id), its state file,
+    and the key it trusts for each log, by origin."""
+
+    signer: CosignatureSigner
+    state_path: Path
+    logs: Mapping[str, NoteVerifier]
+
+    @classmethod
+    def open(cls, signer: CosignatureSigner, state_path: Path, log_keys: Sequence[NoteVerifier]) -> HttpWitness:
+        """Trust ``log_keys`` and the logs the state file already pinned; refuse a state file of another
+        witness, two keys for one origin, or a key other than the one pinned for its log."""
+        state = read_witness_file(state_path)
+        if state.name not in (None, signer.name):
+            raise WitnessError("witness_state", f"Tệp trạng thái {state_path} là của nhân chứng '{state.name}', "
+                               f"không phải '{signer.name}'.", detail="state of another witness")
+        logs = {origin: NoteVerifier.from_vkey(s.log_key) for origin, s in state.logs.items()}
+        for log in log_keys:
+            pinned = logs.get(log.name)
+            if pinned is not None and pinned.vkey() != log.vkey():
+                raise WitnessError("witness_state", f"Nhân chứng đã ghi nhận nhật ký '{log.name}' với khóa "
+                                   f"{pinned.vkey()}; không nhận khóa khác ({log.vkey()}) cho nó.",
+                                   detail="log key differs from the pinned one")
+            logs[log.name] = log
+        if not logs:
+            raise WitnessError("witness_state", "Nhân chứng chưa tin nhật ký nào: hãy cho khóa nhật ký (--log-key).",
+                               detail="no log")
+        return cls(signer, state_path, logs)
+
+    def add_checkpoint(self, body: bytes, now: int | None = None) -> str:
+        """Cosign the checkpoint of an ``add-checkpoint`` body; return the cosignature line, or raise
+        ``AddCheckpointError`` with the specification's status."""
+        old, proof, note = parse_request(body)
+        origin = note.split("\n", 1)[0]
+        log = self.logs.get(origin)
+        if log is None:
+            raise _refused(404, "unknown_log", f"Nhân chứng không theo dõi nhật ký '{origin[:100]}'.", "unknown origin")
+        try:
+            Checkpoint.parse(note[: note.rfind("\n\n") + 1] if "\n\n" in note else note)
+        except NoteError as exc:
+            raise _refused(400, "malformed", f"Checkpoint sai định dạng: {exc.message_vi}", exc.detail) from None
+        try:
+            checkpoint, _ = open_checkpoint(note, log)
+        except NoteError as exc:
+            raise _refused(403, "bad_checkpoint", f"Checkpoint không có chữ ký hợp lệ của nhật ký '{origin}': "
+                           f"{exc.message_vi}", exc.detail) from None
+        if old > checkpoint.size:
+            raise _refused(400, "malformed", f"Cỡ cũ {old} lớn hơn cỡ {checkpoint.size} của checkpoint.",
+                           "old size above the checkpoint's")
+        with locked(self.state_path):  # the old size checked and the new state recorded as one step
+            state_file = read_witness_file(self.state_path)
+            state = state_file.logs.get(origin)
+            last = state.size if state is not None else 0
+            if old != last:
+                raise _refused(409, "witness_conflict", f"Nhân chứng đã ký checkpoint cỡ {last} của nhật ký này, không "
+                               f"phải cỡ {old}: hãy gửi bằng chứng nhất quán từ cỡ {last}.", f"last cosigned {last}",
+                               size=last)
+            if old == 0 and proof:
+                raise _refused(422, "bad_proof", "Từ cỡ 0 không có bằng chứng nhất quán nào (phải để trống).",
+                               "proof from size 0")
+            if state is not None and old == checkpoint.size and checkpoint.root_hash != state.root:
+                raise _refused(409, "witness_inconsistent", f"Checkpoint cỡ {old} có gốc khác checkpoint cùng cỡ "
+                               "nhân chứng đã ký: nhật ký đang cho thấy một lịch sử khác (rẽ nhánh).", "fork")
+            if state is not None and 0 < old < checkpoint.size:
+                try:
+                    verify_consistency(old, checkpoint.size, proof, state.root, checkpoint.root_hash)
+                except ProofError:
+                    raise _refused(422, "bad_proof", f"Bằng chứng nhất quán từ cỡ {old} tới cỡ {checkpoint.size} "
+                                   "không đúng: nhân chứng không ký.", "consistency proof fails") from None
+            elif proof:
+                raise _refused(422, "bad_proof", "Giữa hai checkpoint cùng cỡ không có bằng chứng nhất quán nào "
+                               "(phải để trống).", "proof for equal sizes")
+            result = cosign(state, note, proof, log, int(time.time()) if now is None else now, signer=self.signer)
+            logs = dict(state_file.logs) | {origin: result.state}
+            write_witness_file(self.state_path, replace(state_file, name=self.signer.name, logs=logs))
+        return result.line
+
+
+# -- the log's side: asking a witness to cosign ------------------------------------------------------
+
+
+def request_body(old: int, proof: Sequence[bytes], note: str) -> bytes:
+    """An ``add-checkpoint`` body."""
+    return (f"old {old}\n" + "".join(b64encode(p) + "\n" for p in proof) + "\n" + note).encode()
+
+
+def _said(response: Any) -> str:
+    """What a witness said with its refusal: a problem's code and detail, or the start of its text."""
+    try:
+        found = response.json()
+        if isinstance(found, dict) and isinstance(found.get("detail"), str):
+            code = f"{found['code']}: " if isinstance(found.get("code"), str) else ""
+            return (code + str(found["detail"]))[:300]
+    except ValueError:
+        pass
+    return " ".join(str(response.text).split())[:300]
+
+
+def push_checkpoint(ledger: Ledger, url: str, client: Any, *, policy: Policy = DEFAULT_POLICY) -> list[CosignatureRow]:
+    """Ask the witness at ``url`` (its submission prefix) to cosign the ledger's newest published
+    checkpoint; store and return its verified cosignatures. ``client`` is an ``httpx.Client``."""
+    row = ledger.checkpoint()
+    if row is None:
+        raise WitnessError("bad_checkpoint", "Sổ cái chưa công bố checkpoint nào.", detail="no checkpoint")
+    endpoint = url.rstrip("/") + "/add-checkpoint"
+    old, proof = 0, list[bytes]()
+    for _ in range(3):  # old 0; then from the size the witness names (it may move once meanwhile)
+        response = client.post(endpoint, content=request_body(old, proof, row.note),
+                               headers={"content-type": "text/plain; charset=utf-8"})
+        if response.status_code == 200:
+            lines = [line + "\n" for line in response.text.split("\n") if line]
+            if not lines:
+                raise WitnessError("bad_cosignature", f"Nhân chứng {url} trả lời 200 mà không có chữ ký nào.",
+                                   detail="empty 200")
+            stored: list[CosignatureRow] = []
+            for line in lines:
+                stored += add_cosignature(ledger, line, size=row.size, policy=policy)
+            return stored
+        found = _SIZE_BODY.fullmatch(response.text) if response.status_code == 409 and \
+            response.headers.get("content-type", "").split(";")[0].strip() == TLOG_SIZE else None
+        if found is None:
+            raise WitnessError("witness_refused", f"Nhân chứng {url} từ chối (HTTP {response.status_code}): "
+                               f"{_said(response)}", detail=f"HTTP {response.status_code}")
+        size = int(found[1])
+        if size > row.size:
+            raise WitnessError("witness_rollback", f"Nhân chứng {url} đã ký checkpoint cỡ {size}, lớn hơn checkpoint "
+                               f"mới nhất của sổ cái này (cỡ {row.size}): nó đã thấy một lịch sử dài hơn.",
+                               detail=f"witness at {size} > {row.size}")
+        old, proof = size, (ledger.consistency_proof(size, row.size) if 0 < size < row.size else [])
+    raise WitnessError("witness_refused", f"Nhân chứng {url} liên tục báo cỡ khác; thử lại sau.", detail="409 loop")
+
+
+__all__ = ["MAX_PROOF_LINES", "TLOG_SIZE", "AddCheckpointError", "HttpWitness", "parse_request", "push_checkpoint",
+           "request_body"]

@@ -1,0 +1,99 @@
+"""A ledger asks its witnesses over HTTP (C2SP tlog-witness): ``push_checkpoint`` against
+``dantin witness serve``'s application, each witness with its own state file and key.
+
+The story: the ledger pushes its checkpoint to the inspection commission's witness, then to the
+commune Front's; the checkpoint is witnessed and a bundle can be made of it. The log grows; the
+next push tells each witness only the new checkpoint and, after the witness names the size it
+last cosigned (409), the consistency proof from it. A witness that is not an enrolled witness
+body, or that has seen a longer history, stores nothing. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import Backend, World
+from starlette.testclient import TestClient
+from test_witness import FRONT, enrol_front, grow, log_of
+
+from api.witness_app import create_witness_app
+from ledger import home
+from ledger.bundle import make_bundle, verify_bundle
+from ledger.note import CosignatureSigner
+from ledger.tlog_witness import HttpWitness, push_checkpoint
+from ledger.witness import DEFAULT_POLICY, WitnessError, read_witness_file, witnessed_checkpoint, write_witness_file
+
+
+class Recording(TestClient):
+    """The witness's application in-process, keeping what the ledger sent it."""
+
+    def __init__(self, witness: HttpWitness) -> None:
+        super().__init__(create_witness_app(witness), base_url="http://witness.test")
+        self.sent: list[tuple[bytes, int]] = []
+
+    def post(self, url: str, **kwargs: object) -> object:  # type: ignore[override]
+        response = super().post(url, **kwargs)  # type: ignore[arg-type]
+        self.sent.append((kwargs["content"], response.status_code))  # type: ignore[arg-type]
+        return response
+
+
+def witness_of(world: World, backend: Backend, body: str, tmp_path: Path) -> Recording:
+    signer = CosignatureSigner.from_private_bytes(body, world.keys[body].seed())
+    return Recording(HttpWitness.open(signer, tmp_path / f"{body.replace('/', '__')}.json", [log_of(backend)]))
+
+
+def test_the_ledger_pushes_its_checkpoint_to_its_witnesses(world: World, backend: Backend, tmp_path: Path) -> None:
+    enrol_front(world)
+    world.ledger.publish_checkpoint()
+    first = world.ledger.log_size()
+    inspection = witness_of(world, backend, world.inspection, tmp_path)
+    front = witness_of(world, backend, FRONT, tmp_path)
+    [row] = push_checkpoint(world.ledger, "http://witness.test/", inspection)
+    assert (row.size, row.witness) == (first, world.inspection)
+    assert witnessed_checkpoint(world.ledger) is None  # the Front has not yet
+    push_checkpoint(world.ledger, "http://witness.test", front)
+    found = witnessed_checkpoint(world.ledger)
+    assert found is not None and found.size == first
+    bundle = make_bundle(world.ledger, world.lang_ma, policy=DEFAULT_POLICY, signer=home.log_signer(backend.directory))
+    assert verify_bundle(bundle.data, log_key=log_of(backend).vkey()).size == first
+
+    grow(world, "a")
+    second = world.ledger.log_size()
+    inspection.sent.clear()
+    push_checkpoint(world.ledger, "http://witness.test", inspection)
+    # old 0 first (the ledger keeps no record of the witness), 409 with the size it cosigned, then the proof.
+    assert [status for _, status in inspection.sent] == [409, 200]
+    again = inspection.sent[1][0].decode()
+    assert again.startswith(f"old {first}\n") and len(again.split("\n\n", 1)[0].split("\n")) > 1
+    push_checkpoint(world.ledger, "http://witness.test", front)
+    assert witnessed_checkpoint(world.ledger).size == second  # type: ignore[union-attr]
+    stored = world.ledger.recorder.select_cosignatures()  # type: ignore[attr-defined]
+    assert sorted((r.size, r.witness) for r in stored) == [(first, FRONT), (first, world.inspection),
+                                                           (second, FRONT), (second, world.inspection)]
+
+
+def test_a_witness_that_may_not_witness_stores_nothing(world: World, backend: Backend, tmp_path: Path) -> None:
+    world.ledger.publish_checkpoint()
+    cell = witness_of(world, backend, world.cell, tmp_path)  # a cell: not a witness kind
+    with pytest.raises(WitnessError) as refused:
+        push_checkpoint(world.ledger, "http://witness.test", cell)
+    assert refused.value.code == "unknown_witness"
+    assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
+
+
+def test_a_witness_that_saw_a_longer_history_is_not_pushed_back(world: World, backend: Backend,
+                                                                 tmp_path: Path) -> None:
+    grow(world, "a")
+    inspection = witness_of(world, backend, world.inspection, tmp_path)
+    push_checkpoint(world.ledger, "http://witness.test", inspection)
+    seen = world.ledger.log_size()
+    path = tmp_path / f"{world.inspection.replace('/', '__')}.json"
+    # The witness's record says it cosigned a longer tree of this log (another server showed it one).
+    record = read_witness_file(path)
+    write_witness_file(path, replace(record, logs={o: replace(s, size=s.size + 5) for o, s in record.logs.items()}))
+    with pytest.raises(WitnessError) as refused:
+        push_checkpoint(world.ledger, "http://witness.test", inspection)
+    assert refused.value.code == "witness_rollback" and f"cỡ {seen + 5}" in refused.value.message_vi
+    assert [r.size for r in world.ledger.recorder.select_cosignatures()] == [seen]  # type: ignore[attr-defined]

@@ -1,0 +1,178 @@
+"""``dantin witness serve`` speaks C2SP tlog-witness: its ``add-checkpoint``, status by status.
+
+The log it witnesses first is not ours: the tessera testdata log of the shared vectors (its
+checkpoints signed by transparency-dev's key, its consistency proofs computed from its tiles).
+A witness that cosigns that log checkpoint by checkpoint, and refuses what the specification
+says to refuse with the status it names, speaks the protocol, not our dialect of it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from test_tlog_fixture import ABOUT, FIXTURE, level0_hashes
+
+from api.witness_app import create_witness_app
+from ledger.merkle import consistency_proof_from_leaves, leaf_hash, root_from_leaves
+from ledger.note import Checkpoint, CosignatureSigner, NoteSigner, NoteVerifier, open_checkpoint, sign_note
+from ledger.signing import b64encode
+from ledger.tlog_witness import TLOG_SIZE, AddCheckpointError, HttpWitness, request_body
+from ledger.witness import WitnessError, read_witness_file
+
+TESSERA = NoteVerifier.from_vkey(ABOUT["verifier_key"])
+LEAVES = level0_hashes(15)
+
+
+def checkpoint(size: int) -> str:
+    return (FIXTURE / f"checkpoint.{size}").read_text(encoding="utf-8")
+
+
+def proof(old: int, new: int) -> list[bytes]:
+    return consistency_proof_from_leaves(old, LEAVES[:new]) if 0 < old < new else []
+
+
+@pytest.fixture
+def signer() -> CosignatureSigner:
+    return CosignatureSigner.generate("qng.bato/inspection")
+
+
+@pytest.fixture
+def witness(signer: CosignatureSigner, tmp_path: Path) -> HttpWitness:
+    return HttpWitness.open(signer, tmp_path / "witness.json", [TESSERA])
+
+
+@pytest.fixture
+def client(witness: HttpWitness) -> TestClient:
+    return TestClient(create_witness_app(witness), base_url="http://witness.example")
+
+
+def post(client: TestClient, old: int, nodes: list[bytes], note: str) -> object:
+    return client.post("/add-checkpoint", content=request_body(old, nodes, note))
+
+
+def test_a_foreign_log_is_cosigned_checkpoint_by_checkpoint(client: TestClient, signer: CosignatureSigner,
+                                                            witness: HttpWitness) -> None:
+    old = 0
+    for size in range(1, 16):
+        response = client.post("/add-checkpoint", content=request_body(old, proof(old, size), checkpoint(size)))
+        assert response.status_code == 200, (size, response.text)
+        [line] = response.text.splitlines(keepends=True)
+        # The answer is a tlog-cosignature/v1 line of this witness over that very checkpoint.
+        _, opened = open_checkpoint(checkpoint(size) + line, TESSERA, cosigners=[signer.verifier()])
+        assert opened.signed_by(signer.verifier()) and opened.signed_by(TESSERA)
+        state = read_witness_file(witness.state_path)
+        assert state.name == signer.name and state.logs[TESSERA.name].size == size  # on disk before the answer
+        old = size
+    # The same checkpoint again: cosigned again, with no proof.
+    assert post(client, 15, [], checkpoint(15)).status_code == 200  # type: ignore[attr-defined]
+
+
+def test_an_old_size_other_than_the_last_cosigned_is_409_with_that_size(client: TestClient) -> None:
+    assert post(client, 0, [], checkpoint(7)).status_code == 200  # type: ignore[attr-defined]
+    for old in (0, 3, 8):
+        response = client.post("/add-checkpoint", content=request_body(old, proof(old, 9), checkpoint(9)))
+        assert response.status_code == 409
+        assert response.headers["content-type"] == TLOG_SIZE and response.text == "7\n"
+    assert client.post("/add-checkpoint", content=request_body(7, proof(7, 9), checkpoint(9))).status_code == 200
+
+
+def test_what_the_specification_refuses_gets_its_status(client: TestClient) -> None:
+    assert post(client, 0, [], checkpoint(5)).status_code == 200  # type: ignore[attr-defined]
+
+    def status(body: bytes) -> tuple[int, str]:
+        response = client.post("/add-checkpoint", content=body)
+        code = response.json()["code"] if response.headers["content-type"].startswith("application/problem") else ""
+        assert not code or any(ord(c) > 127 for c in response.json()["detail"])  # said in Vietnamese
+        return response.status_code, code
+
+    # A proof that does not lead from 5 to 9 (it leads from 4).
+    assert status(request_body(5, proof(4, 9), checkpoint(9))) == (422, "bad_proof")
+    assert status(request_body(5, [], checkpoint(9))) == (422, "bad_proof")
+    # A log the witness was not told to trust.
+    stranger = NoteSigner.generate("example.org/another-log")
+    note = sign_note(Checkpoint(stranger.name, 3, root_from_leaves(LEAVES[:3])).format(), [stranger])
+    assert status(request_body(0, [], note)) == (404, "unknown_log")
+    # The trusted origin, signed by another key of the same name.
+    impostor = NoteSigner.generate(TESSERA.name)
+    forged = sign_note(Checkpoint(TESSERA.name, 9, root_from_leaves(LEAVES[:9])).format(), [impostor])
+    assert status(request_body(5, proof(5, 9), forged)) == (403, "bad_checkpoint")
+    # Not in the protocol's form.
+    assert status(request_body(10, [], checkpoint(9))) == (400, "malformed")  # old above the checkpoint
+    assert status(b"old 5\n" + checkpoint(9).encode())[0] == 400  # no empty line
+    assert status(b"old 05\n\n" + checkpoint(9).encode()) == (400, "malformed")  # a leading zero
+    assert status(b"old 5\nnot-base64\n\n" + checkpoint(9).encode()) == (400, "malformed")
+    assert status(request_body(5, [b"\0" * 32] * 64, checkpoint(9))) == (400, "malformed")  # over 63 lines
+    assert status(b"\xff\xfe") == (400, "malformed")
+    assert status(b"x" * (70 * 1024))[0] == 413
+    # After every refusal the witness is where it was.
+    response = client.post("/add-checkpoint", content=request_body(0, [], checkpoint(9)))
+    assert response.status_code == 409 and response.text == "5\n"
+
+
+def test_the_same_size_with_another_root_is_a_fork_409(tmp_path: Path, signer: CosignatureSigner) -> None:
+    log = NoteSigner.generate("example.org/log")
+    leaves = [leaf_hash(bytes([i])) for i in range(8)]
+    forked = [*leaves[:5], leaf_hash(b"khac"), *leaves[6:]]
+
+    def note(hashes: list[bytes], size: int) -> str:
+        return sign_note(Checkpoint(log.name, size, root_from_leaves(hashes[:size])).format(), [log])
+
+    client = TestClient(create_witness_app(HttpWitness.open(signer, tmp_path / "w.json", [log.verifier()])))
+    assert client.post("/add-checkpoint", content=request_body(0, [], note(leaves, 8))).status_code == 200
+    fork = client.post("/add-checkpoint", content=request_body(8, [], note(forked, 8)))
+    assert fork.status_code == 409 and fork.json()["code"] == "witness_inconsistent"
+    # And a fork that grows: no consistency proof from the witnessed tree leads to it.
+    longer = [*forked, leaf_hash(b"9")]
+    grown = client.post("/add-checkpoint", content=request_body(
+        8, consistency_proof_from_leaves(8, longer), note(longer, 9)))
+    assert grown.status_code == 422 and grown.json()["code"] == "bad_proof"
+
+
+def test_racing_requests_from_one_state_are_cosigned_once(witness: HttpWitness) -> None:
+    """The specification's rollback race: the old size checked and the new state recorded as one step."""
+    witness.add_checkpoint(request_body(0, [], checkpoint(4)))
+    outcomes: list[int] = []
+    lock = threading.Lock()
+
+    def send(size: int) -> None:
+        try:
+            witness.add_checkpoint(request_body(4, proof(4, size), checkpoint(size)))
+            result = 200
+        except AddCheckpointError as exc:
+            result = exc.status
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=send, args=(size,)) for size in range(5, 16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == [200] + [409] * 10
+    assert read_witness_file(witness.state_path).logs[TESSERA.name].size > 4
+
+
+def test_a_witness_keeps_its_pinned_log_key_and_its_name(tmp_path: Path, signer: CosignatureSigner) -> None:
+    state = tmp_path / "w.json"
+    HttpWitness.open(signer, state, [TESSERA]).add_checkpoint(request_body(0, [], checkpoint(3)))
+    again = HttpWitness.open(signer, state, [])  # the pinned log is trusted without being named again
+    with pytest.raises(AddCheckpointError) as conflict:
+        again.add_checkpoint(request_body(0, [], checkpoint(6)))
+    assert conflict.value.status == 409 and conflict.value.size == 3
+    other_key = NoteSigner.generate(TESSERA.name).verifier()
+    with pytest.raises(WitnessError, match="khóa khác"):
+        HttpWitness.open(signer, state, [other_key])
+    with pytest.raises(WitnessError, match=re.escape("nhân chứng 'qng.bato/inspection'")):
+        HttpWitness.open(CosignatureSigner.generate("qng.bato.badien/front"), state, [TESSERA])
+    with pytest.raises(WitnessError, match="--log-key"):
+        HttpWitness.open(signer, tmp_path / "new.json", [])
+
+
+def test_the_body_is_the_specifications_bytes() -> None:
+    node = bytes(range(32))
+    assert request_body(3, [node], "o\n1\nr\n\n— o x\n") == (
+        b"old 3\n" + b64encode(node).encode() + b"\n\no\n1\nr\n\n\xe2\x80\x94 o x\n")

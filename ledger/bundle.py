@@ -605,6 +605,9 @@ def _cosigners(
     except CryptoError as exc:
         raise BundleFailed("bad_cosignature", f"Một chữ ký trong checkpoint không hợp lệ: {exc.message_vi}",
                            where="checkpoint") from None
+    if note[note.rfind("\n\n") + 2:].count("\n") != len(opened.verified) + len(opened.unverified):
+        raise BundleFailed("bad_cosignature", "Checkpoint có một chữ ký lặp lại: mỗi khóa chỉ ký một lần.",
+                           where="checkpoint")  # the note's reader keeps one of a key's signatures
     if opened.unverified:
         names = ", ".join(f"'{s.name}' ({s.key_id:08x})" for s in opened.unverified)
         raise BundleFailed("unknown_cosigner", f"Checkpoint có chữ ký của khóa không rõ: {names}. Mọi chữ ký "

@@ -373,9 +373,12 @@ def test_the_heads_are_spelled_one_way_and_signed_once(made: Made, world: World,
     odd = line[:-2] + chr(ord(line[-2]) + 1) + "="
     found = failure(recanonical({**doc, "heads": sign_note(text.replace(line, odd), [log])}))
     assert found.code == "heads_mismatch" and "base64" in found.message_vi
-    # The log's signature line twice.
+    # The log's signature line twice, on the heads and on the checkpoint; a witness's line twice.
     signature = doc["heads"][doc["heads"].index("\n\n") + 2:]
     assert failure(recanonical({**doc, "heads": doc["heads"] + signature})).code == "bad_heads"
+    lines = doc["checkpoint"][doc["checkpoint"].index("\n\n") + 2:].splitlines(keepends=True)
+    for line in (lines[0], lines[-1]):
+        assert failure(recanonical({**doc, "checkpoint": doc["checkpoint"] + line})).code == "bad_cosignature"
 
 
 def test_a_bundle_is_judged_by_the_rules_of_its_witnessed_day(world: World, backend: Backend, tmp_path: Path,

@@ -190,7 +190,8 @@ def witness_cosign(
     log_key_opt: Annotated[
         str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) nhân chứng tin, lần ký đầu tiên.")
     ] = None,
-    passphrase_env: Annotated[str | None, typer.Option("--passphrase-env")] = None,
+    passphrase_env: Annotated[str | None, typer.Option(
+        "--passphrase-env", help="Tên biến môi trường chứa mật khẩu tệp khóa.")] = None,
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -230,7 +231,8 @@ def witness_serve(
     body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan nhân chứng.")] = None,
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.", min=0, max=65535)] = 8100,
-    passphrase_env: Annotated[str | None, typer.Option("--passphrase-env")] = None,
+    passphrase_env: Annotated[str | None, typer.Option(
+        "--passphrase-env", help="Tên biến môi trường chứa mật khẩu tệp khóa.")] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error, critical.")] = "info",
 ) -> None:
     """Chạy dịch vụ nhân chứng (C2SP tlog-witness: POST /add-checkpoint) trên máy của nhân chứng."""

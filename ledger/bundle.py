@@ -546,7 +546,11 @@ def witnessed_on(note: str, log: NoteVerifier) -> date:
     Taken from the witnesses' signed timestamps, not chosen by whoever makes the bundle, so
     nobody can re-date a verdict without a witness's key.
     """
-    newest = max((c.timestamp for c in cosignatures_in(note, log.name)), default=0)
+    try:  # read before the cosignatures are verified (_cosigners): any line, any number
+        newest = max((c.timestamp for c in cosignatures_in(note, log.name)), default=0)
+    except WitnessError as exc:
+        raise BundleFailed("bad_cosignature", f"Một dòng chữ ký trong checkpoint không phải chữ ký nhân chứng "
+                           f"(cosignature/v1): {exc.message_vi}", where="checkpoint") from None
     try:
         return datetime.fromtimestamp(newest, tz=_VIETNAM).date()
     except (OverflowError, OSError, ValueError):  # read before the cosignatures are verified: any number

@@ -80,7 +80,7 @@ def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     head, blank, note = text.partition("\n\n")
     lines = head.split("\n")
     old = _OLD.fullmatch(lines[0])
-    if not blank or old is None:
+    if not blank or old is None or "\n\n" not in note:
         raise _refused(400, "malformed", "Yêu cầu add-checkpoint phải mở đầu bằng dòng 'old <cỡ>', rồi các dòng bằng "
                        "chứng nhất quán, một dòng trống và checkpoint (C2SP tlog-witness).", "no old size line")
     if len(lines) - 1 > MAX_PROOF_LINES:
@@ -148,9 +148,22 @@ class HttpWitness:
         if old > checkpoint.size:
             raise _refused(400, "malformed", f"Cỡ cũ {old} lớn hơn cỡ {checkpoint.size} của checkpoint.",
                            "old size above the checkpoint's")
+        try:
+            return self._record(old, proof, note, origin, log, checkpoint, now)
+        except AddCheckpointError:
+            raise
+        except WitnessError as exc:  # its own state: unreadable (500), or pinning another key for the log
+            raise _refused(500 if exc.code == "witness_state" else 403, exc.code, exc.message_vi,
+                           exc.detail) from None
+
+    def _record(self, old: int, proof: list[bytes], note: str, origin: str, log: NoteVerifier,
+                checkpoint: Checkpoint, now: int | None) -> str:
         with locked(self.state_path):  # the old size checked and the new state recorded as one step
             state_file = read_witness_file(self.state_path)
             state = state_file.logs.get(origin)
+            if state is not None and state.log_key != log.vkey():
+                raise _refused(403, "bad_checkpoint", f"Tệp trạng thái của nhân chứng ghi nhận nhật ký '{origin}' với "
+                               "khóa khác khóa đã kiểm chữ ký này.", "state pins another log key")
             last = state.size if state is not None else 0
             if old != last:
                 raise _refused(409, "witness_conflict", f"Nhân chứng đã ký checkpoint cỡ {last} của nhật ký này, không "
@@ -192,7 +205,7 @@ def _said(response: Any) -> str:
         if isinstance(found, dict) and isinstance(found.get("detail"), str):
             code = f"{found['code']}: " if isinstance(found.get("code"), str) else ""
             return (code + str(found["detail"]))[:300]
-    except ValueError:
+    except (ValueError, RecursionError):  # whatever a witness sends: not a problem document
         pass
     return " ".join(str(response.text).split())[:300]
 
@@ -209,26 +222,40 @@ def push_checkpoint(ledger: Ledger, url: str, client: Any, *, policy: Policy = D
         response = client.post(endpoint, content=request_body(old, proof, row.note),
                                headers={"content-type": "text/plain; charset=utf-8"})
         if response.status_code == 200:
-            lines = [line + "\n" for line in response.text.split("\n") if line]
-            if not lines:
-                raise WitnessError("bad_cosignature", f"Nhân chứng {url} trả lời 200 mà không có chữ ký nào.",
-                                   detail="empty 200")
-            stored: list[CosignatureRow] = []
-            for line in lines:
-                stored += add_cosignature(ledger, line, size=row.size, policy=policy)
-            return stored
+            return _store(ledger, url, response.text, row.size, policy)
         found = _SIZE_BODY.fullmatch(response.text) if response.status_code == 409 and \
-            response.headers.get("content-type", "").split(";")[0].strip() == TLOG_SIZE else None
+            response.headers.get("content-type", "").split(";")[0].strip().lower() == TLOG_SIZE else None
         if found is None:
             raise WitnessError("witness_refused", f"Nhân chứng {url} từ chối (HTTP {response.status_code}): "
                                f"{_said(response)}", detail=f"HTTP {response.status_code}")
         size = int(found[1])
-        if size > row.size:
+        newest = ledger.checkpoint()
+        if size > row.size and newest is not None and newest.size >= size and ledger.checkpoint(size) is not None:
+            row = newest  # another push of this ledger got there first, with a newer checkpoint: send that
+        elif size > row.size:
             raise WitnessError("witness_rollback", f"Nhân chứng {url} đã ký checkpoint cỡ {size}, lớn hơn checkpoint "
                                f"mới nhất của sổ cái này (cỡ {row.size}): nó đã thấy một lịch sử dài hơn.",
                                detail=f"witness at {size} > {row.size}")
         old, proof = size, (ledger.consistency_proof(size, row.size) if 0 < size < row.size else [])
     raise WitnessError("witness_refused", f"Nhân chứng {url} liên tục báo cỡ khác; thử lại sau.", detail="409 loop")
+
+
+def _store(ledger: Ledger, url: str, answer: str, size: int, policy: Policy) -> list[CosignatureRow]:
+    """The cosignatures of a 200 that verify under a witness key this ledger knows (an enrolled body of
+    a witness kind, its current key), stored; the others ignored, as the specification says."""
+    stored: list[CosignatureRow] = []
+    ignored: list[str] = []
+    for line in answer.split("\n")[:100]:
+        if not line:
+            continue
+        try:
+            stored += add_cosignature(ledger, line + "\n", size=size, policy=policy)
+        except WitnessError as exc:
+            ignored.append(exc.message_vi)
+    if not stored:
+        raise WitnessError("bad_cosignature", f"Nhân chứng {url} không trả lời chữ ký nào của một khóa sổ cái này "
+                           "biết" + (f": {ignored[0]}" if ignored else "."), detail="no usable cosignature")
+    return stored
 
 
 __all__ = ["MAX_PROOF_LINES", "TLOG_SIZE", "AddCheckpointError", "HttpWitness", "parse_request", "push_checkpoint",

@@ -55,6 +55,8 @@ WITNESS_KINDS: tuple[str, ...] = ("commune_front", "inspection")
 KIND_NAMES_VI = {"commune_front": "Ban Thường trực UBMTTQ xã", "inspection": "Ủy ban Kiểm tra"}
 _SIG_PREFIX = "\u2014 "
 _MAX_COSIGNATURES = 99  # signed-note allows 100 signatures; one is the log's
+#: How far ahead of this server's clock a cosignature's time may be (as for statements' signed_at).
+COSIGNATURE_SKEW_S = 600
 
 WITNESS_ERRORS: dict[str, str] = {
     "bad_checkpoint": "Checkpoint không hợp lệ",
@@ -466,7 +468,12 @@ def add_cosignature(
                                detail=f"no published checkpoint of size {size}")
     # Every line judged before any is stored: a note refused for one line stores none of them.
     stored = []
+    ahead = int(time.time()) + COSIGNATURE_SKEW_S
     for cosig in cosigs:
+        if cosig.timestamp > ahead:  # it would date every bundle of the checkpoint ahead (bundle.witnessed_on)
+            raise WitnessError("bad_cosignature", f"Nhân chứng '{cosig.witness}' ghi thời điểm ký "
+                               f"{cosig.timestamp}, đi trước đồng hồ máy chủ hơn {COSIGNATURE_SKEW_S // 60} phút.",
+                               detail="cosignature time ahead of the server's clock")
         row = _matching(rows, cosig, _body(ledger, cosig.witness), policy)
         stored.append(CosignatureRow(row.size, cosig.witness, cosig.key_id, cosig.timestamp, cosig.line))
     for record in stored:

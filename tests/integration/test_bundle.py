@@ -15,6 +15,7 @@ import base64
 import collections
 import json
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +407,51 @@ def test_a_bundle_is_judged_by_the_rules_of_its_witnessed_day(world: World, back
         bundle_of(world, backend)
     assert refused.value.code == "outside_jurisdiction" and "áp dụng từ 2026-12-05" in refused.value.message_vi
     verify_bundle(then.data)  # the bundle of then still verifies
+
+
+def test_a_checkpoint_line_that_is_no_cosignature_fails_the_bundle(made: Made, tmp_path: Path) -> None:
+    """A well-formed signed-note line of an unknown Ed25519 key (not a cosignature/v1) in the
+    checkpoint: a failure of the bundle (exit 1, JSON), not an error of the program."""
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    doc = json.loads(made.data)
+    note = doc["checkpoint"]
+    extra = signature_line(note[: note.rfind("\n\n") + 1], NoteSigner.generate("someone.example/log"))
+    data = recanonical({**doc, "checkpoint": note + extra})
+    assert failure(data).code == "bad_cosignature"
+    path = tmp_path / "b.json"
+    path.write_bytes(data)
+    result = CliRunner().invoke(app, ["verify-bundle", str(path), "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["verified"] is False
+
+
+def test_cosignature_times_rewritten_to_before_a_rule_do_not_let_its_row_in(
+        world: World, backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundle witnessed today holding a row the custody rule (2026-12-05) refuses, made as if it
+    had been witnessed in 2023 and its cosignatures' times rewritten so: the witnesses' signatures
+    no longer hold."""
+    import ledger.authority as authority
+    import ledger.bundle as bundle_module
+
+    story(world)
+    other_cell = second_village(world)
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_check_custody", lambda *_: None)
+        world.accept(world.sign(other_cell, "person.profiled", LANG_KHAC, {"person": "p1", "born": "1990-01-01"},
+                                date="2022-04-15"))
+    witness_all(world, backend, tmp_path)  # today
+    with monkeypatch.context() as dated:
+        dated.setattr(bundle_module, "witnessed_on", lambda *_: date(2023, 11, 14))
+        doc = json.loads(bundle_of(world, backend).data)
+    note = doc["checkpoint"]
+    split = note.rfind("\n\n") + 2
+    lines = []
+    for line in note[split:].splitlines():
+        name, sig64 = line[2:].split(" ")
+        raw = base64.b64decode(sig64)
+        if len(raw) == 76:  # a cosignature: key id, time, signature
+            raw = raw[:4] + BEFORE.to_bytes(8, "big") + raw[12:]
+        lines.append(f"\u2014 {name} {base64.b64encode(raw).decode()}\n")
+    assert failure(recanonical({**doc, "checkpoint": note[:split] + "".join(lines)})).code == "bad_cosignature"

@@ -10,9 +10,11 @@ body, or that has seen a longer history, stores nothing. Runs on SQLite and Post
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import Backend, World
 from starlette.testclient import TestClient
@@ -21,7 +23,7 @@ from test_witness import FRONT, enrol_front, grow, log_of
 from api.witness_app import create_witness_app
 from ledger import home
 from ledger.bundle import make_bundle, verify_bundle
-from ledger.note import CosignatureSigner
+from ledger.note import CosignatureSigner, signature_line
 from ledger.tlog_witness import HttpWitness, push_checkpoint
 from ledger.witness import DEFAULT_POLICY, WitnessError, read_witness_file, witnessed_checkpoint, write_witness_file
 
@@ -79,7 +81,8 @@ def test_a_witness_that_may_not_witness_stores_nothing(world: World, backend: Ba
     cell = witness_of(world, backend, world.cell, tmp_path)  # a cell: not a witness kind
     with pytest.raises(WitnessError) as refused:
         push_checkpoint(world.ledger, "http://witness.test", cell)
-    assert refused.value.code == "unknown_witness"
+    # Its line is one of a key the ledger does not know as a witness's: ignored, so nothing to store.
+    assert refused.value.code == "bad_cosignature" and world.cell in refused.value.message_vi, refused.value
     assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
 
 
@@ -97,3 +100,82 @@ def test_a_witness_that_saw_a_longer_history_is_not_pushed_back(world: World, ba
         push_checkpoint(world.ledger, "http://witness.test", inspection)
     assert refused.value.code == "witness_rollback" and f"cỡ {seen + 5}" in refused.value.message_vi
     assert [r.size for r in world.ledger.recorder.select_cosignatures()] == [seen]  # type: ignore[attr-defined]
+
+
+class Answering:
+    """A witness whose 200 answer is rewritten by ``rewrite``, or that answers ``fixed``."""
+
+    def __init__(self, inner: Recording | None = None, rewrite: object = None,
+                 fixed: httpx.Response | None = None) -> None:
+        self.inner, self.rewrite, self.fixed = inner, rewrite, fixed
+
+    def post(self, url: str, **kwargs: object) -> httpx.Response:
+        if self.fixed is not None:
+            return self.fixed
+        assert self.inner is not None
+        response: httpx.Response = self.inner.post(url, **kwargs)  # type: ignore[assignment]
+        if response.status_code == 200 and self.rewrite is not None:
+            return httpx.Response(200, text=self.rewrite(response.text))  # type: ignore[operator]
+        return response
+
+
+def _unknown_line(world: World) -> str:
+    """A cosignature of a key the ledger does not know (a witness's next key, another it runs)."""
+    row = world.ledger.checkpoint()
+    assert row is not None
+    return signature_line(row.note[: row.note.rfind("\n\n") + 1], CosignatureSigner.generate("witness.example/other"))
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_cosignatures_of_keys_the_ledger_does_not_know_are_ignored(world: World, backend: Backend, tmp_path: Path,
+                                                                   where: str) -> None:
+    """C2SP tlog-witness: "The client MUST ignore any cosignatures from unknown keys"."""
+    world.ledger.publish_checkpoint()
+    extra = _unknown_line(world)
+    client = Answering(witness_of(world, backend, world.inspection, tmp_path),
+                       rewrite=lambda text: extra + text if where == "before" else text + extra)
+    rows = push_checkpoint(world.ledger, "http://witness.test", client)
+    assert [r.witness for r in rows] == [world.inspection]
+    assert [r.witness for r in world.ledger.recorder.select_cosignatures()] == [world.inspection]  # type: ignore[attr-defined]
+
+
+def test_an_answer_with_no_cosignature_the_ledger_knows_stores_nothing(world: World, backend: Backend,
+                                                                       tmp_path: Path) -> None:
+    world.ledger.publish_checkpoint()
+    extra = _unknown_line(world)
+    client = Answering(witness_of(world, backend, world.inspection, tmp_path), rewrite=lambda _: extra)
+    with pytest.raises(WitnessError) as refused:
+        push_checkpoint(world.ledger, "http://witness.test", client)
+    assert refused.value.code == "bad_cosignature" and "witness.example/other" in refused.value.message_vi
+    assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
+
+
+def test_whatever_a_witness_answers_is_said_not_raised(world: World, backend: Backend) -> None:
+    world.ledger.publish_checkpoint()
+    deep = b"[" * 200_000 + b"]" * 200_000
+    for fixed in (httpx.Response(500, content=deep, headers={"content-type": "application/json"}),
+                  httpx.Response(409, text="12\n", headers={"content-type": "text/plain"}),
+                  httpx.Response(409, text="không phải số\n", headers={"content-type": "text/x.tlog.size"}),
+                  httpx.Response(200, text="")):
+        with pytest.raises(WitnessError) as refused:
+            push_checkpoint(world.ledger, "http://witness.test", Answering(fixed=fixed))
+        assert refused.value.code in {"witness_refused", "bad_cosignature"}, refused.value
+    assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
+
+
+def test_a_cosignature_dated_ahead_is_not_stored(world: World, backend: Backend, tmp_path: Path) -> None:
+    """A witness with a clock far ahead (2**62 s, or merely next year) would date every bundle of the
+    checkpoint ahead, or make it undatable: its cosignature is refused, as a statement signed ahead is."""
+    world.ledger.publish_checkpoint()
+    signer = CosignatureSigner.from_private_bytes(world.inspection, world.keys[world.inspection].seed())
+    for ahead in (2**62, int(time.time()) + 366 * 86400):
+        skewed = HttpWitness.open(signer, tmp_path / f"{ahead}.json", [log_of(backend)])
+
+        class Skewed:
+            def post(self, url: str, **kwargs: object) -> httpx.Response:
+                return httpx.Response(200, text=skewed.add_checkpoint(kwargs["content"], now=ahead))  # type: ignore[arg-type]  # noqa: B023
+
+        with pytest.raises(WitnessError) as refused:
+            push_checkpoint(world.ledger, "http://witness.test", Skewed())
+        assert refused.value.code == "bad_cosignature" and "đi trước đồng hồ" in refused.value.message_vi
+    assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from ledger.merkle import consistency_proof_from_leaves, leaf_hash, root_from_le
 from ledger.note import Checkpoint, CosignatureSigner, NoteSigner, NoteVerifier, open_checkpoint, sign_note
 from ledger.signing import b64encode
 from ledger.tlog_witness import TLOG_SIZE, AddCheckpointError, HttpWitness, request_body
-from ledger.witness import WitnessError, read_witness_file
+from ledger.witness import WitnessError, WitnessState, locked, read_witness_file, write_witness_file
 
 TESSERA = NoteVerifier.from_vkey(ABOUT["verifier_key"])
 LEAVES = level0_hashes(15)
@@ -176,3 +177,26 @@ def test_the_body_is_the_specifications_bytes() -> None:
     node = bytes(range(32))
     assert request_body(3, [node], "o\n1\nr\n\n— o x\n") == (
         b"old 3\n" + b64encode(node).encode() + b"\n\no\n1\nr\n\n\xe2\x80\x94 o x\n")
+
+
+def test_a_body_without_a_checkpoint_is_400(client: TestClient) -> None:
+    for body in (b"old 0\n\n", b"old 0\n\n\n", b"old 0\n\nexample.com/log/testdata\n"):
+        response = client.post("/add-checkpoint", content=body)
+        assert response.status_code == 400 and response.json()["code"] == "malformed", body
+
+
+def test_its_own_state_changed_under_it_is_refused_with_the_right_status(witness: HttpWitness,
+                                                                        client: TestClient) -> None:
+    """The state file is shared with ``dantin witness cosign``: a key pinned there meanwhile for the
+    log is 403 (no key it trusts signed), a state file it cannot read is 500, never a 422 (which the
+    specification keeps for a consistency proof that fails)."""
+    other = NoteSigner.generate(TESSERA.name).verifier()
+    with locked(witness.state_path):
+        state = read_witness_file(witness.state_path)
+        write_witness_file(witness.state_path, replace(state, name=witness.signer.name, logs={
+            TESSERA.name: WitnessState(TESSERA.name, 0, b"\0" * 32, other.vkey())}))
+    response = client.post("/add-checkpoint", content=request_body(0, [], checkpoint(3)))
+    assert response.status_code == 403 and response.json()["code"] == "bad_checkpoint"
+    witness.state_path.write_text("{không phải JSON", encoding="utf-8")
+    response = client.post("/add-checkpoint", content=request_body(0, [], checkpoint(3)))
+    assert response.status_code == 500 and response.json()["code"] == "witness_state"

@@ -11,7 +11,10 @@ an event of the same batch, whose hash is known once it is stored.
 
 A person id names one person in the whole ledger (one stream per id): a dossier whose
 person id is already there with another first profile (name or birth date) is refused
-as a whole (``person_conflict``), so that it cannot rewrite someone else's profile.
+as a whole (``person_conflict``), so that it cannot rewrite someone else's profile. The
+same person (same name and birth date) kept by another commune is a move: that commune's
+committee states the new residence first when its key is in KEYDIR; otherwise the ledger
+refuses the profile (``outside_jurisdiction``), naming who keeps the record.
 
 Importing the same dossier again adds nothing: every envelope comes out byte-identical,
 so the ledger refuses each as a replay, and the report says "đã có trong sổ cái".
@@ -48,12 +51,13 @@ from cli.common import (
 from ledger import application, home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
-from ledger.catalogue import EVENT_REFS, stream_of
+from ledger.catalogue import EVENT_REFS, PERSON_STREAM_PREFIX, stream_of
 from ledger.directory import Directory, FirstProfile
 from ledger.envelope import format_utc, parse_envelope, seal
 from ledger.errors import DantinError, Refused
 from ledger.signing import SigningKey
 from schemas.dossier import Dossier, DossierError, load_dossier
+from schemas.ids import place_contains
 
 #: Who signs the people's first profiles, in order of preference (EVENTS.md: both may).
 PROFILE_SIGNERS = ("commune_committee", "cell")
@@ -349,6 +353,7 @@ class _Batch:
         first = self.dossier.first_date
         for person in self.dossier.people:
             assert first is not None  # checked with the signers
+            self._move_in(outbox, person.id, village, first.isoformat())
             self._add(outbox, Line(person.id, "person.profiled", person=True), "person.profiled", village,
                       first.isoformat(), person.profile_facts())
         ids = {e.id for e in self.dossier.events}
@@ -367,9 +372,29 @@ class _Batch:
             facts = _translate(event.type, event.facts, self.hashes)
             self._add(outbox, line, event.by, village, event.date.isoformat(), facts)
 
-    def _add(self, outbox: _Outbox, line: Line, signer: str, place: str, day: str, facts: dict[str, Any]) -> None:
+    def _move_in(self, outbox: _Outbox, person: str, village: str, day: str) -> None:
+        """A person already in the ledger, kept by another commune (first profiled, or living, outside
+        the jurisdiction of the body that signs this dossier's profiles: ``authority._check_custody``):
+        the commune committee keeping the record states the move to ``village`` first, when its key
+        is at hand. Without it the ledger refuses the profile, saying who keeps the record."""
+        stream = self.importer.ledger.get_stream(PERSON_STREAM_PREFIX + person)
+        if stream is None or stream.state.registrar is None:
+            return
+        state, (signer, _) = stream.state, self.signers["person.profiled"]
+        if any(place is not None and place_contains(signer.jurisdiction, place)
+               for place in (state.registrar, state.residence)):
+            return
+        kept_at = state.residence or state.registrar  # the registrar is set (above)
+        assert kept_at is not None
+        found = self.importer._signer("commune_committee", kept_at, Report(file=self.report.file))
+        if found is not None:
+            self._add(outbox, Line(f"{person} (chuyển từ {kept_at})", "person.profiled", person=True), found, kept_at,
+                      day, {"person": person, "residence": village})
+
+    def _add(self, outbox: _Outbox, line: Line, signer: str | tuple[BodyState, SigningKey], place: str, day: str,
+             facts: dict[str, Any]) -> None:
         self.report.lines.append(line)
-        body, key = self.signers[signer]
+        body, key = self.signers[signer] if isinstance(signer, str) else signer
         grant = body.keys[key.public.key_id]
         try:
             envelope = seal(key, body.id, {"type": line.type, "place": place, "date": day, "facts": facts},

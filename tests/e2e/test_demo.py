@@ -73,3 +73,53 @@ def test_import_refuses_a_dossier_that_reuses_someone_elses_person_id(demo: tupl
     same = dossier({"name": name})  # the same person, moved to the next village: welcome
     dantin("import", same, "--ledger", directory, "--keys", directory / "keys")
     assert json.loads(dantin("stats", directory, "--json").stdout)["entries"] == stats["entries"] + 2
+
+
+def test_import_moves_a_person_from_another_commune_through_the_commune_that_keeps_the_record(
+        demo: tuple[Path, str], tmp_path: Path) -> None:
+    """Ba Điền keeps the record of its villages' people: a dossier of Ba Bích naming one of them (the
+    same name) is a move. With Ba Điền's key at hand, its committee states the move first and Ba
+    Bích's profile follows; without it the profile is refused, saying who keeps the record."""
+    import shutil
+
+    from ledger import home
+
+    directory, _ = demo
+    moved_to = "qng.bato.babich.dong-tien"
+
+    def dossier(village: str, person: str, name: str) -> Path:
+        path = tmp_path / f"{person}.json"
+        path.write_text(json.dumps({
+            "dossier": 1,
+            "village": {"id": moved_to, "name": "Thôn Đồng Tiên", "kind": "thon", "commune": "Xã Ba Bích",
+                        "district": "Huyện Ba Tơ", "province": "Quảng Ngãi"},
+            "people": [{"id": person, "name": name, "residence": moved_to}],
+            "events": [{"id": "e1", "type": "front.head_chosen", "date": "2025-04-01", "by": "village_front",
+                        "person": person}],
+        }, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    def head_of(village: str) -> tuple[str, str]:
+        verdict = json.loads(dantin("verdict", directory, village, "--json").stdout)
+        head = verdict["leadership"]["head"]
+        names = json.loads(dantin("leadership", directory, village, "--as-of", "2022-12-31", "--json").stdout)["names"]
+        return head, names[head]
+
+    person, name = head_of("qng.bato.badien.lang-tuong")
+    moved = dantin("import", dossier(moved_to, person, name), "--ledger", directory, "--keys", directory / "keys")
+    text = " ".join(moved.output.split())
+    assert f"{person} (chuyển từ qng.bato.badien.lang-tuong) person.profiled → đã ghi" in text, text
+    ledger = home.open_ledger(directory, read_only=True)
+    try:
+        state = ledger.get_stream(f"person:{person}").state  # type: ignore[union-attr]
+        assert (state.registrar, state.residence) == ("qng.bato.badien.lang-tuong", moved_to)
+    finally:
+        ledger.close()
+
+    keys = tmp_path / "keys"  # Ba Bích's operator: no key of Ba Điền's committee
+    shutil.copytree(directory / "keys", keys, ignore=shutil.ignore_patterns("qng.bato.badien__*"))
+    other, other_name = head_of("qng.bato.badien.lang-reu")
+    refused = dantin("import", dossier(moved_to, other, other_name), "--ledger", directory, "--keys", keys, code=1)
+    said = " ".join(refused.output.split())
+    assert "(outside_jurisdiction)" in said and "'qng.bato.badien.lang-reu'" in said and "nơi cư trú mới" in said
+    assert dantin("verify", directory).exit_code == 0

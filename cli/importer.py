@@ -88,11 +88,14 @@ class Line:
     hash: str | None = None
     log_index: int | None = None
     stream: str | None = None
+    #: A person's move, stated by the commune keeping the record (``_Batch._move_in``): from where.
+    moved_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.ref, "kind": "person" if self.person else "event", "type": self.type,
-                "status": self.status, "code": self.code, "message": self.message_vi, "hash": self.hash,
-                "log_index": self.log_index, "stream": self.stream}
+        kind = "move" if self.moved_from else "person" if self.person else "event"
+        return {"id": self.ref, "kind": kind, "type": self.type, "status": self.status, "code": self.code,
+                "message": self.message_vi, "hash": self.hash, "log_index": self.log_index, "stream": self.stream,
+                "moved_from": self.moved_from}
 
 
 @dataclass
@@ -353,9 +356,13 @@ class _Batch:
         first = self.dossier.first_date
         for person in self.dossier.people:
             assert first is not None  # checked with the signers
-            self._move_in(outbox, person.id, village, first.isoformat())
-            self._add(outbox, Line(person.id, "person.profiled", person=True), "person.profiled", village,
-                      first.isoformat(), person.profile_facts())
+            line, facts = Line(person.id, "person.profiled", person=True), person.profile_facts()
+            envelope = self._seal(line, self.signers["person.profiled"], village, first.isoformat(), facts)
+            if envelope is not None:  # a profile that cannot be signed moves nobody
+                self._move_in(outbox, person.id, village, first.isoformat(), facts)
+            self.report.lines.append(line)
+            if envelope is not None:
+                outbox.add(self, line, envelope)
         ids = {e.id for e in self.dossier.events}
         for event in self.dossier.events:
             line = Line(event.id, event.type)
@@ -372,13 +379,21 @@ class _Batch:
             facts = _translate(event.type, event.facts, self.hashes)
             self._add(outbox, line, event.by, village, event.date.isoformat(), facts)
 
-    def _move_in(self, outbox: _Outbox, person: str, village: str, day: str) -> None:
+    def _move_in(self, outbox: _Outbox, person: str, village: str, day: str, facts: Mapping[str, Any]) -> None:
         """A person already in the ledger, kept by another commune (first profiled, or living, outside
         the jurisdiction of the body that signs this dossier's profiles: ``authority._check_custody``):
-        the commune committee keeping the record states the move to ``village`` first, when its key
-        is at hand. Without it the ledger refuses the profile, saying who keeps the record."""
+        the commune committee keeping the record states the move to the profile's residence (or
+        ``village``) first, when its key is at hand. Without it the ledger refuses the profile,
+        saying who keeps the record. A residence nobody registered moves nobody (the profile is
+        refused for it: ``unknown_place``)."""
         stream = self.importer.ledger.get_stream(PERSON_STREAM_PREFIX + person)
+        if stream is None and person in self.importer._people:  # claimed by a dossier queued before this one
+            outbox.flush()
+            stream = self.importer.ledger.get_stream(PERSON_STREAM_PREFIX + person)
         if stream is None or stream.state.registrar is None:
+            return
+        residence = str(facts.get("residence") or village)
+        if self.importer.directory.place_kind(residence) is None:
             return
         state, (signer, _) = stream.state, self.signers["person.profiled"]
         if any(place is not None and place_contains(signer.jurisdiction, place)
@@ -388,21 +403,27 @@ class _Batch:
         assert kept_at is not None
         found = self.importer._signer("commune_committee", kept_at, Report(file=self.report.file))
         if found is not None:
-            self._add(outbox, Line(f"{person} (chuyển từ {kept_at})", "person.profiled", person=True), found, kept_at,
-                      day, {"person": person, "residence": village})
+            self._add(outbox, Line(person, "person.profiled", person=True, moved_from=kept_at), found, kept_at,
+                      day, {"person": person, "residence": residence})
 
     def _add(self, outbox: _Outbox, line: Line, signer: str | tuple[BodyState, SigningKey], place: str, day: str,
              facts: dict[str, Any]) -> None:
         self.report.lines.append(line)
-        body, key = self.signers[signer] if isinstance(signer, str) else signer
+        envelope = self._seal(line, self.signers[signer] if isinstance(signer, str) else signer, place, day, facts)
+        if envelope is not None:
+            outbox.add(self, line, envelope)
+
+    def _seal(self, line: Line, signer: tuple[BodyState, SigningKey], place: str, day: str,
+              facts: dict[str, Any]) -> dict[str, Any] | None:
+        """The signed envelope of ``line``; None (``line`` settled as refused) when it cannot be signed."""
+        body, key = signer
         grant = body.keys[key.public.key_id]
         try:
-            envelope = seal(key, body.id, {"type": line.type, "place": place, "date": day, "facts": facts},
-                            signed_at=signed_at(day, grant.valid_from))
+            return seal(key, body.id, {"type": line.type, "place": place, "date": day, "facts": facts},
+                        signed_at=signed_at(day, grant.valid_from))
         except Refused as refusal:
             self.settle(line, refusal, {})
-            return
-        outbox.add(self, line, envelope)
+            return None
 
     def settle(self, line: Line, result: Receipt | Refused, envelope: dict[str, Any]) -> None:
         if isinstance(result, Receipt):
@@ -466,7 +487,8 @@ def _print(report: Report) -> None:
               f"{report.count('present')} đã có trong sổ cái, "
               f"{report.count('refused') + report.count('skipped')} bị từ chối.")
     for line in report.lines:
-        what = f"người {line.ref}" if line.person else line.ref
+        what = (f"người {line.ref} (chuyển từ {line.moved_from})" if line.moved_from else
+                f"người {line.ref}" if line.person else line.ref)
         text = f"  {escape(what)} {line.type} → {STATUS_VI[line.status]}"
         if line.hash:
             text += f" (mã băm {line.hash[:16]}…" + (f", thứ tự {line.log_index})" if line.log_index else ")")

@@ -88,9 +88,11 @@ def test_serve_read_only_shows_everything_and_writes_nothing(backend: Backend, w
             cosigned = client.post("/v1/log/cosignatures", content="— witness AAAA\n")
             assert cosigned.status_code == 403 and cosigned.json()["code"] == "read_only"
             # Told it takes nothing, whatever the body's size (not 413: too large), declared or chunked.
-            for body in (b"[" + b" " * (2 * 1024 * 1024) + b"]", iter([b"[", b" " * (2 * 1024 * 1024), b"]"])):
-                huge = client.post("/v1/events", content=body, headers={"content-type": "application/json"})
-                assert huge.status_code == 403 and huge.json()["code"] == "read_only", huge.text
+            for path in ("/v1/events", "/v1/log/cosignatures"):
+                for body in (b"[" + b" " * (2 * 1024 * 1024) + b"]", iter([b"[", b" " * (2 * 1024 * 1024), b"]"])):
+                    huge = client.post(path, content=body, headers={"content-type": "application/json"})
+                    assert huge.status_code == 403 and huge.json()["code"] == "read_only", (path, huge.text)
+            assert client.post("/v1/places", content=b" " * (2 * 1024 * 1024)).status_code == 413  # not a write
             verified = client.post("/log/verify")
             assert verified.status_code == 303
             log = client.get("/log")

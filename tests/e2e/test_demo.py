@@ -105,16 +105,39 @@ def test_import_moves_a_person_from_another_commune_through_the_commune_that_kee
         names = json.loads(dantin("leadership", directory, village, "--as-of", "2022-12-31", "--json").stdout)["names"]
         return head, names[head]
 
+    def kept(person: str) -> tuple[str | None, str | None]:
+        ledger = home.open_ledger(directory, read_only=True)
+        try:
+            state = ledger.get_stream(f"person:{person}").state  # type: ignore[union-attr]
+            return state.registrar, state.residence
+        finally:
+            ledger.close()
+
+    def entries() -> int:
+        return int(json.loads(dantin("stats", directory, "--json").stdout)["entries"])
+
     person, name = head_of("qng.bato.badien.lang-tuong")
+    # A residence nobody registered: the profile is refused, and so nobody is moved.
+    before, origin, nowhere = entries(), kept(person), dossier(moved_to, person, name)
+    nowhere.write_text(nowhere.read_text(encoding="utf-8").replace(f'"residence": "{moved_to}"',
+                                                                   '"residence": "qng.bato.babich.khong-co"'))
+    refused = json.loads(dantin("import", nowhere, "--ledger", directory, "--keys", directory / "keys", "--json",
+                                code=1).stdout)[0]
+    assert [(e["kind"], e["status"], e["code"]) for e in refused["entries"] if e["kind"] != "event"] == [
+        ("person", "refused", "unknown_place")]
+    assert kept(person) == origin == ("qng.bato.badien.lang-tuong",) * 2 and entries() == before + 1  # the event
+
     moved = dantin("import", dossier(moved_to, person, name), "--ledger", directory, "--keys", directory / "keys")
     text = " ".join(moved.output.split())
-    assert f"{person} (chuyển từ qng.bato.badien.lang-tuong) person.profiled → đã ghi" in text, text
-    ledger = home.open_ledger(directory, read_only=True)
-    try:
-        state = ledger.get_stream(f"person:{person}").state  # type: ignore[union-attr]
-        assert (state.registrar, state.residence) == ("qng.bato.badien.lang-tuong", moved_to)
-    finally:
-        ledger.close()
+    assert f"người {person} (chuyển từ qng.bato.badien.lang-tuong) person.profiled → đã ghi" in text, text
+    assert kept(person) == ("qng.bato.badien.lang-tuong", moved_to)
+    # Imported again: nothing new, the move included.
+    again = json.loads(dantin("import", dossier(moved_to, person, name), "--ledger", directory, "--keys",
+                              directory / "keys", "--json").stdout)[0]
+    assert [(e["kind"], e["status"]) for e in again["entries"]] == [("person", "present"), ("event", "present")]
+    assert [e["moved_from"] for e in json.loads(dantin(
+        "import", dossier(moved_to, person, name), "--ledger", directory, "--keys", directory / "keys",
+        "--json").stdout)[0]["entries"]] == [None, None]
 
     keys = tmp_path / "keys"  # Ba Bích's operator: no key of Ba Điền's committee
     shutil.copytree(directory / "keys", keys, ignore=shutil.ignore_patterns("qng.bato.badien__*"))
@@ -123,3 +146,32 @@ def test_import_moves_a_person_from_another_commune_through_the_commune_that_kee
     said = " ".join(refused.output.split())
     assert "(outside_jurisdiction)" in said and "'qng.bato.badien.lang-reu'" in said and "nơi cư trú mới" in said
     assert dantin("verify", directory).exit_code == 0
+
+
+def test_dossiers_of_one_run_move_a_person_the_first_of_them_profiled(demo: tuple[Path, str]) -> None:
+    """``run_many`` (as ``dantin demo`` and ``synth`` import): one dossier profiles px in Ba Điền, the
+    next names px in Ba Bích. The move is judged against the first dossier's profile, stored first."""
+    from cli.importer import Importer
+    from ledger import home
+    from schemas.dossier import load_dossier
+
+    directory, _ = demo
+
+    def one(village: str, commune: str) -> Any:
+        return load_dossier(json.dumps({
+            "dossier": 1, "village": {"id": village, "name": "Thôn", "kind": "thon", "commune": commune,
+                                      "district": "Huyện Ba Tơ", "province": "Quảng Ngãi"},
+            "people": [{"id": "px", "name": "Hồ Văn Mới", "born": "1980-01-01", "residence": village}],
+            "events": [{"id": "e1", "type": "front.head_chosen", "date": "2025-04-01", "by": "village_front",
+                        "person": "px"}]}, ensure_ascii=False).encode())
+
+    ledger = home.open_ledger(directory)
+    try:
+        reports = list(Importer(ledger, directory / "keys", None).run_many(
+            [("a", one("qng.bato.badien.lang-ma", "Xã Ba Điền")), ("b", one("qng.bato.babich.dong-vao", "Xã Ba Bích"))]))
+        state = ledger.get_stream("person:px").state  # type: ignore[union-attr]
+    finally:
+        ledger.close()
+    assert [(line.moved_from, line.status) for line in reports[1].lines if line.person] == [
+        ("qng.bato.badien.lang-ma", "accepted"), (None, "accepted")]
+    assert (state.registrar, state.residence) == ("qng.bato.badien.lang-ma", "qng.bato.babich.dong-vao")

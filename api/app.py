@@ -26,6 +26,7 @@ from api.settings import ApiSettings
 from api.village_views import VillageViews
 from api.web import apidocs, attendance_page
 from api.web import pages as web_pages
+from api.witness_push import WitnessPusher
 from api.writer import GroupWriter
 from ledger import home
 from ledger.note import NoteSigner
@@ -78,9 +79,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(open_services, settings)
         app.state.services = services
+        pusher = WitnessPusher(services.ledger, settings.witnesses, services.policy, settings.witness_interval_s) \
+            if settings.witnesses and not settings.read_only else None
+        if pusher is not None:
+            pusher.start()
         try:
             yield
         finally:
+            if pusher is not None:
+                await run_in_threadpool(pusher.stop)
             await run_in_threadpool(services.ledger.close)
 
     # No Swagger UI nor ReDoc: they load their scripts from a CDN (blank offline) and speak English. /docs is

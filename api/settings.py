@@ -19,6 +19,10 @@ class ApiSettings(BaseModel):
     read_only: bool = Field(default=False, description=(
         "Serve a copy without writing anything: the views in memory, POSTs refused with 403 read_only "
         "(``dantin serve --read-only``, or a ledger in a folder that cannot be written)."))
+    witnesses: tuple[str, ...] = Field(default=(), description=(
+        "Witness services (C2SP tlog-witness submission prefixes) this server pushes each new checkpoint to "
+        "(``dantin serve --witness URL``; api.witness_push)."))
+    witness_interval_s: float = Field(default=10.0, gt=0, description="How often the witnesses are pushed to.")
     signature_window_s: int = Field(default=300, ge=10, le=3600,
                                     description="Signed reads: how far `created` may be from now, and the longest "
                                                 "`expires - created` accepted (RFC 9421 §7.2.2).")

@@ -24,6 +24,11 @@ def serve(
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error, critical.")] = "info",
     read_only: Annotated[bool, typer.Option(
         "--read-only", help="Chỉ cho xem: không ghi gì vào sổ cái (tự bật khi sổ cái ở nơi chỉ đọc).")] = False,
+    witnesses: Annotated[list[str] | None, typer.Option(
+        "--witness", metavar="URL", help="Dịch vụ nhân chứng (C2SP tlog-witness) được gửi mỗi checkpoint mới; lặp "
+        "lại được.")] = None,
+    witness_interval: Annotated[float, typer.Option(
+        "--witness-interval", help="Mỗi bao nhiêu giây gửi checkpoint tới nhân chứng.", min=0.1)] = 10.0,
 ) -> None:
     """Chạy API HTTP của sổ cái (một tiến trình, một sổ cái; nhật ký JSON ra stderr)."""
     import uvicorn
@@ -39,6 +44,8 @@ def serve(
     if not read_only and not home.writable(directory, database_option(database)):
         # An inspector's copy on a medium nobody may write: served for reading, as the read commands read it.
         read_only = True
+    if read_only and witnesses:
+        fail("Bản sao chỉ đọc không công bố checkpoint hay lưu chữ ký nhân chứng: bỏ --witness hoặc --read-only.")
     if read_only:
         err.print("Bản sao chỉ đọc: máy chủ chỉ cho xem (không nhận sự kiện hay chữ ký nhân chứng, trả 403 "
                   "read_only); bảng tra cứu được dựng trong bộ nhớ, không ghi gì vào sổ cái.", highlight=False)
@@ -46,7 +53,7 @@ def serve(
     # Vietnamese with its code (cli.common.guarded), not as a traceback in the server's log.
     home.open_ledger(directory, database_option(database), read_only=read_only).close()
     settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes,
-                           read_only=read_only)
+                           read_only=read_only, witnesses=tuple(witnesses or ()), witness_interval_s=witness_interval)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
     # httptools and uvloop (uvicorn[standard]) when installed: about half the CPU of h11 and asyncio per request.

@@ -267,3 +267,38 @@ def test_witness_serve_and_push_over_http(demo: Path, log: NoteVerifier, tmp_pat
     wrong = run("witness", "serve", "--key", key_of(ledger, INSPECTION), "--state", state, "--log-key",
                 run("log-key", other).stdout.strip(), "--port", "0", check=2)
     assert "khóa khác" in wrong.stderr
+
+
+def test_serve_pushes_each_new_checkpoint_to_its_witnesses(demo: Path, log: NoteVerifier, tmp_path: Path) -> None:
+    """``dantin serve --witness URL``: the server reaches out to the witness service with the new
+    checkpoint (and the proof from the one it last cosigned); the cosignature is stored and served."""
+    import time
+
+    import httpx
+    from serving import start_dantin, stop
+
+    ledger = copy_with_event(demo, tmp_path, "served", "p-served")
+    witness, witness_url = start_dantin(["witness", "serve", "--key", str(key_of(ledger, INSPECTION)), "--state",
+                                         str(state_of(ledger, INSPECTION)), "--port", "0"], tmp_path / "witness.log")
+    try:
+        server, url = start_dantin(["serve", str(ledger), "--port", "0", "--witness", witness_url,
+                                    "--witness-interval", "0.2"], tmp_path / "server.log")
+        try:
+            deadline, note = time.monotonic() + 30, ""
+            while time.monotonic() < deadline:
+                note = httpx.get(url + "/v1/log/checkpoint", timeout=10).text
+                if f"\u2014 {INSPECTION} " in note:
+                    break
+                time.sleep(0.2)
+            checkpoint, opened = open_checkpoint(note, log)
+            assert any(s.name == INSPECTION for s in opened.unverified), note  # its cosignature, stored
+            assert checkpoint.size == run_json("stats", ledger)["entries"]
+        finally:
+            assert stop(server) == 0
+    finally:
+        assert stop(witness) == 0
+    pushed = [json.loads(line) for line in (tmp_path / "server.log").read_text(encoding="utf-8").splitlines()
+              if line.startswith("{") and '"witness_push"' in line]
+    assert pushed and pushed[0]["ok"] is True and pushed[0]["witnesses"] == [INSPECTION], pushed
+    refused = run("serve", ledger, "--read-only", "--witness", witness_url, "--port", "0", check=2)
+    assert "--witness" in refused.stderr

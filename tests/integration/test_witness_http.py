@@ -179,3 +179,40 @@ def test_a_cosignature_dated_ahead_is_not_stored(world: World, backend: Backend,
             push_checkpoint(world.ledger, "http://witness.test", Skewed())
         assert refused.value.code == "bad_cosignature" and "đi trước đồng hồ" in refused.value.message_vi
     assert world.ledger.recorder.select_cosignatures() == []  # type: ignore[attr-defined]
+
+
+# -- dantin serve --witness: the server pushes each new checkpoint ------------------------------------
+
+
+def test_the_servers_pusher_asks_each_witness_once_per_checkpoint_and_waits_after_a_refusal(
+        world: World, backend: Backend, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from api.witness_push import WitnessPusher
+
+    enrol_front(world)
+    inspection = witness_of(world, backend, world.inspection, tmp_path)
+    refusing = Answering(fixed=httpx.Response(503, json={"code": "busy", "detail": "Bận."}))
+
+    class Routed:
+        def post(self, url: str, **kwargs: object) -> object:
+            return (inspection if url.startswith("http://witness.test") else refusing).post(url, **kwargs)
+
+    pusher = WitnessPusher(world.ledger, ["http://witness.test", "http://down.test"], DEFAULT_POLICY, interval=60)
+    with caplog.at_level("INFO", logger="dantin.witness_push"):
+        pusher.round(Routed())  # type: ignore[arg-type]
+    first = world.ledger.log_size()
+    assert world.ledger.checkpoint().size == first  # type: ignore[union-attr]  # published: the log had grown
+    assert [(r.size, r.witness) for r in world.ledger.recorder.select_cosignatures()] == [  # type: ignore[attr-defined]
+        (first, world.inspection)]
+    said = [r.__dict__["dantin_fields"] for r in caplog.records]
+    assert [(s["url"], s["ok"]) for s in said] == [("http://witness.test", True), ("http://down.test", False)]
+    assert said[1]["code"] == "witness_refused" and said[1]["retry_in_s"] == 60
+
+    inspection.sent.clear()
+    pusher.round(Routed())  # type: ignore[arg-type]  # nothing new; the refusing one waits its turn
+    assert inspection.sent == [] and len(caplog.records) == 2
+
+    grow(world, "a")
+    pusher.round(Routed())  # type: ignore[arg-type]
+    assert [status for _, status in inspection.sent] == [409, 200]
+    assert witnessed_checkpoint(world.ledger) is None  # the Front is not among the pushed witnesses
+    assert max(r.size for r in world.ledger.recorder.select_cosignatures()) == world.ledger.log_size()  # type: ignore[attr-defined]

@@ -350,6 +350,8 @@ class _Batch:
         self.unsent: set[str] = set()
         #: Dossier event id → its ledger hash (None when it is not in the ledger).
         self.hashes: dict[str, str | None] = {}
+        #: Person id → why the commune keeping the person's record could not state the move.
+        self.unmoved: dict[str, str] = {}
 
     def run(self, outbox: _Outbox) -> None:
         village = self.dossier.village.id
@@ -401,10 +403,13 @@ class _Batch:
             return
         kept_at = state.residence or state.registrar  # the registrar is set (above)
         assert kept_at is not None
-        found = self.importer._signer("commune_committee", kept_at, Report(file=self.report.file))
+        why = Report(file=self.report.file)
+        found = self.importer._signer("commune_committee", kept_at, why)
         if found is not None:
             self._add(outbox, Line(person, "person.profiled", person=True, moved_from=kept_at), found, kept_at,
                       day, {"person": person, "residence": residence})
+        else:  # said with the profile's refusal: why the importer could not state the move itself
+            self.unmoved[person] = "; ".join(p["message"] for p in why.problems)
 
     def _add(self, outbox: _Outbox, line: Line, signer: str | tuple[BodyState, SigningKey], place: str, day: str,
              facts: dict[str, Any]) -> None:
@@ -437,6 +442,8 @@ class _Batch:
             line.hash = self.importer.directory.entry_hash(line.stream, parsed.payload_hash)
         else:
             line.status, line.code, line.message_vi = "refused", result.code, result.message_vi
+            if line.person and result.code == "outside_jurisdiction" and self.unmoved.get(line.ref):
+                line.message_vi = f"{result.message_vi} (Không tự ghi được việc chuyển đến: {self.unmoved[line.ref]})"
         if not line.person:
             self.unsent.discard(line.ref)
             self.hashes[line.ref] = line.hash

@@ -145,6 +145,7 @@ def test_import_moves_a_person_from_another_commune_through_the_commune_that_kee
     refused = dantin("import", dossier(moved_to, other, other_name), "--ledger", directory, "--keys", keys, code=1)
     said = " ".join(refused.output.split())
     assert "(outside_jurisdiction)" in said and "'qng.bato.badien.lang-reu'" in said and "nơi cư trú mới" in said
+    assert "Không tự ghi được việc chuyển đến: Thiếu tệp khóa" in said and "qng.bato.badien__" in said, said
     assert dantin("verify", directory).exit_code == 0
 
 

@@ -91,9 +91,7 @@ class RequestLog:
 
         if self.read_only and (scope["method"], scope.get("path", "").rstrip("/")) in self.WRITES:
             status = 403
-            refused = ReadOnly("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
-                               detail="ledger opened read-only")
-            await _send_problem(send, problem_of(refused, scope.get("path")), request_id)
+            await _send_problem(send, problem_of(ReadOnly.refusal(), scope.get("path")), request_id)
             self._log(scope, request_id, status, started, None)
             return
         limit = self.max_bytes

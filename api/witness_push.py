@@ -20,8 +20,7 @@ import httpx
 
 from api.logs import FIELDS
 from ledger.application import Ledger
-from ledger.errors import DantinError
-from ledger.tlog_witness import push_checkpoint
+from ledger.tlog_witness import push_to
 from ledger.witness import Policy
 
 log = logging.getLogger("dantin.witness_push")
@@ -64,20 +63,16 @@ class WitnessPusher:
         for url in self.urls:
             if self.cosigned.get(url, -1) >= row.size or self._backoff.get(url, (0.0, 0.0))[0] > now:
                 continue
-            line: dict[str, object] = {"event": "witness_push", "url": url, "size": row.size}
-            try:
-                rows = push_checkpoint(self.ledger, url, client, policy=self.policy)
-            except (DantinError, httpx.HTTPError, httpx.InvalidURL) as exc:
+            outcome = {"event": "witness_push", "size": row.size} | push_to(self.ledger, url, client,
+                                                                              policy=self.policy)
+            if not outcome["ok"]:
                 wait = min(MAX_BACKOFF_S, max(self.interval, self._backoff.get(url, (0.0, 0.0))[1] * 2))
                 self._backoff[url] = (now + wait, wait)
-                code = getattr(exc, "code", "witness_unreachable")
-                log.warning("witness push failed", extra={FIELDS: line | {"ok": False, "code": code,
-                                                                        "retry_in_s": wait}})
+                log.warning("witness push failed", extra={FIELDS: outcome | {"retry_in_s": wait}})
                 continue
             self._backoff.pop(url, None)
             self.cosigned[url] = row.size
-            witnesses = sorted({r.witness for r in rows})
-            log.info("witness push", extra={FIELDS: line | {"ok": True, "witnesses": witnesses}})
+            log.info("witness push", extra={FIELDS: outcome})
 
 
 __all__ = ["WitnessPusher"]

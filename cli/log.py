@@ -276,28 +276,13 @@ def witness_push(
     """Gửi checkpoint mới nhất tới các nhân chứng (C2SP tlog-witness) và lưu chữ ký xác nhận của họ."""
     import httpx
 
-    from ledger.tlog_witness import push_checkpoint
+    from ledger.tlog_witness import push_to
 
     ledger, policy = _open(directory, database, read_only=False)  # cosignatures are stored
-    results: list[dict[str, Any]] = []
     try:
         ledger.publish_checkpoint()  # the whole log, if it grew since the last checkpoint
         with httpx.Client(timeout=30, follow_redirects=False) as client:
-            for url in urls:
-                try:
-                    rows = push_checkpoint(ledger, url, client, policy=policy)
-                except WitnessError as exc:
-                    results.append({"url": url, "ok": False, "code": exc.code, "message": exc.message_vi})
-                except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                    why = ("quá thời gian chờ" if isinstance(exc, httpx.TimeoutException) else
-                           "không kết nối được" if isinstance(exc, httpx.ConnectError) else
-                           "địa chỉ không hợp lệ" if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol))
-                           else "lỗi mạng")
-                    results.append({"url": url, "ok": False, "code": "witness_unreachable",
-                                    "message": f"Không liên lạc được nhân chứng {url}: {why}."})
-                else:
-                    results.append({"url": url, "ok": True, "size": rows[0].size,
-                                    "witnesses": sorted({r.witness for r in rows})})
+            results = [push_to(ledger, url, client, policy=policy) for url in urls]
         witnessed = find_witnessed(ledger, policy)
     finally:
         ledger.close()
@@ -415,7 +400,7 @@ def verify_bundle_cmd(
     if ledger_dir is not None:
         ledger, _ = _open(ledger_dir, database)
         try:
-            compared = against_ledger(data, ledger)
+            compared = against_ledger(report, ledger)
         finally:
             ledger.close()
     if compared is not None and compared[1]:

@@ -257,8 +257,7 @@ class Ledger(Application[str]):
     def ensure_writable(self) -> None:
         """Raise ``ReadOnly`` (403 over HTTP) when this ledger was opened to be read only."""
         if self.read_only:
-            raise ReadOnly("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
-                           detail="ledger opened read-only")
+            raise ReadOnly.refusal()
 
     def _submit(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
         with self._write_lock:
@@ -524,6 +523,12 @@ class LogUnavailable(DantinError):
 class ReadOnly(DantinError):
     code = "read_only"
     title_vi = "Sổ cái chỉ đọc"
+
+    @classmethod
+    def refusal(cls) -> ReadOnly:
+        """What a write to a ledger opened (or served) read only is told."""
+        return cls("Sổ cái đang được mở chỉ để đọc (kiểm tra): không ghi được gì vào đó.",
+                   detail="ledger opened read-only")
 
 
 class OutOfRange(DantinError):

@@ -261,14 +261,10 @@ def read_heads(note: str, log: NoteVerifier, checkpoint: Checkpoint) -> dict[str
     return heads
 
 
-def _check_heads(
-    note: str, log: NoteVerifier, checkpoint: Checkpoint, streams: Mapping[str, StreamState],
-    events: Sequence[_Event], village: str,
-) -> int:
-    """Every stream the bundle gives whole holds exactly the entries the log says it held at the
-    checkpoint: none was left out at its end. Returns how many streams that is."""
+def _check_heads(note: str, log: NoteVerifier, checkpoint: Checkpoint, bundled: Mapping[str, tuple[int, bytes]]) -> int:
+    """Every stream the bundle gives whole (``bundled``: ``_bundled_heads``) holds exactly the entries
+    the log says it held at the checkpoint: none was left out at its end. Returns how many streams."""
     signed = read_heads(note, log, checkpoint)
-    bundled = _bundled_heads(streams, events, village)
     for stream in sorted(bundled.keys() | signed.keys()):
         have, said = bundled.get(stream), signed.get(stream)
         if said is None:
@@ -321,6 +317,8 @@ class BundleReport:
     heads: int | None = None
     #: Rows taken by the rules in force on the witnessed day, which a later rule refuses (``_replay``).
     earlier: list[str] = field(default_factory=list)
+    #: (entries, last leaf hash) of every stream the bundle gives whole (``against_ledger``).
+    whole: dict[str, tuple[int, bytes]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -670,7 +668,8 @@ def verify_bundle(
     if village is None or village.place_kind not in VILLAGE_KINDS:
         raise BundleFailed("no_village", f"Gói không chứa lịch sử của thôn/tổ dân phố '{doc['village']}' từ khi "
                            "đăng ký.", where="village")
-    heads = _check_heads(doc["heads"], log, checkpoint, streams, events, doc["village"]) if "heads" in doc else None
+    whole = _bundled_heads(streams, events, doc["village"])
+    heads = _check_heads(doc["heads"], log, checkpoint, whole) if "heads" in doc else None
     witnesses = _cosigners(doc["checkpoint"], log, streams, pinned, policy or bundled_policy)
     _check_verdict(doc["verdict"], events, doc["village"], as_of)
     report = BundleReport(
@@ -679,29 +678,24 @@ def verify_bundle(
         witnesses=witnesses,
         sources={"log_key": log_source, "witness_keys": "given" if pinned else "bundle",
                  "root_key": "given" if root else "bundle", "policy": "given" if policy else "bundle"},
-        verdict=doc["verdict"], heads=heads, earlier=earlier,
+        verdict=doc["verdict"], heads=heads, earlier=earlier, whole=whole,
     )
     _explain(report, entries[0], policy or bundled_policy, log)
     return report
 
 
-def against_ledger(data: bytes, ledger: Ledger) -> tuple[int, list[str]]:
-    """Hold a bundle that verified up to a full copy of the ledger: the checkpoint's tree is the
-    ledger's tree of that size, and every stream the bundle gives whole has as many entries, the
-    same last one, in the ledger up to that size. What a reader without the ledger had to take on
-    the log's word (a format-2 bundle's stream heads), or could not know at all (format 1), is so
-    checked. Returns the streams compared and, in Vietnamese, each difference (none: it agrees)."""
-    doc = _load(data)
-    entries = _entries(doc["entries"])
-    log = NoteVerifier.from_vkey(doc["log_key"])
-    checkpoint = _checkpoint(doc["checkpoint"], log)
-    streams, events, _ = _replay(entries, _included(entries, checkpoint), None, witnessed_on(doc["checkpoint"], log))
-    bundled = _bundled_heads(streams, events, doc["village"])
-    size, signed = checkpoint.size, "heads" in doc
+def against_ledger(report: BundleReport, ledger: Ledger) -> tuple[int, list[str]]:
+    """Hold a bundle that verified (``report``: ``verify_bundle``'s) up to a full copy of the ledger:
+    the checkpoint's tree is the ledger's tree of that size, and every stream the bundle gives whole
+    has as many entries, the same last one, in the ledger up to that size. What a reader without the
+    ledger had to take on the log's word (a format-2 bundle's stream heads), or could not know at all
+    (format 1), is so checked. Returns the streams compared and, in Vietnamese, each difference
+    (none: it agrees)."""
+    bundled, size, signed = report.whole, report.size, report.heads is not None
     have = ledger.log_size()
     if have < size:
         return len(bundled), [f"Sổ cái này có {have} mục, ít hơn checkpoint cỡ {size} của gói: không phải bản đầy đủ."]
-    if ledger.root(size) != checkpoint.root_hash:
+    if ledger.root(size) != report.root:
         return len(bundled), [
             f"Gốc cây cỡ {size} của sổ cái này khác gốc trong checkpoint của gói: hai lịch sử khác nhau (nếu cả "
             "hai cùng có chữ ký của nhật ký, đó là bằng chứng nhật ký chia đôi lịch sử)."]

@@ -32,8 +32,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ledger.application import Ledger
-from ledger.errors import CryptoError
+from ledger.errors import CryptoError, DantinError
 from ledger.merkle import ProofError, verify_consistency
 from ledger.note import Checkpoint, CosignatureSigner, NoteError, NoteVerifier, open_checkpoint
 from ledger.signing import b64decode_strict, b64encode
@@ -240,6 +242,24 @@ def push_checkpoint(ledger: Ledger, url: str, client: Any, *, policy: Policy = D
     raise WitnessError("witness_refused", f"Nhân chứng {url} liên tục báo cỡ khác; thử lại sau.", detail="409 loop")
 
 
+def push_to(ledger: Ledger, url: str, client: httpx.Client, *, policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    """``push_checkpoint``'s outcome, for ``dantin witness push`` and ``dantin serve --witness``:
+    ``{"url", "ok": True, "size", "witnesses"}``, or ``{"url", "ok": False, "code", "message"}`` (in
+    Vietnamese) for a witness that refused, answered nothing this ledger can store, or is out of reach."""
+    try:
+        rows = push_checkpoint(ledger, url, client, policy=policy)
+    except DantinError as exc:
+        return {"url": url, "ok": False, "code": exc.code, "message": exc.message_vi}
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        why = ("quá thời gian chờ" if isinstance(exc, httpx.TimeoutException) else
+               "không kết nối được" if isinstance(exc, httpx.ConnectError) else
+               "địa chỉ không hợp lệ" if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)) else
+               "lỗi mạng")
+        return {"url": url, "ok": False, "code": "witness_unreachable",
+                "message": f"Không liên lạc được nhân chứng {url}: {why}."}
+    return {"url": url, "ok": True, "size": rows[0].size, "witnesses": sorted({r.witness for r in rows})}
+
+
 def _store(ledger: Ledger, url: str, answer: str, size: int, policy: Policy) -> list[CosignatureRow]:
     """The cosignatures of a 200 that verify under a witness key this ledger knows (an enrolled body of
     a witness kind, its current key), stored; the others ignored, as the specification says."""
@@ -259,4 +279,4 @@ def _store(ledger: Ledger, url: str, answer: str, size: int, policy: Policy) -> 
 
 
 __all__ = ["MAX_PROOF_LINES", "TLOG_SIZE", "AddCheckpointError", "HttpWitness", "parse_request", "push_checkpoint",
-           "request_body"]
+           "push_to", "request_body"]

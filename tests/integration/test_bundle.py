@@ -315,7 +315,7 @@ def test_a_full_ledger_holds_the_logs_word_to_account(made: Made, world: World, 
     """Offline, a reader takes the stream heads on the log's word. Whoever holds a full copy checks
     it (``dantin verify-bundle --ledger``): a log that signed a count short of the truth has signed
     the evidence of its lie. A format-1 bundle cut short is found the same way."""
-    assert against_ledger(made.data, world.ledger) == (len(read_heads(
+    assert against_ledger(verify_bundle(made.data), world.ledger) == (len(read_heads(
         json.loads(made.data)["heads"], home.log_verifier(backend.directory),
         _checkpoint_of(json.loads(made.data), backend))), [])
     doc = json.loads(made.data)
@@ -331,7 +331,7 @@ def test_a_full_ledger_holds_the_logs_word_to_account(made: Made, world: World, 
     lying["heads"] = sign_note(heads_text(checkpoint, heads), [home.log_signer(backend.directory)])
     data = recanonical(lying)
     assert verify_bundle(data).heads == len(heads)  # offline, the lie holds
-    streams, differences = against_ledger(data, world.ledger)
+    streams, differences = against_ledger(verify_bundle(data), world.ledger)
     assert streams == len(heads) and len(differences) == 1, differences
     assert f"'{world.lang_ma}'" in differences[0] and "bằng chứng nhật ký nói sai" in differences[0]
 
@@ -347,7 +347,7 @@ def test_a_format_1_bundle_cut_short_is_found_against_the_ledger(world: World, b
     cut = recanonical(format_1(_cut(json.loads(bundle_of(world, backend).data), world.lang_ma)))
     report = verify_bundle(cut)  # format 1 cannot show it
     assert report.heads is None and any("phiên bản 1" in line for line in report.not_proved)
-    _, differences = against_ledger(cut, world.ledger)
+    _, differences = against_ledger(report, world.ledger)
     assert len(differences) == 1 and "gói đã bỏ ra các sự kiện cuối" in differences[0]
 
 

@@ -62,7 +62,10 @@ def open_services(settings: ApiSettings) -> Services:
             signer: NoteSigner | None = home.log_signer(settings.directory)
         except FileNotFoundError:
             signer = None
-        vkey = signer.verifier().vkey() if signer is not None else None
+        try:  # a copy (``dantin copy``) holds the public half only
+            vkey: str | None = home.log_verifier(settings.directory).vkey()
+        except FileNotFoundError:
+            vkey = None
     except BaseException:
         ledger.close()
         raise

@@ -33,7 +33,7 @@ class Services:
     policy: Policy
     places: PlaceIndex
     nonces: NonceStore
-    log_vkey: str | None  # the log's C2SP verifier key; None for a reader's copy without the log key
+    log_vkey: str | None  # the log's C2SP verifier key (a copy has its public half only); None if neither file
     views: VillageViews  # leadership and verdicts (projections), kept up with the log before each read
     writer: GroupWriter  # POST /v1/events of one envelope each: group commit (api.writer)
     view_store: ViewStore | None = None  # where the views are kept: beside the log (None), or in memory (read only)

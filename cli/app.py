@@ -33,6 +33,7 @@ from cli.common import (
     print_json,
     read_json_documents,
 )
+from cli.copying import copy_ledger_cmd
 from cli.fetch import fetch
 from cli.importer import import_dossiers
 from cli.log import register as register_log_commands
@@ -276,12 +277,17 @@ def verify(
     json_out: JsonOpt = False,
     workers: Annotated[int | None, typer.Option(
         help="Số tiến trình kiểm chữ ký (mặc định: số lõi).", min=1, max=256)] = None,
+    log_key: Annotated[str | None, typer.Option(
+        "--log-key", help="Khóa công khai của nhật ký (vkey) bạn tin, để kiểm chữ ký các checkpoint "
+                          "(mặc định: khóa trong thư mục sổ cái).")] = None,
 ) -> None:
     """Kiểm lại toàn bộ sổ cái từ dữ liệu thô: chữ ký, thẩm quyền, liên kết. Mã thoát 1 nếu có sai."""
     from datetime import UTC, datetime
 
     from ledger.last_verify import save as save_verification
+    from ledger.note import NoteVerifier
 
+    trusted = NoteVerifier.from_vkey(log_key.strip()) if log_key is not None else None
     started = datetime.now(UTC)
     # As ``bench.ingest`` times it: the workers first, from the forkserver ``cli.main`` started.
     with Progress(
@@ -289,12 +295,15 @@ def verify(
         console=err, transient=True, disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("verify", total=None)
-        report = home.audit_directory(directory, database_option(database), workers=workers,
+        report = home.audit_directory(directory, database_option(database), workers=workers, log=trusted,
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")
     except OSError:
         err.print("Không ghi được kết quả kiểm vào thư mục sổ cái (chỉ đọc?); kết quả vẫn như dưới đây.")
+    if trusted is None and not json_out and not (directory / home.LOG_KEY).exists():
+        err.print(f"[yellow]Lưu ý[/]: chữ ký các checkpoint được kiểm bằng khóa trong tệp {home.LOG_PUBLIC} của bản "
+                  "sao này. Để không phải tin bản sao, cho khóa nhật ký đã công bố bằng --log-key.", highlight=False)
     if report.unsealed and not json_out:
         err.print(f"[yellow]{report.unsealed} sự kiện cuối chưa được đối chiếu với cây Merkle[/]: khi bản kiểm "
                   "đọc cây, chúng chưa có lá — được ghi sau lúc đó (sổ cái đang được ghi), hoặc chưa được niêm "
@@ -328,6 +337,7 @@ def demo(directory: DirArg, database: DatabaseOpt = None) -> None:
     out.print(summary)
 
 
+app.command("copy")(copy_ledger_cmd)  # cli/copying.py: a snapshot for auditors, without the log's private key
 app.command("import")(import_dossiers)
 app.command("check")(check)
 app.command("synth")(synth)  # cli/synth.py: a generated province, for benchmarks

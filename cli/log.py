@@ -352,7 +352,13 @@ def bundle(
     """Lập gói hồ sơ của một thôn: sự kiện, thẩm quyền, bằng chứng tới một checkpoint đủ nhân chứng."""
     ledger, policy = _open(directory, database)
     try:
-        signer = home.log_signer(directory)
+        try:
+            signer = home.log_signer(directory)
+        except FileNotFoundError:
+            raise home.HomeError(
+                f"Thư mục '{directory}' không có khóa riêng của nhật ký ({home.LOG_KEY}; một bản sao không có): gói hồ "
+                "sơ mang đầu các chuỗi do nhật ký ký, nên chỉ lập được nơi giữ khóa đó (máy của sổ cái, hoặc "
+                "'dantin fetch' tới /v1/bundles/villages/… của máy chủ).", detail="no log private key") from None
         made = make_bundle(ledger, village, policy=policy, signer=signer)
     finally:
         ledger.close()

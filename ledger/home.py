@@ -1,5 +1,7 @@
 """A ledger directory: ``DIR/ledger.json`` (settings), ``DIR/ledger.sqlite`` (the default
-store) and ``DIR/log-key.pem`` (the ledger's own log key; it signs checkpoints only).
+store), ``DIR/log-key.pem`` (the ledger's own log key; it signs checkpoints only) and
+``DIR/log-key.pub`` (its public half, a C2SP vkey line). A copy (``ledger.copy``) holds the
+public half only.
 
 ``init`` writes the genesis: the root body's self-signed enrolment and the registration
 of the root's place. The root's private key is the province's, not the server's: it is
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 SETTINGS = "ledger.json"
 LOG_KEY = "log-key.pem"
+LOG_PUBLIC = "log-key.pub"
 
 
 class HomeError(DantinError):
@@ -101,6 +104,8 @@ def init(
         if isinstance(result, DantinError):
             raise result
     write_private(directory / LOG_KEY, log_key.to_pem())
+    (directory / LOG_PUBLIC).write_text(NoteSigner.from_private_bytes(origin, log_key.seed()).verifier().vkey() + "\n",
+                                        encoding="ascii")
     (directory / SETTINGS).write_text(settings.to_json() + "\n", encoding="utf-8")
     return ledger
 
@@ -241,16 +246,25 @@ def _read_only_sqlite(path: Path) -> str:
 
 def audit_directory(
     directory: Path, database: str | None = None, *, workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, log: NoteVerifier | None = None,
 ) -> AuditReport:
     """``dantin verify``'s audit of the ledger in ``directory``, as the command runs it: the
     signature workers started first (from the forkserver the command started as it began; see
     ``ledger.audit.start_workers``), then the ledger opened read only (an audit writes nothing),
     audited and closed. ``progress(done, total)``: rows checked, of those there were at the start;
-    called first with none done once the ledger is open, as the audit begins."""
+    called first with none done once the ledger is open, as the audit begins. ``log``: the log key
+    the checkpoints must be signed by (one the auditor trusts); by default the folder's own."""
     from ledger.audit import Finding, audit, audit_workers, last_id_hint
 
     read_settings(directory)  # not a ledger: said before any worker starts
+    if log is None:
+        try:
+            log = log_verifier(directory)
+        except FileNotFoundError:
+            raise HomeError(
+                f"Thư mục '{directory}' không có khóa nhật ký ({LOG_KEY} hay {LOG_PUBLIC}): hãy cho khóa công khai "
+                "của nhật ký bằng --log-key (dòng vkey mà 'dantin log-key' in ra trên máy của sổ cái).",
+                detail="no log key in the folder") from None
     with audit_workers(workers) as pool:
         ledger = open_ledger(directory, database, read_only=True)
         try:
@@ -258,7 +272,7 @@ def audit_directory(
             if progress is not None:
                 progress(0, total)
             report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                           log=log_verifier(directory), pool=pool, workers=workers,
+                           log=log, pool=pool, workers=workers,
                            progress=None if progress is None else lambda done: progress(done, total))
         finally:
             ledger.close()
@@ -272,8 +286,19 @@ EMPTY_LEDGER_VI = ("Cơ sở dữ liệu không có sự kiện, lá Merkle hay 
 
 
 def log_verifier(directory: Path) -> NoteVerifier:
-    """The log's checkpoint verifier key, from the log key file."""
-    return log_signer(directory).verifier()
+    """The log's checkpoint verifier key: from the log key file, else (a copy) from its public
+    half, ``log-key.pub`` (``FileNotFoundError`` when the folder has neither)."""
+    try:
+        return log_signer(directory).verifier()
+    except FileNotFoundError:
+        pass
+    path = directory / LOG_PUBLIC
+    text = path.read_text(encoding="ascii", errors="replace").strip()  # FileNotFoundError: neither
+    try:
+        return NoteVerifier.from_vkey(text)
+    except DantinError:
+        raise HomeError(f"Tệp {path} không chứa khóa công khai của nhật ký (dòng vkey).",
+                        detail="log-key.pub unreadable") from None
 
 
 def log_signer(directory: Path) -> NoteSigner:

@@ -280,14 +280,19 @@ def verify(
     log_key: Annotated[str | None, typer.Option(
         "--log-key", help="Khóa công khai của nhật ký (vkey) bạn tin, để kiểm chữ ký các checkpoint "
                           "(mặc định: khóa trong thư mục sổ cái).")] = None,
+    root_key: Annotated[str | None, typer.Option(
+        "--root-key", help="Khóa công khai (base64) của cơ quan gốc bạn tin: sự kiện đầu tiên của sổ cái phải "
+                           "kết nạp cơ quan gốc bằng khóa này.")] = None,
 ) -> None:
     """Kiểm lại toàn bộ sổ cái từ dữ liệu thô: chữ ký, thẩm quyền, liên kết. Mã thoát 1 nếu có sai."""
     from datetime import UTC, datetime
 
     from ledger.last_verify import save as save_verification
     from ledger.note import NoteVerifier
+    from ledger.signing import PublicKey
 
     trusted = NoteVerifier.from_vkey(log_key.strip()) if log_key is not None else None
+    root = PublicKey.from_b64(root_key.strip()).b64 if root_key is not None else None
     started = datetime.now(UTC)
     # As ``bench.ingest`` times it: the workers first, from the forkserver ``cli.main`` started.
     with Progress(
@@ -295,7 +300,7 @@ def verify(
         console=err, transient=True, disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("verify", total=None)
-        report = home.audit_directory(directory, database_option(database), workers=workers, log=trusted,
+        report = home.audit_directory(directory, database_option(database), workers=workers, log=trusted, root_key=root,
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     try:  # for the log page of `dantin serve`; a read-only copy (an inspector's) is verified all the same
         save_verification(directory, report, started_at=started, log_size=report.sealed, source="cli")

@@ -53,6 +53,7 @@ FINDINGS: dict[str, str] = {
     "bad_checkpoint": "Checkpoint không có chữ ký hợp lệ",
     "checkpoint_mismatch": "Gốc Merkle không khớp checkpoint đã ký",
     "empty_ledger": "Sổ cái không có sự kiện nào",
+    "root_key_mismatch": "Cơ quan gốc không dùng khóa gốc người kiểm tin",
 }
 
 ProgressFn = Callable[[int], None]
@@ -314,8 +315,12 @@ def audit(
     progress: ProgressFn | None = None,
     chunk: int = 128,
     pool: SigPool | None = None,
+    root_key: str | None = None,
 ) -> AuditReport:
     """Check every row (see the module docstring), with ``workers`` processes in all.
+
+    ``root_key``: the root's public key (base64) the auditor trusts; the genesis row must enrol
+    the root with it (``root_key_mismatch`` otherwise), as everything's authority comes from it.
 
     ``pool``: worker processes the caller started (``start_workers``), and closes; then
     ``workers`` is their number plus this process. ``dantin verify`` starts them before it
@@ -338,7 +343,8 @@ def audit(
         workers = pool.size + 1
     workers = workers if workers is not None else (os.cpu_count() or 1)
     report = AuditReport()
-    fold = _Fold(report, keep_leaves=seal is not None)
+    fold = _Fold(report, keep_leaves=seal is not None,
+                 root_key=PublicKey.from_b64(root_key).b64 if root_key is not None else None)
     handover: _Handover | None = None
     log_read: _LogRead | None = None
     # The fold only grows: collecting its young objects again and again is wasted work.
@@ -536,8 +542,10 @@ class _Handover:
 class _Fold:
     """The sequential half: each row against the ledger as it stood just before it."""
 
-    def __init__(self, report: AuditReport, *, keep_leaves: bool) -> None:
+    def __init__(self, report: AuditReport, *, keep_leaves: bool, root_key: str | None = None) -> None:
         self.report = report
+        #: The root's public key (base64) the auditor trusts: the genesis must enrol the root with it.
+        self.root_key = root_key
         self.streams: dict[str, StreamState] = {}
         self.versions: dict[str, int] = {}
         self.view = _FoldView(self.streams)
@@ -599,6 +607,12 @@ class _Fold:
                          f"prev {prev[:16]}… != {head[:16]}…")
         st = env.statement
         genesis = position == 0
+        if genesis and self.root_key is not None:
+            keys = env.facts.keys if isinstance(env.facts, BodyEnrolled) else []
+            if self.root_key not in [k.public for k in keys]:
+                self.finding((nid, stream_id, version), position, "root_key_mismatch",
+                             "Cơ quan gốc của sổ cái không dùng khóa gốc bạn tin (--root-key): mọi thẩm quyền trong "
+                             "sổ cái này bắt nguồn từ một khóa khác.", "genesis does not enrol the given root key")
         refused: Refused | None = None
         try:
             # Past the genesis row ``admit`` answers with ``stream_of``'s very call.

@@ -247,13 +247,15 @@ def _read_only_sqlite(path: Path) -> str:
 def audit_directory(
     directory: Path, database: str | None = None, *, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None, log: NoteVerifier | None = None,
+    root_key: str | None = None,
 ) -> AuditReport:
     """``dantin verify``'s audit of the ledger in ``directory``, as the command runs it: the
     signature workers started first (from the forkserver the command started as it began; see
     ``ledger.audit.start_workers``), then the ledger opened read only (an audit writes nothing),
     audited and closed. ``progress(done, total)``: rows checked, of those there were at the start;
     called first with none done once the ledger is open, as the audit begins. ``log``: the log key
-    the checkpoints must be signed by (one the auditor trusts); by default the folder's own."""
+    the checkpoints must be signed by (one the auditor trusts); by default the folder's own.
+    ``root_key``: the root body's public key (base64) the auditor trusts (``ledger.audit.audit``)."""
     from ledger.audit import Finding, audit, audit_workers, last_id_hint
 
     read_settings(directory)  # not a ledger: said before any worker starts
@@ -272,7 +274,7 @@ def audit_directory(
             if progress is not None:
                 progress(0, total)
             report = audit(ledger.recorder, seal=ledger.sealer.store if ledger.sealer else None,
-                           log=log, pool=pool, workers=workers,
+                           log=log, pool=pool, workers=workers, root_key=root_key,
                            progress=None if progress is None else lambda done: progress(done, total))
         finally:
             ledger.close()

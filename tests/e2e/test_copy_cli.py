@@ -10,6 +10,7 @@ from test_cli import run
 
 from ledger import home
 from ledger.note import NoteSigner
+from ledger.signing import SigningKey
 
 
 def _db(backend: Backend) -> list[str]:
@@ -28,8 +29,11 @@ def test_an_inspector_copies_a_ledger_and_checks_it_against_the_published_log_ke
     assert "Không có khóa riêng của nhật ký" in made.stdout
     assert not (copy / home.LOG_KEY).exists()
     assert run("log-key", copy).stdout.strip() == vkey
-    checked = run("verify", copy, "--log-key", vkey)
+    root = world.keys[world.root].public.b64
+    checked = run("verify", copy, "--log-key", vkey, "--root-key", root)
     assert "Nguyên vẹn" in checked.stdout and "log-key.pub" not in checked.stderr
+    assert "root_key_mismatch" in run("verify", copy, "--root-key", SigningKey.generate().public.b64,
+                                      check=1).stderr
     # Without --log-key the copy's own public key is used, and the command says so.
     assert "log-key.pub" in run("verify", copy).stderr
     stranger = NoteSigner.generate("dantin.qng/log").verifier().vkey()

@@ -15,6 +15,7 @@ from conftest import Backend, World
 from ledger import copying, home
 from ledger.copying import CopyError, copy_ledger
 from ledger.note import NoteSigner, NoteVerifier
+from ledger.signing import SigningKey
 
 
 def _profile(world: World, person: str) -> dict[str, Any]:
@@ -129,3 +130,17 @@ def test_a_copy_is_made_whole_or_not_at_all(world: World, backend: Backend, tmp_
     empty.mkdir()
     copy_ledger(backend.directory, empty, backend.database)  # an empty folder is taken
     assert (empty / "ledger.sqlite").is_file()
+
+
+def test_the_auditor_pins_the_root_key_every_authority_comes_from(world: World, backend: Backend,
+                                                                    tmp_path: Path) -> None:
+    copy_ledger(backend.directory, tmp_path / "copy", backend.database)
+    vkey = home.log_verifier(tmp_path / "copy")
+
+    pinned = home.audit_directory(tmp_path / "copy", workers=1, log=vkey, root_key=world.keys[world.root].public.b64)
+    assert pinned.intact
+
+    # A ledger of someone else's making, whole and well signed, is not the province's.
+    other = home.audit_directory(tmp_path / "copy", workers=1, log=vkey,
+                                 root_key=SigningKey.generate().public.b64)
+    assert [(f.code, f.position, f.stream) for f in other.findings] == [("root_key_mismatch", 0, world.root)]

@@ -241,8 +241,8 @@ def c_rounds(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     def judge(c: Congress) -> list[Finding]:
         summoned, excluded = denominator(c, ALL_CAUSES)
         rounds = c.office_counts("secretary")
-        failed = [k for k in rounds if not elected_in(c, k, summoned - excluded)]
-        if len(failed) < p["rounds"] or len(failed) < len(rounds):
+        first = rounds[:p["rounds"]]  # the situation: the first three rounds all elected nobody
+        if len(first) < p["rounds"] or any(elected_in(c, k, summoned - excluded) for k in first):
             return [na(f"No {p['rounds']} failed secretary rounds",
                        f"Không có {p['rounds']} lần bầu bí thư không kết quả")]
         appointed = [a for a in c.appointments if a.facts.get("office") == "secretary"]

@@ -182,6 +182,15 @@ def test_c_rounds_a_fourth_round_fails() -> None:
     assert v.status("C-ROUNDS") == "fail"
 
 
+def test_c_rounds_a_fourth_round_that_elects_still_fails() -> None:
+    # After three failed rounds the higher committee appoints: a fourth ballot is a breach even if it elects.
+    v = three_failed_rounds()
+    v.add("congress.counted", "2022-07-08", "cell", id="c-secretary-4", office="secretary", round=4, seats=1,
+          votes={"hung": 7, "lan": 3}, separate=True, secret=True, ballots_full=10, ballots_probationary=0)
+    [check] = v.checks("C-ROUNDS")
+    assert check["status"] == "fail" and check["events"] == ["c-secretary-4"]
+
+
 # -- C-REPORT ---------------------------------------------------------------------------
 
 def test_c_report_within_7_working_days() -> None:

@@ -148,26 +148,46 @@ def _tally_one(count: RecordedEvent) -> Finding:
               f"{num(x, True)}; {num(cast, True)} phiếu bầu")
 
 
+def later_recognitions(ctx: Context) -> dict[int, list[RecordedEvent]]:
+    """Recognitions that are no count's own decision, by ``id`` of the count they follow (the last before them).
+
+    A second ``election.recognised`` after a vote's decision recognises someone on that vote too.
+    """
+    actions = {id(e.action) for e in ctx.elections if e.action is not None}
+    counts = [e.count for e in counted(ctx) if e.count is not None]
+    out: dict[int, list[RecordedEvent]] = {}
+    for rec in ctx.of_type("election.recognised"):
+        if id(rec) in actions:
+            continue
+        before = [c for c in counts if ctx.position(c) < ctx.position(rec)]
+        if before:
+            out.setdefault(id(before[-1]), []).append(rec)
+    return out
+
+
 def e_winner(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     """E-WINNER: the person declared or recognised has more than half of the whole electorate."""
     out = []
+    later = later_recognitions(ctx)
     for el in counted(ctx) or [Election("normal")]:
         count = el.count
         if count is None:
             out.append(wait((), "No count recorded yet", "Chưa có biên bản kiểm phiếu"))
             continue
         won = winner(count)
-        wrong = [p for p in claimed(el) if p != won]
+        also = later.get(id(count), [])
+        said = dict.fromkeys([*claimed(el), *(str(r.facts.get("person")) for r in also if r.facts.get("person"))])
+        wrong = [p for p in said if p != won]
         if wrong:
             stands = [_stand(ctx, count, p) for p in wrong]
-            out.append(bad(refs(count, el.action),
+            out.append(bad(refs(count, el.action, *also),
                            "Declared or recognised without more than half of the electorate: "
                            + "; ".join(en for en, _ in stands),
                            "Được tuyên bố trúng cử hoặc công nhận khi không đạt quá nửa tổng số: "
                            + "; ".join(vi for _, vi in stands)))
         elif won is not None:
             en, vi = _stand(ctx, count, won)
-            out.append(ok(refs(count, el.action), cap(en), cap(vi)))
+            out.append(ok(refs(count, el.action, *also), cap(en), cap(vi)))
         else:
             en, vi = _nobody(ctx, count)
             out.append(ok(refs(count), f"Nobody elected ({en}); a re-election must be ordered",

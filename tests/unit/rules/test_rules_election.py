@@ -181,6 +181,20 @@ def test_e_winner_minutes_declaring_the_wrong_person_fail() -> None:
     assert s.bato().set("count", elected="tuan").status("E-WINNER") == "fail"
 
 
+def test_e_winner_a_later_recognition_of_someone_without_a_majority_fails() -> None:
+    # A second decision after the count recognises tuan (19 of 142 households): nobody may hold office on that.
+    v = s.bato()
+    v.add("election.recognised", "2022-06-01", id="recognised-2", person="tuan", decision="60/QĐ-UBND")
+    assert v.judge()["leadership"]["head"] == "tuan"
+    [check] = v.checks("E-WINNER")
+    assert check["status"] == "fail" and check["events"] == ["count", "recognised", "recognised-2"]
+    assert "tuan được 19/142 hộ" in check["detail_vi"]
+    # The winner recognised again (a decision re-issued) is no breach.
+    w = s.bato()
+    w.add("election.recognised", "2022-06-01", id="recognised-2", person="hung", decision="60/QĐ-UBND")
+    assert w.status("E-WINNER") == "pass"
+
+
 def test_e_winner_one_check_per_count() -> None:
     v = s.bato(votes={"hung": 60, "tuan": 50}, recognised=None)
     v.add("election.rerun_ordered", "2022-05-17", reason="không ai quá nửa", new_date="2022-05-22")

@@ -88,7 +88,8 @@ def c_structure(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
         if full >= threshold and not committee:
             en.append(f"{full} full members (≥ {threshold}) but no chi ủy ballot")
             vi.append(f"chi bộ có {full} đảng viên chính thức (≥ {threshold}) nhưng không bầu chi ủy")
-        if full < threshold and committee:
+        approved = c.approval if c.approval is not None and c.approval.facts.get("committee") else None
+        if full < threshold and (committee or approved):
             en.append(f"{full} full members (< {threshold}): a chi ủy may not be elected")
             vi.append(f"chi bộ có {full} đảng viên chính thức (< {threshold}): không bầu chi ủy")
         members = elected_to(c, "committee", ALL_CAUSES)
@@ -106,7 +107,8 @@ def c_structure(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
         if len(deputies) > p["max_deputies"]:
             en.append(f"{len(deputies)} deputies elected; at most {p['max_deputies']}")
             vi.append(f"bầu {len(deputies)} phó bí thư; tối đa {p['max_deputies']}")
-        events = refs(c.held, *committee, *secretary, *c.office_counts("deputy"))
+        events = refs(c.held, *committee, *secretary, *c.office_counts("deputy"),
+                      approved if full < threshold else None)
         if not secretary and not appointed:
             found = missing(ctx, c.day, refs(c.first), "Secretary ballot", "Bầu bí thư")
             if not en:

@@ -39,6 +39,14 @@ def test_c_structure_a_small_cell_elects_no_chi_uy() -> None:
     assert v.status("C-STRUCTURE") == "fail"
 
 
+def test_c_structure_a_small_cell_may_not_have_a_chi_uy_approved() -> None:
+    # No chi ủy ballot, but the approval names one: a cell of 8 has no chi ủy (and the head would count as in it).
+    v = small_cell(8).set("approved", committee=["hung", "lan", "bay"])
+    [check] = v.checks("C-STRUCTURE")
+    assert check["status"] == "fail" and "8 đảng viên chính thức (< 9): không bầu chi ủy" in check["detail_vi"]
+    assert "approved" in check["events"]
+
+
 def test_c_structure_secretary_from_the_chi_uy_and_after_it() -> None:
     v = s.bato().set("c-secretary", votes={"tuan": 9, "hung": 1})
     assert v.status("C-STRUCTURE") == "fail"  # tuan was not elected to the chi ủy

@@ -26,6 +26,8 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS dantin_view_tenures_office ON dantin_view_tenures (office, mode, start_date)",
     "CREATE TABLE IF NOT EXISTS dantin_view_people (person TEXT NOT NULL, village TEXT NOT NULL, "
     "PRIMARY KEY (person, village))",
+    # What the views were computed by (``projections.views.JUDGED_BY``): other code, the views are rebuilt.
+    "CREATE TABLE IF NOT EXISTS dantin_view_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 NAME = "views"
 
@@ -93,6 +95,14 @@ class _Cursor:
     def position(self) -> int:
         rows = self.all("SELECT position FROM dantin_view_position WHERE name = ?", (NAME,))
         return int(rows[0]["position"]) if rows else 0
+
+    def meta(self, name: str) -> str | None:
+        rows = self.all("SELECT value FROM dantin_view_meta WHERE name = ?", (name,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.execute("INSERT INTO dantin_view_meta (name, value) VALUES (?, ?) "
+                     "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
 
     def set_position(self, position: int) -> None:
         self.execute("INSERT INTO dantin_view_position (name, position) VALUES (?, ?) "

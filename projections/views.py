@@ -13,14 +13,18 @@ day it was judged; asking for another day judges the village again, on the spot.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, cast
 
+import ledger.rules as rules_package
 from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.gcpause import paused_gc
@@ -154,12 +158,20 @@ class Views:
     # -- keeping ----------------------------------------------------------------------
 
     def catch_up(self, progress: Progress | None = None, page: int = 2000) -> int:
-        """Bring the views up to the log's head; return the position reached."""
+        """Bring the views up to the log's head; return the position reached.
+
+        Views computed by other code (a release whose rules or tenures differ: ``JUDGED_BY``) are
+        rebuilt whole: else a village whose stream has not changed since would keep the verdict
+        the old rules gave, beside villages judged by the new.
+        """
         reader = LedgerReader(self.ledger)
         recorder = self.ledger.recorder
         with self.store.transaction(write=False) as c:
             position = c.position()
+            judged_by = c.meta(JUDGED_BY_NAME)
         head = recorder.max_notification_id() or 0
+        if position > 0 and judged_by != judged_by_digest():
+            return self.rebuild(progress)
         if head - position > max(5000, position // 2):  # far behind: one pass over the log is cheaper
             return self.rebuild(progress)
         start = position
@@ -173,6 +185,9 @@ class Views:
                     self._recompute(c, reader, village)
                 position = rows[-1].id
                 c.set_position(position)
+                if judged_by is None:  # views begun by this catch-up: said computed by this code
+                    c.set_meta(JUDGED_BY_NAME, judged_by_digest())
+                    judged_by = judged_by_digest()
             if progress is not None:
                 progress(position - start, head - start)
         return position
@@ -197,6 +212,7 @@ class Views:
             c.executemany(_INSERT_TENURE, [t for r in found for t in r.tenures])
             c.executemany(_INSERT_PERSON, [p for r in found for p in r.people])
             c.set_position(log.position)
+            c.set_meta(JUDGED_BY_NAME, judged_by_digest())
         return log.position
 
     def _touched(self, c: _Cursor, streams: Iterable[str]) -> set[str]:
@@ -290,6 +306,23 @@ class Views:
     def record(self, village: str) -> VillageRecord | None:
         built = LedgerReader(self.ledger).record(village)
         return built[0] if built else None
+
+
+JUDGED_BY_NAME = "judged_by"
+
+
+@functools.cache
+def judged_by_digest() -> str:
+    """SHA-256 of the code and data the views are computed by: the rules (``ledger.rules``, with
+    their rule sets and calendars) and the projections. A release that changes any of them
+    changes this, and ``catch_up`` then rebuilds the views stored by the one before."""
+    digest = hashlib.sha256()
+    for package in (Path(rules_package.__file__).parent, Path(__file__).parent):
+        for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                           and p.suffix not in (".pyc", ".pyo")):
+            digest.update(f"{package.name}/{path.relative_to(package).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 _INSERT_VILLAGE = ("INSERT INTO dantin_view_villages (village, name, kind, verdict, same_person, as_of, body) "

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.signing import SigningKey
+from projections import views as views_module
 from projections.views import Views
 
 PARTY = "qng.bato.badien/commune_party"
@@ -112,6 +113,29 @@ def test_kept_views_survive_a_restart_and_equal_a_rebuild(world: World, backend:
     kept = _rows(views)
     views.rebuild()
     assert _rows(views) == kept
+
+
+def test_views_stored_by_a_release_judging_otherwise_are_rebuilt(world: World, backend: Backend,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade that changes a rule, a village whose stream did not change must not keep
+    the verdict the old rules gave it (here, the old release's stored rows are made up)."""
+    enrol_village_bodies(world)
+    world.accept(*story(world))
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    right = _rows(views)
+    with views.store.transaction() as c:  # as an earlier release judged and stored it
+        c.execute("UPDATE dantin_view_villages SET verdict = 'compliant', body = '{}' WHERE village = ?",
+                  (world.lang_ma,))
+    views.catch_up()
+    assert _rows(views) != right  # the same code, the same head: nothing to do
+    monkeypatch.setattr(views_module, "judged_by_digest", lambda: "another release")
+
+    views.catch_up()
+
+    assert _rows(views) == right
+    with views.store.transaction(write=False) as c:
+        assert c.meta("judged_by") == "another release"
 
 
 OFFICE_EVENTS = st.lists(st.tuples(st.sampled_from(["recognise", "remove", "approve", "annul", "appoint", "front"]),

@@ -92,7 +92,8 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """The events "as corrected": each ``correction.recorded`` overrides the facts it names.
 
     The corrected facts are the correction's own facts beside ``corrects``/``reason``, or
-    a nested ``facts`` object; a ``date`` among them corrects the event's date. The
+    a nested ``facts`` object; a ``date`` among them corrects the event's date. A correction
+    by another kind of body than the original's is not applied. The
     corrections stay in the list (no rule judges them); the originals keep their ids
     and name their corrections in ``corrected_by``.
     """
@@ -104,8 +105,8 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         if position is None:
             position = {e.id: i for i, e in enumerate(out)}
         target = position.get(str(fix.facts.get("corrects")))
-        if target is None:
-            continue
+        if target is None or out[target].by != fix.by:
+            continue  # a body corrects only its own events (EVENTS.md; a dossier refuses any other)
         nested = fix.facts.get("facts")
         changes = dict(nested) if isinstance(nested, Mapping) else {
             k: v for k, v in fix.facts.items() if k not in CORRECTION_KEYS}

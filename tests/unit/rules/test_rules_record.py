@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -40,3 +41,15 @@ def test_a_dossier_correction_with_nested_facts_is_applied() -> None:
     corrected = judge(record, date(2022, 12, 31))
     recorded = judge(record, date(2022, 12, 31), as_recorded=True)
     assert corrected["verdict"] == "compliant" and recorded["verdict"] == "violations"
+
+
+def test_a_correction_by_another_kind_of_body_is_not_applied() -> None:
+    """EVENTS.md: a body records ``correction.recorded`` for its own earlier event. A dossier refuses
+    one by another body kind; the ledger stores what it is sent, so the judge must not let the village's
+    cell rewrite the election team's count (the ledger's verdict would then differ from the dossier's)."""
+    record = record_from_dossier(load_dossier((EXAMPLES / "09-bato-corrected-count.json").read_bytes()))
+    events = [replace(e, by="cell") if e.type == "correction.recorded" else e for e in record.events]
+    forged = replace(record, events=events)
+    verdict = judge(forged, date(2022, 12, 31))
+    assert verdict["checks"] == judge(forged, date(2022, 12, 31), as_recorded=True)["checks"]
+    assert verdict["verdict"] == "violations"

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
+from schemas.facts import FACTS_MODELS
+
 #: Keys of a ``correction.recorded`` event that are not corrected facts.
 CORRECTION_KEYS = frozenset({"corrects", "reason", "facts"})
 
@@ -93,7 +97,9 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
 
     The corrected facts are the correction's own facts beside ``corrects``/``reason``, or
     a nested ``facts`` object; a ``date`` among them corrects the event's date. A correction
-    by another kind of body than the original's is not applied. The
+    by another kind of body than the original's is not applied, nor one leaving the original
+    with facts its type's model refuses (a count that is no number: the rules would fail on
+    it). The
     corrections stay in the list (no rule judges them); the originals keep their ids
     and name their corrections in ``corrected_by``.
     """
@@ -112,9 +118,24 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
             k: v for k, v in fix.facts.items() if k not in CORRECTION_KEYS}
         original = out[target]
         new_date = as_date(changes.pop("date", None)) or original.date
-        out[target] = replace(original, date=new_date, facts={**original.facts, **changes},
+        facts = {**original.facts, **changes}
+        if not _fits(original.type, facts):
+            continue  # facts the original's type cannot hold (a dossier refuses them; a ledger stores them)
+        out[target] = replace(original, date=new_date, facts=facts,
                               corrected_by=(*original.corrected_by, fix.id))
     return out
+
+
+def _fits(event_type: str, facts: Mapping[str, Any]) -> bool:
+    """Whether ``facts`` are facts an event of ``event_type`` may hold (its model, as at ingest)."""
+    model = FACTS_MODELS.get(event_type)
+    if model is None:
+        return True
+    try:
+        model.model_validate(facts)
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return True
 
 
 def profiles_from(

@@ -138,6 +138,26 @@ def test_views_stored_by_a_release_judging_otherwise_are_rebuilt(world: World, b
         assert c.meta("judged_by") == "another release"
 
 
+def test_a_signed_correction_the_counts_type_cannot_hold_does_not_break_the_views(world: World,
+                                                                                 backend: Backend) -> None:
+    """The election team signs a "correction" of its count whose votes are text: the ledger stores it
+    (its form is a correction's), and every village's views must still be kept and judged."""
+    enrol_village_bodies(world)
+    receipts = world.accept(*story(world))
+    count = next(r for r in receipts if r.type == "election.counted")
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    before = views.verdict(world.lang_ma, DAY)
+    world.accept(world.sign(TEAM, "correction.recorded", world.lang_ma, {
+        "corrects": count.hash, "reason": "Chép lại", "facts": {"votes": "nhiều"}}, date="2022-05-16"))
+
+    views.catch_up()
+
+    after = views.verdict(world.lang_ma, DAY)
+    assert before is not None and after is not None
+    assert [(c["rule"], c["status"]) for c in after["checks"]] == [(c["rule"], c["status"]) for c in before["checks"]]
+
+
 OFFICE_EVENTS = st.lists(st.tuples(st.sampled_from(["recognise", "remove", "approve", "annul", "appoint", "front"]),
                                    st.sampled_from(["p1", "p2", "p3"]), st.integers(0, 400), st.booleans()),
                          min_size=1, max_size=8)

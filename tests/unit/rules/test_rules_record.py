@@ -6,6 +6,9 @@ import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ledger.rules import judge, record_from_dossier
 from schemas.dossier import load_dossier
@@ -53,3 +56,16 @@ def test_a_correction_by_another_kind_of_body_is_not_applied() -> None:
     verdict = judge(forged, date(2022, 12, 31))
     assert verdict["checks"] == judge(forged, date(2022, 12, 31), as_recorded=True)["checks"]
     assert verdict["verdict"] == "violations"
+
+
+@pytest.mark.parametrize("change", [{"votes": "nhiều"}, {"valid": "210"}, {"excluded": 3}, {"votes": {"p1": 1.5}},
+                                    {"method": "giơ tay"}])
+def test_a_correction_leaving_facts_the_type_cannot_hold_is_not_applied(change: dict[str, Any]) -> None:
+    """A dossier refuses such a correction (exit 2); the ledger stores what a body signs, and its
+    verdict must be judged all the same, on the facts as recorded, not fail on a count that is text."""
+    record = record_from_dossier(load_dossier((EXAMPLES / "09-bato-corrected-count.json").read_bytes()))
+    events = [replace(e, facts={**e.facts, "facts": change}) if e.type == "correction.recorded" else e
+              for e in record.events]
+    forged = replace(record, events=events)
+    verdict = judge(forged, date(2022, 12, 31))
+    assert verdict["checks"] == judge(forged, date(2022, 12, 31), as_recorded=True)["checks"]

@@ -166,7 +166,7 @@ def build_record(
         by = kinds.get(body)
         if by is None:
             by = kinds[body] = body_kind(body) or ""
-        return RecordedEvent(e.id, kind_of, day, by, dict(e.facts), e.index)
+        return RecordedEvent(e.id, kind_of, day, by, dict(e.facts), e.index, body=body)
 
     events = [event(e) for e in own if e.type != "place.registered"]
     people = people_of(own)

@@ -272,16 +272,17 @@ def _correct(c: _Cursor, fix_id: str, st: Mapping[str, Any]) -> None:
     """Apply a correction to the attendance row it names, with the verdict engine's own merge."""
     target = str((st.get("facts") or {}).get("corrects"))
     for kind, table in _KINDS.items():
-        rows = c.all(f"SELECT date, facts, corrected_by FROM {table} WHERE id = ?", (target,))  # noqa: S608
+        rows = c.all(f"SELECT body, date, facts, corrected_by FROM {table} WHERE id = ?", (target,))  # noqa: S608
         if not rows:
             continue
         row = rows[0]
         done = tuple(x for x in row["corrected_by"].split(",") if x)
         if fix_id in done:
             return
-        original = RecordedEvent(target, kind, date.fromisoformat(row["date"]), "", json.loads(row["facts"]),
-                                 corrected_by=done)
-        fix = RecordedEvent(fix_id, "correction.recorded", date.fromisoformat(str(st["date"])), "",
+        # By body: a body corrects only its own events (EVENTS.md), which ``corrected`` holds to.
+        original = RecordedEvent(target, kind, date.fromisoformat(row["date"]), str(row["body"]),
+                                 json.loads(row["facts"]), corrected_by=done)
+        fix = RecordedEvent(fix_id, "correction.recorded", date.fromisoformat(str(st["date"])), str(st.get("body")),
                             dict(st.get("facts") or {}))
         new = corrected([original, fix])[0]
         try:

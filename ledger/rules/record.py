@@ -41,6 +41,8 @@ class RecordedEvent:
     index: int | None = None
     #: Ids of the ``correction.recorded`` events applied to this one (as corrected).
     corrected_by: tuple[str, ...] = ()
+    #: The signing body's id, in the ledger ("" in a dossier, which names body kinds only).
+    body: str = ""
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -111,7 +113,7 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         if position is None:
             position = {e.id: i for i, e in enumerate(out)}
         target = position.get(str(fix.facts.get("corrects")))
-        if target is None or out[target].by != fix.by:
+        if target is None or out[target].by != fix.by or (fix.body and out[target].body != fix.body):
             continue  # a body corrects only its own events (EVENTS.md; a dossier refuses any other)
         nested = fix.facts.get("facts")
         changes = dict(nested) if isinstance(nested, Mapping) else {

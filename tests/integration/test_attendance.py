@@ -162,6 +162,22 @@ def test_a_correction_of_a_report_date_is_seen_as_corrected(world: World) -> Non
     assert member(views.report(2022, AFTER), M1) == district
 
 
+def test_a_correction_by_another_body_than_the_reports_is_not_applied(world: World) -> None:
+    """EVENTS.md: a body corrects its own earlier events. The inspection commission may sign a
+    correction (of its own events), but not move the standing committee's report date."""
+    h = story(world)
+    views = AttendanceViews(world.ledger)
+    views.catch_up()
+    before = member(views.report(2022, AFTER), M1)
+    world.accept(world.sign(world.inspection, "correction.recorded", world.bato, {
+        "corrects": h["r2"], "reason": "Nhầm ngày trên sổ", "facts": {"report_date": "2022-08-08"}},
+        date="2022-08-20"))
+    views.catch_up()
+    assert member(views.report(2022, AFTER), M1) == before
+    views.rebuild()
+    assert member(views.report(2022, AFTER), M1) == before
+
+
 # -- the JSON Lines import --------------------------------------------------------------------
 
 

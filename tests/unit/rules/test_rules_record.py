@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.rules import judge, record_from_dossier
+from ledger.rules.record import RecordedEvent, corrected
 from schemas.dossier import load_dossier
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
@@ -69,3 +70,20 @@ def test_a_correction_leaving_facts_the_type_cannot_hold_is_not_applied(change: 
     forged = replace(record, events=events)
     verdict = judge(forged, date(2022, 12, 31))
     assert verdict["checks"] == judge(forged, date(2022, 12, 31), as_recorded=True)["checks"]
+
+
+def test_in_the_ledger_a_correction_must_come_from_the_very_body_not_only_its_kind() -> None:
+    """Two inspection commissions (district and province) are one kind: in the ledger, where events
+    carry their signer's id, one may not correct the other's finding. A dossier names kinds only."""
+    finding = RecordedEvent("f1", "inspection.finding", date(2022, 6, 1), "inspection",
+                            {"about": ["qng.bato.badien.lang-ma"], "finding": "Thiếu biên bản", "conclusion": "Nhắc nhở"},
+                            body="qng.bato/inspection")
+
+    def fix(body: str) -> RecordedEvent:
+        return RecordedEvent("c1", "correction.recorded", date(2022, 6, 2), "inspection",
+                             {"corrects": "f1", "reason": "Sửa", "facts": {"finding": "Đủ biên bản"}}, body=body)
+
+    assert corrected([finding, fix("qng/inspection")])[0] == finding
+    assert corrected([finding, fix("qng.bato/inspection")])[0].facts["finding"] == "Đủ biên bản"
+    undated = replace(finding, body="")  # a dossier's: judged by kind
+    assert corrected([undated, fix("")])[0].facts["finding"] == "Đủ biên bản"

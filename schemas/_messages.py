@@ -18,6 +18,7 @@ _BY_TYPE: dict[str, str] = {
     "int_parsing": "phải là số nguyên (không phải số thập phân, chuỗi hay true/false)",
     "int_from_float": "phải là số nguyên, không được có phần thập phân",
     "bool_type": "phải là true hoặc false",
+    "bool_parsing": "phải là true hoặc false",
     "string_type": "phải là một chuỗi ký tự",
     "string_pattern_mismatch": "sai định dạng mã (chỉ gồm chữ thường không dấu, số và các dấu . _ : -)",
     "string_too_short": "không được để trống",
@@ -26,6 +27,10 @@ _BY_TYPE: dict[str, str] = {
     "model_type": "phải là một đối tượng JSON",
     "model_attributes_type": "phải là một đối tượng JSON",
     "date_type": "phải là một ngày dạng YYYY-MM-DD",
+    # (a query parameter: pydantic's own date parsing, its reason in English)
+    "date_parsing": "phải là một ngày có thật, dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "phải là một ngày có thật, dạng YYYY-MM-DD",
+    "date_from_datetime_inexact": "phải là một ngày dạng YYYY-MM-DD, không kèm giờ",
     "none_required": "phải là null",
     "secret_ballot_figure": "biên bản bầu kín phải ghi số này",
 }
@@ -71,7 +76,9 @@ def message_vi(err: ErrorDetails) -> str:
     if kind in _BY_TYPE:
         return _BY_TYPE[kind]
     if kind == "literal_error":
-        return f"giá trị không hợp lệ; chỉ nhận: {ctx.get('expected', '')}"
+        # (pydantic joins the last two choices with an English "or")
+        expected = str(ctx.get("expected", "")).replace("' or '", "' hoặc '")
+        return f"giá trị không hợp lệ; chỉ nhận: {expected}"
     if kind == "greater_than_equal":
         return f"không được nhỏ hơn {ctx.get('ge')}"
     if kind == "less_than_equal":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from typing import Any
 
@@ -85,6 +86,19 @@ def test_out_of_range_and_bad_proof_parameters(served: Served) -> None:
     for params in ({"index": -1}, {"index": "x"}, {}, {"index": 0, "size": 0}, {"index": 2**64}):
         problem_of(served.client.get("/v1/log/proof/inclusion", params=params), 400, "invalid_request")
     problem_of(served.client.get("/v1/log/proof/consistency", params={"old": 0}), 400, "invalid_request")
+
+
+@pytest.mark.parametrize("query", [
+    "/v1/villages/{v}/leadership?as_of=x", "/v1/villages/{v}/verdict?as_of=2022-02-30",
+    "/v1/officeholders?as_of=2022-01-01T01:00", "/v1/attendance?as_of=22-1-1",
+    "/v1/villages/{v}/verdict?as_recorded=maybe", "/v1/log/checkpoint?witnessed=2",
+    "/v1/officeholders?office=mayor",
+])
+def test_a_mistyped_date_or_flag_is_said_in_vietnamese_only(served: Served, query: str) -> None:
+    said = problem_of(served.client.get(query.format(v="qng.bato.badien.lang-ma")), 400, "invalid_request")
+    detail = said["detail"].partition(": ")[2]  # (after the parameter's name)
+    assert not re.search(r"\b(Input|should|valid|or|expected|Datetimes)\b", detail), said  # pydantic's English
+    assert said["detail_en"]  # which a program still gets
 
 
 def test_public_answers_never_carry_profiles(served: Served) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cli.common import EXIT_USAGE, err, fail, guarded, print_json
 
@@ -52,7 +53,7 @@ def check(
         if json_out:
             print_json({"error": exc.code, "problems": [p.to_dict() for p in exc.problems]})
         else:
-            err.print(f"[bold red]Lỗi[/] ({exc.code}): {dossier}: hồ sơ không hợp lệ.", highlight=False)
+            err.print(f"[bold red]Lỗi[/] ({exc.code}): {escape(str(dossier))}: hồ sơ không hợp lệ.", highlight=False)
             for problem in exc.problems[:20]:
                 err.print(f"  • {problem.text_vi()}", highlight=False, markup=False)
         raise typer.Exit(EXIT_USAGE) from None

@@ -79,6 +79,14 @@ def test_brackets_in_what_is_typed_are_shown_as_typed(
     assert argv[-1] in said(proc)  # rich read it as markup: dropped, or a crash
 
 
+def test_the_name_of_a_dossier_not_valid_is_shown_as_typed(tmp_path: Path) -> None:
+    dossier = tmp_path / "hồ sơ [bản sao].json"
+    dossier.write_text("{}")
+    proc = run("check", dossier, check=2)
+    assert "Lỗi (invalid_dossier)" in said(proc)
+    assert str(dossier) in said(proc)  # rich read "[bản sao]" as a style and dropped it
+
+
 # -- a database that holds no ledger --------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from cli.common import (
     passphrase_from,
     print_json,
     read_json_documents,
+    usable_passphrase,
 )
 from cli.copying import copy_ledger_cmd
 from cli.fetch import fetch
@@ -112,7 +113,7 @@ def keys_new(
         if not sys.stdin.isatty():
             fail("Không có cửa sổ lệnh để nhập mật khẩu: hãy đặt mật khẩu vào một biến môi trường "
                  "và dùng --passphrase-env.")
-        passphrase = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True).encode()
+        passphrase = usable_passphrase(typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True).encode())
     key = SigningKey.generate()
     home.write_private(path, key.to_pem(passphrase), new=True)
     _print_public(key, json_out)

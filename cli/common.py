@@ -170,7 +170,21 @@ def passphrase_from(env_var: str | None) -> bytes | None:
     value = os.environ.get(env_var)
     if value is None:
         fail(f"Biến môi trường '{env_var}' (mật khẩu khóa) chưa được đặt.")
-    return value.encode("utf-8")
+    return usable_passphrase(value.encode("utf-8"), f"Mật khẩu khóa (biến môi trường '{env_var}')")
+
+
+#: The longest passphrase a PEM key file can be encrypted with (OpenSSL's, through ``cryptography``).
+MAX_PASSPHRASE = 1023
+
+
+def usable_passphrase(passphrase: bytes, what_vi: str = "Mật khẩu khóa") -> bytes:
+    """Refuse a passphrase no key can be encrypted with: an empty one (the key would be written
+    in the clear, though encryption was asked for) or one longer than ``MAX_PASSPHRASE`` bytes."""
+    if not passphrase:
+        fail(f"{what_vi} trống: khóa sẽ không được mã hóa.")
+    if len(passphrase) > MAX_PASSPHRASE:
+        fail(f"{what_vi} dài quá {MAX_PASSPHRASE} byte.")
+    return passphrase
 
 
 def load_key(path: Path, passphrase_env: str | None) -> SigningKey:

@@ -137,3 +137,14 @@ def test_encrypted_key_needs_its_passphrase(tmp_path: Path) -> None:
     run("keys", "show", tmp_path / "k.pem", "--passphrase-env", "KEYPASS", env=env)
     proc = run("keys", "show", tmp_path / "k.pem", "--passphrase-env", "KEYPASS", env={"KEYPASS": "sai"}, check=2)
     assert "sai mật khẩu" in proc.stderr
+
+
+@pytest.mark.parametrize(("passphrase", "said"), [("", "trống"), ("x" * 1024, "1023")])
+def test_a_key_to_encrypt_with_a_passphrase_it_cannot_take_is_refused_not_written(
+        tmp_path: Path, passphrase: str, said: str) -> None:
+    key = tmp_path / "k.pem"
+    for command in (("keys", "new", key, "--encrypt"), ("init", tmp_path / "ledger", "--root-key-out", key)):
+        proc = run(*command, "--passphrase-env", "KEYPASS", env={"KEYPASS": passphrase}, check=2)
+        assert "Lỗi (usage)" in proc.stderr and said in proc.stderr
+        assert not key.exists()  # an empty passphrase once wrote the key in the clear, exit 0
+    assert not (tmp_path / "ledger" / "ledger.json").exists()

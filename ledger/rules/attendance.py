@@ -25,6 +25,7 @@ from typing import Any
 
 import rfc8785
 
+from ledger.rules.calendar import shift
 from ledger.rules.finding import Finding, bad, na, ok, wait
 from ledger.rules.text import cap, d_en, d_vi, ids
 from ledger.rules.verdict import overall
@@ -233,7 +234,7 @@ def reporting(record: MemberRecord, as_of: date) -> list[tuple[str, Finding]]:
     n = int(level_data(record.level)["report_days"])
     out: list[tuple[str, Finding]] = []
     for a in counted(record):
-        deadline = a.meeting_date + timedelta(days=n)
+        deadline = shift(a.meeting_date, n)
         what_en = f"Attendance of {d_en(a.meeting_date)} at {a.cell}"
         what_vi = f"Buổi dự sinh hoạt ngày {d_vi(a.meeting_date)} tại chi bộ {a.cell}"
         limit_en = f"at most {n} calendar day(s) after the meeting (by {d_en(deadline)})"

@@ -8,6 +8,8 @@
 - "N months before D" is calendar months: the same day of the month, or that month's
   last day when it has no such day.
 - Ages are whole years on the day.
+- A deadline past the calendar's ends (an event dated 0001-01-01 or 9999-12-31: a typed year
+  any body may sign) is held at ``date.min`` or ``date.max``, never an error.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _add_vn_working_days(start: date, n: int) -> Span:
 
 def _add_working_days(start: date, n: int, cal: Calendar) -> Span:
     day, counted, uncovered = start, 0, set()
-    while counted < n:
+    while counted < n and day < date.max:
         day += timedelta(days=1)
         if not cal.covers(day):
             uncovered.add(day.year)
@@ -123,8 +125,18 @@ def add_months(day: date, months: int) -> date:
     """Calendar months, clamped to the month's last day (31/3 − 1 month = 28 or 29/2)."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
+    if not date.min.year <= year <= date.max.year:
+        return date.min if year < date.min.year else date.max
     last = _gregorian.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
+
+
+def shift(day: date, days: int) -> date:
+    """``day`` + ``days`` days, held at the calendar's ends."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
 
 
 def age_on(born: date, day: date) -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
-from ledger.rules.calendar import add_working_days, age_on, working_days_between
+from ledger.rules.calendar import add_working_days, age_on, shift, working_days_between
 from ledger.rules.election_count import counted, winner
 from ledger.rules.finding import Finding, bad, missing, na, ok, refs, wait
 from ledger.rules.record import RecordedEvent, as_date
@@ -71,7 +70,7 @@ def e_reelect(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
                                 "Chưa có quyết định bầu lại; chưa tìm thấy thời hạn luật định nên chỉ nêu, không "
                                 "tính vi phạm"))
             continue
-        deadline = failed + timedelta(days=limit)
+        deadline = shift(failed, limit)
         if rerun is None or rerun.count is None:
             out.append(missing(ctx, deadline, refs(el.count, rerun.order if rerun else None),
                                f"Re-election within {limit} days of the vote of {d_en(failed)}",
@@ -144,7 +143,7 @@ def e_removal(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
             if rem.date > span.end:
                 en.append(f"recognised {d_en(rem.date)}, after the deadline {d_en(span.end)}{span.note}")
                 vi.append(f"công nhận ngày {d_vi(rem.date)}, quá hạn {d_vi(span.end)}{span.note_vi}")
-        deadline = rem.date + timedelta(days=p["new_election_days"])
+        deadline = shift(rem.date, p["new_election_days"])
         after = next((e for e in ctx.elections if e.count and e.count.date > rem.date), None)
         if after is None or after.count is None:
             pending = missing(ctx, deadline, refs(rem), "New election after the removal", "Bầu trưởng thôn mới")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
+from ledger.rules.calendar import shift
 from ledger.rules.finding import Finding, bad, missing, ok, refs, wait
 from ledger.rules.record import RecordedEvent
 from ledger.rules.text import d_en, d_vi
@@ -27,7 +27,7 @@ def _timed(ctx: Context, el: Election, event: RecordedEvent | None, days: int, w
     day = el.day
     if day is None:
         return wait(refs(event), f"{what}: election day not recorded yet", f"{what_vi}: chưa có ngày bầu cử")
-    deadline = day - timedelta(days=days)
+    deadline = shift(day, -days)
     if event is None:
         return missing(ctx, deadline, refs(el.order, el.count), what, what_vi)
     lead = (day - event.date).days
@@ -103,7 +103,7 @@ def _list_one(ctx: Context, el: Election, p: Mapping[str, Any]) -> Finding:
         if el.day is None:
             return wait(refs(*steps), f"{what}: election day not recorded yet",
                         "Danh sách ứng cử viên chính thức: chưa có ngày bầu cử")
-        return missing(ctx, el.day - timedelta(days=p["days_before"]), refs(*steps, el.order, el.count), what,
+        return missing(ctx, shift(el.day, -p["days_before"]), refs(*steps, el.order, el.count), what,
                        "Danh sách ứng cử viên chính thức")
     en: list[str] = []
     vi: list[str] = []

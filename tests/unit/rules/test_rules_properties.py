@@ -6,14 +6,20 @@ both checked against ``schemas``) but any values, dates and order.
 
 from __future__ import annotations
 
+import copy
+import itertools
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.rules import Place, ProfileUpdate, RecordedEvent, VillageRecord, judge
+from ledger.rules import Place, ProfileUpdate, RecordedEvent, VillageRecord, judge, record_from_dossier
 from ledger.rules.finding import STATUSES
+from schemas.dossier import DossierError, load_dossier
 
 PEOPLE = ["p1", "p2", "p3", "p4"]
 START = date(2021, 6, 1)
@@ -105,3 +111,36 @@ def test_judge_never_raises_and_lists_every_rule_of_every_applied_set(
             assert check["events"], check
     assert out["verdict"] in {"violations", "incomplete", "compliant"}
     assert out["same_person"] in {"secretary", "deputy", "committee", "outside", "non_member", "none"}
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
+DOSSIERS = [EXAMPLES / "01-bato-compliant.json", EXAMPLES / "11-ducpho-compliant-deputy.json"]  # (both rule families)
+#: The calendar's ends: a year typed as 0001 or 9999 is a valid date, which an entitled body may sign.
+EDGES = ["0001-01-01", "9999-12-31"]
+
+
+@pytest.mark.parametrize("dossier", DOSSIERS, ids=[p.stem for p in DOSSIERS])
+def test_judge_never_raises_on_a_date_at_the_calendars_ends(dossier: Path) -> None:
+    """One event dated 0001-01-01 once made every deadline computed from it overflow: an internal
+    error for `dantin check`, and on a ledger every view of every village (500 on each page)."""
+    doc = json.loads(dossier.read_text(encoding="utf-8"))
+    for i, event in enumerate(doc["events"]):
+        dated = ["date"] + [k for k, v in event.items() if k != "date" and isinstance(v, str) and _is_iso(v)]
+        for key, edge in itertools.product(dated, EDGES):
+            changed = copy.deepcopy(doc)
+            changed["events"][i][key] = edge
+            try:
+                loaded = load_dossier(json.dumps(changed).encode())
+            except DossierError:
+                continue
+            record = record_from_dossier(loaded)
+            for as_of in (date(2026, 1, 1), date.max):
+                judge(record, as_of)
+
+
+def _is_iso(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10

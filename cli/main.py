@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console entry point: ``dantin ARGS…``."""
+    for name in ("stdout", "stderr"):  # closed (`>&-`): what goes there is dropped, as rich drops it, not a crash
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the process's life
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show Vietnamese gets "?", not a traceback
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]

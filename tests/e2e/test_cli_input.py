@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import PG_ADMIN_URL, _require_postgres
-from test_cli import run
+from test_cli import DANTIN, ROOT, run
 
 from ledger import home
 from ledger.home import HomeError
@@ -85,6 +85,18 @@ def test_the_name_of_a_dossier_not_valid_is_shown_as_typed(tmp_path: Path) -> No
     proc = run("check", dossier, check=2)
     assert "Lỗi (invalid_dossier)" in said(proc)
     assert str(dossier) in said(proc)  # rich read "[bản sao]" as a style and dropped it
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "docs/examples/01-bato-compliant.json"), ("check", "docs/examples/01-bato-compliant.json", "--json"),
+    ("stats", "{demo}", "--json"), ("verdict", "{demo}", "qng.bato.badien.lang-ma", "--json"),
+])
+def test_a_closed_standard_output_is_no_crash(demo: Path, args: tuple[str, ...]) -> None:
+    argv = [a.format(demo=demo) for a in args]
+    proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *DANTIN, *argv], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert "Traceback" not in proc.stderr and "internal" not in proc.stderr, proc.stderr  # as `stats` without --json
+    assert proc.returncode == 0, proc.stderr
 
 
 # -- a database that holds no ledger --------------------------------------------------------------

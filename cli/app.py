@@ -33,6 +33,7 @@ from cli.common import (
     print_json,
     read_json_documents,
     usable_passphrase,
+    write_output,
 )
 from cli.copying import copy_ledger_cmd
 from cli.fetch import fetch
@@ -158,7 +159,7 @@ def sign(
     data: Any = envelopes[0] if len(envelopes) == 1 else envelopes
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode("utf-8"))
     else:
         typer.echo(text, nl=False)
 

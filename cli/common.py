@@ -129,6 +129,7 @@ _OS_ERRORS_VI = {
     errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
     errno.EEXIST: "đã có tệp này",
     errno.ENOSPC: "đĩa đã đầy",
+    errno.EFBIG: "tệp vượt quá kích thước cho phép",
     errno.EDQUOT: "đã hết hạn mức đĩa",
     errno.EROFS: "ổ đĩa chỉ đọc",
     errno.ENAMETOOLONG: "tên tệp quá dài",
@@ -142,6 +143,31 @@ _OS_ERRORS_VI = {
     errno.EHOSTUNREACH: "không tới được máy chủ",
     errno.ENETUNREACH: "không tới được mạng",
 }
+
+
+def write_output(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a file beside it, renamed over it once
+    written and synced, so a full disk or a Ctrl-C leaves ``path`` as it was (an earlier bundle
+    kept, not half of a new one). ``private``: readable by its owner only. A link or what is not a
+    regular file (``/dev/stdout``, a pipe) is written through as it is. An error names ``path``."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        with path.open("wb") as fh:
+            fh.write(data)
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def os_error_vi(exc: OSError) -> str:

@@ -34,8 +34,7 @@ import orjson
 import typer
 from rich.markup import escape
 
-from cli.common import EXIT_FINDING, EXIT_OK, err, fail, guarded, load_key, os_error_vi
-from ledger import home
+from cli.common import EXIT_FINDING, EXIT_OK, err, fail, guarded, load_key, os_error_vi, write_output
 from ledger.signing import SigningKey
 from schemas._checks import visible_json
 
@@ -260,6 +259,7 @@ def _write_stdout(data: bytes) -> None:
 
 def _save(path: Path, data: bytes) -> None:
     try:
-        home.write_private(path, data)  # owner-only: restricted reads hold birth dates and party membership
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_output(path, data, private=True)  # owner-only: restricted reads hold birth dates and party membership
     except OSError as exc:
         fail(f"Không ghi được tệp '{path}': {os_error_vi(exc)}.", "io")

@@ -30,6 +30,7 @@ from cli.common import (
     load_key,
     out,
     print_json,
+    write_output,
 )
 from cli.vi import Typer
 from ledger import home
@@ -362,7 +363,7 @@ def bundle(
         made = make_bundle(ledger, village, policy=policy, signer=signer)
     finally:
         ledger.close()
-    output.write_bytes(made.data)
+    write_output(output, made.data)
     out.print(f"Đã ghi gói hồ sơ {escape(str(output))}: {made.entries} sự kiện ({made.village_events} của thôn), "
               f"checkpoint cỡ {made.size} do {', '.join(made.witnesses)} ký xác nhận.", highlight=False)
     if made.verdict is not None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -97,6 +99,31 @@ def test_a_closed_standard_output_is_no_crash(demo: Path, args: tuple[str, ...])
                           cwd=ROOT, timeout=300)
     assert "Traceback" not in proc.stderr and "internal" not in proc.stderr, proc.stderr  # as `stats` without --json
     assert proc.returncode == 0, proc.stderr
+
+
+def _with_file_size_limit(limit: int) -> None:  # (in the child: a disk that fills up after `limit` bytes)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails (EFBIG) instead of killing
+
+
+@pytest.mark.parametrize("command", [
+    ("bundle", "{demo}", "qng.bato.badien.lang-ma", "-o", "{out}"),
+    ("sign", "{event}", "--key", f"{{demo}}/keys/{CELL_KEY}", "--body", "qng.bato.badien.lang-ma/cell", "-o", "{out}"),
+])
+def test_an_output_file_that_cannot_be_written_whole_is_left_as_it_was(
+        demo: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    out = tmp_path / "out.json"
+    out.write_bytes(b"the earlier output")
+    event = tmp_path / "events.jsonl"
+    event.write_text("\n".join(json.dumps({"type": "personnel.nominated", "place": "qng.bato.badien.lang-ma",
+                                           "date": "2026-01-05", "facts": {"person": f"p-{i}"}})
+                               for i in range(200)))
+    argv = [a.format(demo=demo, out=out, event=event) for a in command]
+    proc = subprocess.run([*DANTIN, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          preexec_fn=lambda: _with_file_size_limit(65536))
+    assert proc.returncode == 2 and "Lỗi (io)" in proc.stderr and str(out) in proc.stderr, proc.stderr
+    assert out.read_bytes() == b"the earlier output"  # not the first 64 KiB of the new one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "out.json"]  # nothing left beside it
 
 
 # -- a database that holds no ledger --------------------------------------------------------------

@@ -60,8 +60,15 @@ def write_private(path: Path, data: bytes, *, new: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if new else os.O_TRUNC)
     fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException as exc:
+        if new:  # the file is ours (O_EXCL): no half-written key left behind, to be refused as existing
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # (a write's error names no file)
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
 
 
 def require_new(directory: Path) -> None:

@@ -64,6 +64,18 @@ def test_init_that_cannot_write_the_root_key_makes_no_ledger(tmp_path: Path, pro
     run("init", tmp_path / "ledger")
 
 
+@pytest.mark.parametrize("command", [("keys", "new", "{key}"), ("init", "{tmp}/ledger", "--root-key-out", "{key}")])
+def test_a_key_that_cannot_be_written_whole_leaves_no_file_to_refuse_next_time(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    key = tmp_path / "k.pem"
+    argv = [a.format(key=key, tmp=tmp_path) for a in command]
+    proc = subprocess.run([*DANTIN, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          preexec_fn=lambda: _with_file_size_limit(64))  # (a PEM key is 119 bytes)
+    assert proc.returncode == 2 and "Lỗi (io)" in proc.stderr and str(key) in proc.stderr, proc.stderr
+    assert not key.exists()  # once 64 bytes of it: no key, and "đã tồn tại" at the next try
+    run(*argv)
+
+
 # -- what a person types is shown as typed ------------------------------------------------------
 
 

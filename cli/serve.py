@@ -44,6 +44,8 @@ def serve(
     if not read_only and not home.writable(directory, database_option(database)):
         # An inspector's copy on a medium nobody may write: served for reading, as the read commands read it.
         read_only = True
+    for url in witnesses or ():
+        _witness_url(url)
     if read_only and witnesses:
         fail("Bản sao chỉ đọc không công bố checkpoint hay lưu chữ ký nhân chứng: bỏ --witness hoặc --read-only.")
     if read_only:
@@ -95,3 +97,17 @@ def _fastest(module: str, fallback: str) -> str:
     import importlib.util
 
     return module if importlib.util.find_spec(module) is not None else fallback
+
+
+def _witness_url(url: str) -> None:
+    """Refuse a ``--witness`` that is no http(s) address (a typo would be retried in the log for ever)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        fine = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # (an unclosed [ of an IPv6 address, a port that is no number)
+        fine = False
+    if not fine:
+        fail(f"--witness '{url}' không phải địa chỉ của một nhân chứng: cần dạng http://máy-chủ:cổng/ "
+             "(hoặc https://…).")

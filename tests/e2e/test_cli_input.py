@@ -273,6 +273,16 @@ def test_a_port_in_use_is_said_before_the_server_starts(demo: Path) -> None:
     assert "Lỗi (io)" in said(proc) and "đang được một chương trình khác dùng" in said(proc)
 
 
+@pytest.mark.parametrize("url", ["127.0.0.1:8100", "notaurl", "ftp://witness.example/", "http://[::1"])
+def test_a_witness_address_that_is_no_url_is_said_before_the_server_starts(demo: Path, url: str) -> None:
+    try:  # (it once started, and retried the typo in its log for ever: no checkpoint ever pushed)
+        proc = subprocess.run([*DANTIN, "serve", str(demo), "--port", "0", "--witness", url], capture_output=True,
+                              text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "200"}, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the server started with --witness {url}")
+    assert proc.returncode == 2 and "Lỗi (usage)" in said(proc) and url in said(proc), said(proc)
+
+
 def test_a_broken_witness_state_is_said_in_vietnamese(demo: Path, tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     state.write_text("{not json")

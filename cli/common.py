@@ -77,7 +77,7 @@ def fail(message_vi: str, code: str = "usage", exit_code: int = EXIT_USAGE) -> N
     """Say ``message_vi`` (plain text: a path or an id a person typed may hold ``[`` and ``]``,
     which rich would read as markup) with its stable ``code``, and exit."""
     err.print(f"[bold red]Lỗi[/] ({escape(code)}): ", end="", highlight=False)
-    err.print(message_vi, markup=False, highlight=False)
+    err.print(message_vi, markup=False, highlight=False, soft_wrap=True)  # a path in it stays whole
     raise typer.Exit(exit_code)
 
 

@@ -1,4 +1,4 @@
-"""``dantin copy SRC DEST``: a snapshot of a ledger for an auditor (``ledger.copying``)."""
+"""``dantin copy SRC DEST``: a snapshot of a ledger for an auditor (``storage.copying``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli.common import DatabaseOpt, DirArg, JsonOpt, database_option, err, guarded, out, print_json
-from ledger.copying import copy_ledger
+from storage.copying import copy_ledger
 
 
 @guarded
@@ -35,6 +35,6 @@ def copy_ledger_cmd(
     out.print(f"Đã chép sổ cái vào {escape(str(destination))}: {report.rows['stored_events']} sự kiện, "
               f"{report.rows['dantin_leaves']} lá Merkle, {report.rows['dantin_checkpoints']} checkpoint "
               f"(mới nhất: cỡ {report.log_size}), {report.rows['dantin_cosignatures']} chữ ký nhân chứng. "
-              "Không có khóa riêng của nhật ký trong bản sao.", highlight=False)
+              "Không có khóa riêng của nhật ký trong bản sao.", highlight=False, soft_wrap=True)
     out.print("Kiểm bản sao bằng khóa nhật ký đã công bố (không tin tệp trong bản sao):", highlight=False)
     out.print(f"  dantin verify {escape(str(destination))} --log-key '{report.vkey}'", highlight=False, soft_wrap=True)

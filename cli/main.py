@@ -75,7 +75,7 @@ def _workers_wanted(args: list[str]) -> bool:
 
 
 #: ``dantin verify``'s options that take a value (the next argument, unless written ``--opt=value``).
-_VALUED = frozenset({"--database", "--workers"})
+_VALUED = frozenset({"--database", "--workers", "--log-key", "--root-key"})
 
 
 def __getattr__(name: str) -> Any:

@@ -11,10 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
-
-from schemas.facts import FACTS_MODELS
-
 #: Keys of a ``correction.recorded`` event that are not corrected facts.
 CORRECTION_KEYS = frozenset({"corrects", "reason", "facts"})
 
@@ -121,7 +117,7 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         original = out[target]
         new_date = as_date(changes.pop("date", None)) or original.date
         facts = {**original.facts, **changes}
-        if not _fits(original.type, facts):
+        if original.body and not _fits(original.type, facts):  # (a dossier's were checked as it was loaded)
             continue  # facts the original's type cannot hold (a dossier refuses them; a ledger stores them)
         out[target] = replace(original, date=new_date, facts=facts,
                               corrected_by=(*original.corrected_by, fix.id))
@@ -129,7 +125,13 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
 
 
 def _fits(event_type: str, facts: Mapping[str, Any]) -> bool:
-    """Whether ``facts`` are facts an event of ``event_type`` may hold (its model, as at ingest)."""
+    """Whether ``facts`` are facts an event of ``event_type`` may hold (its model, as at ingest).
+    (Imported here: ``dantin check``'s quick path judges a dossier, whose corrections were checked
+    on loading, without pydantic.)"""
+    from pydantic import ValidationError
+
+    from schemas.facts import FACTS_MODELS
+
     model = FACTS_MODELS.get(event_type)
     if model is None:
         return True

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from conftest import Backend, World
 
-from ledger import copying, home
-from ledger.copying import CopyError, copy_ledger
+from ledger import home
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import SigningKey
+from storage import copying
+from storage.copying import CopyError, copy_ledger
 
 
 def _profile(world: World, person: str) -> dict[str, Any]:

@@ -157,6 +157,7 @@ def test_verify_warms_its_workers_forkserver_only_when_it_will_want_workers(tmp_
     d = str(ledger)
     assert _workers_wanted([d]) and _workers_wanted(["--json", d]) and _workers_wanted([d, "--workers=2"])
     assert _workers_wanted(["--database", "postgresql://h/db", d]) and _workers_wanted(["--database=x", d])
+    assert _workers_wanted(["--log-key", "dantin.qng/log+01+AAAA", "--root-key", "BBBB", d])
     assert not _workers_wanted([d, "--workers", "1"]) and not _workers_wanted([d, "--workers=0"])
     assert not _workers_wanted([d, "--workers", "many"])
     assert not _workers_wanted(["--help"]) and not _workers_wanted([d, "-h"])

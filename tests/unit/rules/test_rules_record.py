@@ -65,8 +65,10 @@ def test_a_correction_leaving_facts_the_type_cannot_hold_is_not_applied(change: 
     """A dossier refuses such a correction (exit 2); the ledger stores what a body signs, and its
     verdict must be judged all the same, on the facts as recorded, not fail on a count that is text."""
     record = record_from_dossier(load_dossier((EXAMPLES / "09-bato-corrected-count.json").read_bytes()))
+    # As the ledger's record has them: each event with its signer's id (a dossier's are checked on loading).
+    signed = [replace(e, body=f"qng.bato.bacung.thon-3/{e.by}") for e in record.events]
     events = [replace(e, facts={**e.facts, "facts": change}) if e.type == "correction.recorded" else e
-              for e in record.events]
+              for e in signed]
     forged = replace(record, events=events)
     verdict = judge(forged, date(2022, 12, 31))
     assert verdict["checks"] == judge(forged, date(2022, 12, 31), as_recorded=True)["checks"]

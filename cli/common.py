@@ -62,6 +62,7 @@ out = _Console()
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 #: The arguments and options most commands share.
 DirArg = Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục sổ cái.")]
@@ -97,8 +98,11 @@ def guarded(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C: said, and 128 + SIGINT as a shell expects (Typer would exit 130 silently)
+            err.print("\nĐã hủy.", highlight=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except DantinError as exc:
             fail(exc.message_vi, exc.code)
         except OSError as exc:

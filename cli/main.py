@@ -31,7 +31,7 @@ def main() -> None:
     try:
         _main()
     except KeyboardInterrupt:  # Ctrl-C before the application handles it (while it imports)
-        sys.stderr.write("\nĐã hủy!\n")
+        sys.stderr.write("\nĐã hủy.\n")
         sys.exit(130)
 
 

@@ -44,9 +44,9 @@ def run_check(args: list[str]) -> int | None:
         return None
     try:
         text = _verdict(options)
-    except KeyboardInterrupt:  # as click says it (cli/locale)
-        sys.stderr.write("\nĐã hủy!\n")
-        return 1
+    except KeyboardInterrupt:  # as the full command says it (cli.common.guarded)
+        sys.stderr.write("\nĐã hủy.\n")
+        return 130
     except Exception:  # noqa: BLE001 - the full command reports whatever went wrong, in Vietnamese
         return None
     if text is None:

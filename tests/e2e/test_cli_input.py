@@ -360,3 +360,24 @@ def test_synth_says_its_figures_as_vietnamese_write_them(tmp_path: Path) -> None
     line = said(proc)
     assert " giây" in line and not any(f"{d}.{e} giây" in line for d in "0123456789" for e in "0123456789")
     assert "giây" in line.split("tổng cộng ")[1] and "," in line.split("tổng cộng ")[1]  # 0,3 giây, not 0.3
+
+
+def test_ctrl_c_is_said_and_exits_130(tmp_path: Path) -> None:
+    """A command interrupted while it waits (here ``fetch`` on a server that never answers) says
+    it was cancelled and exits 128 + SIGINT, as a shell expects; no traceback."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        proc = subprocess.Popen([*DANTIN, "fetch", f"http://127.0.0.1:{port}/v1/villages", "--timeout", "60"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "COLUMNS": "200"})
+        try:
+            conn, _ = server.accept()  # the request is sent: the command waits for an answer
+            with conn:
+                proc.send_signal(signal.SIGINT)
+                _out, said = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "Đã hủy." in said and "Traceback" not in said

@@ -143,8 +143,10 @@ def officeholders(
         unknown = bool(place) and not rows and views.ledger.get_stream(place) is None
     if unknown:  # as verdict and leadership say it: not an empty answer about a place there is not
         fail(f"Không có địa bàn '{place}' trong sổ cái.", "unknown_place", EXIT_FINDING)
-    if json_out:
-        print_json(rows)
+    if json_out:  # as the API's items (GET /v1/officeholders)
+        from projections.views import public_officeholder
+
+        print_json([public_officeholder(r) for r in rows])
         return
     table = Table(show_header=True, header_style="bold")
     for title in ("Thôn", "Chức vụ", "Người giữ", "Từ ngày"):

@@ -308,6 +308,12 @@ class Views:
         return built[0] if built else None
 
 
+def public_officeholder(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of ``Views.officeholders`` as the API and ``dantin officeholders --json`` give it."""
+    return {"village": row["village"], "office": row["office"], "person": row["person"], "name": row["name"],
+            "since": row["start_date"], "acting": bool(row["acting"])}
+
+
 JUDGED_BY_NAME = "judged_by"
 
 

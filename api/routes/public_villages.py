@@ -15,6 +15,7 @@ from api.openapi import problems
 from api.problems import NotFound
 from api.responses import json_bytes
 from api.village_views import Missing
+from projections.views import public_officeholder
 
 router = APIRouter(tags=["villages"])
 VillagePath = Annotated[str, Path(max_length=200, description="Mã thôn, tổ dân phố.",
@@ -82,8 +83,7 @@ def officeholders(
     if place and not rows and services.places.get(place) is None:  # not an empty answer about no place
         raise NotFound(f"'{place}' không phải địa bàn đã đăng ký.", detail="unknown place")
     more = len(rows) > limit
-    items = [{"village": r["village"], "office": r["office"], "person": r["person"], "name": r["name"],
-              "since": r["start_date"], "acting": bool(r["acting"])} for r in rows[:limit]]
+    items = [public_officeholder(r) for r in rows[:limit]]
     return OfficeholdersPublic.model_validate({
         "place": place, "office": office, "as_of": (as_of or views.today()).isoformat(), "items": items,
         "limit": limit, "offset": offset, "next_offset": offset + limit if more else None})

@@ -11,6 +11,8 @@ from pathlib import Path
 from conftest import Backend, World
 from integration.test_views import enrol_village_bodies, story
 
+from api.models import OfficeholderPublic
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +41,9 @@ def test_read_commands(world: World, backend: Backend) -> None:
     rows = json.loads(dantin(backend, "officeholders", d, "qng.bato", "--office", "head", "--as-of", "2022-08-01",
                              "--json").stdout)
     assert [(r["village"], r["person"]) for r in rows] == [(world.lang_ma, "p1")]
+    # The very items GET /v1/officeholders answers (since, acting as true/false), not the views' rows.
+    assert rows == [OfficeholderPublic.model_validate(r).model_dump() for r in rows]
+    assert rows[0]["since"] == "2022-05-18" and rows[0]["acting"] is False
     assert "vị trí" in dantin(backend, "rebuild", d).stdout
     unknown = dantin(backend, "verdict", d, "qng.bato.badien.khong-co", code=1)
     assert "Không có thôn" in unknown.stderr

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import EXIT_FINDING, DirArg, err, fail, guarded, out, print_json
+from cli.common import EXIT_FINDING, DirArg, err, fail, guarded, out, parse_day, print_json
 from cli.read import open_for_views
 from ledger.rules.attendance import LEVEL_VI, LEVELS
 from ledger.rules.text import STATUS_VI, VERDICT_VI, d_vi
@@ -28,10 +28,7 @@ def _status(text: str, status: str) -> str:
 def _judged_on(as_of: str | None) -> date:
     if as_of is None:
         return date.today()
-    try:
-        return date.fromisoformat(as_of)
-    except ValueError:
-        fail(f"--as-of '{as_of}' không phải một ngày dạng YYYY-MM-DD.")
+    return parse_day(as_of)
 
 
 @guarded

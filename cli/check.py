@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from cli.common import EXIT_USAGE, err, fail, guarded, print_json
+from cli.common import EXIT_USAGE, err, guarded, parse_day, print_json
 
 if TYPE_CHECKING:
     from ledger.rules.record import VillageRecord
@@ -27,10 +27,7 @@ if TYPE_CHECKING:
 def _as_of(value: str | None) -> date:
     if value is None:
         return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of '{value}' không phải một ngày dạng YYYY-MM-DD.")
+    return parse_day(value)
 
 
 @guarded

@@ -67,6 +67,8 @@ def _verdict(options: dict[str, Any]) -> str | None:
     from schemas.quick import quick_load
 
     as_of = options.get("as_of")
+    if as_of is not None and not (len(as_of) == 10 and as_of[4] == as_of[7] == "-"):
+        return None  # not YYYY-MM-DD: the full command says so (cli.common.parse_day)
     day = date.today() if as_of is None else date.fromisoformat(as_of)
     loaded = quick_load(Path(options["dossier"]).read_bytes())
     if loaded is None:

@@ -24,6 +24,7 @@ from cli.common import (
     guarded,
     need_writable,
     out,
+    parse_day,
     print_json,
 )
 from ledger import home
@@ -38,12 +39,7 @@ RecordedOpt = Annotated[bool, typer.Option("--as-recorded", help="Theo số li�
 
 
 def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of '{value}' không phải một ngày dạng YYYY-MM-DD.")
+    return None if value is None else parse_day(value)
 
 
 def open_for_views(directory: Path, database: str | None) -> tuple[Ledger, ViewStore | None]:

@@ -252,6 +252,12 @@ def test_an_enrolment_refused_is_a_finding_as_a_submission_is(demo: Path) -> Non
     (("proof", "{demo}", "--consistency", "99999999999999999999", "3"), "cỡ cây phải từ 0"),
     (("serve", "{demo}", "--log-level", "loud"), "--log-level 'loud' không có"),
     (("fetch", "http://[::1"), "không hợp lệ"),
+    # --as-of is YYYY-MM-DD, as every message says: not Python's other ISO forms, nor a day there is not.
+    (("verdict", "{demo}", "qng.bato.badien.lang-ma", "--as-of", "20220101"), "không phải một ngày dạng YYYY-MM-DD"),
+    (("leadership", "{demo}", "qng.bato.badien.lang-ma", "--as-of", "2022-W01-1"), "dạng YYYY-MM-DD"),
+    (("officeholders", "{demo}", "--as-of", "2022-02-30"), "không phải một ngày có thật"),
+    (("attendance", "{demo}", "--as-of", "20221231"), "dạng YYYY-MM-DD"),
+    (("check", "docs/examples/01-bato-compliant.json", "--as-of", "20220101"), "dạng YYYY-MM-DD"),
     (("stats", "{demo}", "--database", "postgresql://postgres@127.0.0.1:abc/test"), "không hợp lệ"),
 ])
 def test_a_value_out_of_bounds_is_a_usage_error(demo: Path, args: tuple[str, ...], fragment: str) -> None:

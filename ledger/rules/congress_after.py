@@ -58,7 +58,7 @@ def c_approve(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
 
 def c_term(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     """C-TERM: a congress 2.5 years (± 6 months) after the previous one; only where that one is recorded."""
-    held = [c.held for c in ctx.congresses if c.held is not None]
+    held = [c.held for c in (*ctx.earlier_congresses, *ctx.congresses) if c.held is not None]
     out = []
     months, slack = p["term_months"], p["tolerance_months"]
     for earlier, later in itertools.pairwise(held):

@@ -4,6 +4,13 @@ Every rule reads a :class:`Context`: the record as known on the as-of date, its 
 date order (same-day events keep the record's order), grouped into votes (each
 ``election.counted`` with the order before it and the commune's decision after it) and
 congresses (each ``congress.held`` with the ballots, report and decisions that follow).
+
+A village's stream holds every term. The rules judge one: the term in progress on the as-of
+date (``_term_start``). A term begins with a normal election held at least ``TERM_GAP_MONTHS``
+after the previous term's and following no removal of the head since the village's last
+election (after a removal a normal election is a by-election, within the term), and with the
+nominations and preparations for it. Earlier terms' events are not judged again; the previous
+congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
+from ledger.rules.calendar import add_months
 from ledger.rules.record import RecordedEvent, VillageRecord, as_date
 
 PREP_TYPES = ("election.team_formed", "election.notice_posted", "candidates.drafted",
@@ -84,6 +92,8 @@ class Context:
     congresses: list[Congress]
     leadership: dict[str, Any]
     head_recognition: RecordedEvent | None
+    #: Congresses of the terms before the one judged: context only (C-TERM's previous congress).
+    earlier_congresses: list[Congress] = field(default_factory=list)
     #: What the rules ask again and again, kept for this judgement: names, profiles, positions.
     _names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[tuple[str, date | None], dict[str, Any]] = field(default_factory=dict, repr=False,
@@ -143,7 +153,42 @@ class Context:
 
 def build(record: VillageRecord, as_of: date) -> Context:
     events = sorted(record.events, key=_day)  # stable: same-day events keep record order
-    return Context(record, as_of, events, _elections(events), _congresses(events), *_leadership(events))
+    leadership = _leadership(events)  # as recorded, over every term
+    start = _term_start(events)
+    if start == 0:
+        return Context(record, as_of, events, _elections(events), _congresses(events), *leadership)
+    term = events[start:]
+    return Context(record, as_of, term, _elections(term), _congresses(term), *leadership,
+                   earlier_congresses=_congresses(events[:start]))
+
+
+#: A normal election at least this long after the previous term's opens a new term (a term is
+#: 2.5 years, or 5; a by-election after a removal, or a failed vote's repeat, comes sooner).
+TERM_GAP_MONTHS = 18
+
+
+def _term_start(events: list[RecordedEvent]) -> int:
+    """Where, in ``events`` (by date), the last term begins: 0 for a record of one term."""
+    normal = [e for e in _elections(events) if e.kind == "normal" and e.day is not None]
+    if len(normal) < 2:
+        return 0
+    removals = [e.date for e in events if e.type == "head.removal_recognised"]
+    opening, previous = normal[0], normal[0]
+    for election in normal[1:]:
+        day, last = cast(date, election.day), cast(date, previous.day)
+        by_election = any(last < r <= day for r in removals)
+        if not by_election and day >= add_months(cast(date, opening.day), TERM_GAP_MONTHS):
+            opening = election
+        previous = election
+    if opening is normal[0]:
+        return 0
+    # The term's own events: its election's order, preparations and count, and the cell's
+    # nominations made for it (after the vote before it).
+    before = cast(date, normal[normal.index(opening) - 1].day)
+    dates = [e.date for e in (opening.order, opening.count, *opening.prep) if e is not None]
+    dates += [e.date for e in events if e.type == "personnel.nominated" and before < e.date <= cast(date, opening.day)]
+    begins = min(dates)
+    return next(i for i, e in enumerate(events) if e.date >= begins)
 
 
 _day = attrgetter("date")

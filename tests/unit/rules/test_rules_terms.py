@@ -1,0 +1,86 @@
+"""A village's stream holds every term; a verdict judges the term in progress on its date.
+
+Built from the Ba Tơ example of a compliant 2022 term (docs/examples/01-bato-compliant.json),
+followed by the same process for the next term, 131 weeks later (a Sunday again), its cell
+congress not held yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ledger.rules import judge, record_from_dossier
+from ledger.rules.record import RecordedEvent, VillageRecord
+from ledger.rules.timeline import build
+from schemas.dossier import load_dossier
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "01-bato-compliant.json"
+LATER = timedelta(weeks=131)
+ELECTION_TYPES = ("personnel.nominated", "election.ordered", "candidates.drafted", "candidates.agreed",
+                  "candidates.finalised", "election.team_formed", "election.notice_posted", "election.counted",
+                  "election.recognised")
+
+
+def _first_term() -> VillageRecord:
+    return record_from_dossier(load_dossier(EXAMPLE.read_bytes()))
+
+
+def _again(event: RecordedEvent, shift: timedelta) -> RecordedEvent:
+    facts: dict[str, Any] = dict(event.facts)
+    for key in ("election_date", "received"):
+        if key in facts:
+            facts[key] = (date.fromisoformat(facts[key]) + shift).isoformat()
+    return replace(event, id=f"t2{event.id}", date=event.date + shift, facts=facts)
+
+
+def _two_terms(shift: timedelta = LATER, between: tuple[RecordedEvent, ...] = ()) -> VillageRecord:
+    first = _first_term()
+    second = [_again(e, shift) for e in first.events if e.type in ELECTION_TYPES]
+    return replace(first, events=[*first.events, *between, *second])
+
+
+def test_the_verdict_judges_the_term_in_progress_not_the_last_terms_congress() -> None:
+    record = _two_terms()
+    out = judge(record, date(2025, 1, 10))
+
+    judged = {i for c in out["checks"] for i in c["events"]}
+    assert judged and all(i.startswith("t2") for i in judged), judged  # nothing of 2022 judged again
+    assert out["rulesets"][:2] == ["vn-2023", "party-2024"]  # chosen by this term's dates
+    status = {c["rule"]: c["status"] for c in out["checks"]}
+    # The congress of this term is not held yet: pending, not failed against the 2022 congress.
+    assert status["P-ORDER"] == status["P-TERM"] == status["P-LEAD-TIME"] == "pending"
+    assert status["C-STRUCTURE"] == "pending" and status["E-WINNER"] == "pass"
+    # Who holds office is as recorded over every term: the secretary elected in 2022 still is.
+    assert out["leadership"]["secretary"] == "dinh-van-hung"
+
+
+def test_before_the_next_term_begins_the_verdict_is_the_first_terms() -> None:
+    record = _two_terms()
+    day = date(2024, 6, 1)  # after the 2022 congress, before the next term's nomination
+    assert judge(record, day) == judge(_first_term(), day)
+
+
+def test_the_next_terms_congress_is_timed_from_the_last_terms() -> None:
+    record = _two_terms()
+    congress = next(e for e in _first_term().events if e.type == "congress.held")
+    held = _again(congress, LATER)
+    out = judge(replace(record, events=[*record.events, held]), date(2025, 3, 1))
+    [term] = [c for c in out["checks"] if c["rule"] == "C-TERM"]
+    assert term["status"] == "pass" and term["events"] == [congress.id, held.id]
+
+
+def test_a_by_election_after_a_removal_stays_in_the_term() -> None:
+    first = _first_term()
+    removal = RecordedEvent("r1", "head.removal_recognised", date(2023, 3, 1), "commune_committee",
+                            {"person": "dinh-van-hung", "cause": "resigned"})
+    record = _two_terms(shift=timedelta(weeks=50), between=(removal,))  # a vote ten months on, after a removal
+    ctx = build(record, date(2023, 12, 31))
+    assert ctx.events[0] is record.events[0] and len(ctx.events) == len(record.events)
+    # Nor does a second vote without a removal open a term before 18 months have passed.
+    soon = _two_terms(shift=timedelta(weeks=60))
+    assert len(build(soon, date(2024, 1, 1)).events) == len(soon.events)
+    assert len(build(_two_terms(), date(2025, 1, 1)).events) < len(_two_terms().events)
+    assert first.events[0].id == "e1"

@@ -279,11 +279,13 @@ def _correct(c: _Cursor, fix_id: str, st: Mapping[str, Any]) -> None:
         done = tuple(x for x in row["corrected_by"].split(",") if x)
         if fix_id in done:
             return
-        # By body: a body corrects only its own events (EVENTS.md), which ``corrected`` holds to.
-        original = RecordedEvent(target, kind, date.fromisoformat(row["date"]), str(row["body"]),
-                                 json.loads(row["facts"]), corrected_by=done)
-        fix = RecordedEvent(fix_id, "correction.recorded", date.fromisoformat(str(st["date"])), str(st.get("body")),
-                            dict(st.get("facts") or {}))
+        # By body: a body corrects only its own events (EVENTS.md), which ``corrected`` holds to; the
+        # bodies named (as in the ledger's records), so facts the type cannot hold are not applied.
+        body, by = str(row["body"]), str(st.get("body"))
+        original = RecordedEvent(target, kind, date.fromisoformat(row["date"]), body,
+                                 json.loads(row["facts"]), corrected_by=done, body=body)
+        fix = RecordedEvent(fix_id, "correction.recorded", date.fromisoformat(str(st["date"])), by,
+                            dict(st.get("facts") or {}), body=by)
         new = corrected([original, fix])[0]
         try:
             values = _values(kind, new.facts)

@@ -178,6 +178,21 @@ def test_a_correction_by_another_body_than_the_reports_is_not_applied(world: Wor
     assert member(views.report(2022, AFTER), M1) == before
 
 
+def test_a_correction_leaving_facts_an_attendance_cannot_hold_is_not_applied(world: World) -> None:
+    """The cell corrects its own record with a level no attendance has: the ledger stores it (its form is
+    a correction's), and the report must neither apply it nor fail on it (as the verdict views)."""
+    h = story(world)
+    views = AttendanceViews(world.ledger)
+    views.catch_up()
+    before = views.report(2022, AFTER)
+    world.accept(world.sign(world.cell, "correction.recorded", world.lang_ma, {
+        "corrects": h["a1"], "reason": "Nhầm cấp", "facts": {"level": "thôn"}}, date="2022-08-20"))
+    views.catch_up()
+    assert views.report(2022, AFTER) == before
+    views.rebuild()
+    assert views.report(2022, AFTER) == before
+
+
 # -- the JSON Lines import --------------------------------------------------------------------
 
 

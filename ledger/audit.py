@@ -609,10 +609,11 @@ class _Fold:
         genesis = position == 0
         if genesis and self.root_key is not None:
             keys = env.facts.keys if isinstance(env.facts, BodyEnrolled) else []
-            if self.root_key not in [k.public for k in keys]:
+            # Signed by it (its signature checked below): any genesis may name the key beside its own.
+            if self.root_key not in [k.public for k in keys] or env.keyid != PublicKey.from_b64(self.root_key).key_id:
                 self.finding((nid, stream_id, version), position, "root_key_mismatch",
                              "Cơ quan gốc của sổ cái không dùng khóa gốc bạn tin (--root-key): mọi thẩm quyền trong "
-                             "sổ cái này bắt nguồn từ một khóa khác.", "genesis does not enrol the given root key")
+                             "sổ cái này bắt nguồn từ một khóa khác.", "genesis not signed by the given root key")
         refused: Refused | None = None
         try:
             # Past the genesis row ``admit`` answers with ``stream_of``'s very call.

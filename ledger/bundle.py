@@ -507,7 +507,7 @@ def _replay(
             earlier.append(f"{e.where}: {exc.message_vi}")
         if e.index == 0 and root_key is not None:
             keys = env.facts.keys if isinstance(env.facts, BodyEnrolled) else []
-            if root_key not in [k.public for k in keys]:
+            if root_key not in [k.public for k in keys] or env.keyid != PublicKey.from_b64(root_key).key_id:
                 raise BundleFailed("root_key_mismatch", "Cơ quan gốc của nhật ký không dùng khóa gốc bạn tin "
                                    "(--root-key).", where=where)
         signer = view.stream(env.statement.body)

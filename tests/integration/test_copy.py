@@ -145,3 +145,40 @@ def test_the_auditor_pins_the_root_key_every_authority_comes_from(world: World, 
     other = home.audit_directory(tmp_path / "copy", workers=1, log=vkey,
                                  root_key=SigningKey.generate().public.b64)
     assert [(f.code, f.position, f.stream) for f in other.findings] == [("root_key_mismatch", 0, world.root)]
+
+
+def test_a_genesis_enrolling_the_trusted_root_key_beside_its_own_is_not_the_provinces(tmp_path: Path) -> None:
+    """Anyone may write the province's *public* key into a genesis of their making, beside a key of
+    their own that signs it: its root then acts by the other key. The pin holds only if the trusted
+    key signed the genesis (only the province can have enrolled any key beside it then)."""
+    from ledger.application import Ledger
+    from ledger.envelope import seal
+    from ledger.storage import persistence_env
+
+    province, forger = SigningKey.generate(), SigningKey.generate()
+    ledger = Ledger(env=persistence_env(tmp_path, None))
+    try:
+        genesis = seal(forger, "qng/root", {
+            "type": "body.enrolled", "place": "qng", "date": "2022-01-01",
+            "facts": {"id": "qng/root", "kind": "root", "name": "Ban tổ chức tỉnh Quảng Ngãi", "jurisdiction": "qng",
+                      "keys": [{"public": province.public.b64}, {"public": forger.public.b64}]}})
+        place = seal(forger, "qng/root", {"type": "place.registered", "place": "qng", "date": "2022-01-01",
+                                          "facts": {"id": "qng", "name": "Tỉnh Quảng Ngãi", "kind": "province"}})
+        assert not any(isinstance(r, Exception) for r in ledger.submit([genesis, place]))
+        from ledger.audit import audit
+
+        report = audit(ledger.recorder, workers=1, root_key=province.public.b64)
+    finally:
+        ledger.close()
+
+    assert [(f.code, f.position) for f in report.findings] == [("root_key_mismatch", 0)]
+    # verify-bundle --root-key: the same pin, the same forgery.
+    from datetime import date
+
+    from ledger.authority import GENESIS
+    from ledger.bundle import BundleFailed, _Entry, _replay
+
+    with pytest.raises(BundleFailed) as refused:
+        _replay([_Entry(0, 0, {**genesis, "prev": GENESIS, "received": "2022-01-01T00:00:00Z"}, ())],
+                {0: bytes(32)}, province.public.b64, date(2022, 1, 2))
+    assert refused.value.code == "root_key_mismatch"

@@ -17,9 +17,11 @@ written as a new SQLite ledger folder:
 - ``ledger.json``: the source's settings and witness policy, with no database named;
 - ``log-key.pub``: the log's public key only (never ``log-key.pem``, nor any body's key).
 
-The copy is made in a folder beside the destination and renamed into place at the end: an
-error or Ctrl-C leaves no half copy. It proves nothing by itself: ``dantin verify COPY
---log-key VKEY`` (the log key as published, not the copy's own file) re-derives it all.
+The copy is made in a folder beside the destination and renamed into place at the end (an
+empty destination folder, which may be '.', a link or a mount point, is filled from a folder
+inside it, ``ledger.json`` last): an error or Ctrl-C leaves no half copy. It proves nothing by
+itself: ``dantin verify COPY --log-key VKEY`` (the log key as published, not the copy's own
+file) re-derives it all.
 """
 
 from __future__ import annotations
@@ -192,19 +194,30 @@ def copy_ledger(source: Path, destination: Path, database: str | None = None, *,
                              detail="sqlite database file missing")
     raw = json.loads((source / home.SETTINGS).read_text(encoding="utf-8"))
     raw["database"] = None  # the copy is its own SQLite file
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    work = destination.parent / f".{destination.name}.copy-{os.getpid()}"
+    fresh = not destination.exists()
+    if fresh:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        work = destination.parent / f".{destination.name}.copy-{os.getpid()}"
+    else:  # an empty folder, which may be '.', a link or a disk's mount point: not removed, filled from inside
+        work = destination / f".dantin-copy-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    moved: list[Path] = []
     try:
         rows, size = _copy_rows(env, work, progress)
         (work / home.SETTINGS).write_text(json.dumps(raw, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (work / home.LOG_PUBLIC).write_text(vkey + "\n", encoding="ascii")
-        if destination.exists():
-            destination.rmdir()  # empty, as checked
-        work.rename(destination)
+        if fresh:
+            work.rename(destination)
+        else:  # ledger.json last: until it is there, the folder holds no ledger
+            for name in sorted((p.name for p in work.iterdir()), key=lambda n: n == home.SETTINGS):
+                (work / name).rename(destination / name)
+                moved.append(destination / name)
+            work.rmdir()
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        for path in moved:
+            path.unlink(missing_ok=True)
         raise
     return CopyReport(destination, rows, size, vkey)
 

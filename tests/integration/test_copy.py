@@ -182,3 +182,32 @@ def test_a_genesis_enrolling_the_trusted_root_key_beside_its_own_is_not_the_prov
         _replay([_Entry(0, 0, {**genesis, "prev": GENESIS, "received": "2022-01-01T00:00:00Z"}, ())],
                 {0: bytes(32)}, province.public.b64, date(2022, 1, 2))
     assert refused.value.code == "root_key_mismatch"
+
+
+def test_an_empty_folder_given_as_a_link_or_as_the_current_folder_takes_the_copy(
+        world: World, backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty DEST is taken (as documented) however it is named: a link to it, '.' (the inspector
+    in the folder), or the mount point of an empty disk, which cannot be removed and replaced."""
+    target = tmp_path / "usb"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    copy_ledger(backend.directory, tmp_path / "link", backend.database)
+    assert sorted(p.name for p in target.iterdir()) == ["ledger.json", "ledger.sqlite", "log-key.pub"]
+    assert (tmp_path / "link").is_symlink()
+    assert home.audit_directory(tmp_path / "link", workers=1).intact
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setattr(copying, "PAGE", 2)
+
+    def interrupted(done: int, _total: int) -> None:
+        if done > 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        copy_ledger(backend.directory.resolve(), Path("."), backend.database, progress=interrupted)
+    assert list(here.iterdir()) == []
+    copy_ledger(backend.directory.resolve(), Path("."), backend.database)
+    assert sorted(p.name for p in here.iterdir()) == ["ledger.json", "ledger.sqlite", "log-key.pub"]
+    assert home.audit_directory(here, workers=1).intact

@@ -36,6 +36,8 @@ from projections.store import ViewStore, _Cursor
 
 Progress = Callable[[int, int], None]
 NAME = "attendance"
+#: The code the rows were folded by (``dantin_view_meta``), as the verdict views keep theirs.
+JUDGED_BY_NAME = "attendance_judged_by"
 TABLES = ("dantin_view_att_records", "dantin_view_att_plans", "dantin_view_att_reports", "dantin_view_att_people",
           "dantin_view_att_bodies", "dantin_view_att_places")
 SCHEMA = (
@@ -103,9 +105,17 @@ class AttendanceViews:
             return _position(c)
 
     def catch_up(self, progress: Progress | None = None, page: int = 2000) -> int:
-        """Fold the notifications after the tracked position, one page per transaction."""
+        """Fold the notifications after the tracked position, one page per transaction; rows folded by
+        other code (``projections.views.judged_by_digest``: a release whose fold or rules differ) are
+        rebuilt whole, as the verdict views are."""
+        from projections import views
+
         recorder = self.ledger.recorder
-        position = start = self.position()
+        with self.store.transaction(write=False) as c:
+            position = start = _position(c)
+            judged_by = c.meta(JUDGED_BY_NAME)
+        if position > 0 and judged_by != views.judged_by_digest():
+            return self.rebuild(progress)
         head = recorder.max_notification_id() or 0
         while position < head:
             rows = recorder.select_notifications(start=position + 1, limit=page, stop=head)
@@ -118,12 +128,17 @@ class AttendanceViews:
                 _fold(c, rows)
                 position = rows[-1].id
                 _set_position(c, position)
+                if judged_by is None:  # rows begun by this catch-up: said folded by this code
+                    judged_by = views.judged_by_digest()
+                    c.set_meta(JUDGED_BY_NAME, judged_by)
             if progress is not None:
                 progress(position - start, head - start)
         return position
 
     def rebuild(self, progress: Progress | None = None, page: int = 5000) -> int:
         """Clear the tables and replay the whole log through the same fold, in one transaction."""
+        from projections import views
+
         recorder = self.ledger.recorder
         head = recorder.max_notification_id() or 0
         position = 0
@@ -139,6 +154,7 @@ class AttendanceViews:
                 if progress is not None:
                     progress(position, head)
             _set_position(c, position)
+            c.set_meta(JUDGED_BY_NAME, views.judged_by_digest())
         return position
 
     # -- reading ----------------------------------------------------------------------

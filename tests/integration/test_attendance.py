@@ -193,6 +193,26 @@ def test_a_correction_leaving_facts_an_attendance_cannot_hold_is_not_applied(wor
     assert views.report(2022, AFTER) == before
 
 
+def test_rows_stored_by_a_release_judging_otherwise_are_rebuilt(world: World, monkeypatch: Any) -> None:
+    """As the verdict views (README: "a release that judges otherwise rebuilds them"): here the rows
+    an earlier release kept, one with another body's correction applied, are made up."""
+    from projections import views as views_module
+
+    h = story(world)
+    views = AttendanceViews(world.ledger)
+    views.catch_up()
+    right = views.report(2022, AFTER)
+    with views.store.transaction() as c:  # as an earlier release folded it
+        c.execute("UPDATE dantin_view_att_reports SET report_date = '2022-08-06' WHERE id = ?", (h["r2"],))
+    views.catch_up()
+    assert views.report(2022, AFTER) != right  # the same code, the same head: nothing to do
+    monkeypatch.setattr(views_module, "judged_by_digest", lambda: "another release")
+
+    views.catch_up()
+
+    assert views.report(2022, AFTER) == right
+
+
 # -- the JSON Lines import --------------------------------------------------------------------
 
 

@@ -97,7 +97,7 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     a nested ``facts`` object; a ``date`` among them corrects the event's date. A correction
     by another kind of body than the original's is not applied, nor one leaving the original
     with facts its type's model refuses (a count that is no number: the rules would fail on
-    it). The
+    it) or a ``date`` that is no date. The
     corrections stay in the list (no rule judges them); the originals keep their ids
     and name their corrections in ``corrected_by``.
     """
@@ -115,10 +115,13 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         changes = dict(nested) if isinstance(nested, Mapping) else {
             k: v for k, v in fix.facts.items() if k not in CORRECTION_KEYS}
         original = out[target]
-        new_date = as_date(changes.pop("date", None)) or original.date
+        dated = "date" in changes
+        new_date = as_date(changes.pop("date", None))
         facts = {**original.facts, **changes}
-        if original.body and not _fits(original.type, facts):  # (a dossier's were checked as it was loaded)
-            continue  # facts the original's type cannot hold (a dossier refuses them; a ledger stores them)
+        if original.body and ((dated and new_date is None) or not _fits(original.type, facts)):
+            continue  # a date that is none, facts the original's type cannot hold (a dossier refuses them;
+            # a ledger stores them). (A dossier's were checked as it was loaded.)
+        new_date = new_date or original.date
         out[target] = replace(original, date=new_date, facts=facts,
                               corrected_by=(*original.corrected_by, fix.id))
     return out

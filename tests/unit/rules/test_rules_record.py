@@ -60,7 +60,10 @@ def test_a_correction_by_another_kind_of_body_is_not_applied() -> None:
 
 
 @pytest.mark.parametrize("change", [{"votes": "nhiều"}, {"valid": "210"}, {"excluded": 3}, {"votes": {"p1": 1.5}},
-                                    {"method": "giơ tay"}])
+                                    {"method": "giơ tay"},
+                                    # a date that is none (a dossier refuses it): not the rest of it applied alone
+                                    {"votes": {"dinh-van-tien": 101, "pham-van-giau": 20}, "date": "17/05/2022"},
+                                    {"votes": {"dinh-van-tien": 101, "pham-van-giau": 20}, "date": 20220517}])
 def test_a_correction_leaving_facts_the_type_cannot_hold_is_not_applied(change: dict[str, Any]) -> None:
     """A dossier refuses such a correction (exit 2); the ledger stores what a body signs, and its
     verdict must be judged all the same, on the facts as recorded, not fail on a count that is text."""

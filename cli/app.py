@@ -317,7 +317,9 @@ def verify(
                   "phong (bản kiểm không niêm phong hộ; sổ cái sẽ niêm phong chúng khi được mở để ghi). Các kiểm "
                   "khác (chữ ký, thẩm quyền, liên kết) vẫn đã làm với chúng.", highlight=False)
     if json_out:
-        print_json(report.to_dict())
+        # Which log key the checkpoints were checked with: the one given, or the folder's own file.
+        print_json({**report.to_dict(), "log_key_from": "--log-key" if trusted is not None else
+                    home.LOG_KEY if (directory / home.LOG_KEY).exists() else home.LOG_PUBLIC})
     elif report.intact:
         out.print(f"[green]Nguyên vẹn[/]: {report.entries} sự kiện, {report.streams} chuỗi, "
                   f"{report.signatures_checked} chữ ký đã kiểm lại, {report.sealed} lá Merkle và "

@@ -20,8 +20,9 @@ def copy_ledger_cmd(
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Chép sổ cái (SQLite hoặc PostgreSQL) thành một thư mục SQLite mới để kiểm độc lập: đủ sự kiện, cây
-    Merkle, checkpoint, chữ ký nhân chứng; không chép khóa riêng của nhật ký."""
+    """Chép sổ cái thành một thư mục SQLite mới để kiểm độc lập, không kèm khóa riêng của nhật ký.
+
+    Một lần đọc nhất quán (SQLite hoặc PostgreSQL, kể cả đang ghi): sự kiện, cây Merkle, checkpoint, nhân chứng."""
     with Progress(
         TextColumn("Đang chép"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, transient=True, disable=not err.is_terminal,

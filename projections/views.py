@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import ledger.rules as rules_package
+import ledger.village as village_module
+import schemas.facts as facts_models
 from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.gcpause import paused_gc
@@ -320,13 +322,20 @@ JUDGED_BY_NAME = "judged_by"
 @functools.cache
 def judged_by_digest() -> str:
     """SHA-256 of the code and data the views are computed by: the rules (``ledger.rules``, with
-    their rule sets and calendars) and the projections. A release that changes any of them
-    changes this, and ``catch_up`` then rebuilds the views stored by the one before."""
+    their rule sets and calendars), the projections, how a village's record is read from the log
+    (``ledger.village``) and the facts' models (``schemas``: which corrections fit). A release
+    that changes any of them changes this, and ``catch_up`` then rebuilds the views stored by the
+    one before."""
     digest = hashlib.sha256()
-    for package in (Path(rules_package.__file__).parent, Path(__file__).parent):
-        for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                           and p.suffix not in (".pyc", ".pyo")):
-            digest.update(f"{package.name}/{path.relative_to(package).as_posix()}\0".encode())
+    schemas_dir = Path(facts_models.__file__).parent
+    for part in (Path(rules_package.__file__).parent, Path(__file__).parent, schemas_dir,
+                 Path(village_module.__file__)):
+        files = [part] if part.is_file() else sorted(
+            p for p in part.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and p.suffix not in (".pyc", ".pyo") and "json" not in p.relative_to(part).parts[:1])
+        for path in files:
+            name = path.name if part.is_file() else f"{part.name}/{path.relative_to(part).as_posix()}"
+            digest.update(f"{name}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -3,6 +3,7 @@ copy a ledger (SQLite or PostgreSQL), then check the copy against the log key as
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import Backend, World
@@ -36,6 +37,8 @@ def test_an_inspector_copies_a_ledger_and_checks_it_against_the_published_log_ke
                                       check=1).stderr
     # Without --log-key the copy's own public key is used, and the command says so.
     assert "log-key.pub" in run("verify", copy).stderr
+    assert json.loads(run("verify", copy, "--json").stdout)["log_key_from"] == "log-key.pub"
+    assert json.loads(run("verify", copy, "--json", "--log-key", vkey).stdout)["log_key_from"] == "--log-key"
     stranger = NoteSigner.generate("dantin.qng/log").verifier().vkey()
     assert "bad_checkpoint" in run("verify", copy, "--log-key", stranger, check=1).stderr
     assert "Lỗi (copy)" in run("copy", backend.directory, copy, *_db(backend), check=2).stderr

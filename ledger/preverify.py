@@ -1,7 +1,9 @@
 """Checking a large batch's signatures on the other cores while the writer judges it.
 
-Ed25519 verification holds the GIL, so threads do not help; worker processes do
-(``ledger.sigpool``). For a batch of at least ``MIN_BATCH`` envelopes (or any, once the
+``cryptography`` releases the GIL while it verifies, but a thread needs the GIL back to
+start each verification and to hand its answer over, and waits for it (up to the 5 ms switch
+interval) whenever the writer runs Python: threads would wait most while the writer judges,
+the very time they are meant to overlap. Worker processes do not (``ledger.sigpool``). For a batch of at least ``MIN_BATCH`` envelopes (or any, once the
 writer is busy: ``ledger.application.WARM_AFTER``), each envelope whose signer key is
 already known is sent as (public key, DSSE pre-image, signature) to the workers, and the
 writer judges the batch and prepares its rows meanwhile *assuming* those signatures hold.

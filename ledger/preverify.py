@@ -3,15 +3,16 @@
 ``cryptography`` releases the GIL while it verifies, but a thread needs the GIL back to
 start each verification and to hand its answer over, and waits for it (up to the 5 ms switch
 interval) whenever the writer runs Python: threads would wait most while the writer judges,
-the very time they are meant to overlap. Worker processes do not (``ledger.sigpool``). For a batch of at least ``MIN_BATCH`` envelopes (or any, once the
-writer is busy: ``ledger.application.WARM_AFTER``), each envelope whose signer key is
-already known is sent as (public key, DSSE pre-image, signature) to the workers, and the
-writer judges the batch and prepares its rows meanwhile *assuming* those signatures hold.
-It collects the answers inside the insert's transaction, just before the commit: a batch
-whose assumption failed anywhere is rolled back and judged again from scratch, verifying
-inline what the workers refused; acceptance is therefore exactly what serial judging
-gives. The key of a pre-verified signature is (payload hash, signature, public key), so
-one good signature cannot vouch for a different payload or key.
+the very time they are meant to overlap. Worker processes do not (``ledger.sigpool``). For a
+batch of at least ``MIN_BATCH`` envelopes (or any, once the writer is busy:
+``ledger.application.WARM_AFTER``), each envelope whose signer key is already known is sent
+as (public key, DSSE pre-image, signature) to the workers, and the writer judges the batch
+and prepares its rows meanwhile *assuming* those signatures hold. It collects the answers
+inside the insert's transaction, just before the commit: a batch whose assumption failed
+anywhere is rolled back and judged again from scratch, verifying inline what the workers
+refused; acceptance is therefore exactly what serial judging gives. The key of a
+pre-verified signature is (payload hash, signature, public key), so one good signature
+cannot vouch for a different payload or key.
 
 The batch goes out in small chunks, oldest first. Chunks no worker has started when the
 writer collects are verified by the writer itself rather than waited for.

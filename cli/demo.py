@@ -109,6 +109,8 @@ def build_demo(directory: Path, database: str | None = None) -> str:
         f"  dantin stats {directory}            # số sự kiện theo loại\n"
         f"  dantin verify {directory}           # kiểm lại mọi chữ ký, thẩm quyền, liên kết\n"
         f"  dantin checkpoint {directory}       # checkpoint đã được {witnesses} ký xác nhận\n"
+        f"  dantin copy {directory} BẢN_SAO     # bản sao cho Ủy ban Kiểm tra, không kèm khóa riêng của nhật ký;\n"
+        f"  dantin verify BẢN_SAO --log-key \"$(dantin log-key {directory})\"   # rồi kiểm bằng khóa đã công bố\n"
         f"  ls {keys_dir}                       # khóa riêng của từng cơ quan (chỉ dùng cho bản mẫu)"
     )
 

@@ -22,6 +22,7 @@ from api.models import CheckPublic
 from api.openapi import problems
 from api.problems import NotFound
 from projections.attendance import AttendanceViews
+from schemas.ids import IsoDate
 
 router = APIRouter(tags=["attendance"])
 Level = Literal["commune", "commune_official", "district", "province"]
@@ -191,7 +192,7 @@ def attendance(
     level: Annotated[Level | None, Query(description="Chỉ xét một cấp; trống: mọi cấp.")] = None,
     place: Annotated[str, Query(max_length=200, description="Chỉ xét một địa bàn (tỉnh, huyện, xã); trống: tất cả.",
                                 examples=["qng.bato"])] = "",
-    as_of: Annotated[date | None, Query(description="Ngày xét (YYYY-MM-DD); mặc định hôm nay.",
+    as_of: Annotated[IsoDate | None, Query(description="Ngày xét (YYYY-MM-DD); mặc định hôm nay.",
                                         examples=["2023-01-31"])] = None,
 ) -> AttendancePublic:
     """RULES.md §6, như `dantin attendance --json`: với từng thành viên, các quy tắc A-FREQUENCY (số kỳ đã dự trên

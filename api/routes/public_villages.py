@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -16,11 +15,12 @@ from api.problems import NotFound
 from api.responses import json_bytes
 from api.village_views import Missing
 from projections.views import public_officeholder
+from schemas.ids import IsoDate
 
 router = APIRouter(tags=["villages"])
 VillagePath = Annotated[str, Path(max_length=200, description="Mã thôn, tổ dân phố.",
                                    examples=["qng.bato.badien.lang-ma"])]
-AsOf = Annotated[date | None, Query(description="Ngày cần xem (YYYY-MM-DD); mặc định hôm nay.",
+AsOf = Annotated[IsoDate | None, Query(description="Ngày cần xem (YYYY-MM-DD); mặc định hôm nay.",
                                     examples=["2022-08-01"])]
 AsRecorded = Annotated[bool, Query(description="Theo số liệu ghi ban đầu, bỏ qua các đính chính.")]
 Office = Literal["head", "secretary", "deputy", "committee", "front_head"]

@@ -343,7 +343,7 @@ def demo(directory: DirArg, database: DatabaseOpt = None) -> None:
     from cli.demo import build_demo
 
     summary = build_demo(directory, database_option(database))
-    out.print(summary)
+    out.print(summary, soft_wrap=True)  # the commands it suggests stay whole, to copy
 
 
 app.command("copy")(copy_ledger_cmd)  # cli/copying.py: a snapshot for auditors, without the log's private key

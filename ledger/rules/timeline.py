@@ -9,7 +9,8 @@ A village's stream holds every term. The rules judge one: the term in progress o
 date (``_term_start``). A term begins with a normal election held at least ``TERM_GAP_MONTHS``
 after the previous term's and following no removal of the head since the village's last
 election (after a removal a normal election is a by-election, within the term), and with the
-nominations and preparations for it. Earlier terms' events are not judged again; the previous
+nominations and preparations for it (and a congress held for it before its election). Earlier
+terms' events are not judged again; the previous
 congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
 """
 
@@ -173,20 +174,24 @@ def _term_start(events: list[RecordedEvent]) -> int:
     if len(normal) < 2:
         return 0
     removals = [e.date for e in events if e.type == "head.removal_recognised"]
-    opening, previous = normal[0], normal[0]
+    opening, previous, prior = normal[0], normal[0], None
     for election in normal[1:]:
         day, last = cast(date, election.day), cast(date, previous.day)
         by_election = any(last < r <= day for r in removals)
         if not by_election and day >= add_months(cast(date, opening.day), TERM_GAP_MONTHS):
-            opening = election
+            prior, opening = opening, election
         previous = election
-    if opening is normal[0]:
+    if prior is None:
         return 0
-    # The term's own events: its election's order, preparations and count, and the cell's
-    # nominations made for it (after the vote before it).
+    # The term's own events: its election's order, preparations and count; the cell's nominations
+    # made for it (after the vote before it); and a congress held for it ahead of its election (a
+    # breach of the pilot's order, P-ORDER: judged in this term, not taken for the last term's).
+    day = cast(date, opening.day)
     before = cast(date, normal[normal.index(opening) - 1].day)
+    congress_from = add_months(cast(date, prior.day), TERM_GAP_MONTHS)
     dates = [e.date for e in (opening.order, opening.count, *opening.prep) if e is not None]
-    dates += [e.date for e in events if e.type == "personnel.nominated" and before < e.date <= cast(date, opening.day)]
+    dates += [e.date for e in events if before < e.date <= day and (
+        e.type == "personnel.nominated" or (e.type == "congress.held" and e.date >= congress_from))]
     begins = min(dates)
     return next(i for i, e in enumerate(events) if e.date >= begins)
 

@@ -84,3 +84,15 @@ def test_a_by_election_after_a_removal_stays_in_the_term() -> None:
     assert len(build(soon, date(2024, 1, 1)).events) == len(soon.events)
     assert len(build(_two_terms(), date(2025, 1, 1)).events) < len(_two_terms().events)
     assert first.events[0].id == "e1"
+
+
+def test_a_congress_held_for_the_next_term_before_its_election_is_judged_in_that_term() -> None:
+    """The pilot's order breached in the next term: the cell congress before the village's vote.
+    It is this term's congress (P-ORDER fails), not a late one of the last term's."""
+    record = _two_terms()
+    nominated = next(e for e in record.events if e.id == "t2e1")
+    congress = next(e for e in _first_term().events if e.type == "congress.held")
+    early = replace(congress, id="t2early", date=nominated.date - timedelta(days=10))  # before anything else
+    out = judge(replace(record, events=[*record.events, early]), date(2025, 1, 10))
+    [order] = [c for c in out["checks"] if c["rule"] == "P-ORDER"]
+    assert order["status"] == "fail" and "t2early" in order["events"]

@@ -171,7 +171,7 @@ TERM_GAP_MONTHS = 18
 def _term_start(events: list[RecordedEvent]) -> int:
     """Where, in ``events`` (by date), the last term begins: 0 for a record of one term."""
     normal = [e for e in _elections(events) if e.kind == "normal" and e.day is not None]
-    if len(normal) < 2:
+    if not normal:
         return 0
     removals = [e.date for e in events if e.type == "head.removal_recognised"]
     opening, previous, prior = normal[0], normal[0], None
@@ -181,6 +181,16 @@ def _term_start(events: list[RecordedEvent]) -> int:
         if not by_election and day >= add_months(cast(date, opening.day), TERM_GAP_MONTHS):
             prior, opening = opening, election
         previous = election
+    # The next term's process begun before its election is ordered (its day unknown): the cell's
+    # nomination, or the list's preparation, made for it opens it, as it will once ordered.
+    last, gap = cast(date, previous.day), add_months(cast(date, opening.day), TERM_GAP_MONTHS)
+    if not any(r > last for r in removals):
+        upcoming = [e.date for e in events if e.date > last and e.date >= gap and (
+            e.type == "personnel.nominated" or e.type in PREP_TYPES)]
+        if upcoming:
+            begins = min([*upcoming, *(e.date for e in events if e.type == "congress.held" and last < e.date
+                                       and e.date >= gap)])
+            return next(i for i, e in enumerate(events) if e.date >= begins)
     if prior is None:
         return 0
     # The term's own events: its election's order, preparations and count; the cell's nominations

@@ -96,3 +96,19 @@ def test_a_congress_held_for_the_next_term_before_its_election_is_judged_in_that
     out = judge(replace(record, events=[*record.events, early]), date(2025, 1, 10))
     [order] = [c for c in out["checks"] if c["rule"] == "P-ORDER"]
     assert order["status"] == "fail" and "t2early" in order["events"]
+
+
+def test_the_next_terms_nomination_before_its_election_is_ordered_is_not_judged_in_the_last_term() -> None:
+    """Between the cell's nomination for the next term and the commune's order, the last term's
+    verdict must not take that nomination for its own (P-NOMINEE, P-LEAD-TIME failed it)."""
+    record = _two_terms()
+    nominated = next(e for e in record.events if e.id == "t2e1")
+    other = replace(record, events=[replace(e, facts={"person": "pham-van-tuan"}) if e is nominated else e
+                                    for e in record.events])
+    for day in (nominated.date, nominated.date + timedelta(days=30)):
+        for each in (record, other):
+            out = judge(each, day)
+            status = {c["rule"]: c["status"] for c in out["checks"]}
+            assert status["P-LEAD-TIME"] != "fail" and status["P-NOMINEE"] != "fail", out["checks"]
+            judged = {i for c in out["checks"] for i in c["events"]}
+            assert not judged & {"e1", "e5", "e10", "e15"}, judged  # the last term is not judged again

@@ -58,7 +58,8 @@ def p_order(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
 
 def p_same_person(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     """P-SAME-PERSON: the recognised head is the nominee and becomes secretary (or an accepted office)."""
-    outcome, head, nominee = same_person(ctx), ctx.leadership["head"], ctx.nominee
+    outcome, nominee = same_person(ctx), ctx.nominee
+    head = ctx.leadership["head"] if ctx.head_recognition is not None else None  # this term's head
     congress = _congress(ctx)
     decided = congress.decisions + congress.appointments if congress else []
     final = [e for e in decided if e.type != "congress.annulled"]

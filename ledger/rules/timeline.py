@@ -92,6 +92,7 @@ class Context:
     elections: list[Election]
     congresses: list[Congress]
     leadership: dict[str, Any]
+    #: The recognition of the head in office, when made in the term judged (else None).
     head_recognition: RecordedEvent | None
     #: Congresses of the terms before the one judged: context only (C-TERM's previous congress).
     earlier_congresses: list[Congress] = field(default_factory=list)
@@ -159,7 +160,10 @@ def build(record: VillageRecord, as_of: date) -> Context:
     if start == 0:
         return Context(record, as_of, events, _elections(events), _congresses(events), *leadership)
     term = events[start:]
-    return Context(record, as_of, term, _elections(term), _congresses(term), *leadership,
+    offices, head = leadership
+    if head is not None and not any(e is head for e in term):
+        head = None  # recognised in an earlier term: in office still, but not this term's head (P-SAME-PERSON)
+    return Context(record, as_of, term, _elections(term), _congresses(term), offices, head,
                    earlier_congresses=_congresses(events[:start]))
 
 

@@ -112,3 +112,17 @@ def test_the_next_terms_nomination_before_its_election_is_ordered_is_not_judged_
             assert status["P-LEAD-TIME"] != "fail" and status["P-NOMINEE"] != "fail", out["checks"]
             judged = {i for c in out["checks"] for i in c["events"]}
             assert not judged & {"e1", "e5", "e10", "e15"}, judged  # the last term is not judged again
+
+
+def test_the_last_terms_head_is_not_judged_against_this_terms_nominee() -> None:
+    """Before this term's vote is recognised, the head still in office is the last term's: not this
+    term's head, so no deviation from this term's nominee (P-SAME-PERSON), nor P-TERM's recognition."""
+    record = _two_terms()
+    other = replace(record, events=[replace(e, facts={"person": "pham-van-tuan"}) if e.id == "t2e1" else e
+                                    for e in record.events])
+    for each in (record, other):
+        out = judge(each, date(2024, 11, 18))  # the day after this term's vote, before its recognition
+        checks = {c["rule"]: c for c in out["checks"]}
+        assert checks["P-SAME-PERSON"]["status"] == "pending", checks["P-SAME-PERSON"]
+        assert "e9" not in checks["P-SAME-PERSON"]["events"] and "e9" not in checks["P-TERM"]["events"]
+        assert out["leadership"]["head"] == "dinh-van-hung"  # as recorded: still in office

@@ -58,7 +58,8 @@ def c_approve(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
 
 def c_term(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     """C-TERM: a congress 2.5 years (± 6 months) after the previous one; only where that one is recorded."""
-    held = [c.held for c in (*ctx.earlier_congresses, *ctx.congresses) if c.held is not None]
+    last_term = [c.held for c in ctx.earlier_congresses if c.held is not None][-1:]  # the last term's, not before
+    held = [*last_term, *(c.held for c in ctx.congresses if c.held is not None)]
     out = []
     months, slack = p["term_months"], p["tolerance_months"]
     for earlier, later in itertools.pairwise(held):

@@ -126,3 +126,16 @@ def test_the_last_terms_head_is_not_judged_against_this_terms_nominee() -> None:
         assert checks["P-SAME-PERSON"]["status"] == "pending", checks["P-SAME-PERSON"]
         assert "e9" not in checks["P-SAME-PERSON"]["events"] and "e9" not in checks["P-TERM"]["events"]
         assert out["leadership"]["head"] == "dinh-van-hung"  # as recorded: still in office
+
+
+def test_c_term_times_this_terms_congress_from_the_last_terms_only() -> None:
+    """Three terms: the third term's verdict judges C-TERM once, from the second term's congress;
+    the first term's congress is two terms back, and earlier terms are not judged again."""
+    first = _first_term()
+    events = [*first.events]
+    for k in (1, 2):
+        events += [replace(_again(e, LATER * k), id=f"t{k + 1}{e.id}") for e in first.events]
+    out = judge(replace(first, events=events), date(2027, 12, 1))
+    judged = {i for c in out["checks"] for i in c["events"]}
+    assert judged and all(i.startswith("t3") or i == "t2e10" for i in judged), judged
+    assert [c["events"] for c in out["checks"] if c["rule"] == "C-TERM"] == [["t2e10", "t3e10"]]

@@ -163,8 +163,11 @@ def build(record: VillageRecord, as_of: date) -> Context:
     offices, head = leadership
     if head is not None and not any(e is head for e in term):
         head = None  # recognised in an earlier term: in office still, but not this term's head (P-SAME-PERSON)
-    return Context(record, as_of, term, _elections(term), _congresses(term), offices, head,
-                   earlier_congresses=_congresses(events[:start]))
+    # A decision or appointment following the last term's congress, dated after this term began,
+    # is that congress's (context), not a congress of this term.
+    congresses, own = _congresses(events), {id(e) for e in term}
+    return Context(record, as_of, term, _elections(term), [c for c in congresses if id(c.first) in own],
+                   offices, head, earlier_congresses=[c for c in congresses if id(c.first) not in own])
 
 
 #: A normal election at least this long after the previous term's opens a new term (a term is

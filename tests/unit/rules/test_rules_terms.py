@@ -139,3 +139,16 @@ def test_c_term_times_this_terms_congress_from_the_last_terms_only() -> None:
     judged = {i for c in out["checks"] for i in c["events"]}
     assert judged and all(i.startswith("t3") or i == "t2e10" for i in judged), judged
     assert [c["events"] for c in out["checks"] if c["rule"] == "C-TERM"] == [["t2e10", "t3e10"]]
+
+
+def test_an_appointment_to_the_last_terms_cell_leadership_is_not_this_terms_congress() -> None:
+    """The commune party appoints a deputy to the cell elected in 2022 after this term began, before
+    this term's congress: it follows the last term's congress (leadership), it is no congress of
+    this term held before the head's recognition (P-ORDER, C-STRUCTURE, C-REPORT failed it)."""
+    record = _two_terms()
+    appointed = RecordedEvent("a1", "congress.appointed", date(2024, 11, 1), "commune_party",
+                              {"office": "deputy", "person": "pham-van-bay", "decision": "9-QĐ/ĐU"})
+    day = date(2024, 12, 1)
+    out = judge(replace(record, events=[*record.events, appointed]), day)
+    assert {c["rule"]: c["status"] for c in out["checks"]} == {c["rule"]: c["status"] for c in judge(record, day)["checks"]}
+    assert out["leadership"]["deputy"] == "pham-van-bay"

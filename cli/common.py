@@ -21,7 +21,7 @@ from rich.text import Text
 
 from ledger.errors import DantinError
 from ledger.signing import SigningKey
-from schemas._checks import visible, visible_json
+from schemas._checks import is_iso_day, visible, visible_json
 from schemas._messages import message_vi, path_of
 
 
@@ -178,18 +178,12 @@ def write_output(path: Path, data: bytes, *, private: bool = False) -> None:
 def parse_day(value: str, option: str = "--as-of") -> date:
     """A day as a person types it for ``option``: exactly YYYY-MM-DD, a real date (not Python's other
     ISO forms, ``20220101`` or ``2022-W01-1``, which the message would not explain)."""
-    if not is_plain_day(value):
+    if not is_iso_day(value):
         fail(f"{option} '{value}' không phải một ngày dạng YYYY-MM-DD.")
     try:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} '{value}' không phải một ngày có thật (dạng YYYY-MM-DD).")
-
-
-def is_plain_day(value: str) -> bool:
-    """Whether ``value`` is written YYYY-MM-DD with ASCII digits (whether such a day exists aside)."""
-    return len(value) == 10 and value[4] == "-" and value[7] == "-" and \
-        (value[:4] + value[5:7] + value[8:]).isascii() and (value[:4] + value[5:7] + value[8:]).isdigit()
 
 
 def os_error_vi(exc: OSError) -> str:

@@ -64,10 +64,11 @@ def _verdict(options: dict[str, Any]) -> str | None:
     from pathlib import Path
 
     from ledger.rules import judge, record_from_dossier
+    from schemas._checks import is_iso_day
     from schemas.quick import quick_load
 
     as_of = options.get("as_of")
-    if as_of is not None and not (len(as_of) == 10 and as_of[4] == as_of[7] == "-"):
+    if as_of is not None and not is_iso_day(as_of):
         return None  # not YYYY-MM-DD: the full command says so (cli.common.parse_day)
     day = date.today() if as_of is None else date.fromisoformat(as_of)
     loaded = quick_load(Path(options["dossier"]).read_bytes())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 PLACE_RE = re.compile(rf"^{_SLUG}(?:\.{_SLUG})*$")
@@ -19,7 +19,7 @@ PERSON_RE = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,127}$")
 KEY_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 EVENT_TYPE_RE = re.compile(r"^[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*$")
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits, the whole string (``fullmatch``)
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
 
 #: The largest integer RFC 8785 (I-JSON) represents exactly: 2^53 − 1.
@@ -46,9 +46,15 @@ def _iso_date(value: object) -> object:
         seen = _DATES.get(value)
         if seen is not None:
             return seen
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not is_iso_day(value):
         raise ValueError("expected a date as YYYY-MM-DD")
     return _remember(_DATES, value, date.fromisoformat(value))
+
+
+def is_iso_day(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is spelled exactly YYYY-MM-DD in ASCII digits (whether that day exists aside):
+    the one spelling of a day in statements, dossiers, the API's and the command line's ``as_of``."""
+    return isinstance(value, str) and _DATE_RE.fullmatch(value) is not None
 
 
 def _utc_time(value: object) -> object:

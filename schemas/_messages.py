@@ -37,7 +37,6 @@ _BY_TYPE: dict[str, str] = {
 
 _VALUE_ERRORS: tuple[tuple[str, str], ...] = (
     ("expected a date", "ngày phải viết dạng YYYY-MM-DD"),
-    ("Invalid isoformat string", "ngày phải viết dạng YYYY-MM-DD, bằng chữ số 0–9"),  # (other digits: ２０２２)
     ("out of range", "ngày không có thật trong lịch"),
     ("month must be", "ngày không có thật trong lịch"),
     ("expected a UTC time", "thời điểm phải viết dạng YYYY-MM-DDTHH:MM:SSZ"),

@@ -156,9 +156,10 @@ class Context:
 def build(record: VillageRecord, as_of: date) -> Context:
     events = sorted(record.events, key=_day)  # stable: same-day events keep record order
     leadership = _leadership(events)  # as recorded, over every term
-    start = _term_start(events)
+    elections = _elections(events)
+    start = _term_start(events, elections)
     if start == 0:
-        return Context(record, as_of, events, _elections(events), _congresses(events), *leadership)
+        return Context(record, as_of, events, elections, _congresses(events), *leadership)
     term = events[start:]
     offices, head = leadership
     if head is not None and not any(e is head for e in term):
@@ -175,9 +176,10 @@ def build(record: VillageRecord, as_of: date) -> Context:
 TERM_GAP_MONTHS = 18
 
 
-def _term_start(events: list[RecordedEvent]) -> int:
-    """Where, in ``events`` (by date), the last term begins: 0 for a record of one term."""
-    normal = [e for e in _elections(events) if e.kind == "normal" and e.day is not None]
+def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
+    """Where, in ``events`` (by date; ``elections``, their votes), the last term begins: 0 for a
+    record of one term."""
+    normal = [e for e in elections if e.kind == "normal" and e.day is not None]
     if not normal:
         return 0
     removals = [e.date for e in events if e.type == "head.removal_recognised"]
@@ -195,9 +197,8 @@ def _term_start(events: list[RecordedEvent]) -> int:
         upcoming = [e.date for e in events if e.date > last and e.date >= gap and (
             e.type == "personnel.nominated" or e.type in PREP_TYPES)]
         if upcoming:
-            begins = min([*upcoming, *(e.date for e in events if e.type == "congress.held" and last < e.date
-                                       and e.date >= gap)])
-            return next(i for i, e in enumerate(events) if e.date >= begins)
+            return _first_on(events, min([*upcoming, *(e.date for e in events if e.type == "congress.held"
+                                                       and last < e.date and e.date >= gap)]))
     if prior is None:
         return 0
     # The term's own events: its election's order, preparations and count; the cell's nominations
@@ -209,8 +210,12 @@ def _term_start(events: list[RecordedEvent]) -> int:
     dates = [e.date for e in (opening.order, opening.count, *opening.prep) if e is not None]
     dates += [e.date for e in events if before < e.date <= day and (
         e.type == "personnel.nominated" or (e.type == "congress.held" and e.date >= congress_from))]
-    begins = min(dates)
-    return next(i for i, e in enumerate(events) if e.date >= begins)
+    return _first_on(events, min(dates))
+
+
+def _first_on(events: list[RecordedEvent], day: date) -> int:
+    """The first of ``events`` (by date) dated ``day`` or later."""
+    return next(i for i, e in enumerate(events) if e.date >= day)
 
 
 _day = attrgetter("date")

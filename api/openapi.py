@@ -23,6 +23,8 @@ _DESCRIPTIONS = {
     409: "Xung đột: phong bì đã được ghi nhận (kèm biên nhận gốc), hoặc chưa có checkpoint đủ nhân chứng.",
     413: "Nội dung gửi lên quá lớn.",
     422: "Bị từ chối: nội dung, chữ ký hoặc thẩm quyền không hợp lệ; không có gì được lưu.",
+    500: "Không tính được thông tin của thôn này (village_unavailable): chương trình đánh giá gặp lỗi với hồ sơ "
+         "của thôn; sổ cái không bị ảnh hưởng, các thôn khác vẫn được trả lời.",
     503: "Sổ cái tạm thời không sẵn sàng.",
 }
 _EXAMPLES: dict[int, dict[str, Any]] = {
@@ -40,6 +42,11 @@ _EXAMPLES: dict[int, dict[str, Any]] = {
     413: {"type": "https://dantin.qng/problems/body_too_large", "title": "Nội dung gửi lên quá lớn", "status": 413,
           "detail": "Nội dung gửi lên vượt quá giới hạn 1048576 byte.", "code": "body_too_large"},
     422: ex.PROBLEM,
+    500: {"type": "https://dantin.qng/problems/village_unavailable",
+          "title": "Không tính được thông tin của thôn/tổ dân phố", "status": 500,
+          "detail": "Không tính được kết luận của thôn/tổ dân phố 'qng.bato.badien.lang-ma': chương trình đánh giá "
+          "gặp lỗi với hồ sơ của thôn này (ZeroDivisionError). Sổ cái không bị ảnh hưởng và các thôn khác vẫn tra "
+          "cứu được; hãy báo lỗi này cho người vận hành.", "code": "village_unavailable"},
     503: {"type": "https://dantin.qng/problems/log_unavailable", "title": "Không có nhật ký", "status": 503,
           "detail": "Sổ cái này không có nhật ký Merkle.", "code": "log_unavailable"},
 }

@@ -85,6 +85,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "store_unavailable": 503,  # (a verification stopped by the database out of reach)
     "ledger_dir": 503,
     "read_only": 403,  # a copy served read only (dantin serve --read-only) takes nothing
+    "village_unavailable": 500,  # the judge failed on one village's record (projections.views.VillageUnavailable)
 }
 
 #: Titles for HTTP errors raised by the framework itself (unknown route, wrong method…).

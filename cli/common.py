@@ -92,6 +92,10 @@ def need_writable(directory: Path, database: str | None, why_vi: str, instead_vi
         fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc, mà {why_vi}. {instead_vi}", "ledger_dir")
 
 
+#: Errors that are the program's defect, not the user's: exit as an internal error does.
+_EXIT_BY_CODE = {"village_unavailable": EXIT_INTERNAL}
+
+
 def guarded(fn: F) -> F:
     """Turn our errors into a message and an exit code; hide tracebacks from people."""
 
@@ -105,7 +109,7 @@ def guarded(fn: F) -> F:
             err.print("\nĐã hủy.", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except DantinError as exc:
-            fail(exc.message_vi, exc.code)
+            fail(exc.message_vi, exc.code, _EXIT_BY_CODE.get(exc.code, EXIT_USAGE))
         except OSError as exc:
             where = f" '{exc.filename}'" if exc.filename else ""
             fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")

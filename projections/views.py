@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +31,7 @@ import ledger.village as village_module
 import schemas.facts as facts_models
 from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
+from ledger.errors import DantinError
 from ledger.gcpause import paused_gc
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
@@ -38,6 +41,38 @@ from projections.leadership import Tenure, holders, tenures
 from projections.store import ViewStore, _Cursor
 
 Progress = Callable[[int, int], None]
+
+_logger = logging.getLogger("dantin.views")
+_logger.addHandler(logging.NullHandler())  # a command line shows the typed error, not the traceback (a server logs it)
+
+#: The ``verdict`` column of a village whose record or verdict could not be computed (``village_rows``).
+UNAVAILABLE = "unavailable"
+#: ``dantin_view_meta`` names of such villages' failures: ``failed:<village>`` → what failed and why (JSON).
+FAILED_PREFIX = "failed:"
+
+
+class VillageUnavailable(DantinError):
+    """What was asked of one village could not be computed: the judge (or reading its record) raised.
+
+    A defect of the program, not of the ledger: the village's events are stored and intact, and every
+    other village is answered. Kept apart so that one village's failure never stops the views' catch-up
+    (and with it every read); ``detail`` says what raised, for the operator.
+    """
+
+    code = "village_unavailable"
+    title_vi = "Không tính được thông tin của thôn/tổ dân phố"
+
+    def __init__(self, village: str, parts: list[str], error: str) -> None:
+        what = " và ".join(_PART_VI.get(p, p) for p in parts) or "thông tin"
+        super().__init__(
+            f"Không tính được {what} của thôn/tổ dân phố '{village}': chương trình đánh giá gặp lỗi với hồ sơ "
+            f"của thôn này ({error.partition(':')[0]}). Sổ cái không bị ảnh hưởng và các thôn khác vẫn tra cứu "
+            "được; hãy báo lỗi này cho người vận hành.",
+            detail=f"{village}: {', '.join(parts)} failed: {error}")
+        self.village, self.parts, self.error = village, parts, error
+
+
+_PART_VI = {"record": "hồ sơ", "leadership": "danh sách người giữ chức vụ", "verdict": "kết luận"}
 
 
 class LedgerReader:
@@ -213,6 +248,10 @@ class Views:
             c.executemany(_INSERT_VILLAGE, [r.village for r in found])
             c.executemany(_INSERT_TENURE, [t for r in found for t in r.tenures])
             c.executemany(_INSERT_PERSON, [p for r in found for p in r.people])
+            c.execute("DELETE FROM dantin_view_meta WHERE name LIKE ?", (FAILED_PREFIX + "%",))
+            for r in found:
+                if r.failed is not None:
+                    c.set_meta(FAILED_PREFIX + r.village[0], r.failed)
             c.set_position(log.position)
             c.set_meta(JUDGED_BY_NAME, judged_by_digest())
         return log.position
@@ -229,12 +268,14 @@ class Views:
         return dirty
 
     def _recompute(self, c: _Cursor, reader: LedgerReader, village: str) -> None:
-        self._write(c, village, reader.record(village))
+        self._write(c, village, rows_for(village, functools.partial(reader.record, village), self.today()))
 
-    def _write(self, c: _Cursor, village: str, built: tuple[VillageRecord, set[str]] | None) -> None:
+    def _write(self, c: _Cursor, village: str, rows: VillageRows | None) -> None:
         c.execute("DELETE FROM dantin_view_tenures WHERE village = ?", (village,))
         c.execute("DELETE FROM dantin_view_people WHERE village = ?", (village,))
-        rows = village_rows(village, built, self.today())
+        c.execute("DELETE FROM dantin_view_meta WHERE name = ?", (FAILED_PREFIX + village,))
+        if rows is not None and rows.failed is not None:
+            c.set_meta(FAILED_PREFIX + village, rows.failed)
         if rows is None:
             c.execute("DELETE FROM dantin_view_villages WHERE village = ?", (village,))
             return
@@ -268,13 +309,17 @@ class Views:
         return None if card is None else card.on(on or self.today())
 
     def leadership_card(self, village: str, *, as_recorded: bool = False) -> LeadershipCard | None:
-        """What the village's leadership on any day is worked out from; None for an unknown village."""
+        """What the village's leadership on any day is worked out from; None for an unknown village.
+        Raises ``VillageUnavailable`` when its tenures could not be computed."""
         with self.store.transaction(write=False) as c:
             known = c.all("SELECT name FROM dantin_view_villages WHERE village = ?", (village,))
             names = {r["person"]: r["name"] for r in c.all(
                 "SELECT DISTINCT person, name FROM dantin_view_tenures WHERE village = ?", (village,))}
+            failed = self._failed(c, village) if known else None  # (its verdict may have been computed)
         if not known:
             return None
+        if failed is not None and {"record", "leadership"} & set(failed.parts):
+            raise failed
         return LeadershipCard(village, known[0]["name"], as_recorded, names,
                               self.tenures(village, as_recorded=as_recorded))
 
@@ -294,20 +339,53 @@ class Views:
                          f"LIMIT ? OFFSET ?", [*params, limit, offset])
 
     def verdict(self, village: str, on: date | None = None, *, as_recorded: bool = False) -> dict[str, Any] | None:
+        """The village's verdict on ``on`` (today); None for an unknown village. Raises
+        ``VillageUnavailable`` when it cannot be computed (stored so, or failing now)."""
         day = on or self.today()
         if not as_recorded:
             with self.store.transaction(write=False) as c:
-                rows = c.all("SELECT as_of, body FROM dantin_view_villages WHERE village = ?", (village,))
+                rows = c.all("SELECT verdict, as_of, body FROM dantin_view_villages WHERE village = ?", (village,))
+                failed = self._failed(c, village) if rows and rows[0]["verdict"] == UNAVAILABLE else None
             if not rows:
                 return None
+            if failed is not None and "record" in failed.parts:
+                raise failed
             if rows[0]["as_of"] == day.isoformat():
+                if failed is not None and "verdict" in failed.parts:
+                    raise failed
                 return cast(dict[str, Any], json.loads(rows[0]["body"]))
         record = self.record(village)
-        return None if record is None else judge(record, day, as_recorded=as_recorded)
+        if record is None:
+            return None
+        try:
+            return judge(record, day, as_recorded=as_recorded)
+        except Exception as exc:  # noqa: BLE001 - said as this village's failure (VillageUnavailable)
+            raise VillageUnavailable(village, ["verdict"], _failure(village, "verdict", exc)) from None
 
     def record(self, village: str) -> VillageRecord | None:
-        built = LedgerReader(self.ledger).record(village)
+        """The village's record as read from the log; None for an unknown village. Raises
+        ``VillageUnavailable`` when it cannot be read."""
+        try:
+            built = LedgerReader(self.ledger).record(village)
+        except Exception as exc:  # noqa: BLE001 - said as this village's failure (VillageUnavailable)
+            raise VillageUnavailable(village, ["record"], _failure(village, "record", exc)) from None
         return built[0] if built else None
+
+    def failures(self) -> dict[str, VillageUnavailable]:
+        """Every village whose record, leadership or verdict the views could not compute, by village."""
+        with self.store.transaction(write=False) as c:
+            rows = c.all("SELECT name, value FROM dantin_view_meta WHERE name LIKE ?", (FAILED_PREFIX + "%",))
+        return {v: _unavailable(v, r["value"]) for r in rows if (v := r["name"].removeprefix(FAILED_PREFIX))}
+
+    @staticmethod
+    def _failed(c: _Cursor, village: str) -> VillageUnavailable | None:
+        found = c.meta(FAILED_PREFIX + village)
+        return None if found is None else _unavailable(village, found)
+
+
+def _unavailable(village: str, stored: str) -> VillageUnavailable:
+    said = json.loads(stored)
+    return VillageUnavailable(village, list(said.get("parts", [])), str(said.get("error", "")))
 
 
 def public_officeholder(row: dict[str, Any]) -> dict[str, Any]:
@@ -355,14 +433,61 @@ class VillageRows:
     village: tuple[Any, ...]
     tenures: list[tuple[Any, ...]]
     people: list[tuple[str, str]]
+    #: What could not be computed and why (JSON: ``{"parts": [...], "error": "..."}``), else None.
+    failed: str | None = None
+
+
+def _failure(village: str, part: str, exc: Exception) -> str:
+    """``exc`` said for the operator: its type, message and where it was raised; logged with its traceback."""
+    _logger.error("views: the %s of %s could not be computed", part, village, exc_info=exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {str(exc)[:200]}{where}"
+
+
+def rows_for(village: str, build: Callable[[], tuple[VillageRecord, set[str]] | None], day: date) -> VillageRows | None:
+    """``village_rows`` of the record ``build`` reads; a record that cannot be read is a failed village
+    (stored so, and said so when asked), not an error that stops every other village's rows."""
+    try:
+        built = build()
+    except Exception as exc:  # noqa: BLE001 - one village's defect must not stop the others (VillageUnavailable)
+        error = _failure(village, "record", exc)
+        return VillageRows((village, village, "", UNAVAILABLE, "none", day.isoformat(), "{}"), [], [],
+                           json.dumps({"parts": ["record"], "error": error}, ensure_ascii=False))
+    return village_rows(village, built, day)
 
 
 def village_rows(village: str, built: tuple[VillageRecord, set[str]] | None, day: date) -> VillageRows | None:
-    """A village's rows in the views: pure, so a rebuild can compute them on any core."""
+    """A village's rows in the views: pure, so a rebuild can compute them on any core.
+
+    Its tenures and its verdict are computed apart: either may fail (a defect of the judge on this
+    village's record) without the other, nor any other village, failing with it; what failed is in
+    ``failed`` and the verdict column then says ``UNAVAILABLE``."""
     if built is None:
         return None
     record, people = built
-    verdict = judge(record, day)
+    failed: list[str] = []
+    errors: list[str] = []
+    try:
+        tenure_rows = _tenure_rows(village, record)
+    except Exception as exc:  # noqa: BLE001 - see rows_for
+        tenure_rows = []
+        failed.append("leadership")
+        errors.append(_failure(village, "leadership", exc))
+    try:
+        verdict = judge(record, day)
+        row: tuple[Any, ...] = (village, record.village.name, record.village.kind, verdict["verdict"],
+                                verdict["same_person"], day.isoformat(), _VERDICT_JSON.encode(verdict))
+    except Exception as exc:  # noqa: BLE001 - see rows_for
+        failed.append("verdict")
+        errors.append(_failure(village, "verdict", exc))
+        row = (village, record.village.name, record.village.kind, UNAVAILABLE, "none", day.isoformat(), "{}")
+    return VillageRows(row, tenure_rows, [(p, village) for p in sorted(people)],
+                       json.dumps({"parts": failed, "error": "; ".join(errors)}, ensure_ascii=False)
+                       if failed else None)
+
+
+def _tenure_rows(village: str, record: VillageRecord) -> list[tuple[Any, ...]]:
     tenure_rows = []
     names: dict[str, str] = {}
     recorded = tenures(record.events)
@@ -375,10 +500,7 @@ def village_rows(village: str, built: tuple[VillageRecord, set[str]] | None, day
                 name = names[t.person] = record.name(t.person)
             tenure_rows.append((village, mode, t.office, t.person, name, t.start.isoformat(),
                                 t.end.isoformat() if t.end else None, int(t.acting), ",".join(t.events)))
-    return VillageRows(
-        (village, record.village.name, record.village.kind, verdict["verdict"], verdict["same_person"],
-         day.isoformat(), _VERDICT_JSON.encode(verdict)),
-        tenure_rows, [(p, village) for p in sorted(people)])
+    return tenure_rows
 
 
 PARALLEL_MIN = 200  # villages below which forking workers costs more than it saves
@@ -388,7 +510,8 @@ _FORKED_LOG: LogReader | None = None  # what forked rebuild workers read (inheri
 def _rows_of(job: tuple[list[str], date]) -> list[VillageRows | None]:
     villages, day = job
     assert _FORKED_LOG is not None
-    return [village_rows(v, _FORKED_LOG.record(v), day) for v in villages]
+    log_reader = _FORKED_LOG
+    return [rows_for(v, functools.partial(log_reader.record, v), day) for v in villages]
 
 
 def _idle_cores() -> int:
@@ -415,7 +538,7 @@ def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: i
     global _FORKED_LOG
     workers = workers if workers is not None else _idle_cores()
     if workers < 2 or len(villages) < PARALLEL_MIN or not _fork_safe():
-        return [village_rows(v, log.record(v), day) for v in villages]
+        return [rows_for(v, functools.partial(log.record, v), day) for v in villages]
     size = max(50, len(villages) // (workers * 8))
     chunks = [(villages[i:i + size], day) for i in range(0, len(villages), size)]
     _FORKED_LOG = log

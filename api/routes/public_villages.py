@@ -30,7 +30,8 @@ def _unknown(village_id: str) -> NotFound:
     return NotFound(f"'{village_id}' không phải thôn/tổ dân phố đã đăng ký.", detail="unknown village")
 
 
-@router.get("/v1/villages/{village_id}/leadership", response_model=LeadershipPublic, responses=problems(400, 404),
+@router.get("/v1/villages/{village_id}/leadership", response_model=LeadershipPublic,
+            responses=problems(400, 404, 500),
             summary="Ai giữ chức vụ nào ở thôn vào một ngày")
 async def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
                      as_recorded: AsRecorded = False) -> Response:
@@ -47,7 +48,7 @@ async def leadership(village_id: VillagePath, services: ServicesDep, as_of: AsOf
     return json_bytes(found)
 
 
-@router.get("/v1/villages/{village_id}/verdict", response_model=VerdictPublic, responses=problems(400, 404),
+@router.get("/v1/villages/{village_id}/verdict", response_model=VerdictPublic, responses=problems(400, 404, 500),
             summary="Kết luận tuân thủ quy trình của một thôn")
 async def verdict(village_id: VillagePath, services: ServicesDep, as_of: AsOf = None,
                   as_recorded: AsRecorded = False) -> Response:

@@ -14,7 +14,7 @@ from api.web.state import WebState
 from api.web.village import linkify
 from ledger.rules.record import as_date
 from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
-from projections.views import LedgerReader
+from projections.views import UNAVAILABLE, LedgerReader, VillageUnavailable
 
 VERDICTS = ("compliant", "incomplete", "violations")
 COMMUNE_KINDS = frozenset({"commune", "ward", "townlet"})  # a village's parent: xã, phường, thị trấn
@@ -27,6 +27,9 @@ STEPS = (("candidates.drafted", "Ban CTMT lập danh sách dự kiến"),
 
 def _parent(place: str) -> str:
     return place.rpartition(".")[0]
+
+
+UNAVAILABLE_VI = "không tính được (lỗi chương trình)"
 
 
 def _name(places: PlaceIndex, place: str) -> str:
@@ -61,16 +64,21 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         scope = "Toàn bộ sổ cái"
     shown = [r for r in scope_rows if verdict is None or r["verdict"] == verdict]
     day = views.today()
+    failed = [r for r in scope_rows if r["verdict"] == UNAVAILABLE]
+    if failed:  # said above the figures (which leave them out), with where to look
+        errors = [*errors, f"Không tính được kết luận của {len(failed)} thôn, tổ dân phố "
+                  f"({', '.join(r['name'] for r in failed[:5])}{', …' if len(failed) > 5 else ''}): chương trình "
+                  "đánh giá gặp lỗi với hồ sơ của các thôn này. Sổ cái không bị ảnh hưởng; hãy báo người vận hành."]
     by_verdict = Counter(r["verdict"] for r in scope_rows)
     by_outcome = Counter(r["same_person"] for r in scope_rows)
     rows = [{**r, "commune": _parent(r["village"]), "commune_name": _name(places, _parent(r["village"])),
-             "verdict_vi": VERDICT_VI.get(r["verdict"], r["verdict"]),
+             "verdict_vi": {**VERDICT_VI, UNAVAILABLE: UNAVAILABLE_VI}.get(r["verdict"], r["verdict"]),
              "same_person_vi": SAME_PERSON_VI.get(r["same_person"], r["same_person"])} for r in shown]
     return {
         "scope": scope, "total": len(scope_rows), "rows": rows, "day": day,
         "verdicts": [(v, VERDICT_VI[v], by_verdict.get(v, 0)) for v in VERDICTS],
         "outcomes": [(o, SAME_PERSON_VI[o], by_outcome.get(o, 0)) for o in OUTCOMES],
-        "figures": state.figures(commune or "", scope_rows, day),
+        "figures": state.figures(commune or "", [r for r in scope_rows if r["verdict"] != UNAVAILABLE], day),
         "communes": commune_options, "commune": commune, "verdict": verdict, "errors": errors,
     }
 
@@ -94,8 +102,13 @@ def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
     villages: list[FrontVillage] = []
     observed: list[dict[str, Any]] = []
     where: dict[str, tuple[str, int | None]] = {}
+    unavailable: list[str] = []
     for village in children:
-        record, found = views.record(village), views.verdict(village)
+        try:
+            record, found = views.record(village), views.verdict(village)
+        except VillageUnavailable:  # said on the page; the commune's other villages are shown
+            unavailable.append(_name(places, village))
+            continue
         verdict = public_verdict(found) if found is not None else None
         if record is None or verdict is None:
             continue
@@ -122,4 +135,4 @@ def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
     observed.sort(key=lambda o: (o["day"], o["index"] if o["index"] is not None else -1))
     return {"commune": commune, "name": place.name, "district": _parent(commune),
             "district_name": _name(places, _parent(commune)), "villages": villages, "observations": observed,
-            "front_kind_vi": body_kind_vi("commune_front"), "day": views.today()}
+            "front_kind_vi": body_kind_vi("commune_front"), "day": views.today(), "unavailable": unavailable}

@@ -1,0 +1,183 @@
+"""One village the judge fails on must not stop the views, nor any other village's answers.
+
+The judge is pure code over a village's record; a defect in it (a rule meeting a record it was
+not written for) raised out of ``Views.catch_up``, and every read — the API's, the web pages',
+the command line's — catches up first: one village's record made the whole ledger unreadable.
+Here the defect is played by a judge that raises for one village; the other village, its
+leadership, the listing, the pages and the command line go on, and the failing village is
+said to be unavailable, with a stable code, in Vietnamese, and computed again once the code
+is mended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Backend, World
+from test_views import DAY, FRONT, enrol_village_bodies, story
+from typer.testing import CliRunner
+
+import projections.views as views_module
+from cli.common import EXIT_INTERNAL
+from ledger.rules import VillageRecord
+from projections.views import UNAVAILABLE, Views, VillageUnavailable
+
+#: A second village of the commune: registered, nothing else (its verdict: incomplete).
+BA_LANG = "qng.bato.badien.ba-lang"
+
+
+def _two_villages(world: World) -> None:
+    enrol_village_bodies(world)
+    world.accept(world.sign(world.root, "place.registered", BA_LANG,
+                            {"id": BA_LANG, "name": "Thôn Ba Làng", "kind": "thon"}, date="2022-01-10"))
+    world.accept(*story(world))
+
+
+def _failing_for(village: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(record: VillageRecord, *args: Any, **kwargs: Any) -> Any:
+        if record.village.id == village:
+            raise ZeroDivisionError("a rule divided by a count of zero")
+        return real(record, *args, **kwargs)
+    return wrapped
+
+
+def test_a_judge_failing_on_one_village_leaves_the_others_and_its_leadership(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_villages(world)
+    monkeypatch.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+    views = Views(world.ledger, today=lambda: DAY)
+    assert views.catch_up() == world.position()  # (raised ZeroDivisionError before)
+
+    listed = {r["village"]: r["verdict"] for r in views.villages()}
+    assert listed[world.lang_ma] == UNAVAILABLE and listed[BA_LANG] == "incomplete"
+    assert views.verdict(BA_LANG)["verdict"] == "incomplete"
+    with pytest.raises(VillageUnavailable) as caught:
+        views.verdict(world.lang_ma)
+    error = caught.value
+    assert error.code == "village_unavailable" and error.parts == ["verdict"]
+    assert "kết luận" in error.message_vi and world.lang_ma in error.message_vi
+    assert "ZeroDivisionError" in error.detail and "test_views_isolation.py" in error.detail
+    with pytest.raises(VillageUnavailable):  # another day is judged on the spot: the same failure, the same error
+        views.verdict(world.lang_ma, date(2022, 8, 1))
+    # Its tenures were computed apart from its verdict: who holds office is still answered.
+    assert views.leadership(world.lang_ma, date(2022, 8, 1))["offices"]["head"] == "p1"
+    assert list(views.failures()) == [world.lang_ma]
+
+    # The code mended (the next release): its digest differs, the views are rebuilt, the failure gone.
+    monkeypatch.undo()
+    monkeypatch.setattr(views_module, "judged_by_digest", lambda: "mended")
+    views.catch_up()
+    assert views.verdict(world.lang_ma)["verdict"] in ("violations", "incomplete", "compliant")
+    assert views.failures() == {}
+
+
+def test_a_failure_is_kept_by_a_rebuild_and_cleared_by_the_village_s_next_event(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_villages(world)
+    views = Views(world.ledger, today=lambda: DAY)
+    with monkeypatch.context() as broken:
+        broken.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+        views.rebuild(workers=1)
+        assert list(views.failures()) == [world.lang_ma]
+        with pytest.raises(VillageUnavailable):
+            views.verdict(world.lang_ma)
+        assert views.verdict(BA_LANG)["verdict"] == "incomplete"
+    # Mended without a digest change (a hand-made fix): the village's next event recomputes its rows.
+    world.accept(world.sign(FRONT, "front.head_chosen", world.lang_ma, {"person": "p2"},
+                            date="2023-08-01"))
+    views.catch_up()
+    assert views.failures() == {} and views.verdict(world.lang_ma)["verdict"] != UNAVAILABLE
+
+
+def test_a_record_that_cannot_be_read_or_tenures_that_fail_are_said_so(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_villages(world)
+    real_tenures = views_module.tenures
+
+    def tenures(events: Any) -> Any:
+        if any(e.type == "election.recognised" for e in events):
+            raise KeyError("office")
+        return real_tenures(events)
+
+    monkeypatch.setattr(views_module, "tenures", tenures)
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    with pytest.raises(VillageUnavailable) as caught:
+        views.leadership(world.lang_ma)
+    assert caught.value.parts == ["leadership"] and "người giữ chức vụ" in caught.value.message_vi
+    assert views.verdict(world.lang_ma)["verdict"] in ("violations", "incomplete", "compliant")  # judged apart
+    assert views.leadership(BA_LANG)["offices"]["head"] is None
+    assert all(r["village"] != world.lang_ma for r in views.officeholders("", None, date(2022, 8, 1)))
+    monkeypatch.undo()
+
+    real_build = views_module.build_record
+
+    def build_record(village: str, *args: Any) -> Any:
+        if village == world.lang_ma:
+            raise ValueError("a stored fact the reader cannot read")
+        return real_build(village, *args)
+
+    monkeypatch.setattr(views_module, "build_record", build_record)  # (both readers', rebuild and catch-up)
+    monkeypatch.setattr(views_module, "judged_by_digest", lambda: "another release")
+    views.catch_up()
+    for ask in (views.verdict, views.leadership, views.record):
+        with pytest.raises(VillageUnavailable) as caught:
+            ask(world.lang_ma)
+        assert caught.value.parts == ["record"] and "hồ sơ" in caught.value.message_vi
+    assert views.verdict(BA_LANG)["verdict"] == "incomplete"
+
+
+#: The faces are the same over either store; the store's part is tested above on both.
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@sqlite_only
+def test_http_and_pages_answer_for_the_others_and_a_typed_500_for_the_failing_village(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    _two_villages(world)
+    monkeypatch.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+    backend.close()
+    with TestClient(create_app(ApiSettings(directory=backend.directory))) as client:
+        other = client.get(f"/v1/villages/{BA_LANG}/verdict")
+        assert other.status_code == 200 and other.json()["verdict"] == "incomplete"
+        failing = client.get(f"/v1/villages/{world.lang_ma}/verdict")
+        assert failing.status_code == 500 and failing.headers["content-type"].startswith("application/problem+json")
+        problem = failing.json()
+        assert problem["code"] == "village_unavailable" and "kết luận" in problem["detail"]
+        assert "Traceback" not in failing.text
+        lead = client.get(f"/v1/villages/{world.lang_ma}/leadership", params={"as_of": "2022-08-01"})
+        assert lead.status_code == 200 and lead.json()["offices"]["head"] == "p1"
+        html = {"accept": "text/html"}
+        page = client.get("/", headers=html)
+        assert page.status_code == 400 and "Không tính được kết luận của 1 thôn" in page.text
+        assert "không tính được (lỗi chương trình)" in page.text and "Thôn Ba Làng" in page.text
+        village = client.get(f"/villages/{world.lang_ma}", headers=html)
+        assert village.status_code == 500 and "Không tính được kết luận" in village.text
+        front = client.get(f"/front/{world.badien}", headers=html)
+        assert front.status_code == 200 and 'id="front-unavailable"' in front.text and "Thôn Làng Mạ" in front.text
+
+
+@sqlite_only
+def test_the_command_line_says_it_in_vietnamese_and_exits_as_an_internal_error(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cli.app import app
+
+    _two_villages(world)
+    backend.close()
+    monkeypatch.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+    runner = CliRunner()
+    failing = runner.invoke(app, ["verdict", str(backend.directory), world.lang_ma])
+    assert failing.exit_code == EXIT_INTERNAL, failing.output
+    assert "village_unavailable" in failing.output and "Không tính được kết luận" in failing.output
+    assert "Traceback" not in failing.output
+    other = runner.invoke(app, ["verdict", str(backend.directory), BA_LANG, "--json"])
+    assert other.exit_code == 0, other.output

@@ -64,6 +64,7 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         scope = "Toàn bộ sổ cái"
     shown = [r for r in scope_rows if verdict is None or r["verdict"] == verdict]
     day = views.today()
+    broken = views.failures()  # (a village whose tenures failed has a verdict, but no figures either)
     failed = [r for r in scope_rows if r["verdict"] == UNAVAILABLE]
     if failed:  # said above the figures (which leave them out), with where to look
         errors = [*errors, f"Không tính được kết luận của {len(failed)} thôn, tổ dân phố "
@@ -78,7 +79,7 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         "scope": scope, "total": len(scope_rows), "rows": rows, "day": day,
         "verdicts": [(v, VERDICT_VI[v], by_verdict.get(v, 0)) for v in VERDICTS],
         "outcomes": [(o, SAME_PERSON_VI[o], by_outcome.get(o, 0)) for o in OUTCOMES],
-        "figures": state.figures(commune or "", [r for r in scope_rows if r["verdict"] != UNAVAILABLE], day),
+        "figures": state.figures(commune or "", [r for r in scope_rows if r["village"] not in broken], day),
         "communes": commune_options, "commune": commune, "verdict": verdict, "errors": errors,
     }
 

@@ -181,3 +181,29 @@ def test_the_command_line_says_it_in_vietnamese_and_exits_as_an_internal_error(
     assert "Traceback" not in failing.output
     other = runner.invoke(app, ["verdict", str(backend.directory), BA_LANG, "--json"])
     assert other.exit_code == 0, other.output
+
+
+@sqlite_only
+def test_the_dashboard_leaves_out_of_its_figures_a_village_whose_tenures_failed(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its verdict computed, its tenures not: the figures (which compute tenures the same way) leave it out."""
+    from starlette.testclient import TestClient
+
+    import api.web.figures as figures
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    _two_villages(world)
+    backend.close()
+    real = views_module.tenures
+
+    def tenures(events: Any) -> Any:
+        if any(e.type == "election.recognised" for e in events):
+            raise KeyError("office")
+        return real(events)
+
+    monkeypatch.setattr(views_module, "tenures", tenures)
+    monkeypatch.setattr(figures, "tenures", tenures)
+    with TestClient(create_app(ApiSettings(directory=backend.directory))) as client:
+        page = client.get("/", headers={"accept": "text/html"})
+        assert page.status_code == 200 and "Thôn Làng Mạ" in page.text and "Thôn Ba Làng" in page.text

@@ -167,10 +167,19 @@ def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
         with Progress(TextColumn("Dựng lại"), BarColumn(), MofNCompleteColumn(), console=err,
                       disable=not err.is_terminal) as bar:
             task = bar.add_task("rebuild", total=None)
-            position = Views(ledger).rebuild(lambda done, total: bar.update(task, completed=done, total=total))
+            views = Views(ledger)
+            position = views.rebuild(lambda done, total: bar.update(task, completed=done, total=total))
+            failures = views.failures()
     finally:
         ledger.close()
     out.print(f"Đã dựng lại bảng tra cứu tới vị trí {position} của nhật ký.")
+    if failures:  # the rest is built; these are said so when asked (village_unavailable)
+        err.print(f"[bold yellow]Chú ý[/]: không tính được thông tin của {len(failures)} thôn, tổ dân phố "
+                  "(lỗi của chương trình đánh giá, không phải của sổ cái; hãy báo cho người phát triển):",
+                  highlight=False)
+        for village, failure in sorted(failures.items()):
+            err.print(f"  {village}: {failure.detail.partition(': ')[2]}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

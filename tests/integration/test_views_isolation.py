@@ -207,3 +207,17 @@ def test_the_dashboard_leaves_out_of_its_figures_a_village_whose_tenures_failed(
     with TestClient(create_app(ApiSettings(directory=backend.directory))) as client:
         page = client.get("/", headers={"accept": "text/html"})
         assert page.status_code == 200 and "Thôn Làng Mạ" in page.text and "Thôn Ba Làng" in page.text
+
+
+@sqlite_only
+def test_rebuild_builds_the_rest_and_names_the_villages_it_could_not_compute(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.app import app
+
+    _two_villages(world)
+    backend.close()
+    monkeypatch.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+    done = CliRunner().invoke(app, ["rebuild", str(backend.directory)])
+    assert done.exit_code == 0, done.output
+    assert "Đã dựng lại bảng tra cứu" in done.output and "không tính được thông tin của 1 thôn" in done.output
+    assert world.lang_ma in done.output and "ZeroDivisionError" in done.output and BA_LANG not in done.output

@@ -128,3 +128,15 @@ def is_missing_table(exc: BaseException) -> bool:
         if _is_sqlite(error) and str(error).startswith("no such table"):
             return True
     return False
+
+
+def is_store_error(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it was raised from, comes from the store at all (a driver's
+    error, the library's ``PersistenceError``, a pool's): not a defect of the code that was reading."""
+    for error in _causes(exc):
+        module = type(error).__module__
+        if module.startswith(("eventsourcing.persistence", "psycopg", "psycopg_pool")) or _is_sqlite(error):
+            return True
+        if getattr(error, "sqlite_errorname", None) is not None or getattr(error, "sqlstate", None) is not None:
+            return True
+    return False

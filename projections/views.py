@@ -33,6 +33,7 @@ from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.errors import DantinError
 from ledger.gcpause import paused_gc
+from ledger.outage import is_store_error
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
 from ledger.village import Entry, build_record, entry_from_state
@@ -367,7 +368,9 @@ class Views:
         ``VillageUnavailable`` when it cannot be read."""
         try:
             built = LedgerReader(self.ledger).record(village)
-        except Exception as exc:  # noqa: BLE001 - said as this village's failure (VillageUnavailable)
+        except Exception as exc:  # said as this village's failure (VillageUnavailable), a store's error aside
+            if is_store_error(exc):
+                raise
             raise VillageUnavailable(village, ["record"], _failure(village, "record", exc)) from None
         return built[0] if built else None
 
@@ -450,7 +453,9 @@ def rows_for(village: str, build: Callable[[], tuple[VillageRecord, set[str]] | 
     (stored so, and said so when asked), not an error that stops every other village's rows."""
     try:
         built = build()
-    except Exception as exc:  # noqa: BLE001 - one village's defect must not stop the others (VillageUnavailable)
+    except Exception as exc:  # one village's defect must not stop the others (VillageUnavailable)
+        if is_store_error(exc):  # the store out of reach or damaged: no village's defect (the caller says which)
+            raise
         error = _failure(village, "record", exc)
         return VillageRows((village, village, "", UNAVAILABLE, "none", day.isoformat(), "{}"), [], [],
                            json.dumps({"parts": ["record"], "error": error}, ensure_ascii=False))

@@ -221,3 +221,31 @@ def test_rebuild_builds_the_rest_and_names_the_villages_it_could_not_compute(
     assert done.exit_code == 0, done.output
     assert "Đã dựng lại bảng tra cứu" in done.output and "không tính được thông tin của 1 thôn" in done.output
     assert world.lang_ma in done.output and "ZeroDivisionError" in done.output and BA_LANG not in done.output
+
+
+def test_a_store_error_while_reading_a_village_is_no_village_s_defect(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store out of reach while a village's events are read stops the catch-up (said as an outage by
+    every face), instead of being stored as that village's failure and said as a defect of the judge."""
+    import sqlite3
+
+    from eventsourcing.persistence import OperationalError
+
+    _two_villages(world)
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    world.accept(world.sign(FRONT, "front.head_chosen", world.lang_ma, {"person": "p2"}, date="2023-08-01"))
+
+    def entries(self: Any, stream_id: str) -> Any:
+        try:
+            raise sqlite3.OperationalError("disk I/O error")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(str(exc)) from exc
+
+    monkeypatch.setattr(views_module.LedgerReader, "entries", entries)
+    with pytest.raises(OperationalError):
+        views.catch_up()
+    with pytest.raises(OperationalError):
+        views.record(world.lang_ma)
+    monkeypatch.undo()
+    assert views.failures() == {} and views.catch_up() == world.position()

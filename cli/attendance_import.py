@@ -47,6 +47,7 @@ from ledger.envelope import parse_envelope, seal
 from ledger.errors import DantinError, Refused
 from ledger.signing import SigningKey
 from schemas._base import DOSSIER_ID_RE, HASH_RE
+from schemas._checks import is_iso_day
 from schemas._messages import message_vi, path_of
 from schemas.facts import FACTS_MODELS
 from schemas.ids import BODY_RE, PLACE_RE, place_contains
@@ -159,7 +160,8 @@ def read_lines(docs: Sequence[tuple[int, Any]], report: FileReport) -> list[Line
 
 
 def _is_day(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) != 10:
+    # The ledger's one spelling of a day (YYYY-MM-DD): Python also reads 20220110 and 2022-W02-1.
+    if not is_iso_day(value):
         return False
     try:
         date.fromisoformat(value)

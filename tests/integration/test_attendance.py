@@ -286,6 +286,20 @@ def test_an_invalid_jsonl_file_imports_nothing(world: World, tmp_path: Path) -> 
     assert [(p["line"], p["path"]) for p in report.problems] == [(7, "(dòng)"), (3, "level"), (4, "attendance")]
 
 
+def test_a_date_not_spelled_yyyy_mm_dd_is_a_problem_of_the_file(world: World, tmp_path: Path) -> None:
+    """Python reads 20220110 and 2022-W02-1 as days, the ledger does not: such a line was signed and the
+    import stopped on an internal error (exit 3), after the batches before it were stored."""
+    keys = write_keys(world, tmp_path / "keys")
+    bad = lines(world)
+    bad[1]["date"] = "2022-W02-1"
+    bad[2]["meeting_date"] = "20220205"
+    bad[3]["date"] = "2022-02-09T00:00:00"
+    head = world.position()
+    report = JsonlImporter(world.ledger, keys).run(jsonl(tmp_path / "dates.jsonl", bad))
+    assert report.status == "invalid" and world.position() == head
+    assert [(p["line"], p["path"]) for p in report.problems] == [(2, "date"), (3, "meeting_date"), (4, "date")]
+
+
 def test_a_refused_line_and_the_lines_that_name_it(world: World, tmp_path: Path) -> None:
     keys = write_keys(world, tmp_path / "keys")
     key_file(keys, world.cell).unlink()

@@ -345,9 +345,14 @@ def _members(records: list[dict[str, Any]], plans: list[dict[str, Any]], reports
                                               tuple(json.loads(p["cells"])), _refs(p)))
         own_bodies.setdefault(key, Counter())[p["body"]] += 1
     profile: dict[str, dict[str, str]] = {}
+    moves: dict[str, list[tuple[date, str]]] = {}
     for r in people:  # in log order: a later profile supersedes the fields it names, from its date
-        if date.fromisoformat(r["date"]) <= as_of:
+        day = date.fromisoformat(r["date"])
+        if day <= as_of:
             profile.setdefault(r["person"], {}).update({k: r[k] for k in ("name", "residence") if r[k]})
+            if r["residence"]:
+                moves.setdefault(r["person"], []).append((day, str(r["residence"])))
+    residences = {p: tuple(sorted(found, key=lambda m: m[0])) for p, found in moves.items()}  # stable: log order
     out = []
     for key in sorted(set(attendances) | set(filed)):
         member, level = key
@@ -357,8 +362,9 @@ def _members(records: list[dict[str, Any]], plans: list[dict[str, Any]], reports
         place = bodies.get(body or "") or (_up(Counter(cells).most_common(1)[0][0], _DEPTH.get(level, 1))
                                            if cells else "")
         who = profile.get(member, {})
-        record = MemberRecord(member, level, who.get("residence"), who.get("name", ""), tuple(filed.get(key, ())),
-                              tuple(attendances.get(key, ())))
+        lived = residences.get(member, ())
+        record = MemberRecord(member, level, lived[-1][1] if lived else None, who.get("name", ""),
+                              tuple(filed.get(key, ())), tuple(attendances.get(key, ())), lived)
         out.append(Member(record, place, body))
     return out
 

@@ -92,6 +92,9 @@ class MemberRecord:
     name: str = ""
     plans: tuple[Plan, ...] = ()
     attendances: tuple[Attendance, ...] = ()
+    #: Where the member lives from each date on (ascending): a meeting's own cell is the residence on its
+    #: day, so a member who moves is judged at each meeting by where they lived then. Empty: ``own_cell``.
+    residences: tuple[tuple[date, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,27 @@ def known(record: MemberRecord, year: int, as_of: date) -> MemberRecord:
         for a in sorted(record.attendances, key=lambda a: (a.meeting_date, a.id))
         if a.meeting_date.year == year and (a.date or a.meeting_date) <= as_of
     )
-    return replace(record, plans=plans, attendances=attendances)
+    residences = tuple(r for r in record.residences if r[0] <= as_of)
+    return replace(record, plans=plans, attendances=attendances, residences=residences)
+
+
+def own_cell_on(record: MemberRecord, day: date) -> str | None:
+    """The member's own cell on ``day``: the residence recorded last on or before it (before the first
+    record, the first residence recorded); ``own_cell`` when no residence history is given."""
+    if not record.residences:
+        return record.own_cell
+    found = record.residences[0][1]
+    for since, cell in record.residences:
+        if since > day:
+            break
+        found = cell
+    return found
 
 
 def at_own_cell(record: MemberRecord, attendance: Attendance) -> bool:
-    """A commune official's meeting at their own cell: not an upper-level attendance."""
-    return not level_data(record.level)["own_cell_counts"] and attendance.cell == record.own_cell
+    """A commune official's meeting at their own cell (where they lived that day): not an upper-level attendance."""
+    return (not level_data(record.level)["own_cell_counts"]
+            and attendance.cell == own_cell_on(record, attendance.meeting_date))
 
 
 def counted(record: MemberRecord) -> list[Attendance]:
@@ -182,7 +200,7 @@ def frequency(record: MemberRecord, year: int, as_of: date) -> list[tuple[Period
     rule_en = f"at least {need} per {unit_en} for a {LEVEL_EN[record.level]}"
     rule_vi = f"{LEVEL_VI[record.level]} phải dự ít nhất {need} lần mỗi {unit_vi}"
     own_note_en = own_note_vi = ""
-    if not lv["own_cell_counts"] and record.own_cell is None:
+    if not lv["own_cell_counts"] and record.own_cell is None and not record.residences:
         own_note_en = "; own cell not recorded: every attendance counted"
         own_note_vi = "; chưa ghi nơi cư trú nên mọi buổi đều được tính"
     out = []
@@ -192,8 +210,8 @@ def frequency(record: MemberRecord, year: int, as_of: date) -> list[tuple[Period
         own = [a for a in inside if at_own_cell(record, a)]
         own_en = own_vi = ""
         if own:
-            own_en = f"; {len(own)} at the member's own cell {record.own_cell} not counted"
-            own_vi = f"; {len(own)} buổi tại chi bộ nơi cư trú ({record.own_cell}) không được tính"
+            own_en = f"; {len(own)} at the member's own cell {_cells(own)} not counted"
+            own_vi = f"; {len(own)} buổi tại chi bộ nơi cư trú ({_cells(own)}) không được tính"
         head_en, head_vi = f"{period.en} ({d_en(period.start)} – {d_en(period.end)})", \
             f"{cap(period.vi)} ({d_vi(period.start)} – {d_vi(period.end)})"
         if len(good) >= need:

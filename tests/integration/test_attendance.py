@@ -116,6 +116,33 @@ def test_as_of_a_date_during_the_year_later_records_are_not_known(world: World) 
     assert district["verdict"] == "violations"
 
 
+def test_a_member_who_moves_is_judged_at_each_meeting_by_where_they_lived_then(world: World) -> None:
+    """A commune official living in Làng Mạ attends Làng Viên's cell monthly, moves to Làng Viên on 1/7 and
+    from then on attends Làng Mạ's. Judged after the year, the January–June meetings were counted as
+    held at their own cell (the residence at the end of the year): six months "missed"."""
+    setup(world)
+    before = [recorded(world, VIEN_CELL, LANG_VIEN, M2, "commune_official", f"2022-{m:02d}-10") for m in range(1, 7)]
+    move = world.sign(world.committee, "person.profiled", world.lang_ma, {"person": M2, "residence": LANG_VIEN},
+                      date="2022-07-01")
+    after = [recorded(world, world.cell, world.lang_ma, M2, "commune_official", f"2022-{m:02d}-10")
+             for m in range(7, 13)]
+    world.accept(*before, move, *after)
+    views = AttendanceViews(world.ledger)
+    views.catch_up()
+    for day, own_cell in ((date(2022, 6, 30), world.lang_ma), (AFTER, LANG_VIEN)):
+        official = member(views.report(2022, day), M2)
+        assert official["own_cell"] == own_cell
+        assert figures(official, "A-FREQUENCY", "missed", "own_cell") == {"missed": 0, "own_cell": 0}
+    assert figures(official, "A-FREQUENCY", "covered", "attendances") == {"covered": 12, "attendances": 12}
+    # A meeting at the cell they lived in on its day still does not count.
+    world.accept(recorded(world, VIEN_CELL, LANG_VIEN, M2, "commune_official", "2022-08-20"))
+    views.catch_up()
+    official = member(views.report(2022, AFTER), M2)
+    assert figures(official, "A-FREQUENCY", "covered", "own_cell") == {"covered": 12, "own_cell": 1}
+    [august] = [c for c in official["checks"] if c["rule"] == "A-FREQUENCY" and "08/2022" in c["detail_vi"]]
+    assert f"chi bộ nơi cư trú ({LANG_VIEN}) không được tính" in august["detail_vi"]
+
+
 def test_place_and_level_filters(world: World) -> None:
     story(world)
     views = AttendanceViews(world.ledger)

@@ -171,6 +171,18 @@ def test_a_frequency_commune_official_at_own_cell_does_not_count() -> None:
     assert statuses(elsewhere, "A-FREQUENCY")[2] == "pass"
 
 
+def test_a_frequency_a_member_who_moves_has_the_own_cell_of_each_meetings_day() -> None:
+    moved = MemberRecord("m", "commune_official", own_cell=LANG_VIEN,
+                         residences=((D("2022-01-03"), LANG_MA), (D("2022-07-01"), LANG_VIEN)),
+                         attendances=(meeting("2022-03-03", LANG_VIEN), meeting("2022-08-03", LANG_VIEN),
+                                      meeting("2022-09-03", LANG_MA)))
+    found = statuses(moved, "A-FREQUENCY")
+    assert (found[2], found[7], found[8]) == ("pass", "fail", "pass")
+    assert statuses(moved, "A-REPORT") == ["fail", "fail"]  # March and September: both to report
+    # Judged on 30/6, before the move was recorded: the March meeting was elsewhere all the same.
+    assert statuses(moved, "A-FREQUENCY", D("2022-06-30"))[2] == "pass"
+
+
 def test_a_frequency_own_cell_counts_for_commune_committee_members() -> None:
     member = MemberRecord("m", "commune", own_cell=LANG_MA, attendances=(meeting("2022-03-03", LANG_MA),))
     assert statuses(member, "A-FREQUENCY")[2] == "pass"

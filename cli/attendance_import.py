@@ -36,8 +36,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from cli.common import database_option, err, fail, load_key, os_error_vi, out
-from cli.importer import finish, key_file, signed_at
+from cli.common import database_option, err, fail, os_error_vi, out, passphrase_from
+from cli.importer import finish, key_file, read_key, signed_at
 from ledger import home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
@@ -199,6 +199,8 @@ class JsonlImporter:
         self.ledger, self.keys_dir, self.passphrase_env = ledger, keys_dir, passphrase_env
         self.directory = Directory(ledger)
         self._keys: dict[str, SigningKey] = dict(keys or {})
+        #: Body id → why its key file could not be read (tried once: a passphrase is asked for once).
+        self._bad_keys: dict[str, DantinError] = {}
 
     def run(self, path: Path) -> FileReport:
         report = FileReport(str(path))
@@ -271,8 +273,11 @@ class JsonlImporter:
                 _skip(line, "missing_key", f"Thiếu tệp khóa '{path}' của cơ quan '{body.id}'.")
                 return None
             try:
-                self._keys[body.id] = load_key(path, self.passphrase_env)
+                if body.id in self._bad_keys:
+                    raise self._bad_keys[body.id]
+                self._keys[body.id] = read_key(path, self.passphrase_env)
             except DantinError as exc:
+                self._bad_keys[body.id] = exc
                 _skip(line, exc.code, f"Không đọc được tệp khóa '{path}': {exc.message_vi}")
                 return None
         key = self._keys[body.id]
@@ -345,6 +350,7 @@ def import_jsonl(paths: list[Path], ledger_dir: Path, keys_dir: Path, database: 
         fail(f"Không nhập lẫn tệp hồ sơ và tệp JSON Lines trong một lệnh: {', '.join(map(str, mixed))}.")
     if not keys_dir.is_dir():
         fail(f"'{keys_dir}' không phải thư mục khóa.")
+    passphrase_from(passphrase_env)  # an unset or unusable variable: said before anything is signed
     ledger = home.open_ledger(ledger_dir, database_option(database))
     try:
         importer = JsonlImporter(ledger, keys_dir, passphrase_env)

@@ -24,6 +24,7 @@ not a valid dossier (or on a usage error).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -46,6 +47,7 @@ from cli.common import (
     load_key,
     os_error_vi,
     out,
+    passphrase_from,
     print_json,
 )
 from ledger import application, home
@@ -55,7 +57,7 @@ from ledger.catalogue import EVENT_REFS, PERSON_STREAM_PREFIX, stream_of
 from ledger.directory import Directory, FirstProfile
 from ledger.envelope import format_utc, parse_envelope, seal
 from ledger.errors import DantinError, Refused
-from ledger.signing import SigningKey
+from ledger.signing import BadKey, SigningKey
 from schemas.dossier import Dossier, DossierError, load_dossier
 from schemas.ids import place_contains
 
@@ -73,6 +75,22 @@ STATUS_VI = {
 def key_file(keys_dir: Path, body_id: str) -> Path:
     """Where a body's private key lies: the layout ``dantin demo`` writes."""
     return keys_dir / (body_id.replace("/", "__") + ".pem")
+
+
+def read_key(path: Path, passphrase_env: str | None) -> SigningKey:
+    """A body's private key for an import. A key folder may hold keys encrypted and keys in the clear:
+    ``--passphrase-env`` opens the encrypted ones and leaves the others be. Whatever stops a key from
+    being read is a ``DantinError``, said on what that key signs — never an exit halfway through an
+    import (the files before stored, no report)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadKey(os_error_vi(exc), detail=f"cannot read {path}") from None
+    if b"ENCRYPTED" not in data:
+        return SigningKey.from_pem(data)
+    if passphrase_env is None and not sys.stdin.isatty():
+        raise BadKey("Tệp khóa được mã hóa: dùng --passphrase-env TÊN_BIẾN.", detail="passphrase required")
+    return load_key(path, passphrase_env)
 
 
 @dataclass
@@ -161,6 +179,8 @@ class Importer:
         self.keys_dir = keys_dir
         self.passphrase_env = passphrase_env
         self._keys: dict[str, SigningKey] = dict(keys or {})
+        #: Body id → why its key file could not be read (tried once: a passphrase is asked for once).
+        self._bad_keys: dict[str, DantinError] = {}
         #: Person id → who it stands for: from the ledger (None: not there) or claimed by a dossier of this run.
         self._people: dict[str, FirstProfile | None] = {}
 
@@ -288,8 +308,11 @@ class Importer:
                 report.problems.append(_problem("missing_key", f"Thiếu tệp khóa '{path}' của cơ quan '{body.id}'."))
                 return None
             try:
-                self._keys[body.id] = load_key(path, self.passphrase_env)
+                if body.id in self._bad_keys:
+                    raise self._bad_keys[body.id]
+                self._keys[body.id] = read_key(path, self.passphrase_env)
             except DantinError as exc:
+                self._bad_keys[body.id] = exc
                 report.problems.append(_problem(exc.code, f"Không đọc được tệp khóa '{path}': {exc.message_vi}"))
                 return None
         key = self._keys[body.id]
@@ -525,6 +548,7 @@ def import_dossiers(
         return import_jsonl(dossiers, ledger_dir, keys_dir, database, json_out, passphrase_env)
     if not keys_dir.is_dir():
         fail(f"'{keys_dir}' không phải thư mục khóa.")
+    passphrase_from(passphrase_env)  # an unset or unusable variable: said before anything is signed
     ledger = home.open_ledger(ledger_dir, database_option(database))
     reports: list[Report] = []
     try:
@@ -552,4 +576,4 @@ def finish(reports: Sequence[Any], json_out: bool, show: Callable[[Any], None]) 
     raise typer.Exit(EXIT_USAGE if "invalid" in statuses else EXIT_FINDING if "refused" in statuses else EXIT_OK)
 
 
-__all__ = ["Importer", "Report", "finish", "import_dossiers", "key_file", "signed_at"]
+__all__ = ["Importer", "Report", "finish", "import_dossiers", "key_file", "read_key", "signed_at"]

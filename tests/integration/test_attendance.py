@@ -10,7 +10,7 @@ from typing import Any
 from conftest import Backend, World
 
 from cli.attendance_import import JsonlImporter
-from cli.importer import key_file
+from cli.importer import key_file, read_key
 from ledger import home
 from ledger.signing import SigningKey
 from projections.attendance import AttendanceViews
@@ -335,3 +335,26 @@ def test_a_refused_line_and_the_lines_that_name_it(world: World, tmp_path: Path)
     assert [(line.status, line.code) for line in report.lines] == [
         ("accepted", None), ("accepted", None), ("skipped", "missing_key"), ("skipped", "unresolved_reference"),
         ("skipped", "missing_key"), ("skipped", "unresolved_reference")]
+
+
+def test_an_encrypted_key_without_its_passphrase_refuses_its_lines_once(world: World, tmp_path: Path,
+                                                                         monkeypatch: Any) -> None:
+    """Without --passphrase-env (and no terminal to ask at) an encrypted key stopped the import halfway
+    (exit 2, the batches before stored, no report); with it, every key in the clear was refused."""
+    import cli.attendance_import as module
+
+    keys = write_keys(world, tmp_path / "keys")
+    home.write_private(key_file(keys, world.standing), world.keys[world.standing].to_pem(b"mat-khau"))
+    tried: list[Path] = []
+    monkeypatch.setattr(module, "read_key", lambda path, env: tried.append(path) or read_key(path, env))
+    path = jsonl(tmp_path / "a.jsonl", lines(world))
+    report = JsonlImporter(world.ledger, keys).run(path)
+    assert [(line.status, line.code) for line in report.lines] == [
+        ("accepted", None), ("skipped", "bad_key"), ("accepted", None), ("skipped", "bad_key"),
+        ("accepted", None), ("skipped", "bad_key")]
+    assert "--passphrase-env" in str(report.lines[1].message_vi)
+    assert tried.count(key_file(keys, world.standing)) == 1
+    monkeypatch.setenv("KHOA", "mat-khau")
+    again = JsonlImporter(world.ledger, keys, "KHOA").run(path)
+    assert [line.status for line in again.lines] == ["present", "accepted", "present", "accepted", "present",
+                                                     "accepted"]

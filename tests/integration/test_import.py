@@ -248,3 +248,28 @@ def test_usage_errors_exit_2_in_vietnamese(tmp_path: Path, args: list[str], mess
     result = dantin("import", path, *(a.format(tmp=tmp_path) for a in args))
     assert result.exit_code == 2
     assert message in text(result)
+
+
+def test_encrypted_and_clear_key_files_side_by_side(world: Any, backend: Any, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A province's key folder holds some keys encrypted, some in the clear. With --passphrase-env every clear
+    key was refused ("cần mật khẩu (hoặc tệp không cần mật khẩu)"); without it, the first encrypted key
+    stopped the whole command (exit 2, no report) after the dossiers before it were stored."""
+    keys = write_keys(world, tmp_path / "keys")
+    home.write_private(keys / (world.standing.replace("/", "__") + ".pem"),
+                       world.keys[world.standing].to_pem(b"mat-khau"))
+    first = dossier_file(tmp_path / "a.json", [ORDER], people=[])
+    second = dossier_file(tmp_path / "b.json", [NOMINATION, WAIVER])
+    start = world.position()
+
+    reports = import_json(backend, first, second, keys=keys, code=1)
+
+    assert [(r["status"], r["accepted"]) for r in reports] == [("ok", 1), ("refused", 0)]
+    assert [p["code"] for p in reports[1]["problems"]] == ["bad_key"]
+    assert "--passphrase-env" in reports[1]["problems"][0]["message"]
+    assert world.position() == start + 1
+
+    monkeypatch.setenv("KHOA", "mat-khau")
+    reports = import_json(backend, first, second, "--passphrase-env", "KHOA", keys=keys)
+    assert [(r["status"], r["accepted"], r["present"]) for r in reports] == [("ok", 0, 1), ("ok", 4, 0)]
+    assert world.position() == start + 5

@@ -25,7 +25,7 @@ Exit 0 when every line is in the ledger, 1 when some line was refused, 2 on an i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +35,8 @@ import orjson
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
+from rich.progress import Progress as ProgressBar
 
 from cli.common import database_option, err, fail, os_error_vi, out, passphrase_from
 from cli.importer import finish, key_file, read_key, signed_at
@@ -57,6 +59,8 @@ ENVELOPE = ("id", "type", "date", "by", "place")
 #: The fact a line's date defaults to, per type (no default: the line must say ``date``).
 DATE_FROM = {"attendance.recorded": "meeting_date", "attendance.reported": "report_date"}
 BATCH = 2000
+#: Called with (lines done, lines in the file) as a file is imported.
+Progress = Callable[[int, int], None]
 STATUS_VI = {"accepted": "[green]đã ghi[/]", "present": "[cyan]đã có trong sổ cái[/]",
              "refused": "[red]bị từ chối[/]", "skipped": "[red]không ghi[/]"}
 
@@ -202,11 +206,12 @@ class JsonlImporter:
         #: Body id → why its key file could not be read (tried once: a passphrase is asked for once).
         self._bad_keys: dict[str, DantinError] = {}
 
-    def run(self, path: Path) -> FileReport:
+    def run(self, path: Path, progress: Progress | None = None) -> FileReport:
+        """Import one file; ``progress(done, total)`` is called as its lines are signed and stored."""
         report = FileReport(str(path))
         lines = parse_file(path, report)
         if not report.problems:
-            self.submit(lines, report)
+            self.submit(lines, report, progress)
         return report
 
     def run_docs(self, docs: Sequence[Any], name: str) -> FileReport:
@@ -217,16 +222,22 @@ class JsonlImporter:
             self.submit(lines, report)
         return report
 
-    def submit(self, lines: list[Line], report: FileReport) -> None:
+    def submit(self, lines: list[Line], report: FileReport, progress: Progress | None = None) -> None:
         report.lines = lines
         hashes: dict[str, str | None] = {}
         remaining = lines
+        done = 0
+        if progress is not None:
+            progress(done, len(lines))
         while remaining:
             unsettled = {line.ref for line in remaining}
             ready = [line for line in remaining if line.needs is None or line.needs not in unsettled]
             remaining = [line for line in remaining if line.needs is not None and line.needs in unsettled]
             for start in range(0, len(ready), BATCH):
                 self._batch(ready[start:start + BATCH], hashes)
+                done += len(ready[start:start + BATCH])
+                if progress is not None:
+                    progress(done, len(lines))
 
     def _batch(self, lines: list[Line], hashes: dict[str, str | None]) -> None:
         signed: list[tuple[Line, dict[str, Any]]] = []
@@ -352,9 +363,19 @@ def import_jsonl(paths: list[Path], ledger_dir: Path, keys_dir: Path, database: 
         fail(f"'{keys_dir}' không phải thư mục khóa.")
     passphrase_from(passphrase_env)  # an unset or unusable variable: said before anything is signed
     ledger = home.open_ledger(ledger_dir, database_option(database))
+    reports: list[FileReport] = []
     try:
         importer = JsonlImporter(ledger, keys_dir, passphrase_env)
-        reports = [importer.run(path) for path in paths]
+        with ProgressBar(TextColumn("Đang nhập {task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TextColumn("dòng"), console=err, transient=True, disable=not err.is_terminal) as bar:
+            for path in paths:
+                task = bar.add_task(escape(path.name), total=None)
+
+                def advance(done: int, total: int, task: TaskID = task) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                reports.append(importer.run(path, advance))
+                bar.remove_task(task)
     finally:
         ledger.close()
     finish(reports, json_out, _print)

@@ -358,3 +358,16 @@ def test_an_encrypted_key_without_its_passphrase_refuses_its_lines_once(world: W
     again = JsonlImporter(world.ledger, keys, "KHOA").run(path)
     assert [line.status for line in again.lines] == ["present", "accepted", "present", "accepted", "present",
                                                      "accepted"]
+
+
+def test_a_large_file_says_how_far_its_import_has_gone(world: World, tmp_path: Path, monkeypatch: Any) -> None:
+    """A province's year is tens of thousands of lines: the import ran for minutes with nothing on screen."""
+    import cli.attendance_import as module
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    keys = write_keys(world, tmp_path / "keys")
+    seen: list[tuple[int, int]] = []
+    report = JsonlImporter(world.ledger, keys).run(jsonl(tmp_path / "a.jsonl", lines(world)),
+                                                   lambda done, total: seen.append((done, total)))
+    assert report.status == "ok"
+    assert seen == [(0, 6), (2, 6), (4, 6), (6, 6)]  # the reports go after the lines they name

@@ -3,7 +3,8 @@
 The figures are ``GET /v1/attendance``'s, read through the same per-process ``AttendanceViews``
 (``api.routes.attendance``); the page lays out one row per member (level, periods covered of
 those required, late and missing reports, plan filed, verdict) and the roll-ups per place.
-Filters are a plain GET form (year, level, place); a bad value is said in Vietnamese (400),
+Filters are a plain GET form (year, level, place, as-of date: without a year, the as-of date's year, else
+the latest year on record); a bad value is said in Vietnamese (400),
 an unknown place gives the 404 page.
 """
 
@@ -20,6 +21,7 @@ from api.routes.attendance import attendance_report, known_places, latest_year
 from api.web.pages import _missing, _page
 from ledger.rules.attendance import LEVELS
 from ledger.rules.text import STATUS_VI, VERDICT_VI
+from schemas._checks import is_iso_day
 
 router = APIRouter(include_in_schema=False)
 LEVEL_SHORT = {"commune": "Cấp ủy viên cấp xã", "commune_official": "Cán bộ, công chức xã",
@@ -33,9 +35,12 @@ def attendance_page(request: Request, year: Text = None, level: Text = None, pla
                     as_of: Text = None) -> Response:
     errors: list[str] = []
     day = date.today()
+    dated = False  # an as-of date asked for, and valid
     if as_of:
         try:
-            day = date.fromisoformat(as_of)
+            if not is_iso_day(as_of):
+                raise ValueError(as_of)
+            day, dated = date.fromisoformat(as_of), True
         except ValueError:
             errors.append(f"«{as_of}» không phải một ngày hợp lệ (dạng năm-tháng-ngày); đang xét ngày hôm nay.")
     chosen: int | None = None
@@ -47,8 +52,8 @@ def attendance_page(request: Request, year: Text = None, level: Text = None, pla
         except ValueError:
             chosen = None
             errors.append(f"Năm «{year}» không hợp lệ (từ 2000 đến 2100); đang hiển thị năm mặc định.")
-    if chosen is None:
-        chosen = latest_year(request.app) or day.year
+    if chosen is None:  # the as-of date's year, as the API and the CLI; without one, the latest year on record
+        chosen = day.year if dated else latest_year(request.app) or day.year
     if level and level not in LEVELS:
         errors.append(f"Cấp «{level}» không có; đang hiển thị mọi cấp.")
         level = None
@@ -58,7 +63,7 @@ def attendance_page(request: Request, year: Text = None, level: Text = None, pla
         return _missing(request, "địa bàn", place or "")
     data = page_data(found)
     data.update(errors=errors, places=_places(request), place=place or "", level=level or "",
-                day=day, as_of=as_of if as_of and not errors else "")
+                day=day, as_of=as_of if dated else "")
     return _page(request, "attendance.html", data, status=400 if errors else 200)
 
 

@@ -105,3 +105,24 @@ def test_the_openapi_document_describes_it(served: Served) -> None:
     get = doc["paths"]["/v1/attendance"]["get"]
     assert {"400", "404"} <= set(get["responses"])
     assert doc["components"]["schemas"]["AttendancePublic"]["examples"]
+
+
+def test_the_page_keeps_the_as_of_date_asked_for(served: Served) -> None:
+    """With records of 2023 too, /attendance?as_of=2022-09-30 showed 2023 (the latest year on record) judged on
+    30/09/2022 — nothing known yet — and its filter form had no as-of date: filtering judged on today."""
+    attendance_story(served)
+    w = served.world
+    if served.name + "-2023" not in _posted:
+        _accepted(served, w.sign(w.cell, "attendance.recorded", w.lang_ma,
+                                 {"member": MEMBER, "level": "district", "meeting_date": "2023-02-05",
+                                  "cell": w.lang_ma}, date="2023-02-05"))
+        _posted.add(served.name + "-2023")
+    page = served.client.get("/attendance", params={"as_of": "2022-09-30"})
+    assert page.status_code == 200, page.text
+    assert "năm 2022</h1>" in page.text
+    assert 'name="as_of" type="date" value="2022-09-30"' in page.text
+    assert f'data-member="{MEMBER}" data-level="district" data-verdict="violations"' in page.text
+    # A bad year beside a good date: the date is still the one judged and linked.
+    page = served.client.get("/attendance", params={"as_of": "2022-09-30", "year": "abc", "level": "district"})
+    assert page.status_code == 400 and "as_of=2022-09-30" in page.text
+    assert served.client.get("/attendance", params={"as_of": "20220930"}).status_code == 400

@@ -742,6 +742,14 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
             "Không chứng minh được rằng mỗi chuỗi trong gói không còn sự kiện nào sau sự kiện cuối được đưa vào "
             "(gói phiên bản 1, không có bản xác nhận số sự kiện của nhật ký): ví dụ một sự kiện của thôn hay một "
             "lần thu hồi khóa bị bỏ ra.")
+    elif sources["log_key"] == "bundle":
+        # The witnesses cosign the checkpoint's body, not the log's key: anyone can sign that body and
+        # stream heads cutting a stream short with a key of their own and put it in the bundle.
+        report.not_proved.append(
+            f"Bản xác nhận số sự kiện của {report.heads} chuỗi có chữ ký của khóa nhật ký lấy từ chính gói: ai cũng "
+            "có thể ký lại checkpoint (nhân chứng chỉ ký nội dung checkpoint, không ký khóa của nhật ký) và một bản "
+            "xác nhận bỏ bớt sự kiện cuối của một chuỗi bằng khóa của riêng mình. Không chứng minh được gói có đủ "
+            "các chuỗi: hãy kiểm lại với --log-key (khóa do sổ cái công bố) hoặc --ledger.")
     else:
         report.proved.append(
             f"Nhật ký (khóa {log.key_id:08x}) ký xác nhận số sự kiện của {report.heads} chuỗi đến checkpoint cỡ "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import hashlib
 import json
 import time
 from datetime import date
@@ -125,8 +126,10 @@ def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, w
     heads = read_heads(doc["heads"], home.log_verifier(backend.directory), _checkpoint_of(doc, backend))
     assert set(heads) == streams - {"qng", "qng.bato", "qng.bato.badien"} and report.heads == len(heads)
     assert heads[world.lang_ma][0] == 4 and heads["person:p1"][0] == 1 and heads[world.cell][0] == 2
-    assert any("ký xác nhận số sự kiện" in line for line in report.proved)
-    assert any("--ledger" in line for line in report.not_proved)
+    # Signed by the log key the bundle itself carries: anyone could have signed them (see
+    # test_stream_heads_under_the_bundles_own_log_key_prove_no_stream_whole).
+    assert not any("ký xác nhận số sự kiện" in line for line in report.proved)
+    assert any("--ledger" in line and "--log-key" in line for line in report.not_proved)
     assert doc["entries"][0]["index"] == 0  # the root's self-enrolment: where authority starts
     # The verdict, re-derived from the bundled events on the day the witnesses signed.
     assert made.verdict is not None and report.verdict == made.verdict == doc["verdict"]
@@ -148,6 +151,8 @@ def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, w
                            root_key=world.keys[world.root].public.b64, policy=DEFAULT_POLICY)
     assert pinned.sources == {"log_key": "given", "witness_keys": "given", "root_key": "given", "policy": "given"}
     assert not any("lấy từ chính gói" in line for line in pinned.not_proved)
+    assert any("ký xác nhận số sự kiện" in line for line in pinned.proved)
+    assert any("--ledger" in line for line in pinned.not_proved)
 
 
 def _checkpoint_of(doc: dict[str, Any], backend: Backend) -> Checkpoint:
@@ -455,3 +460,32 @@ def test_cosignature_times_rewritten_to_before_a_rule_do_not_let_its_row_in(
             raw = raw[:4] + BEFORE.to_bytes(8, "big") + raw[12:]
         lines.append(f"\u2014 {name} {base64.b64encode(raw).decode()}\n")
     assert failure(recanonical({**doc, "checkpoint": note[:split] + "".join(lines)})).code == "bad_cosignature"
+
+
+def test_stream_heads_under_the_bundles_own_log_key_prove_no_stream_whole(made: Made, world: World,
+                                                                          backend: Backend) -> None:
+    """The witnesses cosign a checkpoint's body (origin, size, root), not the log's key nor its
+    signature: whoever holds a bundle can sign that body again with a key of their own, put that
+    key in ``log_key``, and sign stream heads that cut a stream short. Without ``--log-key`` every
+    check still holds, so the bundle must not claim its streams whole on the strength of those heads."""
+    doc = json.loads(made.data)
+    log = home.log_signer(backend.directory)
+    checkpoint = _checkpoint_of(doc, backend)
+    heads = dict(read_heads(doc["heads"], log.verifier(), checkpoint))
+    cut = _cut(doc, world.lang_ma)
+    last = max((e for e in cut["entries"] if _stream(e) == world.lang_ma), key=lambda e: e["index"])
+    heads[world.lang_ma] = (heads[world.lang_ma][0] - 1, hashlib.sha256(b"\0" + canonical_json(last["entry"])).digest())
+    forger = NoteSigner.generate(log.name)
+    body, signatures = doc["checkpoint"].split("\n\n", 1)
+    cosignatures = "".join(line + "\n" for line in signatures.splitlines() if not line.startswith(f"— {log.name} "))
+    forged = recanonical({**cut, "log_key": forger.verifier().vkey(),
+                          "checkpoint": sign_note(body + "\n", [forger]) + cosignatures,
+                          "heads": sign_note(heads_text(checkpoint, heads), [forger])})
+    assert failure(forged, log_key=log.verifier().vkey()).code == "log_key_mismatch"
+    report = verify_bundle(forged)  # every signature holds: the witnesses' too
+    assert report.sources["log_key"] == "bundle"
+    assert not any("không sự kiện cuối nào bị bỏ ra" in line for line in report.proved)
+    assert any("--log-key" in line and "chuỗi" in line for line in report.not_proved)
+    # With the log's key, the same claim stands.
+    honest = verify_bundle(made.data, log_key=log.verifier().vkey())
+    assert any("không sự kiện cuối nào bị bỏ ra" in line for line in honest.proved)

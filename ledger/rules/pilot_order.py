@@ -20,7 +20,7 @@ def same_person(ctx: Context) -> str:
     """``secretary`` / ``deputy`` / ``committee`` / ``outside`` / ``non_member`` / ``none`` (RULES.md P-SAME-PERSON)."""
     lead = ctx.leadership
     head = lead["head"]
-    if head is None:
+    if head is None or ctx.head_recognition is None:  # none recognised yet in this term
         return "none"
     for office in ("secretary", "deputy"):
         if head == lead[office]:

@@ -152,3 +152,17 @@ def test_an_appointment_to_the_last_terms_cell_leadership_is_not_this_terms_cong
     out = judge(replace(record, events=[*record.events, appointed]), day)
     assert {c["rule"]: c["status"] for c in out["checks"]} == {c["rule"]: c["status"] for c in judge(record, day)["checks"]}
     assert out["leadership"]["deputy"] == "pham-van-bay"
+
+
+def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:
+    """The verdict's ``same_person`` is this term's outcome: ``none`` from the next term's start until
+    its head is recognised (not the last term's head's ``secretary``), as a single term's is."""
+    record = _two_terms()
+    assert judge(record, date(2024, 6, 1))["same_person"] == "secretary"  # the 2022 term's
+    for day in (date(2024, 9, 12), date(2024, 11, 18)):  # nominated; voted, not recognised yet
+        out = judge(record, day)
+        assert out["same_person"] == "none", day
+        [same] = [c for c in out["checks"] if c["rule"] == "P-SAME-PERSON"]
+        assert same["status"] == "pending" and "none" in same["detail"], same
+    # Recognised again: still the secretary elected in 2022 (as recorded), until this term's congress.
+    assert judge(record, date(2024, 11, 21))["same_person"] == "secretary"

@@ -7,11 +7,12 @@ congresses (each ``congress.held`` with the ballots, report and decisions that f
 
 A village's stream holds every term. The rules judge one: the term in progress on the as-of
 date (``_term_start``). A term begins with a normal election held at least ``TERM_GAP_MONTHS``
-after the previous term's and following no removal of the head since the village's last
-election (after a removal a normal election is a by-election, within the term), and with the
-nominations and preparations for it (and a congress held for it before its election). Earlier
-terms' events are not judged again; the previous
-congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
+after the previous term's; when the head's office fell vacant since the village's last election
+(a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
+(before that, it is a by-election, within the term; from then on, the next term's election, which
+fills the vacancy too). The term holds the nominations and preparations for that election (and
+a congress held for it before its election). Earlier terms' events are not judged again; the
+previous congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
 """
 
 from __future__ import annotations
@@ -172,8 +173,17 @@ def build(record: VillageRecord, as_of: date) -> Context:
 
 
 #: A normal election at least this long after the previous term's opens a new term (a term is
-#: 2.5 years, or 5; a by-election after a removal, or a failed vote's repeat, comes sooner).
+#: 2.5 years, or 5; a by-election after a vacancy, or a failed vote's repeat, comes sooner).
 TERM_GAP_MONTHS = 18
+#: After the head's office fell vacant since the last vote (a removal; an acting head appointed, as
+#: after a death, which no removal records), a normal election is a by-election, within the term,
+#: until the next term is due: 2.5 years after the term's opening, less C-TERM's 6 months' tolerance.
+#: From then on it is the next term's regular election (which fills the vacancy as well).
+TERM_DUE_MONTHS = 24
+VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
+#: The next term's process begun before its election is ordered: the cell's nomination, the list's
+#: preparation.
+UPCOMING_TYPES = ("personnel.nominated", *PREP_TYPES)
 
 
 def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
@@ -182,23 +192,21 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
     normal = [e for e in elections if e.kind == "normal" and e.day is not None]
     if not normal:
         return 0
-    removals = [e.date for e in events if e.type == "head.removal_recognised"]
+    vacated = [e.date for e in events if e.type in VACANCY_TYPES]
     opening, previous, prior = normal[0], normal[0], None
     for election in normal[1:]:
         day, last = cast(date, election.day), cast(date, previous.day)
-        by_election = any(last < r <= day for r in removals)
-        if not by_election and day >= add_months(cast(date, opening.day), TERM_GAP_MONTHS):
+        if day >= _due(opening, any(last < v <= day for v in vacated)):
             prior, opening = opening, election
         previous = election
-    # The next term's process begun before its election is ordered (its day unknown): the cell's
-    # nomination, or the list's preparation, made for it opens it, as it will once ordered.
-    last, gap = cast(date, previous.day), add_months(cast(date, opening.day), TERM_GAP_MONTHS)
-    if not any(r > last for r in removals):
-        upcoming = [e.date for e in events if e.date > last and e.date >= gap and (
-            e.type == "personnel.nominated" or e.type in PREP_TYPES)]
-        if upcoming:
-            return _first_on(events, min([*upcoming, *(e.date for e in events if e.type == "congress.held"
-                                                       and last < e.date and e.date >= gap)]))
+    # The next term's process begun before its election is ordered (its day unknown) opens it, as it
+    # will once ordered.
+    last = cast(date, previous.day)
+    gap = _due(opening, any(v > last for v in vacated))
+    upcoming = [e.date for e in events if e.date > last and e.date >= gap and e.type in UPCOMING_TYPES]
+    if upcoming:
+        return _first_on(events, min([*upcoming, *(e.date for e in events if e.type == "congress.held"
+                                                   and last < e.date and e.date >= gap)]))
     if prior is None:
         return 0
     # The term's own events: its election's order, preparations and count; the cell's nominations
@@ -211,6 +219,11 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
     dates += [e.date for e in events if before < e.date <= day and (
         e.type == "personnel.nominated" or (e.type == "congress.held" and e.date >= congress_from))]
     return _first_on(events, min(dates))
+
+
+def _due(opening: Election, vacant: bool) -> date:
+    """From when a normal election opens the term after ``opening``'s: sooner unless the office fell vacant."""
+    return add_months(cast(date, opening.day), TERM_DUE_MONTHS if vacant else TERM_GAP_MONTHS)
 
 
 def _first_on(events: list[RecordedEvent], day: date) -> int:

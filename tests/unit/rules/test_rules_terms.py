@@ -15,6 +15,7 @@ from typing import Any
 from ledger.rules import judge, record_from_dossier
 from ledger.rules.record import RecordedEvent, VillageRecord
 from ledger.rules.timeline import build
+from ledger.rules.verdict import known
 from schemas.dossier import load_dossier
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "01-bato-compliant.json"
@@ -152,6 +153,70 @@ def test_an_appointment_to_the_last_terms_cell_leadership_is_not_this_terms_cong
     out = judge(replace(record, events=[*record.events, appointed]), day)
     assert {c["rule"]: c["status"] for c in out["checks"]} == {c["rule"]: c["status"] for c in judge(record, day)["checks"]}
     assert out["leadership"]["deputy"] == "pham-van-bay"
+
+
+def _swapped(event: RecordedEvent, a: str, b: str) -> RecordedEvent:
+    """``event`` with the person ids ``a`` and ``b`` swapped in its facts (lists, vote keys, values)."""
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            return b if value == a else a if value == b else value
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {swap(k): swap(v) for k, v in value.items()}
+        return value
+    return replace(event, facts={k: swap(v) for k, v in event.facts.items()})
+
+
+def _next_nominee(record: VillageRecord, person: str) -> VillageRecord:
+    """The next term's process with ``person`` in Đinh Văn Hùng's place (and Hùng in theirs)."""
+    return replace(record, events=[_swapped(e, "dinh-van-hung", person) if e.id.startswith("t2") else e
+                                   for e in record.events])
+
+
+def test_a_removal_shortly_before_the_regular_election_does_not_merge_the_terms() -> None:
+    """The head resigns two months before the regular election, 2.5 years on (before or after the cell
+    nominates someone else for the next term): that election opens the next term, it is no by-election
+    of the 2022 term (which judged the 2022 election with the 2024 congress, and so on)."""
+    day = date(2025, 1, 10)
+    plain = _next_nominee(_two_terms(), "dinh-thi-lan")
+    for on in (date(2024, 9, 1), date(2024, 10, 1)):  # before the nomination of 2024-09-12; after it
+        removal = RecordedEvent("r1", "head.removal_recognised", on, "commune_committee",
+                                {"person": "dinh-van-hung", "cause": "resigned"})
+        record = _next_nominee(_two_terms(between=(removal,)), "dinh-thi-lan")
+        ctx = build(record, day)
+        assert ctx.events[0].id in ("r1", "t2e1") and ctx.main is not None and ctx.main.count is not None
+        assert ctx.main.count.id == "t2e8"
+        out = judge(record, day)
+        judged = {i for c in out["checks"] for i in c["events"]}
+        assert judged and all(i.startswith("t2") or i == "r1" for i in judged), judged
+        checks = {c["rule"]: c for c in out["checks"]}
+        assert checks["E-WINNER"]["status"] == "pass" and checks["P-NOMINEE"]["status"] == "pass"
+        assert checks["E-REMOVAL"]["status"] == ("not_applicable" if on < date(2024, 9, 12) else "pass")
+        # Apart from the removal (judged where it falls), the term is judged as without it.
+        assert [c for c in out["checks"] if c["rule"] != "E-REMOVAL"] == \
+               [c for c in judge(plain, day)["checks"] if c["rule"] != "E-REMOVAL"]
+
+
+def test_a_by_election_late_in_the_term_after_a_removal_stays_in_the_term() -> None:
+    """A removal twenty months on, and its by-election a month later: within the term (not due yet)."""
+    removal = RecordedEvent("r1", "head.removal_recognised", date(2023, 12, 1), "commune_committee",
+                            {"person": "dinh-van-hung", "cause": "resigned"})
+    record = _two_terms(shift=timedelta(weeks=89), between=(removal,))  # the vote on 2024-01-28
+    for day in (date(2023, 12, 20), date(2024, 3, 1)):
+        assert len(build(known(record, day), day).events) == len(known(record, day).events), day
+
+
+def test_a_by_election_after_a_death_and_an_acting_head_stays_in_the_term() -> None:
+    """No removal is recorded for a head who died: the commune appoints an acting head, and the
+    by-election 20 months into the term fills the office for the rest of the term; it opens no term."""
+    acting = RecordedEvent("a1", "head.acting_appointed", date(2023, 11, 1), "commune_committee",
+                           {"person": "dinh-thi-lan", "until": "2024-02-15"})
+    record = _two_terms(shift=timedelta(weeks=89), between=(acting,))  # nominated 2023-11-23, vote 2024-01-28
+    for day in (date(2023, 12, 1), date(2024, 1, 10), date(2024, 3, 1)):
+        assert len(build(known(record, day), day).events) == len(known(record, day).events), day
+    # Without the acting head (no sign of a vacancy) the same vote 20 months on opens a term, as before.
+    assert len(build(_two_terms(shift=timedelta(weeks=89)), date(2024, 3, 1)).events) < len(record.events) - 1
 
 
 def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:

@@ -10,9 +10,10 @@ date (``_term_start``). A term begins with a normal election held at least ``TER
 after the previous term's; when the head's office fell vacant since the village's last election
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
-fills the vacancy too). The term holds the nominations and preparations for that election (and
-a congress held for it before its election). Earlier terms' events are not judged again; the
-previous congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
+fills the vacancy too). The term holds the nominations, waivers and preparations for that
+election (and a congress held for it before its election). Earlier terms' events are not judged
+again; the previous congress is kept as context (C-TERM), and the leadership is the one recorded
+over all terms.
 """
 
 from __future__ import annotations
@@ -181,9 +182,9 @@ TERM_GAP_MONTHS = 18
 #: From then on it is the next term's regular election (which fills the vacancy as well).
 TERM_DUE_MONTHS = 24
 VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
-#: The next term's process begun before its election is ordered: the cell's nomination, the list's
-#: preparation.
-UPCOMING_TYPES = ("personnel.nominated", *PREP_TYPES)
+#: The next term's process begun before its election is ordered: the cell's nomination, the waiver
+#: its nominee needs, the list's preparation.
+UPCOMING_TYPES = ("personnel.nominated", "waiver.granted", *PREP_TYPES)
 
 
 def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
@@ -210,14 +211,15 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
     if prior is None:
         return 0
     # The term's own events: its election's order, preparations and count; the cell's nominations
-    # made for it (after the vote before it); and a congress held for it ahead of its election (a
-    # breach of the pilot's order, P-ORDER: judged in this term, not taken for the last term's).
+    # made for it (after the vote before it), and the waivers made for it; and a congress held for it
+    # ahead of its election (a breach of the pilot's order, P-ORDER: judged in this term, not taken
+    # for the last term's).
     day = cast(date, opening.day)
     before = cast(date, normal[normal.index(opening) - 1].day)
     congress_from = add_months(cast(date, prior.day), TERM_GAP_MONTHS)
     dates = [e.date for e in (opening.order, opening.count, *opening.prep) if e is not None]
-    dates += [e.date for e in events if before < e.date <= day and (
-        e.type == "personnel.nominated" or (e.type == "congress.held" and e.date >= congress_from))]
+    dates += [e.date for e in events if before < e.date <= day and (e.type == "personnel.nominated" or (
+        e.type in ("congress.held", "waiver.granted") and e.date >= congress_from))]
     return _first_on(events, min(dates))
 
 

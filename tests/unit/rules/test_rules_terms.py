@@ -219,6 +219,27 @@ def test_a_by_election_after_a_death_and_an_acting_head_stays_in_the_term() -> N
     assert len(build(_two_terms(shift=timedelta(weeks=89)), date(2024, 3, 1)).events) < len(record.events) - 1
 
 
+def test_a_waiver_granted_before_the_next_terms_nomination_is_that_terms() -> None:
+    """The district grants the next term's nominee (below the theory standard) a waiver ten days
+    before the cell nominates him: it is that term's waiver (P-CRITERIA waived, P-WAIVER valid), not
+    a stray waiver of the 2022 term (which failed it as granted after its election day)."""
+    record = _next_nominee(_two_terms(), "dinh-van-ro")  # theory "none": below so_cap
+    waiver = RecordedEvent("w1", "waiver.granted", date(2024, 9, 2), "district_standing",
+                           {"person": "dinh-van-ro", "criteria": ["theory"], "reason": "vùng khó khăn",
+                            "deadline": "2026-12-31"})
+    with_waiver = replace(record, events=[*record.events, waiver])
+    out = judge(with_waiver, date(2025, 1, 10))
+    checks = {c["rule"]: c for c in out["checks"]}
+    assert checks["P-CRITERIA"]["status"] == "waived" and "w1" in checks["P-CRITERIA"]["events"]
+    assert [c["status"] for c in out["checks"] if c["rule"] == "P-WAIVER"] == ["waived"]
+    assert checks["P-LEAD-TIME"]["status"] != "fail", checks["P-LEAD-TIME"]
+    # Between the waiver and the nomination the 2022 term is not judged again with a stray waiver.
+    between = judge(with_waiver, date(2024, 9, 5))
+    assert "fail" not in {c["status"] for c in between["checks"] if c["rule"] == "P-WAIVER"}, between["checks"]
+    judged = {i for c in between["checks"] for i in c["events"]}
+    assert not judged & {"e1", "e5", "e8", "e10", "e15"}, judged
+
+
 def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:
     """The verdict's ``same_person`` is this term's outcome: ``none`` from the next term's start until
     its head is recognised (not the last term's head's ``secretary``), as a single term's is."""

@@ -252,3 +252,21 @@ def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:
         assert same["status"] == "pending" and "none" in same["detail"], same
     # Recognised again: still the secretary elected in 2022 (as recorded), until this term's congress.
     assert judge(record, date(2024, 11, 21))["same_person"] == "secretary"
+
+
+def test_a_head_whose_waiver_lapses_with_the_term_is_judged_against_the_standard_again() -> None:
+    """A waiver due by the end of the 2022 term lapses after the next term opened: it is not judged
+    again there (earlier terms are not), but its holder, nominated again, meets the standard or needs
+    a waiver of this term (P-CRITERIA, P-WAIVER fail once the election has passed without one)."""
+    record = _two_terms()
+    record = replace(record, events=[_swapped(e, "dinh-van-hung", "dinh-van-ro") for e in record.events])
+    waiver = RecordedEvent("w1", "waiver.granted", date(2022, 3, 20), "district_standing",
+                           {"person": "dinh-van-ro", "criteria": ["theory"], "reason": "vùng khó khăn",
+                            "deadline": "2024-11-15"})
+    record = replace(record, events=[*record.events, waiver])
+    status = {c["rule"]: c["status"] for c in judge(record, date(2024, 9, 1))["checks"]}
+    assert status["P-CRITERIA"] == status["P-WAIVER"] == "waived"  # the 2022 term, its waiver running
+    out = judge(record, date(2025, 1, 10))
+    checks = {c["rule"]: c for c in out["checks"]}
+    assert checks["P-CRITERIA"]["status"] == checks["P-WAIVER"]["status"] == "fail"
+    assert "w1" not in {i for c in out["checks"] for i in c["events"]}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from operator import attrgetter
 from typing import Any, cast
 
@@ -178,8 +179,9 @@ def build(record: VillageRecord, as_of: date) -> Context:
 TERM_GAP_MONTHS = 18
 #: After the head's office fell vacant since the last vote (a removal; an acting head appointed, as
 #: after a death, which no removal records), a normal election is a by-election, within the term,
-#: until the next term is due: 2.5 years after the term's opening, less C-TERM's 6 months' tolerance.
-#: From then on it is the next term's regular election (which fills the vacancy as well).
+#: until the next term is due: 2.5 years after the term's opening, less C-TERM's 6 months' tolerance
+#: (for a term its recognition states longer, ``term_years``, that term less 6 months). From then on
+#: it is the next term's regular election (which fills the vacancy as well).
 TERM_DUE_MONTHS = 24
 VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
 #: The next term's process begun before its election is ordered: the cell's nomination, the waiver
@@ -224,8 +226,20 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
 
 
 def _due(opening: Election, vacant: bool) -> date:
-    """From when a normal election opens the term after ``opening``'s: sooner unless the office fell vacant."""
-    return add_months(cast(date, opening.day), TERM_DUE_MONTHS if vacant else TERM_GAP_MONTHS)
+    """From when a normal election opens the term after ``opening``'s: sooner unless the office fell vacant.
+    A term its recognition states longer than 2.5 years (``term_years``: the law allows 5) is due later."""
+    months = TERM_GAP_MONTHS
+    if vacant:
+        months = TERM_DUE_MONTHS
+        stated = opening.action.facts.get("term_years") if opening.action is not None and \
+            opening.action.type == "election.recognised" else None
+        try:
+            years = Fraction(str(stated)) if stated is not None else None
+        except (ValueError, ZeroDivisionError):
+            years = None  # (a term no number states: P-TERM says so; the usual 2.5 years here)
+        if years is not None and Fraction(5, 2) < years <= 10:
+            months = int(years * 12) - (30 - TERM_DUE_MONTHS)
+    return add_months(cast(date, opening.day), months)
 
 
 def _first_on(events: list[RecordedEvent], day: date) -> int:

@@ -207,6 +207,22 @@ def test_a_by_election_late_in_the_term_after_a_removal_stays_in_the_term() -> N
         assert len(build(known(record, day), day).events) == len(known(record, day).events), day
 
 
+def test_a_by_election_in_a_five_year_term_stays_in_it_where_a_two_and_a_half_year_term_s_would_not() -> None:
+    """The law lets a province choose 5-year terms (the recognition's ``term_years``). A removal and
+    its by-election 2.5 years into such a term fill the office within it; with the usual 2.5 years
+    (stated or not), the same vote is the next term's."""
+    removal = RecordedEvent("r1", "head.removal_recognised", date(2024, 9, 1), "commune_committee",
+                            {"person": "dinh-van-hung", "cause": "resigned"})
+    day = date(2025, 1, 10)
+    for term, stays in (("5", True), ("2.5", False), (None, False), ("nhiều", False)):
+        record = _two_terms(between=(removal,))
+        first = next(e for e in record.events if e.type == "election.recognised")
+        facts = {**first.facts, "term_years": term} if term is not None else first.facts
+        record = replace(record, events=[replace(e, facts=facts) if e is first else e for e in record.events])
+        judged = build(known(record, day), day)
+        assert (len(judged.events) == len(known(record, day).events)) is stays, term
+
+
 def test_a_by_election_after_a_death_and_an_acting_head_stays_in_the_term() -> None:
     """No removal is recorded for a head who died: the commune appoints an acting head, and the
     by-election 20 months into the term fills the office for the rest of the term; it opens no term."""

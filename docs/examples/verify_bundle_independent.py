@@ -2,26 +2,17 @@
 
     python verify_bundle_independent.py BUNDLE [--log-key VKEY]
 
-Only the standard library and `cryptography`, no code of dantin's: it shows that docs/bundle.md
-(with EVENTS.md's table of who signs what) is enough to check a bundle. It is held to `dantin
-verify-bundle` on dantin's own bundles by tests/integration/test_bundle_independent.py.
-
-It checks, in docs/bundle.md's order: (1) RFC 8785 canonical JSON of format 1 or 2, exactly its
-fields, entries with exactly theirs, one signature each, increasing indexes, a well-formed policy;
-(2) the checkpoint's signature by the log key (--log-key, which must be the bundle's, or else the
-bundle's own); (3) every leaf hash and RFC 9162 inclusion proof; (4) in log order, each DSSE
-signature, the signer's authority replayed from the bundled events (enrolment, key rotation and
-revocation, kind, jurisdiction, registered place, persons named) and each stream's `prev` links;
-(5) the village, a registered `thon` or `tdp`; (6) the stream heads (format 2), or a checkpoint
-witnessed before format 2 began (format 1); (7) the cosignatures and the witness policy; (8) that
-the verdict is of this village and witnessed day, follows from its checks' statuses and cites
-only bundled events.
-
-It cannot check from the docs alone: the verdict's re-derivation (that takes dantin's rules engine
-and rule-set data), the custody and invisible-character rules of 2026-12-05, each event type's
-facts schema, a correction's target. Without --log-key the stream heads prove nothing (whoever
-holds a bundle can re-sign its checkpoint's body and heads with a key of their own). Events after
-the checkpoint are never covered.
+No code of dantin's (the standard library and `cryptography`): docs/bundle.md, with EVENTS.md's
+table of who signs what, is enough to check a bundle. tests/integration/test_bundle_independent.py
+holds it to `dantin verify-bundle` on dantin's own bundles. It checks docs/bundle.md's steps 1-7
+(structure; the log key and checkpoint; leaves and inclusion proofs; signatures, authority replayed
+from the bundled events, key rotations and revocations, `prev` links; the village; the stream
+heads, or a format-1 checkpoint witnessed before format 2; cosignatures and the witness policy)
+and of step 8 what an outside verifier can: the verdict is of this village and witnessed day,
+follows from its checks' statuses, and cites only bundled events. It cannot re-derive the verdict
+(that takes dantin's rules engine and rule-set data), nor check the custody and invisible-character
+rules of 2026-12-05, each type's facts schema, or a correction's target. Without --log-key the
+stream heads prove nothing: whoever holds a bundle can re-sign its checkpoint's body and heads.
 
 Exit status as `dantin verify-bundle`: 0 verified, 1 a check failed, 2 not a bundle (or bad usage).
 """
@@ -163,12 +154,10 @@ def inclusion_root(index: int, size: int, leaf: bytes, proof: list[bytes]) -> by
     return r
 
 
-def names(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) and x for x in v) and v == sorted(set(v))
-
-
 def structure(raw: bytes) -> dict[str, Any]:
     """Step 1: everything whose fault makes the file "not a bundle" (exit 2)."""
+    def names(v: Any) -> bool:  # sorted, without repeats
+        return isinstance(v, list) and all(isinstance(x, str) and x for x in v) and v == sorted(set(v))
     try:
         b = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -206,14 +195,6 @@ def structure(raw: bytes) -> dict[str, Any]:
         raise NotABundle("bad_policy", "the witness policy is not well formed")
     parse_vkey(b["log_key"])
     return b
-
-
-def new_body(facts: dict[str, Any], parent: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"kind": facts["kind"], "jurisdiction": facts["jurisdiction"], "keys": {},
-                            "parent": parent}
-    for grant in facts["keys"]:
-        add_key(body, grant)
-    return body
 
 
 def add_key(body: dict[str, Any], grant: dict[str, Any]) -> None:
@@ -262,7 +243,9 @@ def replay(entries: list[dict[str, Any]], leaves: dict[int, bytes], day: dt.date
         if i == 0:
             if t != "body.enrolled" or facts["kind"] != "root" or facts["id"] != signer:
                 raise Failed("no_genesis", "entry 0 is not the root's self-enrolment")
-            bodies[signer] = new_body(facts, None)
+            bodies[signer] = {"kind": "root", "jurisdiction": facts["jurisdiction"], "keys": {}, "parent": None}
+            for grant in facts["keys"]:
+                add_key(bodies[signer], grant)
         body = bodies.get(signer)
         key = body["keys"].get(st["key"]) if body else None
         if body is None or key is None or key["revoked"]:
@@ -296,7 +279,10 @@ def replay(entries: list[dict[str, Any]], leaves: dict[int, bytes], day: dt.date
         if t == "body.enrolled" and i:
             if facts["id"] in bodies or facts["jurisdiction"] != st["place"]:
                 raise Failed("bad_enrolment", f"{where}: {facts['id']} cannot be enrolled so")
-            bodies[facts["id"]] = new_body(facts, signer)
+            bodies[facts["id"]] = {"kind": facts["kind"], "jurisdiction": facts["jurisdiction"], "keys": {},
+                                   "parent": signer}
+            for grant in facts["keys"]:
+                add_key(bodies[facts["id"]], grant)
         elif t == "place.registered":
             places[facts["id"]] = facts["kind"]
         elif t in ("key.rotated", "key.revoked"):  # by the body itself or one that enrolled it, directly or above

@@ -37,22 +37,25 @@ def independent(tmp_path: Path, data: bytes, log_key: str | None = None) -> subp
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
 
 
-def dantin(data: bytes, log_key: str | None = None) -> int:
-    """``dantin verify-bundle``'s exit status (cli/log.py: NotABundle 2, BundleFailed 1)."""
+def dantin(data: bytes, log_key: str | None = None) -> tuple[int, str]:
+    """``dantin verify-bundle``'s exit status (cli/log.py: NotABundle 2, BundleFailed 1) and failure code."""
     try:
         verify_bundle(data, log_key=log_key)
     except NotABundle:
-        return 2
-    except BundleFailed:
-        return 1
-    return 0
+        return 2, ""
+    except BundleFailed as exc:
+        return 1, exc.code
+    return 0, ""
 
 
 def agree(tmp_path: Path, data: bytes, want: int, log_key: str | None = None) -> str:
-    """Both verifiers give ``want``; returns the independent verifier's output."""
+    """Both verifiers give ``want`` (and, on a failed check, the same code); returns the independent one's output."""
     ran = independent(tmp_path, data, log_key)
-    assert (ran.returncode, dantin(data, log_key)) == (want, want), ran.stdout + ran.stderr
-    return ran.stdout + ran.stderr
+    said = ran.stdout + ran.stderr
+    status, code = dantin(data, log_key)
+    assert (ran.returncode, status) == (want, want), said
+    assert said.startswith(f"FAIL {code}:" if code else "FAIL" if want else "OK"), (code, said)
+    return said
 
 
 def statement(item: dict[str, Any]) -> dict[str, Any]:

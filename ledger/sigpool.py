@@ -179,6 +179,10 @@ def _held(fd: int, buf: array.array[int] | None = None) -> int:
 
 _LEN = struct.Struct("<I")  # a message's length, before it in the pipe
 _HEAD = struct.Struct("<QI")  # ticket, item count
+#: A worker's first message: it has started (``SigPool.close``). Shorter than any answer.
+_HELLO = b"\x01"
+#: Seconds ``close`` waits, at most, for workers still starting (see ``SigPool.close``).
+START_WAIT = 5.0
 _SIZES = struct.Struct("<III")  # one item's field lengths
 
 
@@ -233,6 +237,8 @@ def _serve(jobs: Connection, answers: Connection, claims: Any, lock: Any, parent
     """A worker: claim each chunk that nobody has started, verify it, answer (ticket, verdicts)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     die_with_parent(parent)
+    with contextlib.suppress(OSError):  # started: its arguments (the claims lock among them) are its own now
+        _send(answers, _HELLO)
     frames = _Frames(jobs)
     while True:
         try:
@@ -299,6 +305,8 @@ class _Worker:
     frames: _Frames  # the answers, as they arrive
     owed: set[int] = field(default_factory=set)
     alive: bool = True
+    #: Its first message (``_HELLO``) read: past unpickling its arguments.
+    started: bool = False
     #: At least the bytes in the jobs pipe: as last asked of the kernel, plus those written since.
     unread: int = 0
 
@@ -470,7 +478,14 @@ class SigPool:
         waited for: a forked worker's exit takes 2-10 ms (it unmaps its copy of this process's
         memory), which a ``verify`` would spend idle. They are reaped by the next pool
         (``_RETIRED``), by ``multiprocessing`` when it next starts a process, or at exit.
+
+        A worker still starting is waited for (at most ``START_WAIT``), until it says it has started
+        (``_HELLO``): a ``forkserver`` or ``spawn`` worker unpickles the claims lock, a named
+        semaphore that this process unlinks as it exits; a ``verify`` over in milliseconds (a
+        small or emptied ledger) left a worker failing to find it, and its traceback on the
+        terminal (seen 5 times in 40 runs on a loaded machine).
         """
+        self._await_start()
         if self._lock.acquire(timeout=LOCK_WAIT):  # (a worker killed from outside holding it never lets go)
             try:
                 for ticket in self._items:
@@ -490,6 +505,17 @@ class SigPool:
         self._workers = []
         self._items.clear()
 
+    def _await_start(self) -> None:
+        until = time.monotonic() + START_WAIT
+        for worker in self._workers:
+            while not worker.started and worker.alive and time.monotonic() < until:
+                if worker.frames.ready():
+                    self._receive(worker)
+                elif worker.process.is_alive():
+                    time.sleep(0.001)
+                else:
+                    break  # died before it could say so (killed from outside): nothing to wait for
+
     def _take_back(self, ticket: int) -> bool:
         return _claim(self._claims, self._lock, ticket, _HERE)
 
@@ -504,6 +530,9 @@ class SigPool:
             answer = worker.frames.next(CALLER_SPIN_S)
         except (EOFError, OSError):
             self._lost(worker)
+            return
+        if len(answer) < _HEAD.size:  # _HELLO
+            worker.started = True
             return
         ticket, _count = _HEAD.unpack_from(answer)
         verdicts = answer[_HEAD.size:]

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, ProgrammingError, StoredEvent
 from eventsourcing.utils import get_topic, strtobool
 
 from ledger.authority import StreamState, admit
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
+from ledger.correction import Earlier
 from ledger.entry import entry_hash
 from ledger.envelope import Envelope, format_utc, open_envelope, parse_envelope, parse_payload
 from ledger.envelope import utc_now as utc_now  # (the clock the door reads: tests set it here)
 from ledger.errors import DantinError, Refused
 from ledger.note import NoteSigner
 from ledger.preverify import CHUNK, MIN_BATCH, Chunk, Job, Preverifier, Vouched
-from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry
+from ledger.sealer import CheckpointRow, Leaf, Sealer, SealStore, state_entry, state_leaf_hash
 from ledger.signing import PAYLOAD_TYPE, b64decode_strict, pae, sha256_hex
 from ledger.stream import Stream
 from ledger.streams import StreamCache
@@ -345,7 +347,7 @@ class Ledger(Application[str]):
     ) -> tuple[dict[str, Stream], list[Refused | tuple[str, int, str, str]], list[Stream.Event]]:
         """Judge each envelope against the ledger as the batch leaves it so far."""
         pending: dict[str, Stream] = {}
-        view = _BatchView(self._cache, pending)
+        view = _BatchView(self._cache, pending, self._stored_earlier)
         results: list[Refused | tuple[str, int, str, str]] = []
         accepted: list[Stream.Event] = []  # in acceptance order: the log's order
         genesis = self._cache.position == 0
@@ -368,9 +370,28 @@ class Ledger(Application[str]):
                 stream.append(env)
             pending[stream_id] = stream
             accepted.extend(stream.collect_events())  # type: ignore[arg-type]
+            view.accepted(stream.state.head, env)
             genesis = False
             results.append((stream_id, stream.version, env.statement.type, stream.state.head))
         return pending, results, accepted
+
+    def _stored_earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        """The stored event of that entry hash (``View.earlier``), looked for in stream ``near`` first:
+        ``ledger.correction`` says why there and then in the leaves table. Read at or after the position
+        the batch is judged at: a row committed since by another writer makes the insert fail and
+        the batch be judged again (``HeadMoved``), as any other read of the store."""
+        if self.sealer is None:  # a recorder of the library's own (no log tables): its rows, one by one
+            start = 1
+            while rows := self.recorder.select_notifications(start=start, limit=1000):
+                for n in rows:
+                    if state_leaf_hash(n.state).hex() == entry_hash:
+                        return _earlier_of(n.state)
+                start = rows[-1].id + 1
+            return None
+        found = self.sealer.store.find_entry(bytes.fromhex(entry_hash), near)
+        if found is None or state_leaf_hash(found[1]).hex() != entry_hash:  # (a row altered since it was sealed)
+            return None
+        return _earlier_of(found[1])
 
     def _sync(self) -> None:
         """Bring the writer's cache to the log's head, evicting what other writers touched."""
@@ -629,12 +650,34 @@ class _Feed:
             self._jobs = []
 
 
-class _BatchView:
-    """The ledger as it stands: the writer's cache, overlaid by this batch's pending streams."""
+def _earlier_of(state: bytes) -> Earlier | None:
+    """A stored row's event, as a correction of it is judged (None: a row that does not read)."""
+    try:
+        statement = orjson.loads(b64decode_strict(orjson.loads(state)["payload"]))
+    except (ValueError, KeyError, TypeError, DantinError):
+        return None
+    return Earlier.of(statement) if isinstance(statement, dict) else None
 
-    def __init__(self, cache: StreamCache, pending: dict[str, Stream]) -> None:
+
+class _BatchView:
+    """The ledger as it stands: the writer's cache, overlaid by this batch's pending streams (and,
+    for a correction, the events accepted in this batch, else the store)."""
+
+    def __init__(self, cache: StreamCache, pending: dict[str, Stream],
+                 stored: Callable[[str, str], Earlier | None]) -> None:
         self._cache = cache
         self._pending = pending
+        self._stored = stored
+        self._accepted: dict[str, Earlier] = {}
+
+    def accepted(self, entry_hash: str, env: Envelope) -> None:
+        """An event this batch accepts (in this batch, before the store has it)."""
+        st = env.statement
+        self._accepted[entry_hash] = Earlier(st.body, st.type, st.facts)
+
+    def earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        found = self._accepted.get(entry_hash)
+        return found if found is not None else self._stored(entry_hash, near)
 
     def aggregate(self, stream_id: str) -> Stream | None:
         if stream_id in self._pending:

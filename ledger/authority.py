@@ -3,7 +3,8 @@
 ``admit`` judges one envelope against a ``View`` of the ledger as it stands just
 before that envelope. Ingest calls it with a view over the stored aggregates; the audit
 (``ledger.audit``) calls it with a view folded from the log itself, so authority is
-judged "as the ledger stood at that event" by the very same code.
+judged "as the ledger stood at that event" by the very same code. A correction also asks the
+view for the event it corrects (``View.earlier``: ``ledger.correction`` says where each finds it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Protocol
 
 import orjson
 
+from ledger import correction
 from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, person_refs, stream_of
+from ledger.correction import Earlier
 from ledger.envelope import Envelope
 from ledger.errors import Refused
 from ledger.signing import BadSignature, PublicKey
@@ -90,6 +93,10 @@ _V_ONE = b'"v":1}'
 
 class View(Protocol):
     def stream(self, stream_id: str) -> StreamState | None: ...
+
+    def earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        """The event of the ledger whose entry hash is ``entry_hash`` (64 hex digits), if it holds one;
+        ``near``: the stream to look in first (the asking correction's own)."""
 
 
 def _body(view: View, body_id: str) -> BodyState | None:
@@ -185,6 +192,8 @@ def admit_signed(
         _check_custody(signer, env.facts.person, existing)
     _check_version(env)
     _check_text(env)
+    if st.type == "correction.recorded":
+        _check_correction(env, view, stream)
     return stream, key.public
 
 
@@ -212,8 +221,9 @@ def _check_custody(signer: BodyState, person: str, state: StreamState) -> None:
 
 
 def _check_version(env: Envelope) -> None:
-    """Last of the judgement: a row stored so by an earlier release is reported for what else
-    is wrong with it first (the audit names one reason a row), and sent again it is a replay."""
+    """Late in the judgement (only the dated rules of text and corrections follow): a row stored so
+    by an earlier release is reported for what else is wrong with it first (the audit names one
+    reason a row), and sent again it is a replay."""
     if not env.payload.endswith(_V_ONE):
         raise _since(Refused("malformed", "Nội dung ký sai cấu trúc tại v: phải là số nguyên 1.",
                              detail="v: true where the schema says the integer 1"), "2026-12-05")
@@ -230,6 +240,17 @@ def _check_text(env: Envelope) -> None:
         where, char = found
         raise _since(Refused("malformed", f"Nội dung ký sai tại {where}: {unsafe_text_vi(char)}.",
                              detail=f"unsafe character {char} at {where}"), "2026-12-05")
+
+
+def _check_correction(env: Envelope, view: View, stream: str) -> None:
+    """A correction must take effect: it names an earlier event of the ledger, signed by the same
+    body, and leaves it with facts its type holds (``ledger.correction.judge``). Judged last, as the
+    newest of the dated rules (2026-12-06): a row breaking an older rule too is reported for that
+    one, and a bundle of a day between the two is failed for it."""
+    st = env.statement
+    target = st.facts.get("corrects")
+    original = view.earlier(target, stream) if correction.is_entry_hash(target) else None
+    correction.judge(st.body, st.facts, original)
 
 
 def _since(refusal: Refused, day: str) -> Refused:

@@ -58,6 +58,9 @@ REFUSALS: dict[str, str] = {
     "unknown_person": "Người được nhắc đến chưa được khai báo",
     "already_exists": "Đối tượng này đã được đăng ký",
     "signed_in_future": "Thời điểm ký ở tương lai",
+    # A correction (``ledger.correction``, from 2026-12-06): of an event the ledger does not hold, of another body's.
+    "unknown_event": "Sự kiện được nhắc đến không có trong sổ cái",
+    "not_own_event": "Sự kiện được đính chính không phải của cơ quan ký",
 }
 
 

@@ -378,6 +378,18 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         found = self._stream_leaves("e.originator_id = %s AND e.originator_version = %s", (stream, version))
         return found[0] if found else None
 
+    def find_entry(self, entry_hash: bytes, near: str | None = None) -> tuple[Leaf, bytes] | None:
+        """The leaf whose hash is ``entry_hash`` and its row's state: in stream ``near`` (by the events
+        table's key), else anywhere (the leaves table read through: no index on the hash, ``ledger.correction``)."""
+        head = SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash, e.state FROM {0} l "
+                   "JOIN {1} e ON e.notification_id = l.notification_id ").format(self.t_leaves, self.t_events)
+        if near is not None:
+            found = self._rows(head + SQL("WHERE e.originator_id = %s AND l.hash = %s LIMIT 1"), (near, entry_hash))
+            if found:
+                return _leaf(found[0]), bytes(found[0]["state"])
+        found = self._rows(head + SQL("WHERE l.hash = %s LIMIT 1"), (entry_hash,))
+        return (_leaf(found[0]), bytes(found[0]["state"])) if found else None
+
     def _stream_leaves(self, where: str, params: tuple[Any, ...]) -> list[Leaf]:
         """(``where`` is one of the two above: never input.)"""
         rows = self._rows(SQL("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash FROM {0} e "

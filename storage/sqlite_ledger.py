@@ -259,6 +259,21 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         found = self._stream_leaves("e.originator_id = ? AND e.originator_version = ?", (stream, version))
         return found[0] if found else None
 
+    def find_entry(self, entry_hash: bytes, near: str | None = None) -> tuple[Leaf, bytes] | None:
+        """The leaf whose hash is ``entry_hash`` and its row's state: in stream ``near`` (by the events
+        table's key), else anywhere (the leaves table read through: no index on the hash, ``ledger.correction``)."""
+        head = ("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash, e.state "  # noqa: S608
+                f"FROM dantin_leaves l JOIN {self.events_table_name} e ON e.rowid = l.notification_id ")
+        with self.datastore.transaction(commit=False) as c:
+            if near is not None:
+                c.execute(head + "WHERE e.originator_id = ? AND l.hash = ? LIMIT 1", (near, entry_hash))
+                found = c.fetchall()
+                if found:
+                    return _leaf(found[0]), bytes(found[0][5])
+            c.execute(head + "WHERE l.hash = ? LIMIT 1", (entry_hash,))
+            found = c.fetchall()
+            return (_leaf(found[0]), bytes(found[0][5])) if found else None
+
     def _stream_leaves(self, where: str, params: tuple[Any, ...]) -> list[Leaf]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT l.leaf_index, l.notification_id, l.stream, l.version, l.hash "  # noqa: S608

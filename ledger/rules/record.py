@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-#: Keys of a ``correction.recorded`` event that are not corrected facts.
-CORRECTION_KEYS = frozenset({"corrects", "reason", "facts"})
+from ledger.correction import as_date as as_date
+from ledger.correction import merge, misfit
 
 
 @dataclass(frozen=True)
@@ -79,26 +79,16 @@ class VillageRecord:
         return str(value) if value else person
 
 
-def as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """The events "as corrected": each ``correction.recorded`` overrides the facts it names.
 
     The corrected facts are the correction's own facts beside ``corrects``/``reason``, or
-    a nested ``facts`` object; a ``date`` among them corrects the event's date. A correction
-    by another kind of body than the original's is not applied, nor one leaving the original
-    with facts its type's model refuses (a count that is no number: the rules would fail on
-    it) or a ``date`` that is no date. The
-    corrections stay in the list (no rule judges them); the originals keep their ids
+    a nested ``facts`` object; a ``date`` among them corrects the event's date
+    (``ledger.correction.merge``, the ledger's door's own). A correction by another kind of body
+    than the original's is not applied, nor one leaving the original with facts its type's model
+    refuses (a count that is no number: the rules would fail on it) or a ``date`` that is no date:
+    the ledger refuses these from 2026-12-06 (``ledger.correction.judge``), and keeps those stored
+    before. The corrections stay in the list (no rule judges them); the originals keep their ids
     and name their corrections in ``corrected_by``.
     """
     out = list(events)
@@ -111,16 +101,11 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         target = position.get(str(fix.facts.get("corrects")))
         if target is None or out[target].by != fix.by or (fix.body and out[target].body != fix.body):
             continue  # a body corrects only its own events (EVENTS.md; a dossier refuses any other)
-        nested = fix.facts.get("facts")
-        changes = dict(nested) if isinstance(nested, Mapping) else {
-            k: v for k, v in fix.facts.items() if k not in CORRECTION_KEYS}
         original = out[target]
-        dated = "date" in changes
-        new_date = as_date(changes.pop("date", None))
-        facts = {**original.facts, **changes}
+        facts, new_date, dated = merge(original.facts, fix.facts)
         if original.body and ((dated and new_date is None) or not _fits(original.type, facts)):
             continue  # a date that is none, facts the original's type cannot hold (a dossier refuses them;
-            # a ledger stores them). (A dossier's were checked as it was loaded.)
+            # a ledger stored them before 2026-12-06). (A dossier's were checked as it was loaded.)
         new_date = new_date or original.date
         out[target] = replace(original, date=new_date, facts=facts,
                               corrected_by=(*original.corrected_by, fix.id))
@@ -128,21 +113,8 @@ def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
 
 
 def _fits(event_type: str, facts: Mapping[str, Any]) -> bool:
-    """Whether ``facts`` are facts an event of ``event_type`` may hold (its model, as at ingest).
-    (Imported here: ``dantin check``'s quick path judges a dossier, whose corrections were checked
-    on loading, without pydantic.)"""
-    from pydantic import ValidationError
-
-    from schemas.facts import FACTS_MODELS
-
-    model = FACTS_MODELS.get(event_type)
-    if model is None:
-        return True
-    try:
-        model.model_validate(facts)
-    except (ValidationError, TypeError, ValueError):
-        return False
-    return True
+    """Whether ``facts`` are facts an event of ``event_type`` may hold (its model, as at ingest)."""
+    return misfit(event_type, facts) is None
 
 
 def profiles_from(

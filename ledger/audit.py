@@ -28,6 +28,7 @@ from ledger.audit_rows import OPENED, Bad, Checked, check_row
 from ledger.audit_sig import SigJob, verify_jobs
 from ledger.authority import GENESIS, StreamState, admit_signed, evolve, open_state
 from ledger.catalogue import stream_of
+from ledger.correction import Earlier
 from ledger.envelope import Envelope
 from ledger.errors import CryptoError, Refused, StoreUnavailable
 from ledger.gcpause import paused_gc
@@ -112,9 +113,40 @@ class AuditReport:
 
 
 class _FoldView:
-    def __init__(self, streams: dict[str, StreamState]) -> None:
+    def __init__(self, streams: dict[str, StreamState], rows_by_leaf: dict[bytes, int]) -> None:
         #: ``View.stream``: the dict's own lookup (authority asks several times per row).
         self.stream: Callable[[str], StreamState | None] = streams.get
+        self._by_leaf = rows_by_leaf
+        #: Reads the row of a notification id again (None: it cannot be read); set by ``audit``.
+        self.fetch: Callable[[int], Notification | None] | None = None
+
+    def earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        """``View.earlier``: the row folded under that leaf hash, read again (``ledger.correction``:
+        a correction's original is rare, each row's facts kept in memory would not be)."""
+        nid = self._by_leaf.get(bytes.fromhex(entry_hash))
+        row = self.fetch(nid) if nid is not None and self.fetch is not None else None
+        if row is None:
+            return None
+        checked = check_row(row.topic, row.state)
+        if isinstance(checked, Bad) or checked[2] != entry_hash:  # (altered since it was folded)
+            return None
+        st = checked[0].statement
+        return Earlier(st.body, st.type, st.facts)
+
+
+def _fetcher(recorder: ApplicationRecorder) -> Callable[[int], Notification | None]:
+    """One row by notification id, for ``_FoldView.earlier`` (the library's read: not the pages'):
+    None if it is not there or does not read, ``StoreUnavailable`` if the store is out of reach."""
+
+    def fetch(nid: int) -> Notification | None:
+        try:
+            found = recorder.select_notifications(start=nid, limit=1)
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend
+            _stop_if_outage(exc, nid)
+            return None
+        return found[0] if found and found[0].id == nid else None
+
+    return fetch
 
 
 def notification_pages(
@@ -345,6 +377,7 @@ def audit(
     report = AuditReport()
     fold = _Fold(report, keep_leaves=seal is not None,
                  root_key=PublicKey.from_b64(root_key).b64 if root_key is not None else None)
+    fold.view.fetch = _fetcher(recorder)
     handover: _Handover | None = None
     log_read: _LogRead | None = None
     # The fold only grows: collecting its young objects again and again is wasted work.
@@ -548,7 +581,9 @@ class _Fold:
         self.root_key = root_key
         self.streams: dict[str, StreamState] = {}
         self.versions: dict[str, int] = {}
-        self.view = _FoldView(self.streams)
+        #: Every folded row's leaf hash -> its notification id: where a correction's original is.
+        self.by_leaf: dict[bytes, int] = {}
+        self.view = _FoldView(self.streams, self.by_leaf)
         #: notification id -> (stream, version, leaf hash), for the log check.
         self.rows: dict[int, tuple[str, int, bytes]] = {}
         self.keep_leaves = keep_leaves
@@ -644,7 +679,9 @@ class _Fold:
             evolve(current, env, leaf_hex)
         except CryptoError:
             current.head = leaf_hex  # an unusable key was already reported above
-        return bytes.fromhex(leaf_hex)
+        leaf = bytes.fromhex(leaf_hex)
+        self.by_leaf[leaf] = nid
+        return leaf
 
 
 #: A leaf as ``verify`` reads it: (leaf index, notification id, stream, version, hash).

@@ -29,12 +29,14 @@ import orjson
 from ledger.application import Ledger, LogUnavailable
 from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
 from ledger.catalogue import PERSON_STREAM_PREFIX, person_refs, stream_of
+from ledger.correction import Earlier, is_entry_hash
 from ledger.entry import entry_bytes
 from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, DantinError, Refused
 from ledger.merkle import ProofError, leaf_hash, verify_inclusion
 from ledger.note import Checkpoint, CosignatureVerifier, NoteSigner, NoteVerifier, open_checkpoint, open_note, sign_note
 from ledger.rules.text import VERDICT_VI
+from ledger.sealer import state_entry
 from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
 from ledger.witness import (
     KIND_NAMES_VI,
@@ -173,6 +175,8 @@ def make_bundle(ledger: Ledger, village: str, *, policy: Policy, signer: NoteSig
                 need(ancestor, 1)  # its registration
         for person in person_refs(st.type, st.facts):
             need(PERSON_STREAM_PREFIX + person)
+        if st.type == "correction.recorded":
+            _need_original(ledger, st.facts.get("corrects"), st.place, need)
     registered = _envelope(entries[village_leaves[0]]).facts
     if not isinstance(registered, PlaceRegistered) or registered.kind not in VILLAGE_KINDS:
         raise BundleError(f"'{village}' không phải thôn/tổ dân phố.", detail="not a village")
@@ -204,6 +208,21 @@ def make_bundle(ledger: Ledger, village: str, *, policy: Policy, signer: NoteSig
     later = sum(1 for i in village_leaves if i >= size)
     return Made(canonical_json(doc), size, len(entries), len(village_leaves) - later, later,
                 tuple(sorted(witnessed.witnesses)), doc["verdict"])
+
+
+def _need_original(ledger: Ledger, target: object, near: str, need: Callable[[str, int | None], None]) -> None:
+    """The event a bundled correction corrects, so that the bundle can judge the correction
+    (``ledger.correction``): its stream, from its start — whole for a body's or a person's (the
+    bundle gives those whole), up to it for another place's. A correction naming no event of the
+    ledger (stored before 2026-12-06) adds nothing: the bundle judges it as it is."""
+    if not is_entry_hash(target) or ledger.sealer is None:
+        return
+    found = ledger.sealer.store.find_entry(bytes.fromhex(target), near)
+    if found is None:
+        return
+    leaf, state = found
+    place_stream = leaf.stream == _envelope(orjson.loads(state_entry(state))).statement.place
+    need(leaf.stream, leaf.version if place_stream else None)
 
 
 # -- stream heads ----------------------------------------------------------------------------------
@@ -448,9 +467,14 @@ def _included(entries: Sequence[_Entry], checkpoint: Checkpoint) -> dict[int, by
 class _View:
     def __init__(self, streams: dict[str, StreamState]) -> None:
         self.streams = streams
+        #: The events replayed so far, by entry hash: what a correction may correct.
+        self.events: dict[str, Earlier] = {}
 
     def stream(self, stream_id: str) -> StreamState | None:
         return self.streams.get(stream_id)
+
+    def earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        return self.events.get(entry_hash)
 
 
 class _Replayed(NamedTuple):
@@ -516,6 +540,7 @@ def _replay(
             current = streams[stream] = open_state(stream)
         evolve(current, env, leaves[e.index].hex())
         events.append(_Event(e.index, leaves[e.index].hex(), env, stream, by))
+        view.events[leaves[e.index].hex()] = Earlier(env.statement.body, env.statement.type, env.statement.facts)
     return _Replayed(streams, events, earlier)
 
 

@@ -42,6 +42,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from ledger.authority import GENESIS, StreamState, admit, evolve, open_state
 from ledger.catalogue import stream_of
+from ledger.correction import Earlier
 from ledger.entry import entry_bytes, entry_hash
 from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, Refused
@@ -129,9 +130,14 @@ class AuditReport:
 class _FoldView:
     def __init__(self, streams: dict[str, StreamState]) -> None:
         self._streams = streams
+        #: Every row folded so far, by its entry hash, as a correction of it is judged.
+        self.events: dict[str, Earlier] = {}
 
     def stream(self, stream_id: str) -> StreamState | None:
         return self._streams.get(stream_id)
+
+    def earlier(self, entry_hash: str, near: str) -> Earlier | None:
+        return self.events.get(entry_hash)
 
 
 SigJob = tuple[int, bytes, bytes, bytes]  # position, public key, pre-image, signature
@@ -412,6 +418,7 @@ def _check_row(
         evolve(current, env, leaf_hex)
     except CryptoError:
         current.head = leaf_hex  # an unusable key was already reported above
+    view.events[leaf_hex] = Earlier(st.body, st.type, st.facts)
     return job, bytes.fromhex(leaf_hex)
 
 

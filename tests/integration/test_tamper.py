@@ -33,18 +33,21 @@ from ledger.signing import SigningKey
 
 
 def _grow(world: World) -> None:
-    """Give the village and the cell streams of several events (and a key rotation)."""
+    """Give the village and the cell streams of several events (and a key rotation, and a correction)."""
     cell, village = world.cell, world.lang_ma
     for i in range(1, 4):
         world.accept(world.sign(cell, "person.profiled", village,
                                 {"person": f"p{i}", "name": f"Đinh Văn {i}", "born": "1975-02-01"}))
     world.accept(world.sign(cell, "personnel.nominated", village, {"person": "p1"}))
-    world.accept(world.sign(cell, "candidates.agreed", village, {"candidates": ["p1", "p2"]}))
+    [agreed] = world.accept(world.sign(cell, "candidates.agreed", village, {"candidates": ["p1", "p2"]}))
     new_key = SigningKey.generate()
     world.accept(world.sign(cell, "key.rotated", village,
                             {"body": cell, "key": {"public": new_key.public.b64}, "retire": world.keys[cell].public.key_id}))
     world.keys[cell] = new_key
-    world.accept(world.sign(cell, "congress.reported", village, {}))
+    # Signed with the new key: a correction, whose original the audit finds again (``ledger.correction``).
+    # (As many rows as before: test_audit_schedule's hand-over figures are counted on this fixture.)
+    world.accept(world.sign(cell, "correction.recorded", village, {
+        "corrects": agreed.hash, "reason": "Ghi thừa một người", "facts": {"candidates": ["p1"]}}))
 
 
 class Rows:

@@ -159,8 +159,8 @@ def judge(body: str, fix: Mapping[str, Any], original: Earlier | None) -> None:
     problem = misfit(original.type, merged.facts)
     if problem is not None:
         said, detail = _said(problem)
-        raise _dated("malformed", f"Sau đính chính, dữ kiện của sự kiện '{original.type}' được đính chính không "
-                     f"hợp lệ tại {said}.", f"corrected facts do not fit {original.type}: {detail}")
+        raise _dated("malformed", f"Dữ kiện của sự kiện '{original.type}' sau khi đính chính không hợp lệ tại "
+                     f"{said}.", f"corrected facts do not fit {original.type}: {detail}")
 
 
 def _said(problem: Exception) -> tuple[str, str]:

@@ -320,6 +320,73 @@ def already_exists_key_twice(world: Any) -> tuple[Envelope, str]:
     return envelope, "qng.bato.badien/front"
 
 
+def _nomination_of_p1(world: Any) -> Receipt:
+    """The cell profiles p1 and nominates p1: the event the correction scenarios correct."""
+    profile_p1(world)
+    [nominated] = world.accept(nominate_p1(world))
+    return nominated  # type: ignore[no-any-return]
+
+
+def correct(world: Any, body: str, target: str, facts: dict[str, Any], place: str | None = None) -> Envelope:
+    """``body``'s correction of the event whose entry hash (or dossier id) is ``target``."""
+    envelope: Envelope = world.sign(body, "correction.recorded", place or world.lang_ma, {
+        "corrects": target, "reason": "Ghi nhầm khi chép biên bản", "facts": facts}, date="2022-03-25")
+    return envelope
+
+
+def unknown_event_wrong_hash(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects its nomination, naming it by a hash one digit off (a typo): no event of the ledger."""
+    nominated = _nomination_of_p1(world)
+    typo = ("0" if nominated.hash[0] != "0" else "1") + nominated.hash[1:]
+    return correct(world, world.cell, typo, {"person": "p1"}), world.lang_ma
+
+
+def unknown_event_dossier_id(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects "e4", its dossier's id of the nomination: the ledger knows events by hash only."""
+    _nomination_of_p1(world)
+    return correct(world, world.cell, "e4", {"person": "p1"}), world.lang_ma
+
+
+def not_own_event_the_communes_correction_of_the_cells(world: Any) -> tuple[Envelope, str]:
+    """The commune committee (whose jurisdiction holds the village) corrects the cell's nomination."""
+    nominated = _nomination_of_p1(world)
+    return correct(world, world.committee, nominated.hash, {"person": "p1"}), world.lang_ma
+
+
+def not_own_event_another_villages_cell(world: Any) -> tuple[Envelope, str]:
+    """Another village's cell, a body of the same kind, files in its own village a correction of
+    Làng Mạ's nomination (found in another stream than the correction's)."""
+    nominated = _nomination_of_p1(world)
+    other = second_village(world)
+    return correct(world, other, nominated.hash, {"person": "p1"}, place=LANG_KHAC), LANG_KHAC
+
+
+def malformed_correction_of_a_correction(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects its own correction instead of the nomination it corrected."""
+    nominated = _nomination_of_p1(world)
+    [fix] = world.accept(correct(world, world.cell, nominated.hash, {"date": "2022-03-21"}))
+    return correct(world, world.cell, fix.hash, {"date": "2022-03-22"}), world.lang_ma
+
+
+def malformed_corrected_facts_the_type_cannot_hold(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects its candidate list to a single string: no list of candidates."""
+    profile_p1(world)
+    [agreed] = world.accept(world.sign(world.cell, "candidates.agreed", world.lang_ma, {"candidates": ["p1"]}))
+    return correct(world, world.cell, agreed.hash, {"candidates": "p1"}), world.lang_ma
+
+
+def malformed_corrected_date_not_a_day(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects its nomination's date, written day first."""
+    nominated = _nomination_of_p1(world)
+    return correct(world, world.cell, nominated.hash, {"date": "21/03/2022"}), world.lang_ma
+
+
+def malformed_corrected_date_no_such_day(world: Any) -> tuple[Envelope, str]:
+    """The cell corrects its nomination's date to the 30th of February."""
+    nominated = _nomination_of_p1(world)
+    return correct(world, world.cell, nominated.hash, {"date": "2022-02-30"}), world.lang_ma
+
+
 #: (refusal code, scenario, a fragment of the English detail that names the reason)
 SCENARIOS: list[tuple[str, Scenario, str]] = [
     ("malformed", malformed_float_in_facts, "float at facts.share"),
@@ -352,6 +419,17 @@ SCENARIOS: list[tuple[str, Scenario, str]] = [
     ("already_exists", already_exists_place, "place exists"),
     ("already_exists", already_exists_body, "body exists"),
     ("already_exists", already_exists_key_twice, "duplicate key"),
+    ("unknown_event", unknown_event_wrong_hash, "is no event of the ledger"),
+    ("unknown_event", unknown_event_dossier_id, "corrected event e4 is no event of the ledger"),
+    ("not_own_event", not_own_event_the_communes_correction_of_the_cells,
+     "was signed by qng.bato.badien.lang-ma/cell, not qng.bato.badien/committee"),
+    ("not_own_event", not_own_event_another_villages_cell,
+     "was signed by qng.bato.badien.lang-ma/cell, not qng.bato.badien.lang-khac/cell"),
+    ("malformed", malformed_correction_of_a_correction, "is a correction"),
+    ("malformed", malformed_corrected_facts_the_type_cannot_hold,
+     "corrected facts do not fit candidates.agreed: candidates"),
+    ("malformed", malformed_corrected_date_not_a_day, "facts.facts.date: '21/03/2022' is not a date"),
+    ("malformed", malformed_corrected_date_no_such_day, "facts.facts.date: '2022-02-30' is not a date"),
 ]
 
 

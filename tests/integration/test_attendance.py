@@ -7,11 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Backend, World
 
 from cli.attendance_import import JsonlImporter
 from cli.importer import key_file, read_key
 from ledger import home
+from ledger.errors import Refused
 from ledger.signing import SigningKey
 from projections.attendance import AttendanceViews
 
@@ -189,16 +191,28 @@ def test_a_correction_of_a_report_date_is_seen_as_corrected(world: World) -> Non
     assert member(views.report(2022, AFTER), M1) == district
 
 
+def _stored_as_before(world: World, envelope: dict[str, Any], code: str) -> None:
+    """Refused since 2026-12-06 (``ledger.correction``) with ``code``: stored as a release before it did."""
+    import ledger.authority as authority
+
+    [refused] = world.submit([envelope])
+    assert isinstance(refused, Refused) and refused.code == code, refused
+    with pytest.MonkeyPatch.context() as old_release:
+        old_release.setattr(authority, "_check_correction", lambda *_: None)
+        world.accept(envelope)
+
+
 def test_a_correction_by_another_body_than_the_reports_is_not_applied(world: World) -> None:
     """EVENTS.md: a body corrects its own earlier events. The inspection commission may sign a
-    correction (of its own events), but not move the standing committee's report date."""
+    correction (of its own events), but not move the standing committee's report date: refused
+    (``not_own_event``), and one an earlier release stored is not applied."""
     h = story(world)
     views = AttendanceViews(world.ledger)
     views.catch_up()
     before = member(views.report(2022, AFTER), M1)
-    world.accept(world.sign(world.inspection, "correction.recorded", world.bato, {
+    _stored_as_before(world, world.sign(world.inspection, "correction.recorded", world.bato, {
         "corrects": h["r2"], "reason": "Nhầm ngày trên sổ", "facts": {"report_date": "2022-08-08"}},
-        date="2022-08-20"))
+        date="2022-08-20"), "not_own_event")
     views.catch_up()
     assert member(views.report(2022, AFTER), M1) == before
     views.rebuild()
@@ -206,14 +220,15 @@ def test_a_correction_by_another_body_than_the_reports_is_not_applied(world: Wor
 
 
 def test_a_correction_leaving_facts_an_attendance_cannot_hold_is_not_applied(world: World) -> None:
-    """The cell corrects its own record with a level no attendance has: the ledger stores it (its form is
-    a correction's), and the report must neither apply it nor fail on it (as the verdict views)."""
+    """The cell corrects its own record with a level no attendance has: refused (``malformed``); one an
+    earlier release stored (its form is a correction's) the report must neither apply nor fail on (as
+    the verdict views)."""
     h = story(world)
     views = AttendanceViews(world.ledger)
     views.catch_up()
     before = views.report(2022, AFTER)
-    world.accept(world.sign(world.cell, "correction.recorded", world.lang_ma, {
-        "corrects": h["a1"], "reason": "Nhầm cấp", "facts": {"level": "thôn"}}, date="2022-08-20"))
+    _stored_as_before(world, world.sign(world.cell, "correction.recorded", world.lang_ma, {
+        "corrects": h["a1"], "reason": "Nhầm cấp", "facts": {"level": "thôn"}}, date="2022-08-20"), "malformed")
     views.catch_up()
     assert views.report(2022, AFTER) == before
     views.rebuild()

@@ -10,6 +10,7 @@ from conftest import Backend, World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.errors import Refused
 from ledger.signing import SigningKey
 from projections import views as views_module
 from projections.views import Views
@@ -138,18 +139,26 @@ def test_views_stored_by_a_release_judging_otherwise_are_rebuilt(world: World, b
         assert c.meta("judged_by") == "another release"
 
 
-def test_a_signed_correction_the_counts_type_cannot_hold_does_not_break_the_views(world: World,
-                                                                                 backend: Backend) -> None:
-    """The election team signs a "correction" of its count whose votes are text: the ledger stores it
-    (its form is a correction's), and every village's views must still be kept and judged."""
+def test_a_signed_correction_the_counts_type_cannot_hold_does_not_break_the_views(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The election team signs a "correction" of its count whose votes are text. The ledger refuses it
+    since 2026-12-06 (``ledger.correction``); one a release before stored (its form is a correction's)
+    must not break the views: every village's are still kept and judged, the correction unapplied."""
+    import ledger.authority as authority
+
     enrol_village_bodies(world)
     receipts = world.accept(*story(world))
     count = next(r for r in receipts if r.type == "election.counted")
     views = Views(world.ledger, today=lambda: DAY)
     views.catch_up()
     before = views.verdict(world.lang_ma, DAY)
-    world.accept(world.sign(TEAM, "correction.recorded", world.lang_ma, {
-        "corrects": count.hash, "reason": "Chép lại", "facts": {"votes": "nhiều"}}, date="2022-05-16"))
+    text_votes = world.sign(TEAM, "correction.recorded", world.lang_ma, {
+        "corrects": count.hash, "reason": "Chép lại", "facts": {"votes": "nhiều"}}, date="2022-05-16")
+    [refused] = world.submit([text_votes])
+    assert isinstance(refused, Refused) and refused.code == "malformed"
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_check_correction", lambda *_: None)
+        world.accept(text_votes)
 
     views.catch_up()
 

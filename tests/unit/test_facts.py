@@ -356,10 +356,15 @@ def test_every_type_is_stored_and_an_undeclared_person_anywhere_is_refused(world
         world.keys[body] = key
     world.accept(*(world.sign(world.cell, "person.profiled", LANG_MA, {"person": p, "name": f"Người {p}"})
                    for p in ("p1", "p2", "p3")))
+    # Last, a correction: of the count stored above, by its own signer (an event of the ledger, the
+    # signer's own: ``ledger.correction``), whose example facts are a count's.
     process = [t for t in sorted(EXAMPLES) if t not in
-               ("place.registered", "body.enrolled", "key.rotated", "key.revoked")]
-    for event_type in process:
+               ("place.registered", "body.enrolled", "key.rotated", "key.revoked", "correction.recorded")]
+    stored: dict[str, str] = {}
+    for event_type in [*process, "correction.recorded"]:
         body, facts = _signer(world, event_type), EXAMPLES[event_type]
+        if event_type == "correction.recorded":
+            body, facts = _signer(world, "election.counted"), facts | {"corrects": stored["election.counted"]}
         for path in PERSON_PATHS.get(event_type, []):
             stranger = _replace_ref(facts, path, "p-none")
             assert "p-none" in list(person_refs(event_type, stranger)), (event_type, path)
@@ -370,6 +375,7 @@ def test_every_type_is_stored_and_an_undeclared_person_anywhere_is_refused(world
             assert world.position() == position, "a refused envelope was stored"
         [receipt] = world.accept(world.sign(body, event_type, LANG_MA, facts))
         assert isinstance(receipt, Receipt) and receipt.type == event_type
+        stored[event_type] = receipt.hash
 
 
 def test_the_schemas_body_kinds_are_the_catalogues() -> None:

@@ -489,3 +489,84 @@ def test_stream_heads_under_the_bundles_own_log_key_prove_no_stream_whole(made: 
     # With the log's key, the same claim stands.
     honest = verify_bundle(made.data, log_key=log.verifier().vkey())
     assert any("không sự kiện cuối nào bị bỏ ra" in line for line in honest.proved)
+
+
+# -- corrections (ledger.correction): the bundle holds what judges them ---------------------------
+
+def _after_corrections_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bundles read as witnessed on a day the rule of corrections (2026-12-06) is in force: a day
+    after it at least (a witness refuses to sign ahead of the clock, so their day is made so)."""
+    import ledger.bundle as bundle_module
+
+    real = bundle_module.witnessed_on
+    monkeypatch.setattr(bundle_module, "witnessed_on", lambda *a: max(real(*a), date(2026, 12, 7)))
+
+
+def _correction(world: World, body: str, target: str, facts: dict[str, Any]) -> dict[str, Any]:
+    envelope: dict[str, Any] = world.sign(body, "correction.recorded", world.lang_ma, {
+        "corrects": target, "reason": "Ghi nhầm", "facts": facts}, date="2022-04-20")
+    return envelope
+
+
+def _hash(world: World, stream: str, version: int) -> str:
+    assert world.ledger.sealer is not None
+    return next(leaf.hash.hex() for leaf in world.ledger.sealer.store.leaves_of(stream) if leaf.version == version)
+
+
+def test_a_bundle_of_corrections_verifies_holding_each_original(world: World, backend: Backend, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cell corrects its nomination and its candidate list (in the village's stream) and the
+    profile of p9, a person no event of the village names (in p9's stream, which the bundle would
+    not hold otherwise): the bundle holds every original and judges every correction."""
+    story(world)
+    world.accept(_correction(world, world.cell, _hash(world, world.lang_ma, 2), {"date": "2022-03-19"}),
+                 _correction(world, world.cell, _hash(world, world.lang_ma, 4), {"candidates": ["p1"]}),
+                 _correction(world, world.cell, _hash(world, "person:p9", 1), {"name": "Người khác nữa"}))
+    witness_all(world, backend, tmp_path)
+    _after_corrections_rule(monkeypatch)
+    made = bundle_of(world, backend)
+    assert "person:p9" in {_stream(e) for e in json.loads(made.data)["entries"]}  # for its profile's correction
+    report = verify_bundle(made.data)
+    assert report.earlier == [] and report.village_events == 7
+    assert report.verdict == made.verdict
+
+
+def test_a_bundle_without_a_corrections_original_cannot_be_made(world: World, backend: Backend, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the profile its correction corrects (the maker not adding p9's stream), the bundle
+    cannot judge the correction: it names no event the bundle holds."""
+    import ledger.bundle as bundle_module
+
+    story(world)
+    world.accept(_correction(world, world.cell, _hash(world, "person:p9", 1), {"name": "Người khác nữa"}))
+    witness_all(world, backend, tmp_path)
+    _after_corrections_rule(monkeypatch)
+    monkeypatch.setattr(bundle_module, "_need_original", lambda *_: None)
+    with pytest.raises(BundleFailed) as failed:
+        bundle_of(world, backend)
+    assert failed.value.code == "unknown_event" and "áp dụng từ 2026-12-06" in failed.value.message_vi
+
+
+def test_a_bundle_of_a_bad_correction_is_judged_by_the_rules_of_its_witnessed_day(
+        world: World, backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commune "corrects" the cell's nomination, stored by a release before 2026-12-06. A bundle
+    witnessed before that day takes it as the ledger then did, and says so; one witnessed since fails
+    on it, naming the rule's day."""
+    import ledger.authority as authority
+
+    story(world)
+    with monkeypatch.context() as old_release:
+        old_release.setattr(authority, "_check_correction", lambda *_: None)
+        world.accept(_correction(world, world.committee, _hash(world, world.lang_ma, 2), {"person": "p2"}))
+        witness_all(world, backend, tmp_path, now=BEFORE)
+        then = bundle_of(world, backend)
+    report = verify_bundle(then.data)
+    assert len(report.earlier) == 1 and world.cell in report.earlier[0]
+    world.accept(world.sign(world.cell, "congress.reported", world.lang_ma, {}, date="2022-06-01"))
+    witness_all(world, backend, tmp_path)  # today, read as a day the rule is in force
+    with monkeypatch.context() as later:
+        _after_corrections_rule(later)
+        with pytest.raises(BundleFailed) as refused:
+            bundle_of(world, backend)
+    assert refused.value.code == "not_own_event" and "áp dụng từ 2026-12-06" in refused.value.message_vi
+    verify_bundle(then.data)  # the bundle of then still verifies

@@ -40,9 +40,11 @@ class CorrectionRecorded(ProcessFacts):
     ``facts`` holds the corrected fields of the original event's facts, under their own
     names: each field named replaces the original's, the others stand (like a later
     profile); ``date`` among them corrects the original's date. Views show the event "as
-    recorded" and "as corrected" (the original updated by ``facts``). In a dossier the
-    merged facts are checked against the original type's model; in the ledger they are
-    checked for form (no floats) and for the people they name.
+    recorded" and "as corrected" (the original updated by ``facts``). The merged facts are
+    checked against the original type's model, and ``date`` must be a day (YYYY-MM-DD); in
+    the ledger (from 2026-12-06) ``corrects`` must be the entry hash of an earlier event
+    signed by the same body, not itself a correction: else the ledger refuses it
+    (``unknown_event``, ``not_own_event``, ``malformed``).
     """
 
     corrects: EventRef

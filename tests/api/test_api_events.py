@@ -57,6 +57,12 @@ def _refusals(served: Served) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "unknown_person", w.sign(w.cell, "personnel.nominated", w.lang_ma, {"person": fresh("ghost")})
     yield "already_exists", w.sign(w.root, "place.registered", w.bato, {"id": w.bato, "name": "Huyện Ba Tơ",
                                                                        "kind": "district"})
+    person = fresh()
+    profiled = served.post_events(profile(w, person)).json()["hash"]  # the commune committee's
+    yield "unknown_event", w.sign(w.cell, "correction.recorded", w.lang_ma, {
+        "corrects": "ab" * 32, "reason": "Nhầm", "facts": {"name": "Y"}})
+    yield "not_own_event", w.sign(w.cell, "correction.recorded", w.lang_ma, {
+        "corrects": profiled, "reason": "Nhầm", "facts": {"name": "Y"}})
     yield "malformed", {"payloadType": "application/vnd.dantin.event+json; version=1", "payload": "!!",
                         "signatures": [{"keyid": "0" * 32, "sig": "AA=="}]}
 

@@ -668,16 +668,20 @@ class _BatchView:
         self._cache = cache
         self._pending = pending
         self._stored = stored
-        self._accepted: dict[str, Earlier] = {}
+        self._accepted: dict[str, Envelope] = {}
 
     def accepted(self, entry_hash: str, env: Envelope) -> None:
-        """An event this batch accepts (in this batch, before the store has it)."""
-        st = env.statement
-        self._accepted[entry_hash] = Earlier(st.body, st.type, st.facts)
+        """An event this batch accepts (in this batch, before the store has it): kept as it is, one
+        dict entry on every submission's path (a client cannot name one, its hash holding the moment of
+        its arrival; the view is the ledger as the batch leaves it all the same)."""
+        self._accepted[entry_hash] = env
 
     def earlier(self, entry_hash: str, near: str) -> Earlier | None:
         found = self._accepted.get(entry_hash)
-        return found if found is not None else self._stored(entry_hash, near)
+        if found is None:
+            return self._stored(entry_hash, near)
+        st = found.statement
+        return Earlier(st.body, st.type, st.facts)
 
     def aggregate(self, stream_id: str) -> Stream | None:
         if stream_id in self._pending:

@@ -25,21 +25,22 @@ stream, an attendance report in its body's. So the door asks the view for any ea
 hash (``View.earlier``), and each path answers from what it already holds:
 
 - ingest (``ledger.application``): the batch's own accepted events, else the store: first the
-  correction's own stream (its leaves through the events table's key: where nearly every
-  correction's original is), else the leaves table by hash. There is no index on a leaf's hash,
-  and none is added: an index costs every commit a page (``docs/design/performance.md``, session
-  7 dropped one for that), for a read made only by corrections. Measured on a 292,128-event
-  synthetic ledger (10,000 villages, this 2-core machine): the scan takes 18 ms on SQLite and
-  25 ms on PostgreSQL, per correction whose original is not in its own stream, and grows with
-  the ledger (a province's ledger, a tenth of that, ~2 ms); the own-stream read, well under 1 ms.
-  Nothing else pays anything: other types never ask.
-- ``dantin verify`` (``ledger.audit``): a dict of every row's leaf hash to its notification id
-  (the leaf hash object is the one the log check keeps anyway: one dict slot a row, ~4 % of the
-  audit's memory on that ledger), and a correction's original read again by id. Keeping each
-  row's facts instead would have held every payload in memory (~+30 %) for the rare correction.
+  correction's own stream (its rows by the events table's key, their leaves by row: where nearly
+  every correction's original is), else the leaves table read through for the hash. There is no
+  index on a leaf's hash, and none is added: it would cost every commit of every event a page
+  (session 7 dropped one for that, ``docs/design/performance.md``) for a read only corrections
+  make. Measured on a synthetic ledger of 292,128 events (10,000 villages; this 2-core machine):
+  the own-stream read 0.04 ms; the read through, for a profile's or an attendance report's
+  correction, 12-18 ms on SQLite (17 ms for a hash the ledger does not hold), and a scan of as
+  many leaves 25 ms on PostgreSQL; a province's ledger is a tenth of that. Other types never ask.
+- ``dantin verify`` (``ledger.audit``): a dict of every folded row's leaf hash (the very bytes
+  object the log check keeps) to its notification id, and a correction's original read again
+  by that id. On the same ledger, without a correction: 455 -> 466 MB at most in use (+2.5 %),
+  one dict entry a row. Keeping each row's facts or payload instead would have held the whole
+  ledger's statements in memory (~+25 %, ~390 bytes a row) for the rare correction.
 - a bundle (``ledger.bundle``): its replayed events by hash. ``make_bundle`` adds the stream of
-  each bundled correction's original (the part up to it, for another place's), so a bundle can
-  always judge the rule.
+  each bundled correction's original (whole for a body's or a person's, up to it for another
+  place's), so a bundle can always judge the rule.
 
 Pure and light: ``dantin check``'s quick path (no pydantic) imports the merge; pydantic and the
 facts' models are imported only when facts are checked.

@@ -10,11 +10,13 @@ earlier release stored still replay: ``dantin verify`` names each as breaking th
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import pytest
 from conftest import Backend, World
+from test_import import dantin
 from test_refusals import assert_refused
 from test_tamper import _audit
 from test_views import DAY, TEAM, enrol_village_bodies, story
@@ -151,6 +153,12 @@ def test_verify_names_each_correction_stored_before_the_rule_with_its_day(
     for finding in report.findings:
         assert f"áp dụng từ {SINCE}" in finding.message_vi and "lẽ ra đã bị từ chối" not in finding.message_vi
     assert report.signatures_checked == report.entries
+    db = ["--database", backend.database] if backend.database else []
+    verified = dantin("verify", backend.directory, "--json", "--workers", "1", *db)  # the command: exit 1
+    assert verified.exit_code == 1, verified.output
+    said = json.loads(verified.stdout)
+    assert said["findings_total"] == 4 and said["first_finding"]["code"] == "unknown_event"
+    assert f"áp dụng từ {SINCE}" in said["first_finding"]["message"]
     views.catch_up()
     after = views.verdict(world.lang_ma, DAY)
     assert before is not None and after is not None

@@ -1,0 +1,86 @@
+"""The door and the judge agree (``ledger.correction``): a correction the ledger takes is one the
+verdict's "as corrected" applies, with the one merge both use."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.correction import Earlier, is_entry_hash, judge, merge
+from ledger.errors import Refused
+from ledger.rules.record import RecordedEvent, corrected
+
+BODY = "qng.bato.badien.lang-ma/team"
+COUNT = {"electorate": "households", "electorate_total": 310, "attending": 216, "ballots_issued": 216,
+         "ballots_returned": 216, "valid": 210, "invalid": 6, "votes": {"p1": 200}, "method": "secret_ballot"}
+ORIGINALS = {
+    "election.counted": COUNT,
+    "candidates.agreed": {"candidates": ["p1", "p2"]},
+    "person.profiled": {"person": "p1", "name": "Đinh Văn A", "born": "1975-02-01"},
+}
+VALUES = st.one_of(st.sampled_from(["2022-05-16", "2022-02-30", "16/05/2022", "", "p1", "nhiều", "households"]),
+                   st.integers(-3, 400), st.none(), st.booleans(), st.just(["p1"]), st.just({"p1": 150}))
+CHANGES = st.dictionaries(st.sampled_from(["date", "votes", "valid", "candidates", "born", "name", "method",
+                                           "electorate_total", "note"]), VALUES, min_size=1, max_size=3)
+
+
+def _door(original_type: str, changes: dict[str, Any]) -> Refused | None:
+    try:
+        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": changes},
+              Earlier(BODY, original_type, ORIGINALS[original_type]))
+    except Refused as refusal:
+        return refusal
+    return None
+
+
+def _applied(original_type: str, changes: dict[str, Any]) -> bool:
+    original = RecordedEvent("ab" * 32, original_type, date(2022, 5, 15), "election_team", ORIGINALS[original_type],
+                             body=BODY)
+    fix = RecordedEvent("cd" * 32, "correction.recorded", date(2022, 5, 16), "election_team",
+                        {"corrects": "ab" * 32, "reason": "Nhầm", "facts": changes}, body=BODY)
+    return corrected([original, fix])[0].corrected_by == ("cd" * 32,)
+
+
+@given(st.sampled_from(sorted(ORIGINALS)), CHANGES)
+def test_what_the_door_takes_the_judge_applies_and_what_it_leaves_out_the_door_refuses(
+        original_type: str, changes: dict[str, Any]) -> None:
+    refusal = _door(original_type, changes)
+    assert (refusal is None) == _applied(original_type, changes), (refusal and refusal.detail)
+    if refusal is not None:
+        assert refusal.code == "malformed" and refusal.rule_since == "2026-12-06"
+
+
+def test_a_date_the_judge_would_read_but_written_otherwise_than_a_day_is_refused() -> None:
+    """``date.fromisoformat`` reads "20220516" (Python 3.11); a statement's dates are YYYY-MM-DD only,
+    and so is a corrected one (the judge applies those stored before)."""
+    assert _applied("candidates.agreed", {"date": "20220516"})
+    refusal = _door("candidates.agreed", {"date": "20220516"})
+    assert refusal is not None and refusal.code == "malformed"
+
+
+@pytest.mark.parametrize(("original", "code"), [
+    (None, "unknown_event"),
+    (Earlier("qng.bato.badien/committee", "candidates.agreed", {"candidates": ["p1"]}), "not_own_event"),
+    (Earlier(BODY, "correction.recorded", {"corrects": "ef" * 32, "reason": "x", "facts": {"valid": 1}}),
+     "malformed"),
+])
+def test_no_event_another_bodys_or_a_correction_is_refused(original: Earlier | None, code: str) -> None:
+    with pytest.raises(Refused) as refused:
+        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"valid": 1}}, original)
+    assert refused.value.code == code and refused.value.rule_since == "2026-12-06"
+
+
+def test_the_merge_takes_nested_facts_or_those_beside_and_a_corrected_date() -> None:
+    assert merge({"a": 1, "b": 2}, {"corrects": "x", "reason": "y", "facts": {"b": 3, "date": "2022-05-16"}}) == (
+        {"a": 1, "b": 3}, date(2022, 5, 16), True)
+    assert merge({"a": 1}, {"corrects": "x", "reason": "y", "a": 2}) == ({"a": 2}, None, False)
+    assert merge({"a": 1}, {"facts": {"date": "no"}}) == ({"a": 1}, None, True)
+
+
+def test_an_entry_hash_is_64_lowercase_hex_digits() -> None:
+    assert is_entry_hash("ab" * 32) and not is_entry_hash("AB" * 32) and not is_entry_hash("ab" * 32 + "\n")
+    assert not is_entry_hash("e4") and not is_entry_hash(None) and not is_entry_hash("g" * 64)

@@ -681,7 +681,7 @@ class _BatchView:
         if found is None:
             return self._stored(entry_hash, near)
         st = found.statement
-        return Earlier(st.body, st.type, st.facts)
+        return Earlier(st.body, st.type, st.facts, st.place)
 
     def aggregate(self, stream_id: str) -> Stream | None:
         if stream_id in self._pending:

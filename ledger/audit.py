@@ -131,7 +131,7 @@ class _FoldView:
         if isinstance(checked, Bad) or checked[2] != entry_hash:  # (altered since it was folded)
             return None
         st = checked[0].statement
-        return Earlier(st.body, st.type, st.facts)
+        return Earlier(st.body, st.type, st.facts, st.place)
 
 
 def _fetcher(recorder: ApplicationRecorder) -> Callable[[int], Notification | None]:

@@ -250,7 +250,7 @@ def _check_correction(env: Envelope, view: View, stream: str) -> None:
     st = env.statement
     target = st.facts.get("corrects")
     original = view.earlier(target, stream) if correction.is_entry_hash(target) else None
-    correction.judge(st.body, st.facts, original)
+    correction.judge(st.body, st.facts, original, st.place)
 
 
 def _since(refusal: Refused, day: str) -> Refused:

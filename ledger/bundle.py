@@ -540,7 +540,8 @@ def _replay(
             current = streams[stream] = open_state(stream)
         evolve(current, env, leaves[e.index].hex())
         events.append(_Event(e.index, leaves[e.index].hex(), env, stream, by))
-        view.events[leaves[e.index].hex()] = Earlier(env.statement.body, env.statement.type, env.statement.facts)
+        view.events[leaves[e.index].hex()] = Earlier(env.statement.body, env.statement.type, env.statement.facts,
+                                                        env.statement.place)
     return _Replayed(streams, events, earlier)
 
 

@@ -12,7 +12,9 @@ that never took effect. Now ``ledger.authority.admit`` refuses, nothing stored:
 
 - ``unknown_event``: ``corrects`` names no event of the ledger as it stood (a dossier id, a typo);
 - ``not_own_event``: the event was signed by another body (EVENTS.md: a body corrects its own);
-- ``malformed``: it corrects a correction (correct the original), its ``date`` is not a day
+- ``malformed``: it corrects a correction (correct the original), it is stated about another place
+  than its original (no village's record would read it: only an attendance event's correction is
+  applied wherever it is stated, by the attendance view), its ``date`` is not a day
   (YYYY-MM-DD, as every date of a statement), or the original's facts, corrected, no longer fit
   the original type's model (a count that is no number).
 
@@ -122,12 +124,14 @@ class Earlier(NamedTuple):
     body: str  # the body that signed it
     type: str
     facts: Mapping[str, Any]
+    place: str  # the place it is stated about
 
     @classmethod
     def of(cls, statement: Mapping[str, Any]) -> Earlier:
         """From a stored statement (its JSON)."""
         facts = statement.get("facts")
-        return cls(str(statement.get("body")), str(statement.get("type")), facts if isinstance(facts, Mapping) else {})
+        return cls(str(statement.get("body")), str(statement.get("type")), facts if isinstance(facts, Mapping) else {},
+                   str(statement.get("place")))
 
 
 def is_entry_hash(value: object) -> TypeGuard[str]:
@@ -135,9 +139,16 @@ def is_entry_hash(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def judge(body: str, fix: Mapping[str, Any], original: Earlier | None) -> None:
-    """Raise ``Refused`` (dated ``SINCE``) unless the correction ``fix`` (its facts), signed by ``body``,
-    would take effect on ``original``, the event it names as the ledger found it (None: none)."""
+#: Types whose corrections take effect wherever they are stated: the attendance view applies them by
+#: the original's id (``projections.attendance``). Any other's is read only with its original's
+#: place's record (the village's stream, or a profile stated about that village).
+ANY_PLACE = frozenset({"attendance.recorded", "attendance.planned", "attendance.reported"})
+
+
+def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: str) -> None:
+    """Raise ``Refused`` (dated ``SINCE``) unless the correction ``fix`` (its facts), signed by ``body``
+    and stated about ``place``, would take effect on ``original``, the event it names as the ledger
+    found it (None: none)."""
     target = str(fix.get("corrects"))
     short = target[:16] + "…" if len(target) == 64 else target
     if original is None:
@@ -151,6 +162,10 @@ def judge(body: str, fix: Mapping[str, Any], original: Earlier | None) -> None:
     if original.type == _TYPE:
         raise _dated("malformed", f"Sự kiện '{short}' là một đính chính; hãy đính chính sự kiện gốc.",
                      f"event {target} is a correction")
+    if original.place != place and original.type not in ANY_PLACE:
+        raise _dated("malformed", f"Sự kiện '{short}' được ghi về '{original.place}': đính chính của nó phải ghi về "
+                     f"cùng nơi đó (place '{original.place}', không phải '{place}'), nếu không sẽ không được áp dụng.",
+                     f"event {target} is about {original.place}, the correction about {place}")
     changed, where = changes(fix)
     merged = merge(original.facts, fix)
     if merged.dated and (merged.date is None or not is_iso_day(changed["date"])):

@@ -418,7 +418,7 @@ def _check_row(
         evolve(current, env, leaf_hex)
     except CryptoError:
         current.head = leaf_hex  # an unusable key was already reported above
-    view.events[leaf_hex] = Earlier(st.body, st.type, st.facts)
+    view.events[leaf_hex] = Earlier(st.body, st.type, st.facts, st.place)
     return job, bytes.fromhex(leaf_hex)
 
 

@@ -25,6 +25,7 @@ import ledger.authority as authority
 from ledger.application import Receipt
 from ledger.correction import SINCE
 from ledger.errors import Refused
+from ledger.rules.record import corrected
 from projections.views import Views
 
 
@@ -190,3 +191,27 @@ def test_a_correction_of_a_profile_is_found_in_the_persons_stream(world: World) 
                    stream=world.lang_ma)
     [fix] = world.accept(_fix(world, world.cell, profile.hash, {"born": "1980-02-01"}))
     assert fix.stream == world.lang_ma
+
+
+def test_a_correction_placed_elsewhere_than_its_original_is_refused(world: World) -> None:
+    """The commune's committee recognised p1 in Làng Mạ; its correction stated about the commune (its own
+    jurisdiction) sits in the commune's stream, which no village's record reads: it never took effect (the
+    verdict unchanged), though the ledger gave a receipt for it. Refused now; the same correction stated
+    about Làng Mạ is taken and applied."""
+    enrol_village_bodies(world)
+    receipts = world.accept(*story(world))
+    recognition = next(r for r in receipts if r.type == "election.recognised")
+    elsewhere = world.sign(world.committee, "correction.recorded", world.badien, {
+        "corrects": recognition.hash, "reason": "Ghi nhầm số quyết định", "facts": {"decision": "13/QĐ-UBND"}},
+        date="2022-05-20")
+    refusal = assert_refused(world, elsewhere, "malformed", stream=world.badien)
+    assert world.lang_ma in refusal.message_vi and refusal.rule_since == SINCE
+    [fix] = world.accept(world.sign(world.committee, "correction.recorded", world.lang_ma, {
+        "corrects": recognition.hash, "reason": "Ghi nhầm số quyết định", "facts": {"decision": "13/QĐ-UBND"}},
+        date="2022-05-20"))
+    views = Views(world.ledger, today=lambda: DAY)
+    views.catch_up()
+    record = views.record(world.lang_ma)
+    assert record is not None
+    [applied] = [e for e in corrected(record.events) if e.id == recognition.hash]
+    assert applied.corrected_by == (fix.hash,) and applied.facts["decision"] == "13/QĐ-UBND"

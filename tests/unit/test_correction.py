@@ -15,6 +15,7 @@ from ledger.errors import Refused
 from ledger.rules.record import RecordedEvent, corrected
 
 BODY = "qng.bato.badien.lang-ma/team"
+PLACE = "qng.bato.badien.lang-ma"
 COUNT = {"electorate": "households", "electorate_total": 310, "attending": 216, "ballots_issued": 216,
          "ballots_returned": 216, "valid": 210, "invalid": 6, "votes": {"p1": 200}, "method": "secret_ballot"}
 ORIGINALS = {
@@ -31,7 +32,7 @@ CHANGES = st.dictionaries(st.sampled_from(["date", "votes", "valid", "candidates
 def _door(original_type: str, changes: dict[str, Any]) -> Refused | None:
     try:
         judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": changes},
-              Earlier(BODY, original_type, ORIGINALS[original_type]))
+              Earlier(BODY, original_type, ORIGINALS[original_type], PLACE), PLACE)
     except Refused as refusal:
         return refusal
     return None
@@ -64,14 +65,23 @@ def test_a_date_the_judge_would_read_but_written_otherwise_than_a_day_is_refused
 
 @pytest.mark.parametrize(("original", "code"), [
     (None, "unknown_event"),
-    (Earlier("qng.bato.badien/committee", "candidates.agreed", {"candidates": ["p1"]}), "not_own_event"),
-    (Earlier(BODY, "correction.recorded", {"corrects": "ef" * 32, "reason": "x", "facts": {"valid": 1}}),
+    (Earlier("qng.bato.badien/committee", "candidates.agreed", {"candidates": ["p1"]}, PLACE), "not_own_event"),
+    (Earlier(BODY, "correction.recorded", {"corrects": "ef" * 32, "reason": "x", "facts": {"valid": 1}}, PLACE),
      "malformed"),
+    (Earlier(BODY, "candidates.agreed", {"candidates": ["p1"]}, "qng.bato.badien.lang-reu"), "malformed"),
 ])
 def test_no_event_another_bodys_or_a_correction_is_refused(original: Earlier | None, code: str) -> None:
     with pytest.raises(Refused) as refused:
-        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"valid": 1}}, original)
+        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"valid": 1}}, original, PLACE)
     assert refused.value.code == code and refused.value.rule_since == "2026-12-06"
+
+
+def test_an_attendance_event_s_correction_may_be_stated_about_another_place() -> None:
+    """The attendance view applies it by the original's id wherever it is stated (``ANY_PLACE``); any
+    other type's is read only with its original's place's record."""
+    recorded = {"member": "p1", "level": "commune", "meeting_date": "2023-03-05", "cell": "qng.bato.badien.lang-reu"}
+    judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"meeting_date": "2023-03-06"}},
+          Earlier(BODY, "attendance.recorded", recorded, "qng.bato.badien.lang-reu"), PLACE)
 
 
 def test_the_merge_takes_nested_facts_or_those_beside_and_a_corrected_date() -> None:

@@ -12,7 +12,8 @@ that never took effect. Now ``ledger.authority.admit`` refuses, nothing stored:
 
 - ``unknown_event``: ``corrects`` names no event of the ledger as it stood (a dossier id, a typo);
 - ``not_own_event``: the event was signed by another body (EVENTS.md: a body corrects its own);
-- ``malformed``: it corrects a correction (correct the original), it is stated about another place
+- ``malformed``: it corrects a correction (correct the original) or a registration, an enrolment or a
+  key's rotation or revocation (nothing reads those as corrected), it is stated about another place
   than its original (no village's record would read it: only an attendance event's correction is
   applied wherever it is stated, by the attendance view), its ``date`` is not a day
   (YYYY-MM-DD, as every date of a statement), or the original's facts, corrected, no longer fit
@@ -143,6 +144,8 @@ def is_entry_hash(value: object) -> TypeGuard[str]:
 #: the original's id (``projections.attendance``). Any other's is read only with its original's
 #: place's record (the village's stream, or a profile stated about that village).
 ANY_PLACE = frozenset({"attendance.recorded", "attendance.planned", "attendance.reported"})
+#: Types no view reads "as corrected" (a village's name is its registration's; a body's, its enrolment's).
+NOT_CORRECTED = frozenset({"place.registered", "body.enrolled", "key.rotated", "key.revoked"})
 
 
 def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: str) -> None:
@@ -162,6 +165,10 @@ def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: st
     if original.type == _TYPE:
         raise _dated("malformed", f"Sự kiện '{short}' là một đính chính; hãy đính chính sự kiện gốc.",
                      f"event {target} is a correction")
+    if original.type in NOT_CORRECTED:
+        raise _dated("malformed", f"Sự kiện '{short}' loại '{original.type}' không đính chính được bằng "
+                     "correction.recorded: không bảng tra cứu nào áp dụng một đính chính như vậy.",
+                     f"event {target} is a {original.type}, which nothing reads as corrected")
     if original.place != place and original.type not in ANY_PLACE:
         raise _dated("malformed", f"Sự kiện '{short}' được ghi về '{original.place}': đính chính của nó phải ghi về "
                      f"cùng nơi đó (place '{original.place}', không phải '{place}'), nếu không sẽ không được áp dụng.",

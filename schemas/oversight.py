@@ -43,7 +43,8 @@ class CorrectionRecorded(ProcessFacts):
     recorded" and "as corrected" (the original updated by ``facts``). The merged facts are
     checked against the original type's model, and ``date`` must be a day (YYYY-MM-DD); in
     the ledger (from 2026-12-06) ``corrects`` must be the entry hash of an earlier event
-    signed by the same body, not itself a correction, and the correction is stated about
+    signed by the same body, not itself a correction (nor a registration, an enrolment, a
+    key's rotation or revocation, which nothing reads as corrected), and the correction is stated about
     the original's place (an attendance event's may be stated anywhere): else the ledger
     refuses it (``unknown_event``, ``not_own_event``, ``malformed``).
     """

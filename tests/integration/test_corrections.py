@@ -215,3 +215,17 @@ def test_a_correction_placed_elsewhere_than_its_original_is_refused(world: World
     assert record is not None
     [applied] = [e for e in corrected(record.events) if e.id == recognition.hash]
     assert applied.corrected_by == (fix.hash,) and applied.facts["decision"] == "13/QĐ-UBND"
+
+
+def test_a_correction_of_a_registration_is_refused(world: World) -> None:
+    """No view reads a place's registration, a body's enrolment or a key's rotation "as corrected" (the
+    village's name is its registration's): the root's correction of Làng Mạ's name was taken, with a
+    receipt, and the name never changed. Refused now."""
+    assert world.ledger.sealer is not None
+    registered = world.ledger.sealer.store.leaf_of(world.lang_ma, 1)
+    assert registered is not None
+    fix = world.sign(world.root, "correction.recorded", world.lang_ma, {
+        "corrects": registered.hash.hex(), "reason": "Sai tên thôn", "facts": {"name": "Thôn Làng Mạ Mới"}},
+        date="2022-05-20")
+    refusal = assert_refused(world, fix, "malformed", stream=world.lang_ma)
+    assert "place.registered" in refusal.message_vi and refusal.rule_since == SINCE

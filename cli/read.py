@@ -157,7 +157,7 @@ def officeholders(
 @guarded
 def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
     """Dựng lại các bảng tra cứu (chức vụ, kết luận) từ đầu bằng cách đọc lại toàn bộ nhật ký."""
-    from projections.views import Views
+    from projections.views import _PART_VI, Views
 
     need_writable(directory, database, "lệnh này lưu lại bảng tra cứu",
                   "Các lệnh tra cứu (leadership, verdict, officeholders, attendance) tự dựng bảng trong bộ nhớ "
@@ -178,7 +178,8 @@ def rebuild(directory: DirArg, database: DatabaseOpt = None) -> None:
                   "(lỗi của chương trình đánh giá, không phải của sổ cái; hãy báo cho người phát triển):",
                   highlight=False)
         for village, failure in sorted(failures.items()):
-            err.print(f"  {village}: {failure.detail.partition(': ')[2]}", markup=False, highlight=False,
+            what = " và ".join(_PART_VI.get(p, p) for p in failure.parts) or "thông tin"
+            err.print(f"  {village}: không tính được {what} ({failure.error})", markup=False, highlight=False,
                       soft_wrap=True)
 
 

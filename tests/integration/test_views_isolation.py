@@ -221,6 +221,7 @@ def test_rebuild_builds_the_rest_and_names_the_villages_it_could_not_compute(
     assert done.exit_code == 0, done.output
     assert "Đã dựng lại bảng tra cứu" in done.output and "không tính được thông tin của 1 thôn" in done.output
     assert world.lang_ma in done.output and "ZeroDivisionError" in done.output and BA_LANG not in done.output
+    assert "không tính được kết luận (ZeroDivisionError" in done.output and "failed" not in done.output
 
 
 def test_a_store_error_while_reading_a_village_is_no_village_s_defect(

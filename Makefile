@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-ledger
 
-.PHONY: setup demo test lint typecheck unit pg-up bench clean locale
+.PHONY: setup demo test lint typecheck unit pg-up bench clean locale contracts
 
 $(BIN)/dantin: pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PY))"; exit 2; }
@@ -54,6 +54,12 @@ test: setup pg-up browser lint typecheck
 # click's and Typer's messages in Vietnamese (cli/vi.py): compile the catalogue after editing the .po file.
 locale: setup
 	$(BIN)/pybabel -q compile -d cli/locale -D messages
+
+# The shared contracts (EVENTS.md, RULES.md) as this release implements them: copied from the team's shared
+# design space beside the checkout (tests/unit/test_contracts.py fails until they are copied again).
+contracts:
+	cp $(firstword $(wildcard ../shared/domain /work/shared/domain))/EVENTS.md \
+	   $(firstword $(wildcard ../shared/domain /work/shared/domain))/RULES.md docs/contracts/
 
 bench: setup
 	$(BIN)/python -m bench.ingest

@@ -39,7 +39,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
 from rich.progress import Progress as ProgressBar
 
 from cli.common import database_option, err, fail, os_error_vi, out, passphrase_from
-from cli.importer import finish, key_file, read_key, signed_at
+from cli.importer import finish, key_file, nfc, read_key, signed_at
 from ledger import home
 from ledger.application import Ledger, Receipt
 from ledger.authority import BodyState
@@ -267,7 +267,7 @@ class JsonlImporter:
         place = line.place or _place(line, body)
         grant = body.keys[key.public.key_id]
         try:
-            return seal(key, body.id, {"type": line.type, "place": place, "date": line.day, "facts": facts},
+            return seal(key, body.id, {"type": line.type, "place": place, "date": line.day, "facts": nfc(facts)},
                         signed_at=signed_at(line.day, grant.valid_from))
         except Refused as refusal:
             _skip(line, refusal.code, refusal.message_vi, status="refused")

@@ -17,7 +17,10 @@ committee states the new residence first when its key is in KEYDIR; otherwise th
 refuses the profile (``outside_jurisdiction``), naming who keeps the record.
 
 Importing the same dossier again adds nothing: every envelope comes out byte-identical,
-so the ledger refuses each as a replay, and the report says "đã có trong sổ cái".
+so the ledger refuses each as a replay, and the report says "đã có trong sổ cái". Text is
+signed in Unicode NFC (``nfc``), so a dossier saved again with its Vietnamese letters
+decomposed (an editor's or a keyboard's "tổ hợp" form: the same text, other bytes) is the
+same dossier too, not every event of it a second time.
 Exit 0 when everything is in the ledger, 1 when something was refused, 2 when a file is
 not a valid dossier (or on a usage error).
 """
@@ -25,6 +28,7 @@ not a valid dossier (or on a usage error).
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -324,6 +328,18 @@ class Importer:
         return body, key
 
 
+def nfc(value: Any) -> Any:
+    """``value`` with every text in it in Unicode NFC (keys are ids and field names, left as they are):
+    Vietnamese written with combining marks and precomposed is one text, signed one way."""
+    if isinstance(value, str):
+        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
+
+
 def _problem(code: str, message_vi: str, path: str | None = None) -> dict[str, Any]:
     return {"code": code, "path": path, "event": None, "message": message_vi}
 
@@ -447,7 +463,7 @@ class _Batch:
         body, key = signer
         grant = body.keys[key.public.key_id]
         try:
-            return seal(key, body.id, {"type": line.type, "place": place, "date": day, "facts": facts},
+            return seal(key, body.id, {"type": line.type, "place": place, "date": day, "facts": nfc(facts)},
                         signed_at=signed_at(day, grant.valid_from))
         except Refused as refusal:
             self.settle(line, refusal, {})
@@ -576,4 +592,4 @@ def finish(reports: Sequence[Any], json_out: bool, show: Callable[[Any], None]) 
     raise typer.Exit(EXIT_USAGE if "invalid" in statuses else EXIT_FINDING if "refused" in statuses else EXIT_OK)
 
 
-__all__ = ["Importer", "Report", "finish", "import_dossiers", "key_file", "read_key", "signed_at"]
+__all__ = ["Importer", "Report", "finish", "import_dossiers", "key_file", "nfc", "read_key", "signed_at"]

@@ -273,3 +273,38 @@ def test_encrypted_and_clear_key_files_side_by_side(world: Any, backend: Any, tm
     reports = import_json(backend, first, second, "--passphrase-env", "KHOA", keys=keys)
     assert [(r["status"], r["accepted"], r["present"]) for r in reports] == [("ok", 0, 1), ("ok", 4, 0)]
     assert world.position() == start + 5
+
+
+def _decomposed(value: Any) -> Any:
+    import unicodedata
+
+    if isinstance(value, str):
+        return unicodedata.normalize("NFD", value)
+    if isinstance(value, dict):
+        return {k: _decomposed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decomposed(v) for v in value]
+    return value
+
+
+def test_a_dossier_saved_again_with_decomposed_letters_is_the_same_dossier(backend: Any, tmp_path: Path) -> None:
+    """Vietnamese typed or saved in the decomposed form ("Unicode tổ hợp": a letter, then its marks) is
+    the same text in other bytes. Imported again so, every event with a name in it was stored a second
+    time (a second nomination, count and recognition in the village's record); signed in NFC, it is
+    the same dossier, and what is stored reads as the precomposed text."""
+    ledger = demo_style(backend)
+    keys = backend.directory / "keys"
+    decomposed = tmp_path / "decomposed.json"
+    doc = _decomposed(json.loads(SAMPLE.read_text(encoding="utf-8")))
+    decomposed.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert decomposed.read_bytes() != SAMPLE.read_bytes()
+    before = ledger.recorder.max_notification_id()
+
+    [first] = import_json(backend, decomposed, keys=keys)
+    assert (first["accepted"], first["present"]) == (27, 0)
+    [again] = import_json(backend, SAMPLE, keys=keys)
+    assert (again["accepted"], again["present"], again["refused"]) == (0, 27, 0)
+    assert ledger.recorder.max_notification_id() == before + 27
+    person = next(e for e in first["entries"] if e["kind"] == "person")
+    name = stored(ledger, person["stream"])[person["hash"]]["facts"]["name"]
+    assert name == json.loads(SAMPLE.read_text(encoding="utf-8"))["people"][0]["name"] and any(ord(c) > 0x7f for c in name)

@@ -53,6 +53,7 @@ from ledger.witness import (
 
 #: The specification's bound on consistency-proof lines.
 MAX_PROOF_LINES = 63
+_SIG_PREFIX = "\u2014 "
 #: The media type of a 409's body: the size the witness last cosigned, in decimal, and a newline.
 TLOG_SIZE = "text/x.tlog.size"
 _OLD = re.compile(r"old (0|[1-9][0-9]{0,18})")
@@ -100,6 +101,19 @@ def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     return int(old[1]), proof, note
 
 
+def _lines_of_the_log(note: str, log: NoteVerifier) -> str:
+    """The note with only the signature lines under the log's key name. The others are of keys the
+    witness does not know (another witness's cosignature, a key of a rotation), which it must ignore
+    (C2SP tlog-witness, signed-note) however they are written: a line Go's ``note.Open`` reads (its
+    base64 decoder takes nonzero padding bits) is no reason to refuse the log's checkpoint."""
+    split = note.rfind("\n\n")
+    if split < 0:
+        return note
+    *lines, tail = note[split + 2 :].split("\n")
+    ours = f"{_SIG_PREFIX}{log.name} "
+    return note[: split + 2] + "".join(line + "\n" for line in lines if line.startswith(ours)) + tail
+
+
 @dataclass(frozen=True)
 class HttpWitness:
     """A witness as its HTTP service holds it: its cosigner (named by its body id), its state file,
@@ -142,6 +156,7 @@ class HttpWitness:
             Checkpoint.parse(note[: note.rfind("\n\n") + 1] if "\n\n" in note else note)
         except NoteError as exc:
             raise _refused(400, "malformed", f"Checkpoint sai định dạng: {exc.message_vi}", exc.detail) from None
+        note = _lines_of_the_log(note, log)
         try:
             checkpoint, _ = open_checkpoint(note, log)
         except NoteError as exc:

@@ -8,6 +8,7 @@ says to refuse with the status it names, speaks the protocol, not our dialect of
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from dataclasses import replace
@@ -200,3 +201,21 @@ def test_its_own_state_changed_under_it_is_refused_with_the_right_status(witness
     witness.state_path.write_text("{không phải JSON", encoding="utf-8")
     response = client.post("/add-checkpoint", content=request_body(0, [], checkpoint(3)))
     assert response.status_code == 500 and response.json()["code"] == "witness_state"
+
+
+def test_signatures_of_keys_it_does_not_know_are_ignored_however_written(client: TestClient,
+                                                                          signer: CosignatureSigner) -> None:
+    """C2SP: a witness MUST ignore signatures from unknown keys. Another witness's line whose base64
+    has nonzero padding bits (Go's ``note.Open`` reads it, as the log's own tools do) was a 403."""
+    lenient = "A" * 90 + "B="  # 68 bytes of zeros for a lenient decoder, not canonical base64
+    assert base64.b64decode(lenient) == bytes(68) and base64.b64encode(bytes(68)).decode() != lenient
+    note = checkpoint(5) + f"— witness.example/w1 {lenient}\n— example.org/other {base64.b64encode(bytes(9)).decode()}\n"
+    response = post(client, 0, [], note)
+    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    _, opened = open_checkpoint(checkpoint(5) + response.text, TESSERA,  # type: ignore[attr-defined]
+                                cosigners=[signer.verifier()])
+    assert opened.signed_by(signer.verifier())
+    # A line of the log's own key (its name and key ID) that fails is still refused.
+    bad = base64.b64encode(TESSERA.key_id.to_bytes(4, "big") + bytes(64)).decode()
+    forged = checkpoint(6) + f"— {TESSERA.name} {bad}\n"
+    assert post(client, 5, proof(5, 6), forged).status_code == 403  # type: ignore[attr-defined]

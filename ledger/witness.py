@@ -202,6 +202,8 @@ class WitnessState:
     size: int
     root: bytes
     log_key: str  # the log's C2SP vkey
+    #: the time of the newest cosignature given for this log (0: none recorded, an older state file)
+    time: int = 0
 
 
 class Cosigned(NamedTuple):
@@ -241,8 +243,11 @@ def cosign(
                            f"{exc.message_vi}", detail=exc.detail) from None
     if state is not None:
         _check_extends(state, checkpoint, consistency_proof, log)
+        # A cosignature says "as of this time, this is the largest tree I saw": after a clock stepped
+        # back, a larger tree dated before a smaller one would contradict what the witness signed.
+        now = max(now, state.time)
     line = signature_line(opened.text, _Timed(signer, now))
-    return Cosigned(line, WitnessState(checkpoint.origin, checkpoint.size, checkpoint.root_hash, log.vkey()))
+    return Cosigned(line, WitnessState(checkpoint.origin, checkpoint.size, checkpoint.root_hash, log.vkey(), now))
 
 
 def _check_extends(state: WitnessState, cp: Checkpoint, proof: Sequence[bytes], log: NoteVerifier) -> None:
@@ -295,7 +300,8 @@ def read_witness_file(path: Path) -> WitnessFile:
     try:
         if data["witness_state"] != 1:
             raise _state_error(path, "phiên bản không rõ", "unknown version")
-        logs = {origin: WitnessState(origin, int(v["size"]), b64decode_strict(v["root"]), str(v["log_key"]))
+        logs = {origin: WitnessState(origin, int(v["size"]), b64decode_strict(v["root"]), str(v["log_key"]),
+                                     int(v.get("time", 0)))
                 for origin, v in data["logs"].items()}
         name = data["name"]
     except (KeyError, TypeError, AttributeError, ValueError, CryptoError):
@@ -308,8 +314,8 @@ def write_witness_file(path: Path, state: WitnessFile) -> None:
     data = {
         "witness_state": 1,
         "name": state.name,
-        "logs": {o: {"size": s.size, "root": base64.b64encode(s.root).decode(), "log_key": s.log_key}
-                 for o, s in sorted(state.logs.items())},
+        "logs": {o: {"size": s.size, "root": base64.b64encode(s.root).decode(), "log_key": s.log_key,
+                     "time": s.time} for o, s in sorted(state.logs.items())},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

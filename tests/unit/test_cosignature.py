@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def refused(code: str) -> Iterator[None]:
 def test_first_checkpoint_is_cosigned_with_a_c2sp_cosignature_line(log: NoteSigner, witness: CosignatureSigner) -> None:
     tree = leaves(5)
     result = cosign(None, note(log, tree), [], log.verifier(), NOW, signer=witness)
-    assert result.state == state_at(log, tree)
+    assert result.state == replace(state_at(log, tree), time=NOW)  # the time it signed, kept in its state
     assert result.line.startswith(f"\u2014 {WITNESS} ") and result.line.endswith("\n")
     raw = base64.b64decode(result.line.split(" ")[2])
     assert len(raw) == 4 + 8 + 64  # key ID ‖ timestamp ‖ Ed25519 signature
@@ -99,7 +100,7 @@ def test_a_consistent_extension_is_cosigned(log: NoteSigner, witness: Cosignatur
     old, new = leaves(5), leaves(13)
     proof = consistency_proof_from_leaves(5, new)
     result = cosign(state_at(log, old), note(log, new), proof, log.verifier(), NOW + 60, signer=witness)
-    assert result.state == state_at(log, new)
+    assert result.state == replace(state_at(log, new), time=NOW + 60)
 
 
 def test_the_same_checkpoint_again_is_cosigned_again(log: NoteSigner, witness: CosignatureSigner) -> None:

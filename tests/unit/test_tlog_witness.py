@@ -219,3 +219,20 @@ def test_signatures_of_keys_it_does_not_know_are_ignored_however_written(client:
     bad = base64.b64encode(TESSERA.key_id.to_bytes(4, "big") + bytes(64)).decode()
     forged = checkpoint(6) + f"— {TESSERA.name} {bad}\n"
     assert post(client, 5, proof(5, 6), forged).status_code == 403  # type: ignore[attr-defined]
+
+
+def test_a_clock_stepped_back_does_not_date_a_larger_tree_before_a_smaller_one(
+        witness: HttpWitness, signer: CosignatureSigner) -> None:
+    """cosignature/v1: "as of the time, this is the largest tree the witness saw". After its clock
+    stepped back, the witness signed size 9 dated before the size 5 it had already cosigned."""
+    from ledger.witness import parse_cosignature
+
+    first = parse_cosignature(witness.add_checkpoint(request_body(0, [], checkpoint(5)), now=1_800_000_000))
+    later = parse_cosignature(witness.add_checkpoint(request_body(5, proof(5, 9), checkpoint(9)), now=1_799_999_000))
+    assert later.timestamp >= first.timestamp == 1_800_000_000
+    _, opened = open_checkpoint(checkpoint(9) + later.line, TESSERA, cosigners=[signer.verifier()])
+    assert opened.signed_by(signer.verifier())
+    assert read_witness_file(witness.state_path).logs[TESSERA.name].time == later.timestamp  # kept across restarts
+    # A clock that goes on moving forward is what it signs.
+    assert parse_cosignature(witness.add_checkpoint(request_body(9, [], checkpoint(9)),
+                                                    now=1_800_000_100)).timestamp == 1_800_000_100

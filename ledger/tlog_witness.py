@@ -246,10 +246,11 @@ def push_checkpoint(ledger: Ledger, url: str, client: Any, *, policy: Policy = D
             raise WitnessError("witness_refused", f"Nhân chứng {url} từ chối (HTTP {response.status_code}): "
                                f"{_said(response)}", detail=f"HTTP {response.status_code}")
         size = int(found[1])
-        newest = ledger.checkpoint()
-        if size > row.size and newest is not None and newest.size >= size and ledger.checkpoint(size) is not None:
-            row = newest  # another push of this ledger got there first, with a newer checkpoint: send that
-        elif size > row.size:
+        if row.size < size <= ledger.log_size():
+            # The witness cosigned a newer checkpoint of this log (another push got there first, or a
+            # receipt's, signed but not yet published, that someone relayed): send the whole log's.
+            row = ledger.publish_checkpoint() or row
+        if size > row.size:
             raise WitnessError("witness_rollback", f"Nhân chứng {url} đã ký checkpoint cỡ {size}, lớn hơn checkpoint "
                                f"mới nhất của sổ cái này (cỡ {row.size}): nó đã thấy một lịch sử dài hơn.",
                                detail=f"witness at {size} > {row.size}")

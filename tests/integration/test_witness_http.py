@@ -24,7 +24,7 @@ from api.witness_app import create_witness_app
 from ledger import home
 from ledger.bundle import make_bundle, verify_bundle
 from ledger.note import CosignatureSigner, signature_line
-from ledger.tlog_witness import HttpWitness, push_checkpoint
+from ledger.tlog_witness import HttpWitness, push_checkpoint, request_body
 from ledger.witness import DEFAULT_POLICY, WitnessError, read_witness_file, witnessed_checkpoint, write_witness_file
 
 
@@ -216,3 +216,26 @@ def test_the_servers_pusher_asks_each_witness_once_per_checkpoint_and_waits_afte
     assert [status for _, status in inspection.sent] == [409, 200]
     assert witnessed_checkpoint(world.ledger) is None  # the Front is not among the pushed witnesses
     assert max(r.size for r in world.ledger.recorder.select_cosignatures()) == world.ledger.log_size()  # type: ignore[attr-defined]
+
+
+def test_a_witness_shown_a_receipts_checkpoint_is_not_called_a_longer_history(world: World, backend: Backend,
+                                                                             tmp_path: Path) -> None:
+    """Any checkpoint the log signed may reach a witness: a receipt's, relayed by whoever holds it
+    (the specification lets anyone push). Signed but not yet published when the ledger pushed its
+    newest published one, it was taken for a longer history than the ledger's (witness_rollback,
+    a log fault) though the log holds it; the ledger now publishes and proves from it."""
+    world.ledger.publish_checkpoint()
+    inspection = witness_of(world, backend, world.inspection, tmp_path)
+    push_checkpoint(world.ledger, "http://witness.test", inspection)
+    published = world.ledger.checkpoint()
+    world.accept(*[world.sign(world.cell, "person.profiled", world.lang_ma,
+                              {"person": f"r{i}", "name": f"Đinh Văn R{i}"}) for i in range(3)])
+    size = world.ledger.log_size()
+    assert published is not None and world.ledger.checkpoint().size == published.size < size  # type: ignore[union-attr]
+    receipts = world.ledger.signed_checkpoint(size)  # what a receipt carries
+    assert receipts is not None
+    relayed = inspection.post("/add-checkpoint", content=request_body(
+        published.size, world.ledger.consistency_proof(published.size, size), receipts.note))
+    assert relayed.status_code == 200  # type: ignore[attr-defined]
+    [row] = push_checkpoint(world.ledger, "http://witness.test", inspection)
+    assert row.size == size == world.ledger.checkpoint().size  # type: ignore[union-attr]

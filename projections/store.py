@@ -54,9 +54,11 @@ class ViewStore:
         self._own = own
         self._schema: str | None = getattr(datastore, "schema", None) if hasattr(datastore, "pool") and \
             type(datastore).__module__.startswith("eventsourcing.postgres") else None
+        self._locked = False  # (the tables may not exist yet)
         with self.transaction() as c:
             for statement in SCHEMA:
                 c.execute(statement)
+        self._locked = True
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[_Cursor]:
@@ -71,6 +73,12 @@ class ViewStore:
         with self._ds.transaction(commit=write) as c:
             if self._schema is not None:
                 c.execute(f'SET LOCAL search_path TO "{self._schema}"')
+                if write and self._locked:
+                    # PostgreSQL: one keeper of the views at a time (two servers, a server and a rebuild).
+                    # Each writes a village's rows as delete-then-insert; two at once both inserted them
+                    # (a duplicate key, or tenures stored twice). Bounded as the insert lock is.
+                    c.execute(f"SET LOCAL lock_timeout = '{int(getattr(self._ds, 'lock_timeout', 0) or 0)}s'")
+                    c.execute("LOCK TABLE dantin_view_position IN EXCLUSIVE MODE")
             yield _Cursor(c, self._schema is not None)
 
 

@@ -218,6 +218,10 @@ class Views:
             if not rows:
                 break
             with self.store.transaction() as c:
+                stored = c.position()  # under the views' lock: another keeper may have moved it meanwhile
+                if stored != position:
+                    position = stored
+                    continue
                 dirty = self._touched(c, (str(n.originator_id) for n in rows))
                 for village in sorted(dirty):
                     self._recompute(c, reader, village)

@@ -233,11 +233,11 @@ class Ledger(Application[str]):
         before it in the batch. Retries when another writer wins a stream's next version.
         """
         self.ensure_writable()
-        hold = getattr(self.recorder, "write_transaction", None)
+        hold = getattr(self.recorder, "hold_inserts", None) or getattr(self.recorder, "write_transaction", None)
         for attempt in range(5):
             try:
                 if attempt == 4 and hold is not None:
-                    # The last try judges holding the store's write lock (SQLite): nobody can append
+                    # The last try judges holding the store's write (insert) lock: nobody can append
                     # between its reading of the head and its insert, which joins this transaction.
                     # Without it, a batch beside writers that commit every few milliseconds (two
                     # servers on one file) could lose every race and fail.

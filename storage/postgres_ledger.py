@@ -77,6 +77,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.sealer: Sealer | None = None
         self._reader: Connection[DictRow] | None = None  # ``_reading``
         self._reader_lock = threading.Lock()
+        self._held = threading.local()  # ``hold_inserts``: this thread's transaction holding the insert lock
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
         #: Called last inside an insert's transaction, after its seal's writes are sent and before
@@ -135,7 +136,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         """
         if not stored_events:
             return []
-        with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+        with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)  # once: the insert below is the library's statement, without its second lock
             read = conn.cursor()  # the head (checked below) and the sealed size, read after the lock
             read.execute(self._render("head", self.sql_head_and_size, curs), prepare=True)
@@ -162,6 +163,36 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             if self.before_commit is not None and ids:
                 self.before_commit()  # may raise: the transaction then rolls back
         return ids  # the COMMIT (the second sync) ran when the transaction block ended
+
+    @contextmanager
+    def hold_inserts(self) -> Iterator[None]:
+        """Hold the insert lock from now until the block ends (``Ledger.submit``'s last try judges
+        holding it): an insert this thread makes meanwhile joins this transaction, which commits
+        at the end (or rolls back on an error). Nobody else can append in between, so that try
+        cannot be overtaken: beside a busy writer a batch lost all five races and failed."""
+        if getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[DictRow]]:
+        """This thread's held connection (``hold_inserts``), else one of the pool's."""
+        held: Connection[DictRow] | None = getattr(self._held, "conn", None)
+        if held is None:
+            with self.datastore.get_connection() as conn:
+                yield conn
+            return
+        try:
+            yield held
+        except psycopg.Error as exc:
+            raise _persistence_error(exc) from exc
 
     def _insert_columns(self) -> Composed:
         """The library's insert (same columns, RETURNING the ids in row order), its rows sent as one

@@ -98,3 +98,40 @@ def test_streams_written_by_the_other_writer_are_seen_and_extended(world: World,
                                    {"person": "p1", "residence": world.lang_ma}))
     assert (r3.stream, r3.version) == ("person:p1", 3)
     assert world.ledger.log_size() == other.log_size() == r3.index + 1
+
+
+def test_a_batch_that_loses_every_race_is_stored_on_its_last_try(
+    world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside a writer that commits every few milliseconds (a busy server) a batch's judging was
+    overtaken on every try: ``HeadMoved`` five times, and the batch failed (on PostgreSQL,
+    answered as the store out of reach). Its last try judges holding the insert lock."""
+    import threading
+
+    other = backend.open()
+    world.accept(_profile(world, "p0"))
+    size = world.ledger.log_size()
+    real_judge = world.ledger._judge_batch
+    writes: list[threading.Thread] = []
+
+    def judge_then_other_writes(*args: Any) -> Any:
+        judged = real_judge(*args)
+        n = len(writes)  # the other writer commits (or, if it must wait for this one's lock, will)
+
+        def write() -> None:
+            [done] = other.submit([_profile(world, f"q{n}")])
+            assert not isinstance(done, Refused), done
+
+        writes.append(threading.Thread(target=write))
+        writes[-1].start()
+        writes[-1].join(1.0)
+        return judged
+
+    monkeypatch.setattr(world.ledger, "_judge_batch", judge_then_other_writes)
+    results = world.submit([_profile(world, f"p{i}") for i in range(1, 4)])
+    for t in writes:
+        t.join(10)
+    assert not any(isinstance(r, Refused) for r in results), results
+    assert len(writes) == 5  # judged five times: four races lost, the last one not run
+    assert all(world.ledger.get_stream(f"person:q{n}") is not None for n in range(5))
+    assert world.ledger.log_size() == other.log_size() == size + 3 + 5

@@ -136,6 +136,21 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         """
         if not stored_events:
             return []
+        committing: list[bool] = []
+        try:
+            return self._insert_sealed(stored_events, committing, **kwargs)
+        except (OperationalError, InterfaceError):
+            # A connection the server dropped while it sat in the pool (PostgreSQL restarted, an idle
+            # session ended) fails at the first use. Nothing can have committed before the COMMIT was
+            # sent: once, with the pool's dead connections replaced. (Before, the first submissions
+            # after the server came back each failed as if it were still away.)
+            if committing or getattr(self._held, "conn", None) is not None:
+                raise
+            self.datastore.pool.check()
+            return self._insert_sealed(stored_events, [], **kwargs)
+
+    def _insert_sealed(self, stored_events: Sequence[StoredEvent], committing: list[bool],
+                       **kwargs: Any) -> Sequence[int] | None:
         with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)  # once: the insert below is the library's statement, without its second lock
             read = conn.cursor()  # the head (checked below) and the sealed size, read after the lock
@@ -162,6 +177,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 txn.flush()  # sent now: the server writes the seal while the hook below waits
             if self.before_commit is not None and ids:
                 self.before_commit()  # may raise: the transaction then rolls back
+            committing.append(True)  # the COMMIT is sent next: a failure from here on is not retried
         return ids  # the COMMIT (the second sync) ran when the transaction block ended
 
     @contextmanager
@@ -389,6 +405,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         with self.seal_transaction(write=False) as txn:
             return txn.sealed_size()
 
+    @_retry_reads  # (the own connection may have been dropped by the server since its last read)
     def _rows(self, statement: Composed, params: Sequence[Any]) -> list[DictRow]:
         """One statement on an autocommit connection: a consistent snapshot in one round trip (no BEGIN)."""
         with self._reading() as curs:

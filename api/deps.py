@@ -12,6 +12,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from api.httpsig import RequestParts, normalise_authority
+from api.middleware import SENT_METHOD
 from api.places import PlaceIndex
 from api.problems import BadRequest
 from api.readers import NonceStore, Reader, authenticate
@@ -57,7 +58,8 @@ LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
 def request_parts(request: Request) -> RequestParts:
-    """The request as RFC 9421 sees it: the path as sent (not decoded), the Host field as authority."""
+    """The request as RFC 9421 sees it: the method and the path as sent (not decoded), the Host field as
+    authority."""
     scope = request.scope
     scheme = request.url.scheme
     raw_path = scope.get("raw_path")
@@ -66,7 +68,8 @@ def request_parts(request: Request) -> RequestParts:
     for name, value in scope.get("headers", ()):
         fields.setdefault(bytes(name).decode("latin-1").lower(), []).append(bytes(value).decode("latin-1"))
     host = fields.get("host", [request.url.netloc])[0]
-    return RequestParts(request.method, scheme, normalise_authority(scheme, host), path,
+    method = scope.get(SENT_METHOD, request.method)  # HEAD, answered as GET (api.middleware), was signed as HEAD
+    return RequestParts(method, scheme, normalise_authority(scheme, host), path,
                         bytes(scope.get("query_string", b"")).decode("latin-1"), fields)
 
 

@@ -30,6 +30,8 @@ from ledger.application import ReadOnly
 
 log = logging.getLogger("dantin.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: The scope key holding the method the client sent, when the app sees another (HEAD answered as GET).
+SENT_METHOD = "dantin.sent_method"
 
 
 async def _send_problem(send: Send, body: dict[str, Any], request_id: str | None = None) -> None:
@@ -77,8 +79,9 @@ class RequestLog:
         response_started = False
 
         # HEAD is GET without the body (RFC 9110 §9.3.2): FastAPI routes GET alone, and answered 405.
+        # The method sent stays in the scope: a signed read (RFC 9421 ``@method``) is checked against it.
         head = scope["method"] == "HEAD"
-        app_scope = {**scope, "method": "GET"} if head else scope
+        app_scope = {**scope, "method": "GET", SENT_METHOD: "HEAD"} if head else scope
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started

@@ -106,3 +106,16 @@ def test_cosignatures_and_the_village_bundle(served: Served) -> None:
     report = verify_bundle(response.content, log_key=served.log_verifier().vkey())
     assert report.village == w.lang_ma and report.size == int(response.headers["x-dantin-checkpoint-size"])
     assert report.heads is not None and report.heads >= 3  # the server signs the stream heads with the log key
+
+
+def test_head_is_checked_against_the_method_the_client_sent(served: Served) -> None:
+    """The server answers HEAD as GET (api.middleware), but ``@method`` is what the client sent: a HEAD signed as
+    HEAD is a good request, and a signature made for a GET does not open a HEAD."""
+    w = served.world
+    url, fields = served.url + history(served), {"Dantin-Body": w.inspection}
+    head = served.client.head(history(served), headers={**fields, **sign_request(w.keys[w.inspection], "HEAD", url,
+                                                                                  fields)})
+    assert head.status_code == 200 and head.content == b"", head.headers
+    as_get = served.client.head(history(served), headers={**fields, **sign_request(w.keys[w.inspection], "GET", url,
+                                                                                    fields)})
+    assert as_get.status_code == 401 and as_get.headers["content-type"] == "application/problem+json"

@@ -86,7 +86,11 @@ def _reader(
         alias="Dantin-Body",
         description="Mã cơ quan đọc; trường này phải nằm trong phần được ký (`dantin-body`).")] = None,
 ) -> Reader:
-    return authenticate(services.ledger, request_parts(request), signature_input, signature,
+    # Dictionaries (RFC 8941 §4.2): every field line of each, joined by commas, not the first line alone (the
+    # declared parameters above are for the OpenAPI document).
+    lines = request.headers.getlist
+    return authenticate(services.ledger, request_parts(request), ", ".join(lines("signature-input")) or None,
+                        ", ".join(lines("signature")) or None,
                         nonces=services.nonces, window=services.settings.signature_window_s)
 
 

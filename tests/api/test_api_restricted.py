@@ -119,3 +119,18 @@ def test_head_is_checked_against_the_method_the_client_sent(served: Served) -> N
     as_get = served.client.head(history(served), headers={**fields, **sign_request(w.keys[w.inspection], "GET", url,
                                                                                     fields)})
     assert as_get.status_code == 401 and as_get.headers["content-type"] == "application/problem+json"
+
+
+def test_signature_fields_in_several_field_lines_are_one_dictionary(served: Served) -> None:
+    """RFC 9421 §4.1/§4.2 and RFC 8941 §4.2: Signature-Input and Signature are Dictionaries, and a Dictionary sent
+    in several field lines is their values joined by commas (here a second signature, a proxy's, came in lines of
+    its own, and the first Signature line is the proxy's)."""
+    w = served.world
+    url, fields = served.url + history(served), {"Dantin-Body": w.inspection}
+    ours = sign_request(w.keys[w.inspection], "GET", url, fields)
+    proxy = sign_request(SigningKey.generate(), "GET", url, fields, covered=("@method", "@authority"), label="proxy")
+    headers = [("Dantin-Body", w.inspection), ("Signature-Input", ours["Signature-Input"]),
+               ("Signature-Input", proxy["Signature-Input"]), ("Signature", proxy["Signature"]),
+               ("Signature", ours["Signature"])]
+    response = served.client.get(history(served), headers=headers)
+    assert response.status_code == 200, response.text

@@ -159,9 +159,11 @@ class SignedRequest:
         return value if isinstance(value, str) else None
 
 
-def read_signature(signature_input: str, signature: str) -> SignedRequest:
-    """§4.1/§4.2: the first label of ``Signature-Input`` with a matching ``Signature`` member."""
+def read_signatures(signature_input: str, signature: str) -> list[SignedRequest]:
+    """§4.1/§4.2: every label of ``Signature-Input`` with a matching ``Signature`` member, in order (§4.3: a
+    request may carry several signatures, a proxy's beside the client's; the verifier picks, §3.2)."""
     inputs, signatures = parse_dictionary(signature_input), parse_dictionary(signature)
+    found: list[SignedRequest] = []
     for label, inner in inputs.items():
         sig = signatures.get(label)
         if sig is None:
@@ -169,8 +171,15 @@ def read_signature(signature_input: str, signature: str) -> SignedRequest:
         if not isinstance(inner, InnerList) or not isinstance(sig, Item) or not isinstance(sig.value, bytes):
             raise malformed(f"label {label}: wrong member types")
         covered = tuple(i.value for i in inner.items if isinstance(i.value, str))
-        return SignedRequest(label, covered, dict(inner.params), sig.value, inner)
-    raise malformed("no label present in both Signature-Input and Signature")
+        found.append(SignedRequest(label, covered, dict(inner.params), sig.value, inner))
+    if not found:
+        raise malformed("no label present in both Signature-Input and Signature")
+    return found
+
+
+def read_signature(signature_input: str, signature: str) -> SignedRequest:
+    """The first of ``read_signatures``."""
+    return read_signatures(signature_input, signature)[0]
 
 
 def verify_signature(parts: RequestParts, signed: SignedRequest, public: PublicKey) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from api.httpsig import RequestParts, read_signature, verify_signature
+from api.httpsig import RequestParts, SignedRequest, read_signatures, verify_signature
 from api.problems import Forbidden
 from api.sigerrors import SignatureError
 from ledger.application import Ledger
@@ -33,6 +33,8 @@ from schemas.ids import BODY_RE, place_contains
 READ_KINDS = frozenset({"inspection", "commune_front", "commune_party", "district_standing", "root"})
 BODY_FIELD = "dantin-body"
 _MAX_NONCE = 256
+#: Signatures of one request checked at most (each costs an Ed25519 verification).
+_MAX_SIGNATURES = 4
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,22 @@ def authenticate(
     if not signature_input or not signature:
         raise _fail("signature_missing", "Dữ liệu này chỉ dành cho cơ quan có thẩm quyền: yêu cầu phải được ký "
                     "(RFC 9421: trường Signature-Input và Signature).", "no signature")
-    signed = read_signature(signature_input, signature)
+    # §4.3: several signatures (a proxy's beside the client's): each is checked in full, in order, until one
+    # passes; when none does, the first one's reason is the answer (the only one, for a single signature).
+    first: SignatureError | None = None
+    for signed in read_signatures(signature_input, signature)[:_MAX_SIGNATURES]:
+        try:
+            return _reader(ledger, parts, signed, nonces=nonces, window=window, now=now)
+        except SignatureError as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+def _reader(ledger: Ledger, parts: RequestParts, signed: SignedRequest, *, nonces: NonceStore, window: int,
+            now: float | None) -> Reader:
+    """One signature's checks: what it covers, its parameters and time window, the body's key, the signature
+    itself, and last its nonce (claimed only by a signature that verified)."""
     covered = set(signed.covered)
     target = "@target-uri" in covered or {"@path", "@query"} <= covered or "@request-target" in covered
     if not ({"@method", "@authority", BODY_FIELD} <= covered and target):

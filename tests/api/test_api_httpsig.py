@@ -152,3 +152,27 @@ def test_time_window_nonce_and_key_rules() -> None:
     assert code({}) == "signature_missing"
     # The nonce of a signature that failed is not burnt.
     assert _authenticate(sign_request(key, "GET", url, fields, created=now, nonce="n6"), ledger, nonces, now)
+
+
+def test_each_signature_of_a_request_is_checked_until_one_passes() -> None:
+    """§4.3: a request may carry a proxy's signature beside the client's, before it; the client's is found and
+    checked in full, and a signature that passes no check opens nothing."""
+    key = SigningKey.generate()
+    ledger = _Ledger("qng.bato/inspection", "inspection", "qng.bato", key)
+    url = "http://127.0.0.1:8000/v1/villages/v/history"
+    now = 1_700_000_000
+    fields = {"Dantin-Body": "qng.bato/inspection"}
+    nonces = NonceCache()
+    proxy = sign_request(SigningKey.generate(), "GET", url, fields, created=now, nonce="p", label="proxy",
+                         covered=("@method", "@authority"))
+    ours = sign_request(key, "GET", url, fields, created=now, nonce="n1")
+    both = {name: f"{proxy[name]}, {ours[name]}" for name in ("Signature-Input", "Signature")}
+    assert _authenticate(both, ledger, nonces, now)
+    with pytest.raises(SignatureError) as caught:  # the same request again: the proxy's fails, ours is a replay
+        _authenticate(both, ledger, nonces, now)
+    assert caught.value.code == "signature_malformed"  # (the first signature's reason)
+    forged = sign_request(SigningKey.generate(), "GET", url, fields, created=now, nonce="n2",
+                          keyid=key.public.key_id, label="sig2")
+    with pytest.raises(SignatureError) as caught:
+        _authenticate({name: f"{proxy[name]}, {forged[name]}" for name in both}, ledger, nonces, now)
+    assert caught.value.code == "signature_malformed"

@@ -182,6 +182,8 @@ class _Parser:
         if end < 0:
             raise malformed("unterminated byte sequence")
         text, self.i = self.s[self.i:end], end + 1
+        if "=" not in text:  # "parsers SHOULD NOT fail when '=' padding is not present"
+            text += "=" * (-len(text) % 4)
         try:
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):

@@ -84,6 +84,8 @@ def test_structured_fields_round_trip() -> None:
                              "t": Token("tok")}
     assert "sig1=" + serialize_inner_list(parsed) == text
     assert parse_dictionary("a=:" + base64.b64encode(b"\x00\x01").decode() + ":, b")["a"] == Item(b"\x00\x01")
+    # RFC 8941 §4.2.7: a Byte Sequence without its "=" padding is read all the same.
+    assert parse_dictionary("a=:AAE:, b=:AAEC:")["a"] == Item(b"\x00\x01")
 
 
 @pytest.mark.parametrize("bad", ["", "sig1=(", 'sig1=("a" "b"', "sig1=1.5", "SIG=1", "sig1=(\"x\"),", "a=:!!:",

@@ -358,7 +358,8 @@ class Views:
             if rows[0]["as_of"] == day.isoformat():
                 if failed is not None and "verdict" in failed.parts:
                     raise failed
-                return cast(dict[str, Any], json.loads(rows[0]["body"]))
+                if rows[0]["verdict"] != UNAVAILABLE:  # (else, its failure not kept: judged again below)
+                    return cast(dict[str, Any], json.loads(rows[0]["body"]))
         record = self.record(village)
         if record is None:
             return None

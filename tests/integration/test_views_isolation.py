@@ -250,3 +250,17 @@ def test_a_store_error_while_reading_a_village_is_no_village_s_defect(
         views.record(world.lang_ma)
     monkeypatch.undo()
     assert views.failures() == {} and views.catch_up() == world.position()
+
+
+def test_a_village_said_unavailable_without_its_failure_kept_is_judged_again(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verdict column says ``unavailable`` but no ``failed:`` row says why (written apart by hand, or
+    by a keeper stopped between the two): the verdict is judged again on the spot, not read as ``{}``."""
+    _two_villages(world)
+    views = Views(world.ledger, today=lambda: DAY)
+    with monkeypatch.context() as broken:
+        broken.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+        views.catch_up()
+    with views.store.transaction() as c:
+        c.execute("DELETE FROM dantin_view_meta WHERE name = ?", (views_module.FAILED_PREFIX + world.lang_ma,))
+    assert views.verdict(world.lang_ma)["verdict"] in ("violations", "incomplete", "compliant")

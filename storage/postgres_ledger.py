@@ -39,6 +39,9 @@ from storage import CheckpointRow, Leaf
 #: the pool's timeout (``POSTGRES_CONNECT_TIMEOUT``, 5 s) for a connection, took 38 s to tell a
 #: person running ``dantin verify`` that the server had gone.
 READ_RETRY_S = 8.0
+#: Seconds the recorder's own read connection may sit idle before a read asks it first whether it is
+#: still alive (``_ping_reader``: one round trip, only after an idle spell; busy readers never pay it).
+READER_PING_S = 5.0
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -77,6 +80,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self.sealer: Sealer | None = None
         self._reader: Connection[DictRow] | None = None  # ``_reading``
         self._reader_lock = threading.Lock()
+        self._reader_used = 0.0  # (monotonic) when ``_reading`` last used it
         self._held = threading.local()  # ``hold_inserts``: this thread's transaction holding the insert lock
         #: The log head the writer judged its batch at (``ledger.streams``); None: unchecked.
         self.expected_head: int | None = None
@@ -360,10 +364,14 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 yield curs
             return
         try:
+            if self._reader is not None and not self._reader.closed and \
+                    time.monotonic() - self._reader_used >= READER_PING_S:
+                self._ping_reader()
             if self._reader is None or self._reader.closed:
                 self._reader = self._connect_reader()
             with self._reader.cursor() as curs:
                 yield curs
+            self._reader_used = time.monotonic()
         except psycopg.Error as exc:
             if self._reader is not None and (self._reader.broken or self._reader.closed):
                 self._reader.close()
@@ -371,6 +379,17 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             raise _persistence_error(exc) from exc
         finally:
             self._reader_lock.release()
+
+    def _ping_reader(self) -> None:
+        """After ``READER_PING_S`` idle, ask the own connection first: the server may have ended it
+        meanwhile (restarted, an idle session ended), and a proof read on it failed once (503) before
+        the next read reconnected. A dead one is closed here, and replaced by the caller."""
+        assert self._reader is not None
+        try:
+            self._reader.execute("SELECT 1")
+        except psycopg.Error:
+            self._reader.close()
+            self._reader = None
 
     def _connect_reader(self) -> Connection[DictRow]:
         """A connection like the pool's (same parameters, autocommit)."""

@@ -50,3 +50,20 @@ def test_the_first_submission_after_the_database_is_back_is_stored(world: World,
     report = audit_module.audit(world.ledger.recorder, seal=world.ledger.sealer.store,  # type: ignore[union-attr]
                                 log=home.log_verifier(backend.directory), workers=1)
     assert not report.findings and report.unsealed == 0
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_the_first_proof_after_the_database_is_back_is_answered(world: World, backend: Backend,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proof reads on the recorder's own connection: ended by the server while idle, it failed the first
+    proof after (503 over HTTP) and only the next one reconnected. After an idle spell it is asked first."""
+    import storage.postgres_ledger as pg
+
+    [receipt] = world.accept(_profile(world, "p0"))
+    sealer = world.ledger.sealer
+    assert sealer is not None
+    size = sealer.size()  # (the reader's connection is open)
+    proof, root = sealer.inclusion_proof(0, size), sealer.root(size)  # (read: not the newest leaf's)
+    assert receipt.index > 0 and _end_sessions(world) >= 1
+    monkeypatch.setattr(pg, "READER_PING_S", 0.0, raising=False)  # (the idle spell: no test waits five seconds)
+    assert sealer.inclusion_proof(0, size) == proof and sealer.root(size) == root

@@ -114,7 +114,7 @@ def linkify(text: str, where: dict[str, int | None]) -> Markup:
 
 def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | None:
     views, ledger = state.fresh(), state.ledger
-    found = views.verdict(village)
+    found = views.verdict(village, on)  # judged on the day asked, as /v1/villages/{id}/verdict?as_of= answers
     verdict = public_verdict(found) if found is not None else None
     reader = LedgerReader(ledger)
     entries = reader.entries(village)

@@ -109,7 +109,8 @@ def village(request: Request, village_id: str, state: State,
         return _missing(request, "thôn/tổ dân phố", village_id)
     data.update(as_of_error=error, today=today, commune=village_id.rpartition(".")[0],
                 commune_name=_place_name(state, village_id.rpartition(".")[0]))
-    return _page(request, "village.html", data, status=400 if error else 200)
+    status = 500 if data["unavailable"] else 400 if error else 200  # (500: as /v1/villages/{id}/verdict answers)
+    return _page(request, "village.html", data, status=status)
 
 
 @router.get("/front/{commune}", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from ledger.rules.sets import get_set
 from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
 from ledger.sealer import CheckpointRow
 from ledger.village import build_record
-from projections.views import LedgerReader
+from projections.views import LedgerReader, VillageUnavailable
 
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -114,12 +114,18 @@ def linkify(text: str, where: dict[str, int | None]) -> Markup:
 
 def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | None:
     views, ledger = state.fresh(), state.ledger
-    found = views.verdict(village, on)  # judged on the day asked, as /v1/villages/{id}/verdict?as_of= answers
+    unavailable: VillageUnavailable | None = None
+    try:
+        found = views.verdict(village, on)  # judged on the day asked, as /v1/villages/{id}/verdict?as_of= answers
+    except VillageUnavailable as exc:  # its record and leadership may still be read: shown, the verdict said failed
+        if "record" in exc.parts:
+            raise
+        found, unavailable = None, exc
     verdict = public_verdict(found) if found is not None else None
     reader = LedgerReader(ledger)
     entries = reader.entries(village)
     built = build_record(village, entries, reader.person, reader.body_kind)
-    if verdict is None or built is None:
+    if (verdict is None and unavailable is None) or built is None:
         return None
     record = built[0]
     _, at = anchor(ledger, state.services.log_vkey)
@@ -141,7 +147,7 @@ def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | No
     timeline.sort(key=lambda r: (r.day, r.index if r.index is not None else -1))
     where = {r.id: r.index for r in timeline}
     checks = []
-    for n, c in enumerate(verdict["checks"], 1):
+    for n, c in enumerate(verdict["checks"] if verdict is not None else [], 1):
         ruleset = c["ruleset"]
         try:
             ruleset_vi = str(get_set(ruleset).data.get("title_vi", ruleset))
@@ -151,11 +157,15 @@ def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | No
                                STATUS_VI.get(c["status"], c["status"]), linkify(c["detail_vi"], where),
                                [(h, where.get(h), h in where) for h in c["events"]]))
     lead = views.leadership(village, on)
+    if verdict is None:
+        return {"village": village, "name": record.village.name, "kind": record.village.kind, "verdict": None,
+                "unavailable": unavailable.message_vi if unavailable is not None else None, "judged_on": on,
+                "checks": [], "timeline": timeline, "anchor": at, "leadership": lead, "on": on, "failing": 0}
     return {
         "village": village, "name": record.village.name, "kind": record.village.kind,
         "verdict": verdict, "verdict_vi": VERDICT_VI.get(verdict["verdict"], verdict["verdict"]),
         "same_person_vi": SAME_PERSON_VI.get(verdict["same_person"], verdict["same_person"]),
         "judged_on": date.fromisoformat(verdict["as_of"]), "checks": checks, "timeline": timeline, "anchor": at,
-        "leadership": lead, "on": on,
+        "leadership": lead, "on": on, "unavailable": None,
         "failing": sum(1 for c in checks if c.status == "fail"),
     }

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from conftest import Backend, World
 from test_views import enrol_village_bodies, story
+from test_views_isolation import _failing_for
 
+import projections.views as views_module
 from ledger.rules.text import VERDICT_VI
 
 HTML = {"accept": "text/html"}
@@ -57,3 +59,23 @@ def test_the_village_page_on_a_past_day_shows_the_verdict_judged_on_that_day(wor
     assert _checks(page.text) == [(c["rule"], c["status"]) for c in then["checks"]]
     today = client.get(f"/villages/{world.lang_ma}", headers=HTML)
     assert _checks(today.text) == [(c["rule"], c["status"]) for c in now["checks"]]
+
+
+@sqlite_only
+def test_a_village_whose_verdict_fails_still_shows_who_leads_it(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge failing on one village (its verdict ``unavailable``) made its whole page a 500 problem page:
+    a citizen asking who is village head saw nothing, though /v1/villages/{id}/leadership answers."""
+    enrol_village_bodies(world)
+    world.accept(*story(world))
+    monkeypatch.setattr(views_module, "judge", _failing_for(world.lang_ma, views_module.judge))
+    for client in _client(world, backend):
+        lead = client.get(f"/v1/villages/{world.lang_ma}/leadership", params={"as_of": "2022-08-01"}).json()
+        assert lead["names"][lead["offices"]["head"]] == "Đinh Văn A"
+        page = client.get(f"/villages/{world.lang_ma}", params={"as_of": "2022-08-01"}, headers=HTML)
+        assert page.status_code == 500  # as the API's verdict of it
+        assert 'id="verdict-unavailable"' in page.text and "Không tính được kết luận" in page.text
+        head = re.search(r'<tr data-office="head">\s*<th scope="row">Trưởng thôn</th>\s*<td>([^<]*)', page.text)
+        assert head is not None and head.group(1).strip() == "Đinh Văn A"
+        assert 'id="timeline"' in page.text and 'id="checks"' not in page.text
+        assert '<html lang="vi">' in page.text

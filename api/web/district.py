@@ -113,7 +113,8 @@ def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
         verdict = public_verdict(found) if found is not None else None
         if record is None or verdict is None:
             continue
-        where.update({e.id: (village, e.index) for e in record.events})
+        # (a profile stated about the village is among its record's events, not on its page: no link to it)
+        where.update({e.id: (village, e.index) for e in record.events if e.type != "person.profiled"})
         ordered = [e for e in record.events if e.type == "election.ordered"]
         counted = [e for e in record.events if e.type == "election.counted"]
         election = as_date(ordered[-1].facts.get("election_date")) if ordered else None

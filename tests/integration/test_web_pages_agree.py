@@ -79,3 +79,27 @@ def test_a_village_whose_verdict_fails_still_shows_who_leads_it(
         assert head is not None and head.group(1).strip() == "Đinh Văn A"
         assert 'id="timeline"' in page.text and 'id="checks"' not in page.text
         assert '<html lang="vi">' in page.text
+
+
+@sqlite_only
+def test_the_front_page_links_only_to_events_the_village_page_shows(world: World, backend: Backend) -> None:
+    """A Front observation about a person's profile (stated about the village, so among its record's events)
+    linked to /villages/X#e-<profile>: the village page never shows a profile, the link led nowhere."""
+    from test_bundle import FRONT
+    from test_bundle import story as bundle_story
+
+    bundle_story(world)
+    receipts = world.accept(
+        world.sign(world.cell, "person.profiled", world.lang_ma, {"person": "p1", "born": "1975-03-01"},
+                   date="2022-03-25"),
+        world.sign(world.cell, "personnel.nominated", world.lang_ma, {"person": "p2"}, date="2022-03-26"))
+    profiled, nominated = receipts[0].hash, receipts[1].hash
+    world.accept(world.sign(FRONT, "front.observation", world.lang_ma, {
+        "about": [profiled, nominated], "finding": "Lý lịch và giới thiệu", "severity": "warning"}, date="2022-04-20"))
+    for client in _client(world, backend):
+        front = client.get(f"/front/{world.badien}", headers=HTML).text
+        village = client.get(f"/villages/{world.lang_ma}", headers=HTML).text
+        assert f'href="/villages/{world.lang_ma}#e-{nominated}"' in front and f'id="e-{nominated}"' in village
+        assert f'id="e-{profiled}"' not in village  # a profile is not shown publicly…
+        assert f"#e-{profiled}" not in front  # …so nothing links to it
+        assert f"<code>{profiled[:16]}</code>" in front

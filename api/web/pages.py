@@ -38,7 +38,7 @@ CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' 
 def _vi_date(day: date | str | None) -> str:
     if isinstance(day, str):
         day = as_date(day)
-    return day.strftime("%d/%m/%Y") if day else "—"
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else "—"  # (strftime's %Y: "1" for year 1)
 
 
 def _visible(value: Any) -> Any:

@@ -103,3 +103,10 @@ def test_the_front_page_links_only_to_events_the_village_page_shows(world: World
         assert f'id="e-{profiled}"' not in village  # a profile is not shown publicly…
         assert f"#e-{profiled}" not in front  # …so nothing links to it
         assert f"<code>{profiled[:16]}</code>" in front
+
+
+@sqlite_only
+def test_a_day_of_an_early_year_is_written_with_four_digits(world: World, client: Any) -> None:
+    """?as_of=0001-01-01 (a valid date) showed «Lãnh đạo thôn ngày 01/01/1»: strftime's %Y drops the zeros."""
+    page = client.get(f"/villages/{world.lang_ma}", params={"as_of": "0001-01-01"}, headers=HTML).text
+    assert "Lãnh đạo thôn ngày 01/01/0001" in page and "<dt>Xét ngày</dt><dd>01/01/0001</dd>" in page

@@ -26,7 +26,7 @@ from api.web.state import WebState, web_state
 from api.web.village import village_page
 from ledger.rules.record import as_date
 from ledger.rules.text import cap
-from schemas._checks import visible
+from schemas._checks import is_iso_day, visible
 
 HERE = Path(__file__).parent
 VN = timezone(timedelta(hours=7), "ICT")
@@ -100,7 +100,9 @@ def village(request: Request, village_id: str, state: State,
     today = state.views.today()
     on, error = today, None
     if as_of:
-        try:
+        try:  # spelled exactly YYYY-MM-DD, as the API's as_of (fromisoformat alone also takes 20220515, 2022-W20-7)
+            if not is_iso_day(as_of):
+                raise ValueError(as_of)
             on = date.fromisoformat(as_of)
         except ValueError:
             error = f"«{as_of}» không phải một ngày hợp lệ (dạng năm-tháng-ngày); đang hiển thị ngày hôm nay."

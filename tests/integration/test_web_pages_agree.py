@@ -110,3 +110,12 @@ def test_a_day_of_an_early_year_is_written_with_four_digits(world: World, client
     """?as_of=0001-01-01 (a valid date) showed «Lãnh đạo thôn ngày 01/01/1»: strftime's %Y drops the zeros."""
     page = client.get(f"/villages/{world.lang_ma}", params={"as_of": "0001-01-01"}, headers=HTML).text
     assert "Lãnh đạo thôn ngày 01/01/0001" in page and "<dt>Xét ngày</dt><dd>01/01/0001</dd>" in page
+
+
+@sqlite_only
+@pytest.mark.parametrize("spelled", ["20220515", "2022-W20-7", "2022-05-15T00:00"])
+def test_a_day_the_api_refuses_is_refused_by_the_page_too(world: World, client: Any, spelled: str) -> None:
+    """/v1/villages/{id}/verdict?as_of=20220515 is a 400; the page showed that day's leadership and verdict."""
+    assert client.get(f"/v1/villages/{world.lang_ma}/verdict", params={"as_of": spelled}).status_code == 400
+    page = client.get(f"/villages/{world.lang_ma}", params={"as_of": spelled}, headers=HTML)
+    assert page.status_code == 400 and 'id="as_of_error"' in page.text and "Lãnh đạo thôn ngày 15/05/2022" not in page.text

@@ -64,10 +64,11 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         scope = "Toàn bộ sổ cái"
     shown = [r for r in scope_rows if verdict is None or r["verdict"] == verdict]
     day = views.today()
+    notices: list[str] = []  # what the server could not do (not the request's fault: no 400)
     broken = views.failures()  # (a village whose tenures failed has a verdict, but no figures either)
     failed = [r for r in scope_rows if r["verdict"] == UNAVAILABLE]
     if failed:  # said above the figures (which leave them out), with where to look
-        errors = [*errors, f"Không tính được kết luận của {len(failed)} thôn, tổ dân phố "
+        notices = [f"Không tính được kết luận của {len(failed)} thôn, tổ dân phố "
                   f"({', '.join(r['name'] for r in failed[:5])}{', …' if len(failed) > 5 else ''}): chương trình "
                   "đánh giá gặp lỗi với hồ sơ của các thôn này. Sổ cái không bị ảnh hưởng; hãy báo người vận hành."]
     by_verdict = Counter(r["verdict"] for r in scope_rows)
@@ -81,6 +82,7 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
         "outcomes": [(o, SAME_PERSON_VI[o], by_outcome.get(o, 0)) for o in OUTCOMES],
         "figures": state.figures(commune or "", [r for r in scope_rows if r["village"] not in broken], day),
         "communes": commune_options, "commune": commune, "verdict": verdict, "errors": errors,
+        "notices": notices,
     }
 
 

@@ -28,7 +28,7 @@ from ledger.note import NoteVerifier, open_checkpoint
 from ledger.rules.sets import get_set
 from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
 from ledger.sealer import CheckpointRow
-from ledger.village import build_record
+from ledger.village import Entry, build_record
 from projections.views import LedgerReader, VillageUnavailable
 
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
@@ -112,6 +112,10 @@ def linkify(text: str, where: dict[str, int | None]) -> Markup:
     return Markup("").join(out)
 
 
+#: The timeline's line for a correction of a personal profile (its reason is not shown publicly).
+PROFILE_CORRECTION_VI = "Đính chính hồ sơ cá nhân (lý do và nội dung chỉ cơ quan có thẩm quyền được xem)"
+
+
 def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | None:
     views, ledger = state.fresh(), state.ledger
     unavailable: VillageUnavailable | None = None
@@ -138,10 +142,19 @@ def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | No
             bodies[body_id] = body.name if body is not None else body_id
         return bodies[body_id]
 
+    profiles = {e.id for e in record.events if e.type == "person.profiled"}
+
+    def line(e: Entry) -> str:
+        # A correction of a profile: its reason may quote what it corrects (a birth date, a party standing),
+        # which public pages never show (as the public verdict's profile checks).
+        if e.type == "correction.recorded" and str(e.facts.get("corrects")) in profiles:
+            return PROFILE_CORRECTION_VI
+        return summary(e.type, e.facts, record.name)
+
     timeline = [
         EventRow(e.id, e.index, e.date, e.type, event_vi(e.type), str(e.statement.get("body")),
                  body_name(str(e.statement.get("body"))), body_kind_vi(reader.body_kind(str(e.statement.get("body")))),
-                 summary(e.type, e.facts, record.name), included(ledger, e.id, e.index, at))
+                 line(e), included(ledger, e.id, e.index, at))
         for e in entries if e.type != "place.registered"
     ]
     timeline.sort(key=lambda r: (r.day, r.index if r.index is not None else -1))

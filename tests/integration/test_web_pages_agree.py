@@ -119,3 +119,28 @@ def test_a_day_the_api_refuses_is_refused_by_the_page_too(world: World, client: 
     assert client.get(f"/v1/villages/{world.lang_ma}/verdict", params={"as_of": spelled}).status_code == 400
     page = client.get(f"/villages/{world.lang_ma}", params={"as_of": spelled}, headers=HTML)
     assert page.status_code == 400 and 'id="as_of_error"' in page.text and "Lãnh đạo thôn ngày 15/05/2022" not in page.text
+
+
+@sqlite_only
+def test_a_profile_correction_s_reason_is_not_shown_on_the_public_page(world: World, backend: Backend) -> None:
+    """The commune committee corrects p1's birth year, stated about the village; its reason quotes both
+    years. The village page's timeline showed "Đính chính: <reason>", a birth date on a public page."""
+    enrol_village_bodies(world)
+    world.accept(*story(world))
+    assert world.ledger.sealer is not None
+    profile = next(leaf.hash.hex() for leaf in world.ledger.sealer.store.leaves_of("person:p1") if leaf.version == 1)
+    nomination = next(leaf.hash.hex() for leaf in world.ledger.sealer.store.leaves_of(world.lang_ma)
+                      if leaf.version == 3)
+    world.accept(
+        world.sign(world.committee, "correction.recorded", world.lang_ma,
+                   {"corrects": profile, "reason": "Ghi nhầm năm sinh 1957, đúng là 1975",
+                    "facts": {"born": "1975-02-02"}},
+                   date="2022-04-01"),
+        world.sign(world.cell, "correction.recorded", world.lang_ma,
+                   {"corrects": nomination, "reason": "Ghi nhầm ngày họp chi bộ", "facts": {"date": "2022-03-19"}},
+                   date="2022-04-02"))
+    for client in _client(world, backend):
+        page = client.get(f"/villages/{world.lang_ma}", headers=HTML)
+        assert page.status_code == 200
+        assert "1957" not in page.text and "Đính chính hồ sơ cá nhân" in page.text
+        assert "Đính chính: Ghi nhầm ngày họp chi bộ" in page.text  # (another event's correction: said as before)

@@ -9,6 +9,7 @@ module imports no pydantic.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date  # noqa: N812 - the field is named date
@@ -175,13 +176,53 @@ def _parse(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise DossierError([Problem("(tệp)", f"tệp không phải văn bản UTF-8 (byte thứ {exc.start + 1})")]) from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise DossierError([Problem(f"dòng {exc.lineno}, cột {exc.colno}", json_error_vi(exc))]) from None
     except _DuplicateKey as exc:
         raise DossierError([Problem("(tệp)", f"khóa '{exc}' xuất hiện hai lần trong cùng một đối tượng")]) from None
     except ValueError as exc:
         raise DossierError([Problem("(tệp)", f"JSON không được chứa {exc}")]) from None
+    if _SURROGATE_ESCAPE.search(text):
+        found = _lone_surrogate(doc)
+        if found is not None:
+            raise DossierError([Problem(found[0], f"chuỗi có mã thoát \\u{found[1]:04x} đứng lẻ (nửa cặp UTF-16 thiếu "
+                                                  "nửa kia): không phải ký tự Unicode")])
+    return doc
+
+
+#: A ``\\uD800``–``\\uDFFF`` escape: half of a UTF-16 pair; alone, JSON's parser makes it a lone surrogate,
+#: which no UTF-8 text holds (pydantic refuses it, orjson cannot write it).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(doc: Any) -> tuple[str, int] | None:
+    """The first string (or key) holding a lone surrogate, in file order: (its path, the code point)."""
+    stack: list[tuple[Any, str]] = [(doc, "(gốc)")]
+    while stack:
+        value, path = stack.pop()
+        if type(value) is str:
+            bad = _surrogate_in(value)
+            if bad is not None:
+                return path, bad
+        elif type(value) is dict:
+            within = [(item, f"{path}.{key}" if path != "(gốc)" else key) for key, item in value.items()]
+            for key, (_, at) in zip(value, within, strict=True):
+                bad = _surrogate_in(key)
+                if bad is not None:  # (the path said with the escape, as the file writes it)
+                    return at.encode("utf-8", "backslashreplace").decode("utf-8"), bad
+            stack.extend(reversed(within))
+        elif type(value) is list:
+            stack.extend(reversed([(item, f"{path}[{i}]") for i, item in enumerate(value)]))
+    return None
+
+
+def _surrogate_in(text: str) -> int | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return ord(text[exc.start])
+    return None
 
 
 def _find_float(value: Any, path: str) -> str | None:

@@ -1,0 +1,87 @@
+"""``dantin check``'s quick path and full path agree: concrete cases a differential fuzzer found.
+
+Each case once made the two paths disagree (the quick one judged a file the models refuse), or
+made ``dantin check`` fail with "Lỗi nội bộ". ``quick`` runs ``cli.quick.run_check`` (what
+``dantin check`` runs first), ``full`` the Typer command (what runs when the quick path is not
+sure, and what ``--json --json`` forces).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from cli.quick import run_check
+from schemas.dossier import DossierError, load_dossier
+from schemas.quick import quick_load
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = json.loads((ROOT / "docs" / "examples" / "01-bato-compliant.json").read_text(encoding="utf-8"))
+
+
+def _quick(path: Path, *args: str) -> tuple[int | None, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_check([str(path), *args])
+    return code, out.getvalue()
+
+
+def _full(path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["check", str(path), *args])
+    return result.exit_code, result.stdout
+
+
+def _write(tmp_path: Path, doc: Any) -> tuple[Path, bytes]:
+    raw = json.dumps(doc, ensure_ascii=True).encode()  # (a lone surrogate is written \udXXX)
+    path = tmp_path / "dossier.json"
+    path.write_bytes(raw)
+    return path, raw
+
+
+def _lone_surrogates() -> list[dict[str, Any]]:
+    note = copy.deepcopy(EXAMPLE)
+    note["events"][0]["note"] = "a\ud800b"  # a free-text field the verdict does not show
+    name = copy.deepcopy(EXAMPLE)
+    name["village"]["name"] = "L\udc00ng"
+    event_type = copy.deepcopy(EXAMPLE)
+    event_type["events"][2]["type"] = "\udfff"  # echoed by the problem's message
+    key = copy.deepcopy(EXAMPLE)
+    key["events"][0]["\ud834"] = 1  # echoed by the problem's path
+    return [note, name, event_type, key]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_a_lone_surrogate_escape_is_refused_alike_by_both_paths(tmp_path: Path, index: int) -> None:
+    """``"\\ud800"`` alone decodes to no Unicode character: pydantic refused it ("unable to parse raw
+    data as a unicode string") where the quick path took it and printed a verdict (exit 0), and a
+    problem's message or path echoing it made ``--json`` fail with "Lỗi nội bộ (TypeError)" (orjson
+    writes no surrogate)."""
+    path, raw = _write(tmp_path, _lone_surrogates()[index])
+    assert quick_load(raw) is None
+    with pytest.raises(DossierError):
+        load_dossier(raw)
+    assert _quick(path, "--json", "--as-of", "2026-01-01") == (None, "")
+    code, out = _full(path, "--json", "--as-of", "2026-01-01")
+    assert code == 2, out
+    assert json.loads(out)["error"] == "invalid_dossier"
+    assert _full(path, "--as-of", "2026-01-01")[0] == 2
+
+
+def test_a_surrogate_pair_escape_is_a_character_and_still_taken(tmp_path: Path) -> None:
+    doc = copy.deepcopy(EXAMPLE)
+    doc["events"][0]["note"] = "\U0001f600 \\ud800"  # written \ud83d\ude00, and a backslash then "ud800"
+    path, raw = _write(tmp_path, doc)
+    assert b"\\ud83d\\ude00" in raw
+    assert quick_load(raw) is not None
+    load_dossier(raw)
+    quick = _quick(path, "--json", "--as-of", "2026-01-01")
+    assert quick[0] == 0
+    assert quick == _full(path, "--json", "--as-of", "2026-01-01")

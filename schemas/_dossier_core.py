@@ -183,12 +183,35 @@ def _parse(raw: bytes) -> Any:
         raise DossierError([Problem("(tệp)", f"khóa '{exc}' xuất hiện hai lần trong cùng một đối tượng")]) from None
     except ValueError as exc:
         raise DossierError([Problem("(tệp)", f"JSON không được chứa {exc}")]) from None
+    if _too_deep(doc):
+        raise DossierError([Problem("(tệp)", _TOO_DEEP_VI)])
     if _SURROGATE_ESCAPE.search(text):
         found = _lone_surrogate(doc)
         if found is not None:
             raise DossierError([Problem(found[0], f"chuỗi có mã thoát \\u{found[1]:04x} đứng lẻ (nửa cặp UTF-16 thiếu "
                                                   "nửa kia): không phải ký tự Unicode")])
     return doc
+
+
+#: How many arrays and objects a dossier may nest, one in another (it needs 6: the file, ``events``, an
+#: event, a correction's ``facts``, a list or object there, …). A fixed bound: Python's recursion limit,
+#: which stops the parser and the walks otherwise, counts the caller's frames too, so a file nested some
+#: 900 deep was taken by the quick path of ``dantin check`` and refused by the full one, 30 frames deeper.
+MAX_DEPTH = 32
+_TOO_DEEP_VI = f"JSON lồng nhau quá sâu (quá {MAX_DEPTH} cấp mảng, đối tượng)"
+
+
+def _too_deep(doc: Any) -> bool:
+    stack = [(doc, 1)] if type(doc) is dict or type(doc) is list else []
+    while stack:
+        value, depth = stack.pop()
+        items = value.values() if type(value) is dict else value
+        for item in items:
+            if type(item) is dict or type(item) is list:
+                if depth == MAX_DEPTH:
+                    return True
+                stack.append((item, depth + 1))
+    return False
 
 
 #: A ``\\uD800``–``\\uDFFF`` escape: half of a UTF-16 pair; alone, JSON's parser makes it a lone surrogate,
@@ -245,7 +268,7 @@ def check(raw: bytes, checks: Checks) -> tuple[Any, list[Any], list[DossierEvent
     try:
         return _load(raw, checks)
     except RecursionError:
-        raise DossierError([Problem("(tệp)", "JSON lồng nhau quá sâu")]) from None
+        raise DossierError([Problem("(tệp)", _TOO_DEEP_VI)]) from None
 
 
 def _load(raw: bytes, checks: Checks) -> tuple[Any, list[Any], list[DossierEvent]]:

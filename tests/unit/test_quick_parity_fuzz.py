@@ -85,3 +85,38 @@ def test_a_surrogate_pair_escape_is_a_character_and_still_taken(tmp_path: Path) 
     quick = _quick(path, "--json", "--as-of", "2026-01-01")
     assert quick[0] == 0
     assert quick == _full(path, "--json", "--as-of", "2026-01-01")
+
+
+def _nested(depth: int) -> bytes:
+    """A valid dossier whose correction of a ledger event (facts not judged against a type) nests ``depth`` lists."""
+    doc = copy.deepcopy(EXAMPLE)
+    doc["events"].append({"id": "c1", "type": "correction.recorded", "date": "2022-06-01", "by": "cell",
+                          "corrects": "a" * 64, "reason": "sai", "facts": {"x": "NESTED"}})
+    return json.dumps(doc).replace('"NESTED"', "[" * depth + "]" * depth).encode()
+
+
+def _under(frames: int, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` called ``frames`` Python frames deeper (as the full command runs under click's)."""
+    return fn(*args) if frames == 0 else _under(frames - 1, fn, *args)
+
+
+def _loads(load: Any, raw: bytes) -> bool:
+    try:
+        return load(raw) is not None
+    except DossierError:
+        return False
+
+
+@pytest.mark.parametrize("depth", [10, 28, 29, 200, 700, 900])
+def test_how_deep_a_file_may_nest_does_not_depend_on_the_callers_stack(depth: int) -> None:
+    """Nested 900 deep, the quick path (few frames) took the file and printed a verdict, and the full
+    path (under click and Typer, some 30 frames deeper) refused it: "JSON lồng nhau quá sâu", exit 2.
+    Python's recursion limit counts the caller's frames; the dossier's own limit does not."""
+    raw = _nested(depth)
+    said = {_loads(quick_load, raw), _loads(load_dossier, raw)}
+    said |= {_under(300, _loads, quick_load, raw), _under(300, _loads, load_dossier, raw)}
+    assert len(said) == 1
+    assert said == {depth <= 28}  # 32 levels in all (a dossier needs 6)
+    if depth > 28:
+        with pytest.raises(DossierError, match="lồng nhau quá sâu"):
+            load_dossier(raw)

@@ -111,8 +111,7 @@ def guarded(fn: F) -> F:
         except DantinError as exc:
             fail(exc.message_vi, exc.code, _EXIT_BY_CODE.get(exc.code, EXIT_USAGE))
         except OSError as exc:
-            where = f" '{exc.filename}'" if exc.filename else ""
-            fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")
+            os_failure(exc)
         except Exception as exc:
             if os.environ.get("DANTIN_DEBUG"):
                 raise
@@ -188,6 +187,13 @@ def parse_day(value: str, option: str = "--as-of") -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} '{value}' không phải một ngày có thật (dạng YYYY-MM-DD).")
+
+
+def os_failure(exc: OSError) -> NoReturn:
+    """A file, the database or the standard output could not be read or written: say so and exit
+    (``guarded``; the quick path of ``dantin check`` says it alike)."""
+    where = f" '{exc.filename}'" if exc.filename else ""
+    fail(f"Không đọc/ghi được tệp hoặc cơ sở dữ liệu{where}: {os_error_vi(exc)}.", "io")
 
 
 def os_error_vi(exc: OSError) -> str:

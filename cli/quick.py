@@ -57,7 +57,22 @@ def run_check(args: list[str]) -> int | None:
     except BrokenPipeError:  # as click does: a reader that went away (`| head`) is no error to report
         sys.stdout = None  # nothing more to flush at exit
         return 1
+    except OSError as exc:  # a full disk, a device error: said as the full command says it
+        sys.stdout = None
+        return _write_failed(exc)
     return 0
+
+
+def _write_failed(exc: OSError) -> int:
+    """The full command's answer when its output cannot be written (``cli.common.guarded``)."""
+    import typer
+
+    from cli.common import os_failure
+
+    try:
+        os_failure(exc)
+    except typer.Exit as done:
+        return done.exit_code
 
 
 def _verdict(options: dict[str, Any]) -> str | None:

@@ -12,6 +12,9 @@ import contextlib
 import copy
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +123,29 @@ def test_how_deep_a_file_may_nest_does_not_depend_on_the_callers_stack(depth: in
     if depth > 28:
         with pytest.raises(DossierError, match="lồng nhau quá sâu"):
             load_dossier(raw)
+
+
+def _run(*args: str, stdout: Any) -> tuple[int, str]:
+    proc = subprocess.run([sys.executable, "-m", "cli", "check", *args], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "100"}, timeout=120)
+    return proc.returncode, proc.stderr
+
+
+#: The same command on each path: the quick one, and the full one (a flag given twice, which only Typer reads).
+PATHS = {"quick": ("--json",), "full": ("--json", "--json")}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_full_disk_is_said_alike_by_both_paths() -> None:
+    """Writing the verdict to a full disk: the quick path ended on a traceback (OSError: [Errno 28]),
+    exit 1; the full path said "Lỗi (io): … đĩa đã đầy.", exit 2."""
+    example = str(ROOT / "docs" / "examples" / "01-bato-compliant.json")
+    said = {}
+    for name, flags in PATHS.items():
+        with open("/dev/full", "w") as full_disk:
+            said[name] = _run(example, *flags, "--as-of", "2026-01-01", stdout=full_disk)
+    assert said["quick"] == said["full"]
+    code, stderr = said["quick"]
+    assert code == 2
+    assert "Traceback" not in stderr
+    assert "Lỗi (io)" in stderr and "đĩa đã đầy" in stderr

@@ -11,6 +11,7 @@ everything else (an invalid dossier, a bad option, ``--help``), which it says as
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -56,10 +57,15 @@ def check(
         raise typer.Exit(EXIT_USAGE) from None
     record = record_from_dossier(loaded)
     verdict = judge(record, day, as_recorded=as_recorded)
-    if json_out:
-        print_json(verdict)
-    else:
-        show(verdict, record)
+    try:
+        if json_out:
+            print_json(verdict)
+        else:
+            show(verdict, record)
+        sys.stdout.flush()
+    except BrokenPipeError:  # as click and the quick path do: a reader that went away (`| head`) is no error
+        sys.stdout = None  # nothing more to flush at exit
+        raise typer.Exit(1) from None
 
 
 def show(verdict: dict[str, Any], record: VillageRecord) -> None:

@@ -149,3 +149,21 @@ def test_a_full_disk_is_said_alike_by_both_paths() -> None:
     assert code == 2
     assert "Traceback" not in stderr
     assert "Lỗi (io)" in stderr and "đĩa đã đầy" in stderr
+
+
+@pytest.mark.parametrize("form", [(), ("--json",)])
+def test_a_reader_gone_away_is_said_alike_by_both_paths(form: tuple[str, ...]) -> None:
+    """Printing the verdict into a pipe whose reader has gone (`| head`, `| true`): the quick path
+    exited 1 and said nothing, as click does; the full path said "Lỗi (io): … (errno 32)", exit 2."""
+    example = str(ROOT / "docs" / "examples" / "01-bato-compliant.json")
+    said = {}
+    for name, flags in {"quick": form, "full": (*form, "--as-recorded", "--as-recorded")}.items():
+        if name == "quick":
+            flags = (*flags, "--as-recorded")
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            said[name] = _run(example, *flags, "--as-of", "2026-01-01", stdout=write)
+        finally:
+            os.close(write)
+    assert said["quick"] == said["full"] == (1, "")

@@ -3,7 +3,7 @@
 ``run_check(args)`` handles ``dantin check DOSSIER [--as-of DAY] [--json] [--as-recorded]``
 when the options are plain and the dossier is valid, and prints exactly what the full
 command (cli/check.py) prints then; it returns the exit code. Whenever it is not sure — an
-option it does not know (``--help``), a day that does not parse, a file it cannot read, a
+option it does not know (``--help``), a day that does not parse, a file it cannot read or a pipe, a
 dossier the quick checks do not accept (``schemas.quick``), any error — it prints nothing
 and returns None, and ``cli.main`` runs the full command, which says what is wrong. Both
 write nothing, so running the full command after the quick one changes nothing.
@@ -77,6 +77,7 @@ def _write_failed(exc: OSError) -> int:
 
 def _verdict(options: dict[str, Any]) -> str | None:
     from pathlib import Path
+    from stat import S_ISREG
 
     from ledger.rules import judge, record_from_dossier
     from schemas._checks import is_iso_day
@@ -86,7 +87,10 @@ def _verdict(options: dict[str, Any]) -> str | None:
     if as_of is not None and not is_iso_day(as_of):
         return None  # not YYYY-MM-DD: the full command says so (cli.common.parse_day)
     day = date.today() if as_of is None else date.fromisoformat(as_of)
-    loaded = quick_load(Path(options["dossier"]).read_bytes())
+    path = Path(options["dossier"])
+    if not S_ISREG(path.stat().st_mode):
+        return None  # a pipe (/dev/stdin, <(…)) is read once: by the full command, which may need it
+    loaded = quick_load(path.read_bytes())
     if loaded is None:
         return None
     record = record_from_dossier(loaded)

@@ -167,3 +167,24 @@ def test_a_reader_gone_away_is_said_alike_by_both_paths(form: tuple[str, ...]) -
         finally:
             os.close(write)
     assert said["quick"] == said["full"] == (1, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="no /dev/stdin")
+@pytest.mark.parametrize("valid", [False, True])
+def test_a_dossier_read_from_a_pipe_is_read_once(valid: bool) -> None:
+    """`cat dossier.json | dantin check /dev/stdin`: the quick path read the pipe, found the dossier
+    invalid and left it to the full path, which read the pipe again, empty, and said "thiếu một giá
+    trị (tệp trống…)" at line 1, column 1 instead of what is wrong with the file."""
+    doc = copy.deepcopy(EXAMPLE)
+    if not valid:
+        doc["events"][0]["person"] = "nobody"
+    said = {}
+    for name, flags in PATHS.items():
+        proc = subprocess.run([sys.executable, "-m", "cli", "check", "/dev/stdin", *flags, "--as-of", "2026-01-01"],
+                              input=json.dumps(doc).encode(), capture_output=True, cwd=ROOT, timeout=120)
+        said[name] = proc.returncode, proc.stdout
+    assert said["quick"] == said["full"]
+    code, out = said["quick"]
+    assert code == (0 if valid else 2)
+    if not valid:
+        assert json.loads(out)["problems"][0]["path"] == "events[0].person"

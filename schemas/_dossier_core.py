@@ -146,8 +146,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _Constant(ValueError):
+    pass
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(name)
+    raise _Constant(name)
 
 
 #: What Python's JSON parser says (``JSONDecodeError.msg``), in Vietnamese.
@@ -181,8 +185,10 @@ def _parse(raw: bytes) -> Any:
         raise DossierError([Problem(f"dòng {exc.lineno}, cột {exc.colno}", json_error_vi(exc))]) from None
     except _DuplicateKey as exc:
         raise DossierError([Problem("(tệp)", f"khóa '{exc}' xuất hiện hai lần trong cùng một đối tượng")]) from None
-    except ValueError as exc:
+    except _Constant as exc:
         raise DossierError([Problem("(tệp)", f"JSON không được chứa {exc}")]) from None
+    except ValueError:  # Python reads no integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise DossierError([Problem("(tệp)", "JSON có một số nguyên quá dài (hơn 4300 chữ số)")]) from None
     if _too_deep(doc):
         raise DossierError([Problem("(tệp)", _TOO_DEEP_VI)])
     if _SURROGATE_ESCAPE.search(text):

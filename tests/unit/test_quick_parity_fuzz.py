@@ -188,3 +188,15 @@ def test_a_dossier_read_from_a_pipe_is_read_once(valid: bool) -> None:
     assert code == (0 if valid else 2)
     if not valid:
         assert json.loads(out)["problems"][0]["path"] == "events[0].person"
+
+
+def test_an_integer_of_thousands_of_digits_is_refused_in_vietnamese(tmp_path: Path) -> None:
+    """Python's own English ("Exceeds the limit (4300 digits) for integer string conversion…") was
+    the message, after "JSON không được chứa"."""
+    path = tmp_path / "dossier.json"
+    path.write_text(json.dumps(EXAMPLE).replace('"dossier": 1', '"dossier": ' + "1" * 5000, 1), encoding="utf-8")
+    assert _quick(path, "--json") == (None, "")
+    code, out = _full(path, "--json")
+    assert code == 2
+    assert json.loads(out)["problems"] == [
+        {"path": "(tệp)", "event": None, "message": "JSON có một số nguyên quá dài (hơn 4300 chữ số)"}]

@@ -9,7 +9,7 @@ from typing import Any
 
 from api.places import VILLAGE_KINDS, PlaceIndex
 from api.village_views import public_verdict
-from api.web.labels import SEVERITY_VI, body_kind_vi
+from api.web.labels import SEVERITY_VI, UNAVAILABLE_VI, body_kind_vi
 from api.web.state import WebState
 from api.web.village import linkify
 from ledger.rules.record import as_date
@@ -29,7 +29,8 @@ def _parent(place: str) -> str:
     return place.rpartition(".")[0]
 
 
-UNAVAILABLE_VI = "không tính được (lỗi chương trình)"
+#: A village's verdict as the dashboard says it (a verdict the views could not compute included).
+_VERDICT_SHOWN = {**VERDICT_VI, UNAVAILABLE: UNAVAILABLE_VI}
 
 
 def _name(places: PlaceIndex, place: str) -> str:
@@ -74,7 +75,7 @@ def dashboard(state: WebState, commune: str | None, verdict: str | None) -> dict
     by_verdict = Counter(r["verdict"] for r in scope_rows)
     by_outcome = Counter(r["same_person"] for r in scope_rows)
     rows = [{**r, "commune": _parent(r["village"]), "commune_name": _name(places, _parent(r["village"])),
-             "verdict_vi": {**VERDICT_VI, UNAVAILABLE: UNAVAILABLE_VI}.get(r["verdict"], r["verdict"]),
+             "verdict_vi": _VERDICT_SHOWN.get(r["verdict"], r["verdict"]),
              "same_person_vi": SAME_PERSON_VI.get(r["same_person"], r["same_person"])} for r in shown]
     return {
         "scope": scope, "total": len(scope_rows), "rows": rows, "day": day,

@@ -86,6 +86,8 @@ RULE_VI = {
     "P-TERM": "Nhiệm kỳ trưởng thôn khớp chi bộ",
 }
 
+#: A verdict the views could not compute (``projections.views.UNAVAILABLE``), as the pages say it.
+UNAVAILABLE_VI = "không tính được (lỗi chương trình)"
 SEVERITY_VI = {"info": "ghi nhận", "warning": "cần khắc phục", "breach": "vi phạm"}
 PLACE_KIND_VI = {"thon": "Thôn", "tdp": "Tổ dân phố", "commune": "Xã", "townlet": "Thị trấn", "ward": "Phường",
                  "district": "Huyện", "town": "Thị xã", "province": "Tỉnh"}

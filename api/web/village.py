@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api.village_views import public_verdict
-from api.web.labels import RULE_VI, body_kind_vi, event_vi
+from api.web.labels import RULE_VI, UNAVAILABLE_VI, body_kind_vi, event_vi
 from api.web.state import WebState
 from api.web.summaries import summary
 from ledger.application import Ledger
@@ -172,6 +172,7 @@ def village_page(state: WebState, village: str, on: date) -> dict[str, Any] | No
     lead = views.leadership(village, on)
     if verdict is None:
         return {"village": village, "name": record.village.name, "kind": record.village.kind, "verdict": None,
+                "verdict_vi": UNAVAILABLE_VI,
                 "unavailable": unavailable.message_vi if unavailable is not None else None, "judged_on": on,
                 "checks": [], "timeline": timeline, "anchor": at, "leadership": lead, "on": on, "failing": 0}
     return {

@@ -86,6 +86,9 @@ def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     if not blank or old is None or "\n\n" not in note:
         raise _refused(400, "malformed", "Yêu cầu add-checkpoint phải mở đầu bằng dòng 'old <cỡ>', rồi các dòng bằng "
                        "chứng nhất quán, một dòng trống và checkpoint (C2SP tlog-witness).", "no old size line")
+    if note.startswith("\n") or not note.endswith("\n"):  # (an origin line that is empty: no log's, no 404)
+        raise _refused(400, "malformed", "Checkpoint phải theo ngay sau một dòng trống, và kết thúc bằng một dòng chữ "
+                       "ký có ký tự xuống dòng (C2SP signed-note).", "blank line before the note, or no final newline")
     if len(lines) - 1 > MAX_PROOF_LINES:
         raise _refused(400, "malformed", f"Bằng chứng nhất quán có quá {MAX_PROOF_LINES} dòng.", "proof too long")
     proof: list[bytes] = []

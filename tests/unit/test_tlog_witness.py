@@ -109,6 +109,8 @@ def test_what_the_specification_refuses_gets_its_status(client: TestClient) -> N
     assert status(b"old 5\nnot-base64\n\n" + checkpoint(9).encode()) == (400, "malformed")
     assert status(request_body(5, [b"\0" * 32] * 64, checkpoint(9))) == (400, "malformed")  # over 63 lines
     assert status(b"\xff\xfe") == (400, "malformed")
+    assert status(b"old 5\n\n\n" + checkpoint(9).encode()) == (400, "malformed")  # two blank lines (was 404 '')
+    assert status(request_body(5, proof(5, 9), checkpoint(9)).rstrip(b"\n")) == (400, "malformed")  # (was 403)
     assert status(b"x" * (70 * 1024))[0] == 413
     # After every refusal the witness is where it was.
     response = client.post("/add-checkpoint", content=request_body(0, [], checkpoint(9)))

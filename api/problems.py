@@ -85,7 +85,6 @@ STATUS_BY_CODE: dict[str, int] = {
     "store_unavailable": 503,  # (a verification stopped by the database out of reach)
     "ledger_dir": 503,
     "read_only": 403,  # a copy served read only (dantin serve --read-only) takes nothing
-    "village_unavailable": 500,  # the judge failed on one village's record (projections.views.VillageUnavailable)
 }
 
 #: Titles for HTTP errors raised by the framework itself (unknown route, wrong method…).
@@ -103,6 +102,8 @@ def status_of(exc: DantinError) -> int:
         return exc.status
     if isinstance(exc, SignatureError):
         return 401
+    if exc.defect:  # the program's, not the request's (projections.views.VillageUnavailable)
+        return 500
     if exc.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[exc.code]
     if isinstance(exc, (Refused, CryptoError)):

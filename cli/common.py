@@ -92,10 +92,6 @@ def need_writable(directory: Path, database: str | None, why_vi: str, instead_vi
         fail(f"Sổ cái '{directory}' nằm ở nơi chỉ đọc, mà {why_vi}. {instead_vi}", "ledger_dir")
 
 
-#: Errors that are the program's defect, not the user's: exit as an internal error does.
-_EXIT_BY_CODE = {"village_unavailable": EXIT_INTERNAL}
-
-
 def guarded(fn: F) -> F:
     """Turn our errors into a message and an exit code; hide tracebacks from people."""
 
@@ -109,7 +105,7 @@ def guarded(fn: F) -> F:
             err.print("\nĐã hủy.", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except DantinError as exc:
-            fail(exc.message_vi, exc.code, _EXIT_BY_CODE.get(exc.code, EXIT_USAGE))
+            fail(exc.message_vi, exc.code, EXIT_INTERNAL if exc.defect else EXIT_USAGE)
         except OSError as exc:
             os_failure(exc)
         except Exception as exc:

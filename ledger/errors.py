@@ -14,6 +14,9 @@ class DantinError(Exception):
     code: str = "error"
     #: Vietnamese title shown to people; subclasses override.
     title_vi: str = "Lỗi"
+    #: A defect of the program, not of what was asked (``projections.views.VillageUnavailable``): the
+    #: command line exits as on an internal error (3), the API answers 500.
+    defect: bool = False
 
     def __init__(self, message_vi: str, *, detail: str = "", code: str | None = None) -> None:
         super().__init__(message_vi)

@@ -62,6 +62,7 @@ class VillageUnavailable(DantinError):
 
     code = "village_unavailable"
     title_vi = "Không tính được thông tin của thôn/tổ dân phố"
+    defect = True
 
     def __init__(self, village: str, parts: list[str], error: str) -> None:
         what = " và ".join(_PART_VI.get(p, p) for p in parts) or "thông tin"

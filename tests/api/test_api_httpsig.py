@@ -125,13 +125,16 @@ def _authenticate(headers: dict[str, str], ledger: object, nonces: NonceCache, n
                         nonces=nonces, window=300, now=now)
 
 
-def test_time_window_nonce_and_key_rules() -> None:
+def _inspection() -> tuple[SigningKey, object, str, int, dict[str, str], NonceCache]:
+    """An inspection body's key and a ledger holding it; the URL, moment and fields its requests are signed for."""
     key = SigningKey.generate()
-    ledger = _Ledger("qng.bato/inspection", "inspection", "qng.bato", key)
-    url = "http://127.0.0.1:8000/v1/villages/v/history"
-    now = 1_700_000_000
-    fields = {"Dantin-Body": "qng.bato/inspection"}
-    nonces = NonceCache()
+    return (key, _Ledger("qng.bato/inspection", "inspection", "qng.bato", key),
+            "http://127.0.0.1:8000/v1/villages/v/history", 1_700_000_000, {"Dantin-Body": "qng.bato/inspection"},
+            NonceCache())
+
+
+def test_time_window_nonce_and_key_rules() -> None:
+    key, ledger, url, now, fields, nonces = _inspection()
 
     def code(headers: dict[str, str], at: float = now, **kw: str) -> str:
         with pytest.raises(SignatureError) as caught:
@@ -159,12 +162,7 @@ def test_time_window_nonce_and_key_rules() -> None:
 def test_each_signature_of_a_request_is_checked_until_one_passes() -> None:
     """§4.3: a request may carry a proxy's signature beside the client's, before it; the client's is found and
     checked in full, and a signature that passes no check opens nothing."""
-    key = SigningKey.generate()
-    ledger = _Ledger("qng.bato/inspection", "inspection", "qng.bato", key)
-    url = "http://127.0.0.1:8000/v1/villages/v/history"
-    now = 1_700_000_000
-    fields = {"Dantin-Body": "qng.bato/inspection"}
-    nonces = NonceCache()
+    key, ledger, url, now, fields, nonces = _inspection()
     proxy = sign_request(SigningKey.generate(), "GET", url, fields, created=now, nonce="p", label="proxy",
                          covered=("@method", "@authority"))
     ours = sign_request(key, "GET", url, fields, created=now, nonce="n1")

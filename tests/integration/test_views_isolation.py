@@ -45,6 +45,15 @@ def _failing_for(village: str, real: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _tenures_failing_on_recognition(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``tenures`` raising for the events of a village whose head was recognised (Làng Mạ's story)."""
+    def tenures(events: Any) -> Any:
+        if any(e.type == "election.recognised" for e in events):
+            raise KeyError("office")
+        return real(events)
+    return tenures
+
+
 def test_a_judge_failing_on_one_village_leaves_the_others_and_its_leadership(
         world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     _two_villages(world)
@@ -96,14 +105,7 @@ def test_a_failure_is_kept_by_a_rebuild_and_cleared_by_the_village_s_next_event(
 def test_a_record_that_cannot_be_read_or_tenures_that_fail_are_said_so(
         world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     _two_villages(world)
-    real_tenures = views_module.tenures
-
-    def tenures(events: Any) -> Any:
-        if any(e.type == "election.recognised" for e in events):
-            raise KeyError("office")
-        return real_tenures(events)
-
-    monkeypatch.setattr(views_module, "tenures", tenures)
+    monkeypatch.setattr(views_module, "tenures", _tenures_failing_on_recognition(views_module.tenures))
     views = Views(world.ledger, today=lambda: DAY)
     views.catch_up()
     with pytest.raises(VillageUnavailable) as caught:
@@ -196,13 +198,7 @@ def test_the_dashboard_leaves_out_of_its_figures_a_village_whose_tenures_failed(
 
     _two_villages(world)
     backend.close()
-    real = views_module.tenures
-
-    def tenures(events: Any) -> Any:
-        if any(e.type == "election.recognised" for e in events):
-            raise KeyError("office")
-        return real(events)
-
+    tenures = _tenures_failing_on_recognition(views_module.tenures)
     monkeypatch.setattr(views_module, "tenures", tenures)
     monkeypatch.setattr(figures, "tenures", tenures)
     with TestClient(create_app(ApiSettings(directory=backend.directory))) as client:

@@ -43,7 +43,7 @@ def _full(path: Path, *args: str) -> tuple[int, str]:
 
 
 def _write(tmp_path: Path, doc: Any) -> tuple[Path, bytes]:
-    raw = json.dumps(doc, ensure_ascii=True).encode()  # (a lone surrogate is written \udXXX)
+    raw = json.dumps(doc, ensure_ascii=True).encode()  # (a lone surrogate is written as its \u escape)
     path = tmp_path / "dossier.json"
     path.write_bytes(raw)
     return path, raw

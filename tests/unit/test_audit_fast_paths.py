@@ -81,6 +81,9 @@ def test_rows_answer_as_the_careful_path(monkeypatch: pytest.MonkeyPatch) -> Non
         _state_bytes(payload, sig="AA=="), _state_bytes(payload, sig="AR=="),
         _state_bytes(payload, prev="x\"y"), _state_bytes(payload, prev="x\\y"), _state_bytes(payload, prev="é"),
         _state_bytes(payload, keyid="\x01"), _state_bytes(payload, keyid="a/b"),
+        # fields that read as the row's own separators, empty ones, DEL (not printable)
+        _state_bytes(payload, keyid='","sig":"'), _state_bytes(payload, prev='"}'), _state_bytes(payload, keyid=""),
+        _state_bytes(payload, prev=""), _state_bytes(payload, prev="a\x7fb"), _state_bytes(payload, sig=""),
     ]
     for state in list(states[:2]):
         for _ in range(150):

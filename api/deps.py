@@ -91,7 +91,8 @@ def _reader(
     lines = request.headers.getlist
     return authenticate(services.ledger, request_parts(request), ", ".join(lines("signature-input")) or None,
                         ", ".join(lines("signature")) or None,
-                        nonces=services.nonces, window=services.settings.signature_window_s)
+                        nonces=services.nonces, window=services.settings.signature_window_s,
+                        authorities=services.settings.authorities)
 
 
 ReaderDep = Annotated[Reader, Depends(_reader)]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from api.httpsig import RequestParts, SignedRequest, read_signatures, verify_signature
+from api.httpsig import RequestParts, SignedRequest, normalise_authority, read_signatures, verify_signature
 from api.problems import Forbidden
 from api.sigerrors import SignatureError
 from ledger.application import Ledger
@@ -112,11 +112,21 @@ def authenticate(
     nonces: NonceStore,
     window: int,
     now: float | None = None,
+    authorities: tuple[str, ...] = (),
 ) -> Reader:
-    """Verify the request's signature and return who signed it; ``SignatureError`` (401) otherwise."""
+    """Verify the request's signature and return who signed it; ``SignatureError`` (401) otherwise.
+
+    ``authorities``: the names this server is reached by (``ApiSettings.authorities``); when given, a
+    request addressed to another name (its Host field, which the signature covers as ``@authority``)
+    is refused before any signature is checked: signed for another server, it is not for this one."""
     if not signature_input or not signature:
         raise _fail("signature_missing", "Dữ liệu này chỉ dành cho cơ quan có thẩm quyền: yêu cầu phải được ký "
                     "(RFC 9421: trường Signature-Input và Signature).", "no signature")
+    if authorities and parts.authority not in {normalise_authority(parts.scheme, a) for a in authorities}:
+        raise _fail("signature_wrong_authority",
+                    f"Yêu cầu ký gửi tới máy chủ '{parts.authority}', nhưng máy chủ này chỉ nhận yêu cầu ký gửi tới "
+                    f"{', '.join(repr(a) for a in authorities)}: hãy ký lại với địa chỉ của máy chủ này.",
+                    f"@authority {parts.authority!r} not in {list(authorities)}")
     # §4.3: several signatures (a proxy's beside the client's): each is checked in full, in order, until one
     # passes; when none does, the first one's reason is the answer (the only one, for a single signature).
     first: SignatureError | None = None

@@ -23,6 +23,11 @@ class ApiSettings(BaseModel):
         "Witness services (C2SP tlog-witness submission prefixes) this server pushes each new checkpoint to "
         "(``dantin serve --witness URL``; api.witness_push)."))
     witness_interval_s: float = Field(default=10.0, gt=0, description="How often the witnesses are pushed to.")
+    authorities: tuple[str, ...] = Field(default=(), description=(
+        "Signed reads: the names (host, with its port when not the scheme's default) clients reach this server "
+        "by, as their signatures cover ``@authority``; a request signed for another name is refused (401 "
+        "signature_wrong_authority), so one captured on its way to another server holding the same ledger "
+        "(an inspector's copy) cannot be replayed here. Empty: any name (``dantin serve --authority``)."))
     signature_window_s: int = Field(default=300, ge=10, le=3600,
                                     description="Signed reads: how far `created` may be from now, and the longest "
                                                 "`expires - created` accepted (RFC 9421 §7.2.2).")

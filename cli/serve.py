@@ -29,6 +29,11 @@ def serve(
         "lại được.")] = None,
     witness_interval: Annotated[float, typer.Option(
         "--witness-interval", help="Mỗi bao nhiêu giây gửi checkpoint tới nhân chứng.", min=0.1)] = 10.0,
+    authorities: Annotated[list[str] | None, typer.Option(
+        "--authority", metavar="TÊN[:CỔNG]", help="Tên máy mà người dùng gọi tới máy chủ này (như trong địa chỉ "
+        "https://TÊN/…); yêu cầu ký gửi tới tên khác bị từ chối (signature_wrong_authority), để yêu cầu ký gửi "
+        "tới máy chủ khác giữ cùng sổ cái (một bản sao) không dùng lại được ở đây. Lặp lại được; không có: nhận "
+        "mọi tên.")] = None,
 ) -> None:
     """Chạy API HTTP của sổ cái (một tiến trình, một sổ cái; nhật ký JSON ra stderr)."""
     import uvicorn
@@ -46,6 +51,7 @@ def serve(
         read_only = True
     for url in witnesses or ():
         _witness_url(url)
+    names = tuple(_authority(a) for a in authorities or ())
     if read_only and witnesses:
         fail("Bản sao chỉ đọc không công bố checkpoint hay lưu chữ ký nhân chứng: bỏ --witness hoặc --read-only.")
     if read_only:
@@ -55,7 +61,8 @@ def serve(
     # Vietnamese with its code (cli.common.guarded), not as a traceback in the server's log.
     home.open_ledger(directory, database_option(database), read_only=read_only).close()
     settings = ApiSettings(directory=directory, database=database_option(database), max_body_bytes=max_body_bytes,
-                           read_only=read_only, witnesses=tuple(witnesses or ()), witness_interval_s=witness_interval)
+                           read_only=read_only, witnesses=tuple(witnesses or ()), witness_interval_s=witness_interval,
+                           authorities=names)
     configure(log_level)
     # One worker: the ledger serialises writes in-process and the RFC 9421 nonce cache is in memory.
     # httptools and uvloop (uvicorn[standard]) when installed: about half the CPU of h11 and asyncio per request.
@@ -97,6 +104,24 @@ def _fastest(module: str, fallback: str) -> str:
     import importlib.util
 
     return module if importlib.util.find_spec(module) is not None else fallback
+
+
+def _authority(name: str) -> str:
+    """A ``--authority``: a host name or address, with a port or not, as the Host field carries it (lower
+    case); nothing else (a scheme or a path would never match a request: every signed read refused)."""
+    from urllib.parse import urlsplit
+
+    text = name.strip().lower()
+    try:
+        parts = urlsplit(f"//{text}")
+        fine = bool(text) and bool(parts.hostname) and parts.netloc == text and (parts.port or 0) >= 0 \
+            and "@" not in text
+    except ValueError:  # (a port that is no number, an unclosed [)
+        fine = False
+    if not fine:
+        fail(f"--authority '{name}' không phải tên máy chủ: cần dạng tên-máy hoặc tên-máy:cổng, như trong địa chỉ "
+             "https://tên-máy:cổng/ mà người dùng gọi (không có https:// hay đường dẫn).")
+    return text
 
 
 def _witness_url(url: str) -> None:

@@ -144,3 +144,44 @@ def test_a_request_that_is_not_http_is_answered_in_vietnamese_problem_json(backe
         assert httpx.get(url + "/healthz").status_code == 200  # and the server serves on
     finally:
         assert stop(process) == 0
+
+
+def test_a_server_named_by_authority_refuses_requests_signed_for_another_name(backend: Backend, world: World,
+                                                                               tmp_path: Path) -> None:
+    """``--authority``: a request signed for another server holding the same ledger (an inspector's copy,
+    say) and replayed here is refused, and nothing of it is claimed; one signed for this name is answered."""
+    from api.httpsig import sign_request
+
+    backend.close()
+    process, url = start_server(backend, tmp_path / "server.log", "--authority", "Ledger.Example.VN")
+    path = f"/v1/villages/{world.lang_ma}/history"
+    fields = {"Dantin-Body": world.inspection}
+    key = world.keys[world.inspection]
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            # Signed for this very address, 127.0.0.1:port, but the server is reached as ledger.example.vn.
+            elsewhere = client.get(path, headers={**fields, **sign_request(key, "GET", url + path, fields)})
+            assert elsewhere.status_code == 401, elsewhere.text
+            problem = elsewhere.json()
+            assert problem["code"] == "signature_wrong_authority"
+            assert "ledger.example.vn" in problem["detail"] and "ký lại" in problem["detail"]
+            # Signed for the server's name (default port left out, as clients write it) and sent to it.
+            named = "http://ledger.example.vn" + path
+            headers = {**fields, **sign_request(key, "GET", named, fields), "Host": "ledger.example.vn"}
+            answered = client.get(path, headers=headers)
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["reader"]["body"] == world.inspection
+            # The same request again is a replay, as without --authority.
+            assert client.get(path, headers=headers).json()["code"] == "signature_replayed"
+    finally:
+        assert stop(process) == 0
+
+
+def test_serve_refuses_an_authority_that_is_no_host_name(backend: Backend, world: World) -> None:
+    backend.close()
+    for bad in ("https://ledger.example.vn/", "ledger.example.vn/v1", "user@ledger", ":8000", "host:port"):
+        done = subprocess.run([sys.executable, "-m", "cli", "serve", str(backend.directory), "--port", "0",
+                               "--authority", bad], cwd=REPO, capture_output=True, text=True, check=False, timeout=60)
+        assert done.returncode == 2, (bad, done.stderr)
+        said = " ".join(done.stderr.split())
+        assert "không phải tên máy chủ" in said and "Traceback" not in said, (bad, said)

@@ -240,9 +240,12 @@ class Ledger(Application[str]):
                     # The last try judges holding the store's write (insert) lock: nobody can append
                     # between its reading of the head and its insert, which joins this transaction.
                     # Without it, a batch beside writers that commit every few milliseconds (two
-                    # servers on one file) could lose every race and fail.
-                    with hold():
-                        return self._submit(envelopes)
+                    # servers on one file) could lose every race and fail. The ledger's own lock is
+                    # taken first, as every write of this process takes the two: a submission of
+                    # another thread, holding it and waiting for the store's, would otherwise wait
+                    # out the store's lock timeout and fail, while this one waited for it.
+                    with self._write_lock, hold():
+                        return self._submit_locked(envelopes)
                 return self._submit(envelopes)
             except IntegrityError:  # HeadMoved included: another writer appended since we judged
                 self._stale = True
@@ -263,60 +266,64 @@ class Ledger(Application[str]):
 
     def _submit(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
         with self._write_lock:
-            # Optimistic: judge against the cache as it is. Acceptance is checked at insert (the head
-            # the cache reflects must still be the log's head, else HeadMoved and a retry, synced);
-            # a refusal judged on a cache another writer made stale is checked here, once.
-            if self._stale or self._cache.position < 0:
-                self._sync()
-                self._stale = False
-            self._submissions += 1
-            feed = _Feed(self._preverifier, self._cache, self._keyids, single=len(envelopes) == 1) if (
-                self._preverifier.enabled and (len(envelopes) >= MIN_BATCH or self._submissions > WARM_AFTER)) else None
-            parsed: list[Envelope | Refused] = []
-            started: list[Chunk] = []
-            try:
-                for raw in envelopes:
-                    try:
-                        opened = open_envelope(raw)
-                        sent = feed is not None and feed.early(*opened)
-                        env = parse_payload(*opened)
-                    except Refused as refusal:
-                        parsed.append(refusal)
-                        continue
-                    parsed.append(env)
-                    if feed is not None and not sent:
-                        feed.add(env)
-                self._cache.prefetch(self._to_judge(parsed))
-                started = feed.finish() if feed is not None else []
-                vouched = {v for chunk in started for v in chunk.vouched}
-                while True:
-                    pending, results, accepted, stored, relied = self._judge_batch(parsed, vouched)
-                    # Each accepted entry's hash, as judging computed it (the stream's head after it):
-                    # the very leaf the seal would compute again from the stored row.
-                    leaves = [bytes.fromhex(r[3]) for r in results if not isinstance(r, Refused)]
-                    try:
-                        ids = self._save_sealed(accepted, pending, stored, started, relied, leaves)
-                        break
-                    except _Unvouched as unvouched:  # some assumed signature is bad: judge again,
-                        vouched = unvouched.good  # verifying inline those the workers refused
-                    finally:
-                        started = []  # collected (or, with nothing to insert, no longer wanted)
-            finally:
-                if feed is not None:
-                    self._preverifier.forget(feed.started)  # what an exception left uncollected
-            size = self.sealer.latest_size() if self.sealer is not None else len(ids)
-            first = size - len(ids)
-            at = {(e.originator_id, e.originator_version): (nid, first + i)  # leaves follow acceptance order
-                  for i, (e, nid) in enumerate(zip(accepted, ids, strict=True))}
-            out: list[Receipt | Refused] = []
-            for item in results:
-                if isinstance(item, Refused):
-                    out.append(item)
-                else:
-                    sid, version, etype, head = item
-                    nid, index = at[(sid, version)]
-                    out.append(Receipt(sid, version, etype, head, nid, index))
-            return out
+            return self._submit_locked(envelopes)
+
+    def _submit_locked(self, envelopes: Sequence[EnvelopeInput]) -> list[Receipt | Refused]:
+        """``_submit``'s work, the caller holding ``_write_lock``."""
+        # Optimistic: judge against the cache as it is. Acceptance is checked at insert (the head
+        # the cache reflects must still be the log's head, else HeadMoved and a retry, synced);
+        # a refusal judged on a cache another writer made stale is checked here, once.
+        if self._stale or self._cache.position < 0:
+            self._sync()
+            self._stale = False
+        self._submissions += 1
+        feed = _Feed(self._preverifier, self._cache, self._keyids, single=len(envelopes) == 1) if (
+            self._preverifier.enabled and (len(envelopes) >= MIN_BATCH or self._submissions > WARM_AFTER)) else None
+        parsed: list[Envelope | Refused] = []
+        started: list[Chunk] = []
+        try:
+            for raw in envelopes:
+                try:
+                    opened = open_envelope(raw)
+                    sent = feed is not None and feed.early(*opened)
+                    env = parse_payload(*opened)
+                except Refused as refusal:
+                    parsed.append(refusal)
+                    continue
+                parsed.append(env)
+                if feed is not None and not sent:
+                    feed.add(env)
+            self._cache.prefetch(self._to_judge(parsed))
+            started = feed.finish() if feed is not None else []
+            vouched = {v for chunk in started for v in chunk.vouched}
+            while True:
+                pending, results, accepted, stored, relied = self._judge_batch(parsed, vouched)
+                # Each accepted entry's hash, as judging computed it (the stream's head after it):
+                # the very leaf the seal would compute again from the stored row.
+                leaves = [bytes.fromhex(r[3]) for r in results if not isinstance(r, Refused)]
+                try:
+                    ids = self._save_sealed(accepted, pending, stored, started, relied, leaves)
+                    break
+                except _Unvouched as unvouched:  # some assumed signature is bad: judge again,
+                    vouched = unvouched.good  # verifying inline those the workers refused
+                finally:
+                    started = []  # collected (or, with nothing to insert, no longer wanted)
+        finally:
+            if feed is not None:
+                self._preverifier.forget(feed.started)  # what an exception left uncollected
+        size = self.sealer.latest_size() if self.sealer is not None else len(ids)
+        first = size - len(ids)
+        at = {(e.originator_id, e.originator_version): (nid, first + i)  # leaves follow acceptance order
+              for i, (e, nid) in enumerate(zip(accepted, ids, strict=True))}
+        out: list[Receipt | Refused] = []
+        for item in results:
+            if isinstance(item, Refused):
+                out.append(item)
+            else:
+                sid, version, etype, head = item
+                nid, index = at[(sid, version)]
+                out.append(Receipt(sid, version, etype, head, nid, index))
+        return out
 
     def _to_judge(self, parsed: list[Envelope | Refused]) -> Iterator[str]:
         return (i for e in parsed if not isinstance(e, Refused) for i in _streams_to_judge(e))

@@ -135,3 +135,47 @@ def test_a_batch_that_loses_every_race_is_stored_on_its_last_try(
     assert len(writes) == 5  # judged five times: four races lost, the last one not run
     assert all(world.ledger.get_stream(f"person:q{n}") is not None for n in range(5))
     assert world.ledger.log_size() == other.log_size() == size + 3 + 5
+
+
+def test_a_last_try_waiting_for_the_ledger_holds_no_lock_of_the_store(
+    world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's last try takes the ledger's lock, then the store's write lock, in the order every other
+    write of the process takes them. It took the store's first: waiting for the ledger's lock (another
+    thread's submission in progress), it held the store's, so every other writer (that thread's insert,
+    another process) waited out the lock timeout and failed."""
+    import threading
+    import time
+
+    from eventsourcing.persistence import IntegrityError
+
+    ledger = world.ledger
+    other = backend.open()
+    tries: list[int] = []
+
+    def lose_the_race(envelopes: Any) -> Any:
+        tries.append(1)
+        raise IntegrityError("another writer appended first")
+
+    monkeypatch.setattr(ledger, "_submit", lose_the_race)  # the first four tries; the last one is judged locked
+    answers: list[Any] = []
+    ledger._write_lock.acquire()  # another thread's submission, in progress
+    try:
+        last_try = threading.Thread(target=lambda: answers.append(ledger.submit([_profile(world, "p1")])))
+        last_try.start()
+        deadline = time.monotonic() + 10
+        while len(tries) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(tries) == 4
+        time.sleep(0.2)  # the last try is now waiting for the ledger's lock
+        began = time.monotonic()
+        [done] = other.submit([_profile(world, "q1")])  # a writer beside it is not held up
+        waited = time.monotonic() - began
+    finally:
+        ledger._write_lock.release()
+    last_try.join(30)
+    assert not isinstance(done, Refused), done
+    assert waited < 1.0, waited
+    [[stored]] = answers
+    assert not isinstance(stored, Refused), stored
+    assert ledger.get_stream("person:p1") is not None and ledger.get_stream("person:q1") is not None

@@ -17,7 +17,7 @@ from typing import Protocol
 import orjson
 
 from ledger import correction
-from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, person_refs, stream_of
+from ledger.catalogue import PERSON_STREAM_PREFIX, SIGNERS, may_sign, person_refs, stream_of
 from ledger.correction import Earlier
 from ledger.envelope import Envelope
 from ledger.errors import Refused
@@ -179,10 +179,12 @@ def admit_signed(
                       f"Khóa {env.keyid} chỉ có hiệu lực từ {key.valid_from.isoformat()}; "
                       f"chữ ký lúc {st.signed_at.isoformat()} là quá sớm.",
                       detail="signed before key valid_from")
-    if signer.kind not in SIGNERS[st.type]:
+    if not may_sign(signer.kind, st.type, st.date):
         raise Refused("kind_not_allowed",
-                      f"Cơ quan loại '{signer.kind}' không được ký sự kiện '{st.type}'.",
-                      detail=f"{signer.kind} may not sign {st.type}")
+                      f"Cơ quan loại '{signer.kind}' không được ký sự kiện '{st.type}'"
+                      + (f" ghi ngày {st.date.isoformat()}." if signer.kind in SIGNERS[st.type] else "."),
+                      detail=f"{signer.kind} may not sign {st.type}"
+                      + (f" dated {st.date.isoformat()}" if signer.kind in SIGNERS[st.type] else ""))
     if not place_contains(signer.jurisdiction, st.place):
         raise Refused("outside_jurisdiction",
                       f"Địa bàn '{st.place}' nằm ngoài thẩm quyền '{signer.jurisdiction}' "

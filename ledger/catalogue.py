@@ -6,6 +6,7 @@ The signer table is EVENTS.md's "Body kind → Signs" table, as data.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 BODY_KINDS: tuple[str, ...] = (
@@ -47,6 +48,7 @@ _SIGNS: dict[str, tuple[str, ...]] = {
         "attendance.recorded",
     ),
     "commune_party": (
+        "waiver.granted",  # from 2025-07-01 only (SIGNS_FROM)
         "congress.approved",
         "congress.annulled",
         "congress.appointed",
@@ -68,6 +70,24 @@ for _type in ANY_BODY:
     SIGNERS[_type] = frozenset(BODY_KINDS)
 
 EVENT_TYPES: frozenset[str] = frozenset(SIGNERS)
+
+#: Signers of the table above entitled only from a date (the event's own date): RULES.md Q3 —
+#: district standing committees were abolished on 2025-07-01, and a pilot waiver granted from
+#: then on is accepted from the commune party committee (the rule-set data's ``grantors``).
+SIGNS_FROM: dict[tuple[str, str], date] = {("commune_party", "waiver.granted"): date(2025, 7, 1)}
+
+
+def may_sign(kind: str, event_type: str, day: date) -> bool:
+    """Whether a body of ``kind`` may sign an ``event_type`` dated ``day`` (EVENTS.md's table, RULES.md Q3)."""
+    if kind not in SIGNERS.get(event_type, ()):
+        return False
+    since = SIGNS_FROM.get((kind, event_type))
+    return since is None or day >= since
+
+
+def signers_on(event_type: str, day: date) -> list[str]:
+    """The body kinds that may sign an ``event_type`` dated ``day``, sorted."""
+    return sorted(k for k in SIGNERS.get(event_type, ()) if may_sign(k, event_type, day))
 
 #: Facts that hold one person id, a list of them, or a mapping keyed by them.
 _PERSON_ONE = ("person", "leader", "secretary", "deputy", "member", "elected")

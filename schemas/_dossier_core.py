@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date  # noqa: N812 - the field is named date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ledger.catalogue import EVENT_REFS, SIGNERS, person_ref_paths
+from ledger.catalogue import EVENT_REFS, SIGNERS, may_sign, person_ref_paths, signers_on
 from ledger.errors import DantinError
 from schemas._checks import HASH_RE, PLACE_RE, first_unsafe_text, place_contains, unsafe_text_vi
 
@@ -393,7 +393,13 @@ def _events(value: Any, problems: _Problems, checks: Checks) -> tuple[list[Dossi
             problems.add(floating, "chỉ được dùng số nguyên, không dùng số thập phân", event_id)
             continue
         assert event_id is not None  # the model required a valid id
-        events.append(DossierEvent(id=event_id, type=event_type, date=Date.fromisoformat(item["date"]),
+        day = Date.fromisoformat(item["date"])
+        if not may_sign(item["by"], event_type, day):  # a signer entitled only from a date (RULES.md Q3)
+            problems.add(f"{where}.by", f"loại cơ quan '{item['by']}' không được ký '{event_type}' ghi ngày "
+                                        f"{day.isoformat()} (chỉ: {', '.join(signers_on(event_type, day))})",
+                         event_id)
+            continue
+        events.append(DossierEvent(id=event_id, type=event_type, date=day,
                                    by=item["by"], facts=facts, index=i, typed=typed))
     return events, set(seen)
 

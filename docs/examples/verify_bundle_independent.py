@@ -48,10 +48,12 @@ SIGNS = {kind: set(types.split()) for kind, types in {  # EVENTS.md's table and 
     "election_team": "election.counted",
     "cell": "person.profiled personnel.nominated candidates.agreed congress.held congress.counted "
             "congress.reported attendance.recorded",
-    "commune_party": "congress.approved congress.annulled congress.appointed attendance.planned attendance.reported",
+    "commune_party": "waiver.granted congress.approved congress.annulled congress.appointed attendance.planned "
+                     "attendance.reported",
     "training_center": "training.completed",
     "inspection": "inspection.finding",
 }.items()}
+SIGNS_FROM = {("commune_party", "waiver.granted"): "2025-07-01"}  # RULES.md Q3: by the event's own date
 ANY_BODY = {"key.rotated", "key.revoked", "correction.recorded"}
 PERSON_ONE = ("person", "leader", "secretary", "deputy", "member")  # EVENTS.md's facts that name a person
 PERSON_MANY = ("candidates", "members", "committee")
@@ -257,8 +259,8 @@ def replay(entries: list[dict[str, Any]], leaves: dict[int, bytes], day: dt.date
         sig = env["signatures"][0]
         if sig["keyid"] != st["key"] or not ed25519_ok(key["pub"], b64(sig["sig"], f"{where} signature"), pae):
             raise Failed("bad_signature", f"{where}: the signature does not verify by the statement's key")
-        if t not in SIGNS.get(body["kind"], set()) | ANY_BODY:
-            raise Failed("kind_not_allowed", f"{where}: a {body['kind']} may not sign {t}")
+        if t not in SIGNS.get(body["kind"], set()) | ANY_BODY or st["date"] < SIGNS_FROM.get((body["kind"], t), ""):
+            raise Failed("kind_not_allowed", f"{where}: a {body['kind']} may not sign {t} dated {st['date']}")
         if st["place"] != body["jurisdiction"] and not st["place"].startswith(body["jurisdiction"] + "."):
             raise Failed("outside_jurisdiction", f"{where}: {st['place']} is outside {signer}'s jurisdiction")
         if t == "place.registered":

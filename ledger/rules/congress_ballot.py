@@ -265,6 +265,9 @@ def c_rounds(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
             return [bad(refs(appointed[-1]), text[0] + " from outside the chi ủy / full members",
                         text[1] + " nhưng không thuộc chi ủy / đảng viên chính thức")]
         return [ok(refs(*rounds, appointed[-1]), *text)]
+    if not ctx.judged_congresses:  # no round has failed: not_applicable (RULES.md §7), not pending as the others
+        return [na(f"No {p['rounds']} failed secretary rounds (no cell congress recorded yet)",
+                   f"Không có {p['rounds']} lần bầu bí thư không kết quả (chưa có đại hội chi bộ trong hồ sơ)")]
     return each_congress(ctx, judge)
 
 

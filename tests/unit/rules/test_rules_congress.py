@@ -169,6 +169,15 @@ def test_c_rounds_not_applicable_unless_three_rounds_fail() -> None:
     assert s.bato().status("C-ROUNDS") == "not_applicable"
 
 
+def test_c_rounds_not_applicable_before_any_congress() -> None:
+    # RULES.md §7: C-ROUNDS is not_applicable "unless three secretary rounds failed"; with no congress recorded
+    # none has (as C-TERM without an earlier congress), whereas the other C- rules are pending until it is.
+    v = s.Village()
+    s.election(v)
+    assert v.status("C-ROUNDS") == "not_applicable"
+    assert v.status("C-WINNER") == "pending"
+
+
 def test_c_rounds_the_higher_committee_appoints_from_the_chi_uy() -> None:
     v = three_failed_rounds()
     assert v.status("C-ROUNDS") == "pending"

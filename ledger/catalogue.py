@@ -75,12 +75,15 @@ EVENT_TYPES: frozenset[str] = frozenset(SIGNERS)
 #: district standing committees were abolished on 2025-07-01, and a pilot waiver granted from
 #: then on is accepted from the commune party committee (the rule-set data's ``grantors``).
 SIGNS_FROM: dict[tuple[str, str], date] = {("commune_party", "waiver.granted"): date(2025, 7, 1)}
+_DATED_TYPES = frozenset(t for _k, t in SIGNS_FROM)  # (every other type answered without a tuple: a row's cost)
 
 
 def may_sign(kind: str, event_type: str, day: date) -> bool:
     """Whether a body of ``kind`` may sign an ``event_type`` dated ``day`` (EVENTS.md's table, RULES.md Q3)."""
     if kind not in SIGNERS.get(event_type, ()):
         return False
+    if event_type not in _DATED_TYPES:
+        return True
     since = SIGNS_FROM.get((kind, event_type))
     return since is None or day >= since
 

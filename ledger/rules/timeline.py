@@ -11,9 +11,12 @@ after the previous term's; when the head's office fell vacant since the village'
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
 fills the vacancy too). The term holds the nominations, waivers and preparations for that
-election (and a congress held for it before its election). Earlier terms' events are not judged
-again; the previous congress is kept as context (C-TERM), and the leadership is the one recorded
-over all terms.
+election (and a congress held for it before its election). A term opens with its election's order
+(or its vote): the cell's nomination, a waiver or the list's preparation made for the next term
+(``UPCOMING_TYPES``, as long after) before it is ordered is held for it, and until then the term in
+progress, most often complete, is the one judged, as the day before (a congress already held for
+the next term opens it at once: P-ORDER). Earlier terms' events are not judged again; the previous
+congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
 """
 
 from __future__ import annotations
@@ -160,7 +163,10 @@ def build(record: VillageRecord, as_of: date) -> Context:
     events = sorted(record.events, key=_day)  # stable: same-day events keep record order
     leadership = _leadership(events)  # as recorded, over every term
     elections = _elections(events)
-    start = _term_start(events, elections)
+    start, held = _term_start(events, elections)
+    if held:  # the next term's preparation, before its election is ordered: not this term's
+        events = [e for e in events if id(e) not in held]
+        elections = _elections(events)
     if start == 0:
         return Context(record, as_of, events, elections, _congresses(events), *leadership)
     term = events[start:]
@@ -185,16 +191,16 @@ TERM_GAP_MONTHS = 18
 TERM_DUE_MONTHS = 24
 VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
 #: The next term's process begun before its election is ordered: the cell's nomination, the waiver
-#: its nominee needs, the list's preparation.
+#: its nominee needs, the list's preparation (held for that term until its order opens it).
 UPCOMING_TYPES = ("personnel.nominated", "waiver.granted", *PREP_TYPES)
 
 
-def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
-    """Where, in ``events`` (by date; ``elections``, their votes), the last term begins: 0 for a
-    record of one term."""
+def _term_start(events: list[RecordedEvent], elections: list[Election]) -> tuple[int, set[int]]:
+    """Where, in ``events`` (by date; ``elections``, their votes), the last term begins (0 for a
+    record of one term); and the ids (``id()``) of the events held for the next term, not yet opened."""
     normal = [e for e in elections if e.kind == "normal" and e.day is not None]
     if not normal:
-        return 0
+        return 0, set()
     vacated = [e.date for e in events if e.type in VACANCY_TYPES]
     opening, previous, prior = normal[0], normal[0], None
     for election in normal[1:]:
@@ -202,16 +208,21 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
         if day >= _due(opening, any(last < v <= day for v in vacated)):
             prior, opening = opening, election
         previous = election
-    # The next term's process begun before its election is ordered (its day unknown) opens it, as it
-    # will once ordered.
+    # The next term's process begun before its election is ordered (its day unknown): the cell's
+    # nomination, a waiver, the list's preparation are held for that term, which opens with its order
+    # (until then the term in progress, usually complete, is the one judged); a congress held for it
+    # already (a breach of the pilot's order, P-ORDER) opens it at once.
     last = cast(date, previous.day)
     gap = _due(opening, any(v > last for v in vacated))
-    upcoming = [e.date for e in events if e.date > last and e.date >= gap and e.type in UPCOMING_TYPES]
+    upcoming = [e for e in events if e.date > last and e.date >= gap and e.type in UPCOMING_TYPES]
+    held: set[int] = set()
     if upcoming:
-        return _first_on(events, min([*upcoming, *(e.date for e in events if e.type == "congress.held"
-                                                   and last < e.date and e.date >= gap)]))
+        early = [e.date for e in events if e.type == "congress.held" and last < e.date and e.date >= gap]
+        if early:
+            return _first_on(events, min(upcoming[0].date, *early)), held
+        held = {id(e) for e in upcoming}
     if prior is None:
-        return 0
+        return 0, held
     # The term's own events: its election's order, preparations and count; the cell's nominations
     # made for it (after the vote before it), and the waivers made for it; and a congress held for it
     # ahead of its election (a breach of the pilot's order, P-ORDER: judged in this term, not taken
@@ -222,7 +233,7 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> int:
     dates = [e.date for e in (opening.order, opening.count, *opening.prep) if e is not None]
     dates += [e.date for e in events if before < e.date <= day and (e.type == "personnel.nominated" or (
         e.type in ("congress.held", "waiver.granted") and e.date >= congress_from))]
-    return _first_on(events, min(dates))
+    return _first_on(events, min(dates)), held
 
 
 def _due(opening: Election, vacant: bool) -> date:

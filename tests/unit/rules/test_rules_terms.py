@@ -112,7 +112,7 @@ def test_the_next_terms_nomination_before_its_election_is_ordered_is_not_judged_
             status = {c["rule"]: c["status"] for c in out["checks"]}
             assert status["P-LEAD-TIME"] != "fail" and status["P-NOMINEE"] != "fail", out["checks"]
             judged = {i for c in out["checks"] for i in c["events"]}
-            assert not judged & {"e1", "e5", "e10", "e15"}, judged  # the last term is not judged again
+            assert "t2e1" not in judged and out == judge(_first_term(), day), judged  # held for the next term
 
 
 def test_the_last_terms_head_is_not_judged_against_this_terms_nominee() -> None:
@@ -249,19 +249,21 @@ def test_a_waiver_granted_before_the_next_terms_nomination_is_that_terms() -> No
     assert checks["P-CRITERIA"]["status"] == "waived" and "w1" in checks["P-CRITERIA"]["events"]
     assert [c["status"] for c in out["checks"] if c["rule"] == "P-WAIVER"] == ["waived"]
     assert checks["P-LEAD-TIME"]["status"] != "fail", checks["P-LEAD-TIME"]
-    # Between the waiver and the nomination the 2022 term is not judged again with a stray waiver.
+    # Between the waiver and the nomination the 2022 term is judged without a stray waiver (held for the next).
     between = judge(with_waiver, date(2024, 9, 5))
     assert "fail" not in {c["status"] for c in between["checks"] if c["rule"] == "P-WAIVER"}, between["checks"]
     judged = {i for c in between["checks"] for i in c["events"]}
-    assert not judged & {"e1", "e5", "e8", "e10", "e15"}, judged
+    assert "w1" not in judged and between == judge(_first_term(), date(2024, 9, 5)), judged
 
 
 def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:
-    """The verdict's ``same_person`` is this term's outcome: ``none`` from the next term's start until
-    its head is recognised (not the last term's head's ``secretary``), as a single term's is."""
+    """The verdict's ``same_person`` is this term's outcome: ``none`` from the next term's opening (its
+    election's order) until its head is recognised (not the last term's head's ``secretary``), as a
+    single term's is."""
     record = _two_terms()
-    assert judge(record, date(2024, 6, 1))["same_person"] == "secretary"  # the 2022 term's
-    for day in (date(2024, 9, 12), date(2024, 11, 18)):  # nominated; voted, not recognised yet
+    for day in (date(2024, 6, 1), date(2024, 9, 12)):  # the 2022 term's (the next one's nominee not ordered yet)
+        assert judge(record, day)["same_person"] == "secretary"
+    for day in (date(2024, 10, 23), date(2024, 11, 18)):  # ordered; voted, not recognised yet
         out = judge(record, day)
         assert out["same_person"] == "none", day
         [same] = [c for c in out["checks"] if c["rule"] == "P-SAME-PERSON"]
@@ -286,3 +288,25 @@ def test_a_head_whose_waiver_lapses_with_the_term_is_judged_against_the_standard
     checks = {c["rule"]: c for c in out["checks"]}
     assert checks["P-CRITERIA"]["status"] == checks["P-WAIVER"]["status"] == "fail"
     assert "w1" not in {i for c in out["checks"] for i in c["events"]}
+
+
+def test_the_next_terms_preparation_before_its_order_leaves_the_last_terms_verdict() -> None:
+    """The cell's nomination (or a waiver) for the next term, 2.5 years on, with no election ordered yet:
+    the question "did the process meet the rules" is still answered for the completed 2022 term, as
+    the day before; the nomination is held for the next term, which opens with its election's order."""
+    record = _two_terms()
+    nominated = next(e for e in record.events if e.id == "t2e1")
+    ordered = next(e for e in record.events if e.id == "t2e2")
+    waiver = RecordedEvent("w1", "waiver.granted", nominated.date - timedelta(days=10), "district_standing",
+                           {"person": "dinh-van-ro", "criteria": ["theory"], "reason": "vùng khó khăn",
+                            "deadline": "2026-12-31"})
+    with_waiver = replace(record, events=[*record.events, waiver])
+    for day in (waiver.date, nominated.date, ordered.date - timedelta(days=1)):
+        for each in (record, with_waiver):
+            out = judge(each, day)
+            assert out == judge(_first_term(), day), day
+            assert out["verdict"] == "compliant" and out["same_person"] == "secretary"
+    # Once ordered, the next term is judged, with the nomination (and the waiver) held for it.
+    out = judge(with_waiver, ordered.date)
+    judged = {i for c in out["checks"] for i in c["events"]}
+    assert "t2e1" in judged and "w1" in judged and not judged & {"e1", "e8", "e10"}, judged

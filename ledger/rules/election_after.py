@@ -127,9 +127,12 @@ def _share(value: Any) -> Fraction | None:
 
 
 def e_removal(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
-    """E-REMOVAL: removal recognised ≤ 5 working days after the request; a new election ≤ 60 days after."""
+    """E-REMOVAL: removal recognised ≤ 5 working days after the request; a new election ≤ 60 days after.
+
+    A removal recorded before the term judged began, after the vote before it (``earlier_removals``),
+    is judged here: its new election is this term's."""
     out = []
-    for rem in ctx.of_type("head.removal_recognised"):
+    for rem in [*ctx.earlier_removals, *ctx.of_type("head.removal_recognised")]:
         en: list[str] = []
         vi: list[str] = []
         share = _share(rem.facts["petition_share"]) if "petition_share" in rem.facts else None

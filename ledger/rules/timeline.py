@@ -10,7 +10,8 @@ date (``_term_start``). A term begins with a normal election held at least ``TER
 after the previous term's; when the head's office fell vacant since the village's last election
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
-fills the vacancy too). The term holds the nominations, waivers and preparations for that
+fills the vacancy too; a removal recorded before it opened, after the last vote, is judged in it:
+E-REMOVAL's new election is its). The term holds the nominations, waivers and preparations for that
 election (and a congress held for it before its election). A term opens with its election's order
 (or its vote): the cell's nomination, a waiver or the list's preparation made for the next term
 (``UPCOMING_TYPES``, as long after) before it is ordered is held for it, and until then the term in
@@ -102,6 +103,9 @@ class Context:
     head_recognition: RecordedEvent | None
     #: Congresses of the terms before the one judged: context only (C-TERM's previous congress).
     earlier_congresses: list[Congress] = field(default_factory=list)
+    #: Removals of the head recorded before this term began, after the last vote before it: a vacancy
+    #: no earlier vote filled, whose new election (E-REMOVAL) is this term's.
+    earlier_removals: list[RecordedEvent] = field(default_factory=list)
     #: What the rules ask again and again, kept for this judgement: names, profiles, positions.
     _names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[tuple[str, date | None], dict[str, Any]] = field(default_factory=dict, repr=False,
@@ -177,7 +181,14 @@ def build(record: VillageRecord, as_of: date) -> Context:
     # is that congress's (context), not a congress of this term.
     congresses, own = _congresses(events), {id(e) for e in term}
     return Context(record, as_of, term, _elections(term), [c for c in congresses if id(c.first) in own],
-                   offices, head, earlier_congresses=[c for c in congresses if id(c.first) not in own])
+                   offices, head, earlier_congresses=[c for c in congresses if id(c.first) not in own],
+                   earlier_removals=_unfilled(events[:start]))
+
+
+def _unfilled(earlier: list[RecordedEvent]) -> list[RecordedEvent]:
+    """The removals among ``earlier`` (the terms before the one judged) after their last vote."""
+    votes = [e.date for e in earlier if e.type == "election.counted"]
+    return [e for e in earlier if e.type == "head.removal_recognised" and (not votes or e.date > votes[-1])]
 
 
 #: A normal election at least this long after the previous term's opens a new term (a term is

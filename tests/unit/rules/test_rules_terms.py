@@ -192,7 +192,10 @@ def test_a_removal_shortly_before_the_regular_election_does_not_merge_the_terms(
         assert judged and all(i.startswith("t2") or i == "r1" for i in judged), judged
         checks = {c["rule"]: c for c in out["checks"]}
         assert checks["E-WINNER"]["status"] == "pass" and checks["P-NOMINEE"]["status"] == "pass"
-        assert checks["E-REMOVAL"]["status"] == ("not_applicable" if on < date(2024, 9, 12) else "pass")
+        # Before the term's first event (the nomination) or in the term, the removal is judged in it:
+        # the vote of 17/11/2024 is its new election, 77 days after 1/9 (60 at most), 47 after 1/10.
+        assert checks["E-REMOVAL"]["status"] == ("fail" if on < date(2024, 9, 12) else "pass")
+        assert checks["E-REMOVAL"]["events"] == ["r1", "t2e8"]
         # Apart from the removal (judged where it falls), the term is judged as without it.
         assert [c for c in out["checks"] if c["rule"] != "E-REMOVAL"] == \
                [c for c in judge(plain, day)["checks"] if c["rule"] != "E-REMOVAL"]
@@ -310,3 +313,19 @@ def test_the_next_terms_preparation_before_its_order_leaves_the_last_terms_verdi
     out = judge(with_waiver, ordered.date)
     judged = {i for c in out["checks"] for i in c["events"]}
     assert "t2e1" in judged and "w1" in judged and not judged & {"e1", "e8", "e10"}, judged
+
+
+def test_a_removal_before_the_next_terms_first_event_is_judged_in_that_term() -> None:
+    """The head resigns in August 2024, before anything of the next term is recorded, and no
+    by-election follows: the next term's regular vote of 17/11/2024 is the new election E-REMOVAL asks
+    for, 108 days on (60 at most). Once that term opens (its order), the removal is judged there; no
+    verdict judged it before (the 2022 term's set, vn-2008, has no E-REMOVAL; the 2023 law's has)."""
+    removal = RecordedEvent("r1", "head.removal_recognised", date(2024, 8, 1), "commune_committee",
+                            {"person": "dinh-van-hung", "cause": "resigned"})
+    record = _two_terms(between=(removal,))
+    assert not [c for c in judge(record, date(2024, 9, 1))["checks"] if c["rule"] == "E-REMOVAL"]
+    [ordered] = [c for c in judge(record, date(2024, 10, 23))["checks"] if c["rule"] == "E-REMOVAL"]
+    assert ordered["status"] == "fail" and ordered["events"] == ["r1"], ordered  # no vote by 30/9/2024
+    [voted] = [c for c in judge(record, date(2025, 1, 10))["checks"] if c["rule"] == "E-REMOVAL"]
+    assert voted["status"] == "fail" and voted["events"] == ["r1", "t2e8"], voted
+    assert "bầu mới ngày 17/11/2024, quá 60 ngày" in voted["detail_vi"], voted

@@ -123,14 +123,20 @@ def p_criteria(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
 
 
 def p_waiver(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
-    """P-WAIVER: education/theory only, granted before election day by the right body, deadline met."""
+    """P-WAIVER: education/theory only, granted before election day by the right body, deadline met.
+
+    The last term's waivers still to judge (``Context.earlier_waivers``: due in this term, or held by
+    someone still in office) come first, judged against that term's election day with this pilot's numbers.
+    """
     nominee, day = ctx.nominee, election_day(ctx)
     granted = waivers(ctx, None)
     if p["mode"] == "deviation":
         return [Finding("deviation", refs(w), f"Waiver {w.id}: this pilot's plan names no waiver",
                         f"Quyết định miễn {w.id}: kế hoạch thí điểm ở đây không có chế độ miễn tiêu chuẩn")
                 for w in granted] or [na("No waiver", "Không có quyết định miễn tiêu chuẩn")]
-    out = [_waiver_one(ctx, w, day, p) for w in granted]
+    out = [_earlier(_waiver_one(ctx, w, ctx.earlier_election_day, p), ctx.earlier_election_day)
+           for w in ctx.earlier_waivers]
+    out += [_waiver_one(ctx, w, day, p) for w in granted]
     if nominee and day and not waivers(ctx, nominee):
         soft = below_standard(ctx, nominee, day, p["standard"])
         if soft:
@@ -138,6 +144,12 @@ def p_waiver(ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
                                f"Waiver for {ctx.who(nominee)} ({', '.join(soft)})",
                                f"Quyết định miễn tiêu chuẩn cho ông/bà {ctx.who(nominee)}"))
     return out or [na("No waiver and no shortfall", "Không có quyết định miễn và không thiếu tiêu chuẩn")]
+
+
+def _earlier(found: Finding, day: date | None) -> Finding:
+    """A finding on a waiver of the last term (judged against that term's election ``day``), so named."""
+    return Finding(found.status, found.events, f"Last term (election {d_en(day)}): {found.detail}",
+                   f"Nhiệm kỳ trước (bầu cử ngày {d_vi(day)}): {found.detail_vi}")
 
 
 def _grantors(p: Mapping[str, Any], day: date) -> list[str]:

@@ -11,7 +11,8 @@ after the previous term's; when the head's office fell vacant since the village'
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
 fills the vacancy too; a removal recorded before it opened, after the last vote, is judged in it:
-E-REMOVAL's new election is its). The term holds the nominations, waivers and preparations for that
+E-REMOVAL's new election is its; so is a waiver of the last term that lapses in it, or whose holder
+is still in office: P-WAIVER). The term holds the nominations, waivers and preparations for that
 election (and a congress held for it before its election). A term opens with its election's order
 (or its vote): the cell's nomination, a waiver or the list's preparation made for the next term
 (``UPCOMING_TYPES``, as long after) before it is ordered is held for it, and until then the term in
@@ -106,6 +107,12 @@ class Context:
     #: Removals of the head recorded before this term began, after the last vote before it: a vacancy
     #: no earlier vote filled, whose new election (E-REMOVAL) is this term's.
     earlier_removals: list[RecordedEvent] = field(default_factory=list)
+    #: The last term's waivers still to judge in this one (P-WAIVER): those due on or after this term's
+    #: first event (no verdict of their own term reaches their deadline), and those of a person holding
+    #: office (head, secretary, deputy) on the as-of date; with that term's election day, which they
+    #: are judged against as it judged them.
+    earlier_waivers: list[RecordedEvent] = field(default_factory=list)
+    earlier_election_day: date | None = None
     #: What the rules ask again and again, kept for this judgement: names, profiles, positions.
     _names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[tuple[str, date | None], dict[str, Any]] = field(default_factory=dict, repr=False,
@@ -182,7 +189,21 @@ def build(record: VillageRecord, as_of: date) -> Context:
     congresses, own = _congresses(events), {id(e) for e in term}
     return Context(record, as_of, term, _elections(term), [c for c in congresses if id(c.first) in own],
                    offices, head, earlier_congresses=[c for c in congresses if id(c.first) not in own],
-                   earlier_removals=_unfilled(events[:start]))
+                   earlier_removals=_unfilled(events[:start]),
+                   **_last_terms_waivers(events[:start], term[0].date, offices))
+
+
+def _last_terms_waivers(earlier: list[RecordedEvent], opened: date, offices: dict[str, Any]) -> dict[str, Any]:
+    """``earlier_waivers`` and ``earlier_election_day`` of a term opened on ``opened`` after ``earlier``."""
+    granted = [e for e in earlier if e.type == "waiver.granted"]
+    if not granted:
+        return {}
+    last_term = earlier[_term_start(earlier, _elections(earlier))[0]:]
+    holders = {offices.get("head"), offices.get("secretary"), offices.get("deputy")} - {None}
+    due = [w for w in last_term if w.type == "waiver.granted" and (
+        str(w.facts.get("person")) in holders or (as_date(w.facts.get("deadline")) or opened) >= opened)]
+    main = next((e for e in _elections(last_term) if e.kind == "normal"), None)
+    return {"earlier_waivers": due, "earlier_election_day": main.day if main else None}
 
 
 def _unfilled(earlier: list[RecordedEvent]) -> list[RecordedEvent]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.rules import judge, record_from_dossier
-from ledger.rules.record import RecordedEvent, VillageRecord
+from ledger.rules.record import ProfileUpdate, RecordedEvent, VillageRecord
 from ledger.rules.timeline import build
 from ledger.rules.verdict import known
 from schemas.dossier import load_dossier
@@ -275,22 +275,62 @@ def test_same_person_is_none_until_this_terms_head_is_recognised() -> None:
     assert judge(record, date(2024, 11, 21))["same_person"] == "secretary"
 
 
-def test_a_head_whose_waiver_lapses_with_the_term_is_judged_against_the_standard_again() -> None:
-    """A waiver due by the end of the 2022 term lapses after the next term opened: it is not judged
-    again there (earlier terms are not), but its holder, nominated again, meets the standard or needs
-    a waiver of this term (P-CRITERIA, P-WAIVER fail once the election has passed without one)."""
+def _ro_on_a_waiver(deadline: str, *, next_term_too: bool = True) -> VillageRecord:
+    """Đinh Văn Rô (theory "none", below so_cap) heads the village and the cell from 2022 on a waiver
+    of the theory standard due by ``deadline``; nominated again for the next term, or not."""
     record = _two_terms()
-    record = replace(record, events=[_swapped(e, "dinh-van-hung", "dinh-van-ro") for e in record.events])
+    record = replace(record, events=[_swapped(e, "dinh-van-hung", "dinh-van-ro")
+                                     if next_term_too or not e.id.startswith("t2") else e for e in record.events])
     waiver = RecordedEvent("w1", "waiver.granted", date(2022, 3, 20), "district_standing",
                            {"person": "dinh-van-ro", "criteria": ["theory"], "reason": "vùng khó khăn",
-                            "deadline": "2024-11-15"})
-    record = replace(record, events=[*record.events, waiver])
+                            "deadline": deadline})
+    return replace(record, events=[*record.events, waiver])
+
+
+def test_a_head_whose_waiver_lapses_with_the_term_is_judged_against_the_standard_again() -> None:
+    """A waiver due by the end of the 2022 term lapses after the next term opened: its holder,
+    nominated again, meets the standard or needs a waiver of this term (P-CRITERIA, P-WAIVER fail once
+    the election has passed without one); and the lapsed waiver itself, which no verdict of the 2022
+    term could judge past its deadline, is judged in this term as its own term would (P-WAIVER fails)."""
+    record = _ro_on_a_waiver("2024-11-15")
     status = {c["rule"]: c["status"] for c in judge(record, date(2024, 9, 1))["checks"]}
     assert status["P-CRITERIA"] == status["P-WAIVER"] == "waived"  # the 2022 term, its waiver running
     out = judge(record, date(2025, 1, 10))
     checks = {c["rule"]: c for c in out["checks"]}
-    assert checks["P-CRITERIA"]["status"] == checks["P-WAIVER"]["status"] == "fail"
-    assert "w1" not in {i for c in out["checks"] for i in c["events"]}
+    assert checks["P-CRITERIA"]["status"] == "fail" and "w1" not in checks["P-CRITERIA"]["events"]
+    lapsed, needed = [c for c in out["checks"] if c["rule"] == "P-WAIVER"]
+    assert lapsed["status"] == "fail" and lapsed["events"] == ["w1"], lapsed
+    assert lapsed["detail_vi"].startswith("Nhiệm kỳ trước (bầu cử ngày 15/05/2022): ") and "khi hết hạn 15/11/2024" in lapsed["detail_vi"], lapsed
+    assert needed["status"] == "fail" and "w1" not in needed["events"], needed
+
+
+def test_a_head_staying_in_office_into_the_next_term_on_the_last_terms_waiver_is_judged_by_p_waiver() -> None:
+    """Rô is not nominated again: he stays head until the next term's head is recognised, and the
+    cell's secretary until its congress, on the 2022 term's waiver. Its deadline passing in the next
+    term (none of the 2022 term's verdicts reaches it) is judged there: waived until the deadline,
+    failed after it unmet, passed if he met the standard in time."""
+    record = _ro_on_a_waiver("2024-11-15", next_term_too=False)
+
+    def waiver_checks(each: VillageRecord, day: date) -> list[dict[str, Any]]:
+        return [c for c in judge(each, day)["checks"] if c["rule"] == "P-WAIVER" and "w1" in c["events"]]
+
+    [running] = waiver_checks(record, date(2024, 10, 23))  # the next term ordered, the waiver running
+    assert running["status"] == "waived", running
+    for day in (date(2024, 11, 18), date(2025, 1, 10)):
+        [lapsed] = waiver_checks(record, day)
+        assert lapsed["status"] == "fail" and "chưa đạt chuẩn" in lapsed["detail_vi"], (day, lapsed)
+        assert judge(record, day)["verdict"] == "violations"
+    trained = replace(record, profiles={**record.profiles, "dinh-van-ro": [
+        *record.profiles["dinh-van-ro"], ProfileUpdate(date(2024, 6, 1), {"theory": "so_cap"})]})
+    [met] = waiver_checks(trained, date(2025, 1, 10))
+    assert met["status"] == "pass", met
+    # A waiver lapsed before the next term opened was judged by the 2022 term's verdicts; its holder,
+    # still the cell's secretary (as recorded) in the next term, is found by P-WAIVER there as well.
+    early = _ro_on_a_waiver("2024-06-30", next_term_too=False)
+    [lapsed_in_term] = waiver_checks(early, date(2024, 8, 1))
+    assert lapsed_in_term["status"] == "fail"
+    [still] = waiver_checks(early, date(2025, 1, 10))
+    assert still["status"] == "fail" and judge(early, date(2025, 1, 10))["leadership"]["secretary"] == "dinh-van-ro"
 
 
 def test_the_next_terms_preparation_before_its_order_leaves_the_last_terms_verdict() -> None:

@@ -10,21 +10,25 @@ date (``_term_start``). A term begins with a normal election held at least ``TER
 after the previous term's; when the head's office fell vacant since the village's last election
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
-fills the vacancy too; a removal recorded before it opened, after the last vote, is judged in it:
-E-REMOVAL's new election is its; so is a waiver of the last term that lapses in it, or whose holder
-is still in office: P-WAIVER). The term holds the nominations, waivers and preparations for that
+fills the vacancy too), unless the record ties the vote to the vacancy before the term's end: one
+within E-REMOVAL's 60 days of a removal, or by the date an acting head was appointed until, is its
+by-election (``_fills``). The term holds the nominations, waivers and preparations for that
 election (and a congress held for it before its election). A term opens with its election's order
 (or its vote): the cell's nomination, a waiver or the list's preparation made for the next term
 (``UPCOMING_TYPES``, as long after) before it is ordered is held for it, and until then the term in
 progress, most often complete, is the one judged, as the day before (a congress already held for
-the next term opens it at once: P-ORDER). Earlier terms' events are not judged again; the previous
+the next term opens it at once: P-ORDER).
+
+Earlier terms' events are not judged again, but for what no verdict of their own term could judge:
+a removal after their last vote (E-REMOVAL: its new election is this term's), and the last term's
+waivers that lapse in this term, or whose holder is still in office (P-WAIVER). The previous
 congress is kept as context (C-TERM), and the leadership is the one recorded over all terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from operator import attrgetter
 from typing import Any, cast
@@ -222,6 +226,10 @@ TERM_GAP_MONTHS = 18
 #: it is the next term's regular election (which fills the vacancy as well).
 TERM_DUE_MONTHS = 24
 VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
+#: Later than that, a vote the record ties to the vacancy is still its by-election, within the term, while
+#: the term lasts: one held within this many days of a removal (E-REMOVAL's new election), or by the date
+#: an acting head was appointed until.
+BY_ELECTION_DAYS = 60
 #: The next term's process begun before its election is ordered: the cell's nomination, the waiver
 #: its nominee needs, the list's preparation (held for that term until its order opens it).
 UPCOMING_TYPES = ("personnel.nominated", "waiver.granted", *PREP_TYPES)
@@ -233,11 +241,13 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> tuple
     normal = [e for e in elections if e.kind == "normal" and e.day is not None]
     if not normal:
         return 0, set()
-    vacated = [e.date for e in events if e.type in VACANCY_TYPES]
+    vacancies = [e for e in events if e.type in VACANCY_TYPES]
+    vacated = [e.date for e in vacancies]
     opening, previous, prior = normal[0], normal[0], None
     for election in normal[1:]:
         day, last = cast(date, election.day), cast(date, previous.day)
-        if day >= _due(opening, any(last < v <= day for v in vacated)):
+        since = [v for v in vacancies if last < v.date <= day]
+        if day >= _due(opening, bool(since)) and not _fills(day, since, opening):
             prior, opening = opening, election
         previous = election
     # The next term's process begun before its election is ordered (its day unknown): the cell's
@@ -271,18 +281,35 @@ def _term_start(events: list[RecordedEvent], elections: list[Election]) -> tuple
 def _due(opening: Election, vacant: bool) -> date:
     """From when a normal election opens the term after ``opening``'s: sooner unless the office fell vacant.
     A term its recognition states longer than 2.5 years (``term_years``: the law allows 5) is due later."""
-    months = TERM_GAP_MONTHS
-    if vacant:
-        months = TERM_DUE_MONTHS
-        stated = opening.action.facts.get("term_years") if opening.action is not None and \
-            opening.action.type == "election.recognised" else None
-        try:
-            years = Fraction(str(stated)) if stated is not None else None
-        except (ValueError, ZeroDivisionError):
-            years = None  # (a term no number states: P-TERM says so; the usual 2.5 years here)
-        if years is not None and Fraction(5, 2) < years <= 10:
-            months = int(years * 12) - (30 - TERM_DUE_MONTHS)
+    months = _term_months(opening) - (30 - TERM_DUE_MONTHS) if vacant else TERM_GAP_MONTHS
     return add_months(cast(date, opening.day), months)
+
+
+def _term_months(opening: Election) -> int:
+    """The length of ``opening``'s term in months: 30, or longer where its recognition states it."""
+    stated = opening.action.facts.get("term_years") if opening.action is not None and \
+        opening.action.type == "election.recognised" else None
+    try:
+        years = Fraction(str(stated)) if stated is not None else None
+    except (ValueError, ZeroDivisionError):
+        years = None  # (a term no number states: P-TERM says so; the usual 2.5 years here)
+    if years is not None and Fraction(5, 2) < years <= 10:
+        return int(years * 12)
+    return 30
+
+
+def _fills(day: date, vacancies: list[RecordedEvent], opening: Election) -> bool:
+    """Whether a vote on ``day``, before ``opening``'s term ends, is the by-election the record ties to
+    one of ``vacancies``: within ``BY_ELECTION_DAYS`` of a removal (E-REMOVAL's new election), or by the
+    date an acting head was appointed ``until``."""
+    if day >= add_months(cast(date, opening.day), _term_months(opening)):
+        return False
+    for vacancy in vacancies:
+        until = as_date(vacancy.facts.get("until")) if vacancy.type == "head.acting_appointed" else \
+            vacancy.date + timedelta(days=BY_ELECTION_DAYS)
+        if until is not None and day <= until:
+            return True
+    return False
 
 
 def _first_on(events: list[RecordedEvent], day: date) -> int:

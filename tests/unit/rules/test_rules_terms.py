@@ -369,3 +369,41 @@ def test_a_removal_before_the_next_terms_first_event_is_judged_in_that_term() ->
     [voted] = [c for c in judge(record, date(2025, 1, 10))["checks"] if c["rule"] == "E-REMOVAL"]
     assert voted["status"] == "fail" and voted["events"] == ["r1", "t2e8"], voted
     assert "bầu mới ngày 17/11/2024, quá 60 ngày" in voted["detail_vi"], voted
+
+
+def test_a_by_election_within_sixty_days_of_a_removal_late_in_the_term_stays_in_it() -> None:
+    """The head resigns 23 months into the 2.5-year term; the by-election E-REMOVAL asks for (within 60
+    days) is held 24.5 months in, then the regular election 30 months in. The month count alone took the
+    by-election for the next term's election (24 months on, after a vacancy) and the regular election
+    for a second vote of that term; what the record says (a vote within E-REMOVAL's 60 days of a
+    removal, before the term's end) makes it the by-election of the 2022 term."""
+    by = timedelta(weeks=107)  # vote 2024-06-02, ordered 2024-05-08
+    removal = RecordedEvent("r1", "head.removal_recognised", date(2024, 4, 10), "commune_committee",
+                            {"person": "dinh-van-hung", "cause": "resigned"})
+    by_election = [replace(_again(e, by), id=f"b{e.id}") for e in _first_term().events
+                   if e.type in ELECTION_TYPES and e.type != "personnel.nominated"]
+    nominated = RecordedEvent("be1", "personnel.nominated", date(2024, 4, 15), "cell", {"person": "dinh-thi-lan"})
+    by_election = [_swapped(e, "dinh-van-hung", "dinh-thi-lan") for e in by_election]
+    record = _two_terms(between=(removal, nominated, *by_election))
+    day = date(2024, 7, 1)  # the by-election recognised, the regular one not begun
+    ctx = build(known(record, day), day)
+    assert ctx.events[0].id == "e1" and ctx.main is not None and ctx.main.count is not None
+    assert ctx.main.count.id == "e8", ctx.main.count  # the 2022 term, its by-election within it
+    out = judge(record, day)
+    assert [c["events"][0] for c in out["checks"] if c["rule"] == "E-WINNER"] == ["e8", "be8"]
+    assert out["rulesets"][0] == "vn-2008" and out["same_person"] == "deputy"  # Lan, the 2022 cell's deputy
+    # The regular election of November 2024 opens the next term (the by-election is not its main vote).
+    later = date(2025, 1, 10)
+    ctx = build(known(record, later), later)
+    assert ctx.main is not None and ctx.main.count is not None and ctx.main.count.id == "t2e8", ctx.main.count
+    assert not any(e.id.startswith("b") or e.id == "r1" for e in ctx.events), [e.id for e in ctx.events]
+    # So with an acting head appointed until the by-election (after a death, which no removal records).
+    acting = RecordedEvent("a1", "head.acting_appointed", date(2024, 4, 10), "commune_committee",
+                           {"person": "pham-van-bay", "until": "2024-06-30"})
+    ctx = build(known(_two_terms(between=(acting, nominated, *by_election)), day), day)
+    assert ctx.main is not None and ctx.main.count is not None and ctx.main.count.id == "e8"
+    # More than 60 days after the removal, the same vote 24.5 months in is the next term's, as before.
+    early = replace(removal, date=date(2024, 3, 15))
+    other = _two_terms(between=(early, replace(nominated, date=date(2024, 3, 20)), *by_election))
+    ctx = build(known(other, day), day)
+    assert ctx.main is not None and ctx.main.count is not None and ctx.main.count.id == "be8"

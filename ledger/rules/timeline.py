@@ -10,9 +10,9 @@ date (``_term_start``). A term begins with a normal election held at least ``TER
 after the previous term's; when the head's office fell vacant since the village's last election
 (a removal, or an acting head appointed, as after a death), at least ``TERM_DUE_MONTHS`` after
 (before that, it is a by-election, within the term; from then on, the next term's election, which
-fills the vacancy too), unless the record ties the vote to the vacancy before the term's end: one
-within E-REMOVAL's 60 days of a removal, or by the date an acting head was appointed until, is its
-by-election (``_fills``). The term holds the nominations, waivers and preparations for that
+fills the vacancy too), unless the record ties the vote to the vacancy: one within E-REMOVAL's 60
+days of a removal, or by the date an acting head was appointed until, is its by-election where that
+time ends before the term does (``_fills``). The term holds the nominations, waivers and preparations for that
 election (and a congress held for it before its election). A term opens with its election's order
 (or its vote): the cell's nomination, a waiver or the list's preparation made for the next term
 (``UPCOMING_TYPES``, as long after) before it is ordered is held for it, and until then the term in
@@ -226,9 +226,9 @@ TERM_GAP_MONTHS = 18
 #: it is the next term's regular election (which fills the vacancy as well).
 TERM_DUE_MONTHS = 24
 VACANCY_TYPES = ("head.removal_recognised", "head.acting_appointed")
-#: Later than that, a vote the record ties to the vacancy is still its by-election, within the term, while
-#: the term lasts: one held within this many days of a removal (E-REMOVAL's new election), or by the date
-#: an acting head was appointed until.
+#: Later than that, a vote the record ties to the vacancy is still its by-election, within the term: one
+#: held within this many days of a removal (E-REMOVAL's new election), or by the date an acting head was
+#: appointed until, where that time ends before the term does (``_fills``).
 BY_ELECTION_DAYS = 60
 #: The next term's process begun before its election is ordered: the cell's nomination, the waiver
 #: its nominee needs, the list's preparation (held for that term until its order opens it).
@@ -299,15 +299,15 @@ def _term_months(opening: Election) -> int:
 
 
 def _fills(day: date, vacancies: list[RecordedEvent], opening: Election) -> bool:
-    """Whether a vote on ``day``, before ``opening``'s term ends, is the by-election the record ties to
-    one of ``vacancies``: within ``BY_ELECTION_DAYS`` of a removal (E-REMOVAL's new election), or by the
-    date an acting head was appointed ``until``."""
-    if day >= add_months(cast(date, opening.day), _term_months(opening)):
-        return False
+    """Whether a vote on ``day`` is the by-election the record ties to one of ``vacancies``: within
+    ``BY_ELECTION_DAYS`` of a removal (E-REMOVAL's new election), or by the date an acting head was
+    appointed ``until``, that date before ``opening``'s term ends (else the regular election, due by
+    then, is the new election: the vote is the next term's)."""
+    end = add_months(cast(date, opening.day), _term_months(opening))
     for vacancy in vacancies:
         until = as_date(vacancy.facts.get("until")) if vacancy.type == "head.acting_appointed" else \
             vacancy.date + timedelta(days=BY_ELECTION_DAYS)
-        if until is not None and day <= until:
+        if until is not None and day <= until < end:
             return True
     return False
 

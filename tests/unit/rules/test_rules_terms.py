@@ -402,6 +402,12 @@ def test_a_by_election_within_sixty_days_of_a_removal_late_in_the_term_stays_in_
                            {"person": "pham-van-bay", "until": "2024-06-30"})
     ctx = build(known(_two_terms(between=(acting, nominated, *by_election)), day), day)
     assert ctx.main is not None and ctx.main.count is not None and ctx.main.count.id == "e8"
+    # A regular election a week before the 30 months, 50 days after a removal: the removal's 60 days end
+    # after the term does, so the regular election is its new election, and opens the next term.
+    late = replace(removal, date=date(2024, 9, 21))
+    week = _two_terms(shift=timedelta(weeks=130), between=(late,))  # vote 2024-11-10
+    ctx = build(known(week, later), later)
+    assert ctx.main is not None and ctx.main.count is not None and ctx.main.count.id == "t2e8"
     # More than 60 days after the removal, the same vote 24.5 months in is the next term's, as before.
     early = replace(removal, date=date(2024, 3, 15))
     other = _two_terms(between=(early, replace(nominated, date=date(2024, 3, 20)), *by_election))

@@ -252,7 +252,8 @@ def _check_correction(env: Envelope, view: View, stream: str) -> None:
     st = env.statement
     target = st.facts.get("corrects")
     original = view.earlier(target, stream) if correction.is_entry_hash(target) else None
-    correction.judge(st.body, st.facts, original, st.place)
+    at = view.stream(st.place)  # (registered: ``_check_references``)
+    correction.judge(st.body, st.facts, original, st.place, at.place_kind if at is not None else None)
 
 
 def _since(refusal: Refused, day: str) -> Refused:

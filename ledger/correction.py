@@ -15,7 +15,10 @@ that never took effect. Now ``ledger.authority.admit`` refuses, nothing stored:
 - ``malformed``: it corrects a correction (correct the original) or a registration, an enrolment or a
   key's rotation or revocation (nothing reads those as corrected), it is stated about another place
   than its original (no village's record would read it: only an attendance event's correction is
-  applied wherever it is stated, by the attendance view), its ``date`` is not a day
+  applied wherever it is stated, by the attendance view), or its original is stated about a place that is
+  no village (a commune, a district: nothing reads the corrections stated there, a Front's observation
+  about a commune excepted, which the Front's page of the commune shows as corrected:
+  ``READ_ABOVE_VILLAGE``), its ``date`` is not a day
   (YYYY-MM-DD, as every date of a statement), or the original's facts, corrected, no longer fit
   the original type's model (a count that is no number).
 
@@ -146,12 +149,26 @@ def is_entry_hash(value: object) -> TypeGuard[str]:
 ANY_PLACE = frozenset({"attendance.recorded", "attendance.planned", "attendance.reported"})
 #: Types no view reads "as corrected" (a village's name is its registration's; a body's, its enrolment's).
 NOT_CORRECTED = frozenset({"place.registered", "body.enrolled", "key.rotated", "key.revoked"})
+#: Kinds of place that are villages (thôn, tổ dân phố): a village's record is its place's stream.
+VILLAGE_KINDS = frozenset({"thon", "tdp"})
+#: Kinds of place a village belongs to: xã, phường, thị trấn (``api.web.district.COMMUNE_KINDS``).
+COMMUNE_KINDS = frozenset({"commune", "ward", "townlet"})
+#: Above a village, the only events any view reads from a place's own stream, by the kinds of place read:
+#: the Front's page of a commune shows the observations stated about the commune as a whole, as corrected
+#: (``api.web.district.front_page``). Nothing reads any other event stated about a commune, a district or
+#: the province (a commune-wide ``election.ordered``, a district's ``waiver.granted``: no village's record
+#: holds them), nor, for a profile stated there, the correction (a profile's correction is read with the
+#: events of the village it is stated about: ``ledger.village.build_record``).
+READ_ABOVE_VILLAGE: Mapping[str, frozenset[str]] = {"front.observation": COMMUNE_KINDS}
+#: Place kinds as a message says them.
+_PLACE_KIND_VI = {"province": "tỉnh", "district": "huyện", "town": "thị xã", "commune": "xã", "ward": "phường",
+                  "townlet": "thị trấn"}
 
 
-def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: str) -> None:
+def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: str, place_kind: str | None) -> None:
     """Raise ``Refused`` (dated ``SINCE``) unless the correction ``fix`` (its facts), signed by ``body``
-    and stated about ``place``, would take effect on ``original``, the event it names as the ledger
-    found it (None: none)."""
+    and stated about ``place`` (registered as a place of kind ``place_kind``), would take effect on
+    ``original``, the event it names as the ledger found it (None: none)."""
     target = str(fix.get("corrects"))
     short = target[:16] + "…" if len(target) == 64 else target
     if original is None:
@@ -173,6 +190,16 @@ def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: st
         raise _dated("malformed", f"Sự kiện '{short}' được ghi về '{original.place}': đính chính của nó phải ghi về "
                      f"cùng nơi đó (place '{original.place}', không phải '{place}'), nếu không sẽ không được áp dụng.",
                      f"event {target} is about {original.place}, the correction about {place}")
+    if (original.type not in ANY_PLACE and place_kind not in VILLAGE_KINDS
+            and place_kind not in READ_ABOVE_VILLAGE.get(original.type, ())):
+        kind_vi = _PLACE_KIND_VI.get(str(place_kind), "không phải thôn, tổ dân phố")
+        hint = (" Để sửa lý lịch, hãy ghi một hồ sơ mới (person.profiled) nêu lại các trường đúng: nó có hiệu lực "
+                "từ ngày ghi." if original.type == "person.profiled" else "")
+        raise _dated("malformed", f"Sự kiện '{short}' loại '{original.type}' được ghi về '{original.place}' "
+                     f"({kind_vi}), không phải về một thôn, tổ dân phố: không hồ sơ thôn nào và không bảng tra cứu "
+                     f"nào đọc đính chính của nó, nên đính chính sẽ không được áp dụng.{hint}",
+                     f"event {target} is a {original.type} about {original.place} (a {place_kind}), "
+                     "whose corrections no view reads")
     changed, where = changes(fix)
     merged = merge(original.facts, fix)
     if merged.dated and (merged.date is None or not is_iso_day(changed["date"])):

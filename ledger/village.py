@@ -24,14 +24,12 @@ from typing import Any, Generic, TypeVar, overload
 import orjson
 
 from ledger.catalogue import add_person_refs
+from ledger.correction import VILLAGE_KINDS
 from ledger.entry import entry_bytes
 from ledger.merkle import leaf_hash
 from ledger.rules import Place, ProfileUpdate, RecordedEvent, VillageRecord
 from ledger.sealer import state_entry
 from ledger.signing import b64decode_strict
-
-VILLAGE_KINDS = frozenset({"thon", "tdp"})
-
 
 _T = TypeVar("_T")
 

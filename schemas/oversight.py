@@ -45,8 +45,9 @@ class CorrectionRecorded(ProcessFacts):
     the ledger (from 2026-12-06) ``corrects`` must be the entry hash of an earlier event
     signed by the same body, not itself a correction (nor a registration, an enrolment, a
     key's rotation or revocation, which nothing reads as corrected), and the correction is stated about
-    the original's place (an attendance event's may be stated anywhere): else the ledger
-    refuses it (``unknown_event``, ``not_own_event``, ``malformed``).
+    the original's place (an attendance event's may be stated anywhere), a village (or, for a Front's
+    observation, a commune): else the ledger refuses it (``unknown_event``, ``not_own_event``,
+    ``malformed``).
     """
 
     corrects: EventRef

@@ -12,12 +12,12 @@ from api.village_views import public_verdict
 from api.web.labels import SEVERITY_VI, UNAVAILABLE_VI, body_kind_vi
 from api.web.state import WebState
 from api.web.village import linkify
-from ledger.rules.record import as_date
+from ledger.correction import COMMUNE_KINDS
+from ledger.rules.record import RecordedEvent, as_date, corrected
 from ledger.rules.text import SAME_PERSON_VI, STATUS_VI, VERDICT_VI
 from projections.views import UNAVAILABLE, LedgerReader, VillageUnavailable
 
 VERDICTS = ("compliant", "incomplete", "violations")
-COMMUNE_KINDS = frozenset({"commune", "ward", "townlet"})  # a village's parent: xã, phường, thị trấn
 OUTCOMES = ("secretary", "deputy", "committee", "outside", "non_member", "none")
 STEPS = (("candidates.drafted", "Ban CTMT lập danh sách dự kiến"),
          ("candidates.agreed", "Chi bộ thống nhất giới thiệu"),
@@ -96,6 +96,12 @@ class FrontVillage:
     checks: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _observation(e: RecordedEvent, where: str, where_name: str) -> dict[str, Any]:
+    """A Front observation as the page lists it: as corrected, with the corrections that made it so."""
+    return {"day": e.date, "where": where, "where_name": where_name, "facts": e.facts, "id": e.id, "index": e.index,
+            "corrected_by": e.corrected_by}
+
+
 def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
     places = state.services.places
     place = places.get(commune)
@@ -126,12 +132,15 @@ def front_page(state: WebState, commune: str) -> dict[str, Any] | None:
         checks = [{**c, "status_vi": STATUS_VI.get(c["status"], c["status"])}
                   for c in verdict["checks"] if c["rule"] in ("E-LIST", "E-TEAM")]
         villages.append(FrontVillage(village, record.village.name, election, steps, checks))
-        observed += [{"day": e.date, "where": village, "where_name": record.village.name, "facts": e.facts,
-                      "id": e.id, "index": e.index} for e in record.events if e.type == "front.observation"]
-    for e in LedgerReader(state.ledger).entries(commune):  # observations about the commune as a whole
-        if e.type == "front.observation":
-            observed.append({"day": e.date, "where": commune, "where_name": place.name, "facts": e.facts,
-                             "id": e.id, "index": e.index})
+        observed += [_observation(e, village, record.village.name) for e in corrected(record.events)
+                     if e.type == "front.observation"]
+    reader = LedgerReader(state.ledger)
+    # Observations about the commune as a whole, as corrected by the corrections stated about the commune (the
+    # only events above a village that a page reads, and so whose corrections the ledger takes:
+    # ledger.correction.READ_ABOVE_VILLAGE).
+    own = [RecordedEvent(e.id, e.type, e.date, "", dict(e.facts), e.index, body=str(e.statement.get("body")))
+           for e in reader.entries(commune) if e.type in ("front.observation", "correction.recorded")]
+    observed += [_observation(e, commune, place.name) for e in corrected(own) if e.type == "front.observation"]
     for o in observed:
         about = o["facts"].get("about") or []
         o["severity_vi"] = SEVERITY_VI.get(str(o["facts"].get("severity")), str(o["facts"].get("severity")))

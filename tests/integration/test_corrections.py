@@ -229,3 +229,41 @@ def test_a_correction_of_a_registration_is_refused(world: World) -> None:
         date="2022-05-20")
     refusal = assert_refused(world, fix, "malformed", stream=world.lang_ma)
     assert "place.registered" in refusal.message_vi and refusal.rule_since == SINCE
+
+
+def test_a_correction_of_an_event_about_the_commune_is_refused_unless_a_page_reads_it(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commune's committee orders the election for the whole commune and profiles p8, both stated about
+    the commune: no village's record holds them (a village's record is its own stream), so their corrections,
+    stated about the commune as the door asks, took effect nowhere, though the ledger gave a receipt for each.
+    Refused now (malformed, the rule of 2026-12-06); one an earlier release stored is a dated finding of
+    ``dantin verify``. A Front's observation about the commune is the one event stated there that a page reads
+    (the Front's page of the commune): its correction is taken (tests/integration/test_web_pages_agree.py)."""
+    from test_bundle import FRONT
+    from test_bundle import story as bundle_story
+
+    bundle_story(world)
+    ordered, profiled, observed = world.accept(
+        world.sign(world.committee, "election.ordered", world.badien,
+                   {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"}, date="2022-04-01"),
+        world.sign(world.committee, "person.profiled", world.badien, {"person": "p8", "born": "1970-01-01"},
+                   date="2022-04-01"),
+        world.sign(FRONT, "front.observation", world.badien,
+                   {"about": [world.badien], "finding": "Niêm yết chậm", "severity": "info"}, date="2022-04-02"))
+    assert {ordered.stream, observed.stream} == {world.badien}
+
+    def fix(body: str, target: str, facts: dict[str, Any]) -> dict[str, Any]:
+        envelope: dict[str, Any] = world.sign(body, "correction.recorded", world.badien, {
+            "corrects": target, "reason": "Ghi nhầm", "facts": facts}, date="2022-04-03")
+        return envelope
+
+    for target, facts in ((ordered, {"election_date": "2022-05-22"}), (profiled, {"born": "1971-01-01"})):
+        refusal = assert_refused(world, fix(world.committee, target.hash, facts), "malformed", stream=world.badien)
+        assert refusal.rule_since == SINCE and "không phải về một thôn, tổ dân phố" in refusal.message_vi
+        assert world.badien in refusal.message_vi and "(xã)" in refusal.message_vi
+    world.accept(fix(FRONT, observed.hash, {"severity": "warning"}))
+
+    stored = _stored_as_before(world, monkeypatch, fix(world.committee, ordered.hash, {"decision": "13/QĐ-UBND"}))
+    report = _audit(backend, world)
+    assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", stored.notification_id)]
+    assert f"áp dụng từ {SINCE}" in report.findings[0].message_vi

@@ -144,3 +144,33 @@ def test_a_profile_correction_s_reason_is_not_shown_on_the_public_page(world: Wo
         assert page.status_code == 200
         assert "1957" not in page.text and "Đính chính hồ sơ cá nhân" in page.text
         assert "Đính chính: Ghi nhầm ngày họp chi bộ" in page.text  # (another event's correction: said as before)
+
+
+@sqlite_only
+def test_the_front_page_shows_observations_as_corrected(world: World, backend: Backend) -> None:
+    """The Front corrects two of its observations, one about Làng Mạ and one about the commune as a whole (the
+    one event stated about a commune that a page reads, so the one whose correction the ledger takes there:
+    ledger.correction.READ_ABOVE_VILLAGE). The Front's page listed both as first recorded; it now lists them as
+    corrected, said so."""
+    from test_bundle import FRONT
+    from test_bundle import story as bundle_story
+
+    bundle_story(world)
+    about_village, about_commune = world.accept(
+        world.sign(FRONT, "front.observation", world.lang_ma, {
+            "about": [world.lang_ma], "finding": "Họp dân vắng nhiều hộ", "severity": "info"}, date="2022-04-20"),
+        world.sign(FRONT, "front.observation", world.badien, {
+            "about": [world.badien], "finding": "Niêm yết danh sách chậm", "severity": "info"}, date="2022-04-21"))
+    world.accept(
+        world.sign(FRONT, "correction.recorded", world.lang_ma, {
+            "corrects": about_village.hash, "reason": "Ghi nhầm", "facts": {"finding": "Họp dân đủ số hộ"}},
+            date="2022-04-22"),
+        world.sign(FRONT, "correction.recorded", world.badien, {
+            "corrects": about_commune.hash, "reason": "Ghi nhầm mức độ", "facts": {"severity": "breach"}},
+            date="2022-04-22"))
+    for client in _client(world, backend):
+        front = client.get(f"/front/{world.badien}", headers=HTML).text
+        rows = re.findall(r'<tr data-severity="([^"]+)">(.*?)</tr>', front, re.S)
+        assert [(severity, "(đã đính chính)" in row) for severity, row in rows] == [("info", True), ("breach", True)]
+        assert "Họp dân đủ số hộ" in front and "Họp dân vắng nhiều hộ" not in front
+        assert "Niêm yết danh sách chậm" in front

@@ -32,7 +32,7 @@ CHANGES = st.dictionaries(st.sampled_from(["date", "votes", "valid", "candidates
 def _door(original_type: str, changes: dict[str, Any]) -> Refused | None:
     try:
         judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": changes},
-              Earlier(BODY, original_type, ORIGINALS[original_type], PLACE), PLACE)
+              Earlier(BODY, original_type, ORIGINALS[original_type], PLACE), PLACE, "thon")
     except Refused as refusal:
         return refusal
     return None
@@ -72,7 +72,7 @@ def test_a_date_the_judge_would_read_but_written_otherwise_than_a_day_is_refused
 ])
 def test_no_event_another_bodys_or_a_correction_is_refused(original: Earlier | None, code: str) -> None:
     with pytest.raises(Refused) as refused:
-        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"valid": 1}}, original, PLACE)
+        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"valid": 1}}, original, PLACE, "thon")
     assert refused.value.code == code and refused.value.rule_since == "2026-12-06"
 
 
@@ -81,7 +81,10 @@ def test_an_attendance_event_s_correction_may_be_stated_about_another_place() ->
     other type's is read only with its original's place's record."""
     recorded = {"member": "p1", "level": "commune", "meeting_date": "2023-03-05", "cell": "qng.bato.badien.lang-reu"}
     judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"meeting_date": "2023-03-06"}},
-          Earlier(BODY, "attendance.recorded", recorded, "qng.bato.badien.lang-reu"), PLACE)
+          Earlier(BODY, "attendance.recorded", recorded, "qng.bato.badien.lang-reu"), PLACE, "thon")
+    planned = {"member": "p1", "level": "commune", "year": 2023, "cells": ["qng.bato.badien.lang-reu"]}
+    judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"year": 2024}},  # (its body's jurisdiction)
+          Earlier(BODY, "attendance.planned", planned, "qng.bato.badien"), "qng.bato.badien", "commune")
 
 
 def test_the_merge_takes_nested_facts_or_those_beside_and_a_corrected_date() -> None:
@@ -94,3 +97,30 @@ def test_the_merge_takes_nested_facts_or_those_beside_and_a_corrected_date() -> 
 def test_an_entry_hash_is_64_lowercase_hex_digits() -> None:
     assert is_entry_hash("ab" * 32) and not is_entry_hash("AB" * 32) and not is_entry_hash("ab" * 32 + "\n")
     assert not is_entry_hash("e4") and not is_entry_hash(None) and not is_entry_hash("g" * 64)
+
+
+COMMUNE = "qng.bato.badien"
+
+
+@pytest.mark.parametrize(("original_type", "facts", "kind"), [
+    ("election.ordered", {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"}, "commune"),
+    ("person.profiled", {"person": "p1", "born": "1975-02-01"}, "commune"),
+    ("waiver.granted", {"person": "p1", "criteria": ["theory"], "reason": "x", "deadline": "2023-01-01"}, "district"),
+    ("front.observation", {"about": ["qng.bato"], "finding": "x", "severity": "info"}, "district"),
+])
+def test_a_correction_of_an_event_about_a_place_above_a_village_that_nothing_reads_is_refused(
+        original_type: str, facts: dict[str, Any], kind: str) -> None:
+    """No village's record holds an event stated about a commune or a district, and no view reads the
+    corrections stated there: a receipt for one would be a receipt for nothing (gap of 2026-12-05)."""
+    with pytest.raises(Refused) as refused:
+        judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"date": "2022-03-02"}},
+              Earlier(BODY, original_type, facts, COMMUNE), COMMUNE, kind)
+    assert refused.value.code == "malformed" and refused.value.rule_since == "2026-12-06"
+    assert "không phải về một thôn, tổ dân phố" in refused.value.message_vi
+    assert ("hãy ghi một hồ sơ mới" in refused.value.message_vi) == (original_type == "person.profiled")
+
+
+def test_a_front_observation_about_a_commune_is_corrected_where_the_front_s_page_reads_it() -> None:
+    judge(BODY, {"corrects": "ab" * 32, "reason": "Nhầm", "facts": {"severity": "warning"}},
+          Earlier(BODY, "front.observation", {"about": [COMMUNE], "finding": "x", "severity": "info"}, COMMUNE),
+          COMMUNE, "commune")

@@ -49,16 +49,24 @@ def _kept(app: FastAPI) -> _Kept:
 
 def attendance_report(app: FastAPI, year: int | None, as_of: date | None, place: str = "",
                       level: str | None = None) -> dict[str, Any]:
-    """The report for ``year`` (default: ``as_of``'s year) judged on ``as_of`` (default: today), as the CLI's.
+    """The report for ``year`` (default: ``as_of``'s year) judged on ``as_of`` (default: ``today(app)``), as the
+    CLI's.
 
     Raises ``NotFound`` for a place the ledger does not know."""
-    day = as_of or date.today()
+    day = as_of or today(app)
     kept = _kept(app)
     with kept.lock:
         kept.views.catch_up()
         if place and not kept.views.place_known(place):
             raise NotFound(f"Không có địa bàn '{place}' trong sổ cái.", detail="unknown place")
         return kept.views.report(day.year if year is None else year, day, under=place, level=level)
+
+
+def today(app: FastAPI) -> date:
+    """The server's today: the village views' (``Views.today``), which every other page and route reads (a clock
+    injected there, as the tests pin it, holds for attendance too)."""
+    services: Services = app.state.services
+    return services.views.today()
 
 
 def latest_year(app: FastAPI) -> int | None:

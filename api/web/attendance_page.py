@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.problems import NotFound
-from api.routes.attendance import attendance_report, known_places, latest_year
+from api.routes.attendance import attendance_report, known_places, latest_year, today
 from api.web.pages import _missing, _page
 from ledger.rules.attendance import LEVELS
 from ledger.rules.text import STATUS_VI, VERDICT_VI
@@ -34,7 +34,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 def attendance_page(request: Request, year: Text = None, level: Text = None, place: Text = None,
                     as_of: Text = None) -> Response:
     errors: list[str] = []
-    day = date.today()
+    day = today(request.app)
     dated = False  # an as-of date asked for, and valid
     if as_of:
         try:

@@ -174,3 +174,18 @@ def test_the_front_page_shows_observations_as_corrected(world: World, backend: B
         assert [(severity, "(đã đính chính)" in row) for severity, row in rows] == [("info", True), ("breach", True)]
         assert "Họp dân đủ số hộ" in front and "Họp dân vắng nhiều hộ" not in front
         assert "Niêm yết danh sách chậm" in front
+
+
+@sqlite_only
+def test_attendance_is_judged_on_the_server_s_today_as_every_other_page(world: World, backend: Backend) -> None:
+    """The server's today is its views' (``Views.today``: the village pages, the dashboard, the API's verdicts);
+    /v1/attendance and /attendance without an as-of date took the system clock's instead, so a server whose
+    clock is injected (as here, pinned to 30/09/2022) judged attendance on another day than everything else."""
+    pinned = date(2022, 9, 30)
+    for client in _client(world, backend):
+        client.app.state.services.views.views.today = lambda: pinned
+        assert client.get(f"/villages/{world.lang_ma}", headers=HTML).text.count("30/09/2022") > 0
+        found = client.get("/v1/attendance").json()
+        assert (found["as_of"], found["year"]) == ("2022-09-30", 2022)
+        page = client.get("/attendance", headers=HTML).text
+        assert "xét ngày 30/09/2022" in page and "năm 2022</h1>" in page

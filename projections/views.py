@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import ledger.rules as rules_package
 import ledger.village as village_module
@@ -36,7 +36,7 @@ from ledger.gcpause import paused_gc
 from ledger.outage import is_store_error
 from ledger.rules import VillageRecord, judge
 from ledger.rules.record import corrected
-from ledger.village import Entry, build_record, entry_from_state
+from ledger.village import Entry, build_record, entry_from_state, people_of
 from ledger.workers import pool as worker_pool
 from projections.leadership import Tenure, holders, tenures
 from projections.store import ViewStore, _Cursor
@@ -104,6 +104,10 @@ class LedgerReader:
     def record(self, village: str) -> tuple[VillageRecord, set[str]] | None:
         return build_record(village, self.entries(village), self.person, self.body_kind)
 
+    def named(self, village: str) -> set[str]:
+        """The people the village's own events name (its record's, when it can be read)."""
+        return people_of(self.entries(village))
+
 
 class LogReader:
     """Every stream's entries from one pass over the whole log: for rebuilds and large catch-ups.
@@ -167,6 +171,10 @@ class LogReader:
 
     def record(self, village: str) -> tuple[VillageRecord, set[str]] | None:
         return build_record(village, self.entries(village), self.person, self.body_kind)
+
+    def named(self, village: str) -> set[str]:
+        """The people the village's own events name (its record's, when it can be read)."""
+        return people_of(self.entries(village))
 
 
 @dataclass(frozen=True)
@@ -274,7 +282,7 @@ class Views:
         return dirty
 
     def _recompute(self, c: _Cursor, reader: LedgerReader, village: str) -> None:
-        self._write(c, village, rows_for(village, functools.partial(reader.record, village), self.today()))
+        self._write(c, village, rows_for(village, reader, self.today()))
 
     def _write(self, c: _Cursor, village: str, rows: VillageRows | None) -> None:
         c.execute("DELETE FROM dantin_view_tenures WHERE village = ?", (village,))
@@ -454,16 +462,35 @@ def _failure(village: str, part: str, exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}{where}"
 
 
-def rows_for(village: str, build: Callable[[], tuple[VillageRecord, set[str]] | None], day: date) -> VillageRows | None:
-    """``village_rows`` of the record ``build`` reads; a record that cannot be read is a failed village
-    (stored so, and said so when asked), not an error that stops every other village's rows."""
+class Reader(Protocol):
+    """What a village's rows are read from (``LedgerReader``, ``LogReader``)."""
+
+    def record(self, village: str) -> tuple[VillageRecord, set[str]] | None: ...
+
+    def named(self, village: str) -> set[str]: ...
+
+
+def rows_for(village: str, reader: Reader, day: date) -> VillageRows | None:
+    """``village_rows`` of the record ``reader`` reads; a record that cannot be read is a failed village
+    (stored so, and said so when asked), not an error that stops every other village's rows.
+
+    A failed village still keeps the people its own events name (``Reader.named``), as a computed one keeps
+    those of its record: the record may have failed on one of their profiles, and a change to it recomputes
+    the village (``Views._touched``), as for any other village, without waiting for its own next event."""
     try:
-        built = build()
+        built = reader.record(village)
     except Exception as exc:  # one village's defect must not stop the others (VillageUnavailable)
         if is_store_error(exc):  # the store out of reach or damaged: no village's defect (the caller says which)
             raise
         error = _failure(village, "record", exc)
-        return VillageRows((village, village, "", UNAVAILABLE, "none", day.isoformat(), "{}"), [], [],
+        try:
+            named = reader.named(village)
+        except Exception as again:  # its own stream does not read either (no profile change mends that)
+            if is_store_error(again):
+                raise
+            named = set()
+        return VillageRows((village, village, "", UNAVAILABLE, "none", day.isoformat(), "{}"), [],
+                           [(p, village) for p in sorted(named)],
                            json.dumps({"parts": ["record"], "error": error}, ensure_ascii=False))
     return village_rows(village, built, day)
 
@@ -522,7 +549,7 @@ def _rows_of(job: tuple[list[str], date]) -> list[VillageRows | None]:
     villages, day = job
     assert _FORKED_LOG is not None
     log_reader = _FORKED_LOG
-    return [rows_for(v, functools.partial(log_reader.record, v), day) for v in villages]
+    return [rows_for(v, log_reader, day) for v in villages]
 
 
 def _idle_cores() -> int:
@@ -549,7 +576,7 @@ def _rows_in_parallel(log: LogReader, villages: list[str], day: date, workers: i
     global _FORKED_LOG
     workers = workers if workers is not None else _idle_cores()
     if workers < 2 or len(villages) < PARALLEL_MIN or not _fork_safe():
-        return [rows_for(v, functools.partial(log.record, v), day) for v in villages]
+        return [rows_for(v, log, day) for v in villages]
     size = max(50, len(villages) // (workers * 8))
     chunks = [(villages[i:i + size], day) for i in range(0, len(villages), size)]
     _FORKED_LOG = log

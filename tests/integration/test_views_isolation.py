@@ -133,6 +133,45 @@ def test_a_record_that_cannot_be_read_or_tenures_that_fail_are_said_so(
     assert views.verdict(BA_LANG)["verdict"] == "incomplete"
 
 
+def test_a_village_whose_record_failed_is_recomputed_when_a_person_it_names_is_profiled_again(
+        world: World, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record of Làng Mạ fails on p1's profile (played by a reader that raises while p1 has one profile
+    only). A failed record kept no people rows, so the views did not know that Làng Mạ names p1: the commune's
+    new profile of p1, stored in p1's stream, left the village failed until its own next event or a release.
+    The failed village now keeps the people its own events name, by a rebuild and by a catch-up alike, and
+    the new profile recomputes it."""
+    _two_villages(world)
+    real_build = views_module.build_record
+
+    def build_record(village: str, *args: Any) -> Any:
+        built = real_build(village, *args)
+        if built is not None and len(built[0].profiles.get("p1", ())) == 1:
+            raise ValueError("a profile the reader cannot read")
+        return built
+
+    monkeypatch.setattr(views_module, "build_record", build_record)
+    views = Views(world.ledger, today=lambda: DAY)
+
+    def named() -> set[str]:
+        with views.store.transaction(write=False) as c:
+            return {r["person"] for r in c.all("SELECT person FROM dantin_view_people WHERE village = ?",
+                                               (world.lang_ma,))}
+
+    views.rebuild(workers=1)
+    assert views.failures()[world.lang_ma].parts == ["record"]
+    assert {"p1", "p2", "p3"} <= named()  # (none before)
+    world.accept(world.sign(FRONT, "front.head_chosen", world.lang_ma, {"person": "p2"}, date="2023-08-01"))
+    views.catch_up()  # its own event: recomputed, failing again, by a catch-up
+    assert list(views.failures()) == [world.lang_ma] and "p1" in named()
+
+    world.accept(world.sign(world.committee, "person.profiled", world.lang_ma,
+                            {"person": "p1", "education": "thpt"}, date="2022-03-02"))
+    views.catch_up()
+    assert views.failures() == {}
+    assert views.verdict(world.lang_ma, DAY)["verdict"] in ("violations", "incomplete", "compliant")
+    assert views.leadership(world.lang_ma, date(2022, 8, 1))["offices"]["head"] == "p1"
+
+
 #: The faces are the same over either store; the store's part is tested above on both.
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

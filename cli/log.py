@@ -36,10 +36,9 @@ from cli.vi import Typer
 from ledger import home
 from ledger.application import Ledger
 from ledger.bundle import BundleFailed, NotABundle, against_ledger, make_bundle, verify_bundle
-from ledger.note import NoteVerifier
 from ledger.rules.text import VERDICT_VI
 from ledger.sealer import CheckpointRow
-from ledger.witness import Policy, WitnessError, cosigned, read_policy, read_witness_file, witness_ledger
+from ledger.witness import Policy, TrustedLog, WitnessError, cosigned, read_policy, read_witness_file, witness_ledger
 from ledger.witness import witnessed_checkpoint as find_witnessed
 
 #: The largest tree size or leaf index a command takes (the stores' integers are 64-bit).
@@ -189,7 +188,8 @@ def witness_cosign(
     state: Annotated[Path, typer.Option("--state", help="Tệp trạng thái của nhân chứng (do nhân chứng giữ).")],
     body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan nhân chứng.")] = None,
     log_key_opt: Annotated[
-        str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) nhân chứng tin, lần ký đầu tiên.")
+        str | None, typer.Option("--log-key", help="Khóa nhật ký (vkey) nhân chứng tin, lần ký đầu tiên; "
+                                 "'NGUỒN VKEY' khi tên khóa khác dòng nguồn (origin) của checkpoint.")
     ] = None,
     passphrase_env: Annotated[str | None, typer.Option(
         "--passphrase-env", help="Tên biến môi trường chứa mật khẩu tệp khóa.")] = None,
@@ -201,7 +201,8 @@ def witness_cosign(
     if body_id is None:
         fail("Không biết cơ quan nhân chứng: dùng --body MÃ_CƠ_QUAN.")
     signing_key = load_key(key, passphrase_env)
-    log = NoteVerifier.from_vkey(log_key_opt) if log_key_opt else home.log_verifier(directory)
+    log = TrustedLog.parse(log_key_opt) if log_key_opt else TrustedLog(
+        home.read_settings(directory).origin, home.log_verifier(directory))
     ledger, policy = _open(directory, database, read_only=False)  # the cosignature is stored
     try:
         row = witness_ledger(ledger, signing_key, body_id, state, log, policy=policy)
@@ -227,8 +228,9 @@ def witness_serve(
     key: Annotated[Path, typer.Option("--key", help="Tệp khóa riêng của cơ quan nhân chứng.")],
     state: Annotated[Path, typer.Option("--state", help="Tệp trạng thái của nhân chứng (do nhân chứng giữ).")],
     log_keys: Annotated[list[str] | None, typer.Option(
-        "--log-key", help="Khóa nhật ký (vkey) nhân chứng tin; lặp lại được. Các nhật ký đã ghi trong tệp trạng thái "
-        "được tin sẵn.")] = None,
+        "--log-key", help="Khóa nhật ký (vkey) nhân chứng tin, cho nhật ký có dòng nguồn (origin) là tên khóa; "
+        "'NGUỒN VKEY' khi tên khóa khác dòng nguồn; lặp lại được. Các nhật ký đã ghi trong tệp trạng thái được tin "
+        "sẵn.")] = None,
     body: Annotated[str | None, typer.Option("--body", help="Mã cơ quan nhân chứng.")] = None,
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.", min=0, max=65535)] = 8100,
@@ -252,7 +254,7 @@ def witness_serve(
         fail("Không biết cơ quan nhân chứng: dùng --body MÃ_CƠ_QUAN.")
     signer = CosignatureSigner.from_private_bytes(body_id, load_key(key, passphrase_env).seed())
     try:
-        trusted = [NoteVerifier.from_vkey(v) for v in log_keys or ()]
+        trusted = [TrustedLog.parse(v) for v in log_keys or ()]
         witness = HttpWitness.open(signer, state, trusted)
     except WitnessError as exc:
         fail(exc.message_vi, exc.code)

@@ -43,6 +43,7 @@ from ledger.witness import (
     DEFAULT_POLICY,
     CosignatureRow,
     Policy,
+    TrustedLog,
     WitnessError,
     add_cosignature,
     cosign,
@@ -120,28 +121,31 @@ def _lines_of_the_log(note: str, log: NoteVerifier) -> str:
 @dataclass(frozen=True)
 class HttpWitness:
     """A witness as its HTTP service holds it: its cosigner (named by its body id), its state file,
-    and the key it trusts for each log, by origin."""
+    and the key it trusts for each log, by origin (the checkpoint's first line; the key's name, which its
+    signature lines carry, may differ: ``ledger.witness.TrustedLog``)."""
 
     signer: CosignatureSigner
     state_path: Path
     logs: Mapping[str, NoteVerifier]
 
     @classmethod
-    def open(cls, signer: CosignatureSigner, state_path: Path, log_keys: Sequence[NoteVerifier]) -> HttpWitness:
-        """Trust ``log_keys`` and the logs the state file already pinned; refuse a state file of another
-        witness, two keys for one origin, or a key other than the one pinned for its log."""
+    def open(cls, signer: CosignatureSigner, state_path: Path,
+             log_keys: Sequence[NoteVerifier | TrustedLog]) -> HttpWitness:
+        """Trust ``log_keys`` (a key alone: for the origin of its name) and the logs the state file already
+        pinned; refuse a state file of another witness, or a key other than the one pinned for its log."""
         state = read_witness_file(state_path)
         if state.name not in (None, signer.name):
             raise WitnessError("witness_state", f"Tệp trạng thái {state_path} là của nhân chứng '{state.name}', "
                                f"không phải '{signer.name}'.", detail="state of another witness")
         logs = {origin: NoteVerifier.from_vkey(s.log_key) for origin, s in state.logs.items()}
-        for log in log_keys:
-            pinned = logs.get(log.name)
+        for trusted in map(TrustedLog.of, log_keys):
+            origin, log = trusted.origin, trusted.key
+            pinned = logs.get(origin)
             if pinned is not None and pinned.vkey() != log.vkey():
-                raise WitnessError("witness_state", f"Nhân chứng đã ghi nhận nhật ký '{log.name}' với khóa "
+                raise WitnessError("witness_state", f"Nhân chứng đã ghi nhận nhật ký '{origin}' với khóa "
                                    f"{pinned.vkey()}; không nhận khóa khác ({log.vkey()}) cho nó.",
                                    detail="log key differs from the pinned one")
-            logs[log.name] = log
+            logs[origin] = log
         if not logs:
             raise WitnessError("witness_state", "Nhân chứng chưa tin nhật ký nào: hãy cho khóa nhật ký (--log-key).",
                                detail="no log")
@@ -161,7 +165,7 @@ class HttpWitness:
             raise _refused(400, "malformed", f"Checkpoint sai định dạng: {exc.message_vi}", exc.detail) from None
         note = _lines_of_the_log(note, log)
         try:
-            checkpoint, _ = open_checkpoint(note, log)
+            checkpoint, _ = open_checkpoint(note, log, origin=origin)
         except NoteError as exc:
             raise _refused(403, "bad_checkpoint", f"Checkpoint không có chữ ký hợp lệ của nhật ký '{origin}': "
                            f"{exc.message_vi}", exc.detail) from None
@@ -204,7 +208,8 @@ class HttpWitness:
             elif proof:
                 raise _refused(422, "bad_proof", "Giữa hai checkpoint cùng cỡ không có bằng chứng nhất quán nào "
                                "(phải để trống).", "proof for equal sizes")
-            result = cosign(state, note, proof, log, int(time.time()) if now is None else now, signer=self.signer)
+            result = cosign(state, note, proof, log, int(time.time()) if now is None else now, signer=self.signer,
+                            origin=origin)
             logs = dict(state_file.logs) | {origin: result.state}
             write_witness_file(self.state_path, replace(state_file, name=self.signer.name, logs=logs))
         return result.line

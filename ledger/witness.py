@@ -12,7 +12,12 @@ over ``cosignature/v1\\ntime <t>\\n`` + checkpoint body, so neither can pass for
   it cosigned. This is the defence against a log showing different histories to different
   readers (a split view): no witness signs two checkpoints that are not one history.
 
-The witness keeps its state (the last checkpoint it cosigned, per log, and the log key it
+A log is identified by its checkpoints' origin line, and trusted by its key (``TrustedLog``): the
+key's name, which each of its signature lines carries (C2SP signed-note), need not be the origin
+(sum.golang.org's key signs the origin ``go.sum database tree``); a dantin ledger's is (``dantin init``
+names its log key by the origin), so a key alone is trusted for the origin of its name.
+
+The witness keeps its state (the last checkpoint it cosigned, per log origin, and the log key it
 pinned on first use) in a small JSON file it owns, replaced atomically under a lock. The
 ledger stores cosignatures (``dantin_cosignatures``) after verifying each against the
 witness body's current keys; ``witnessed_checkpoint`` finds the newest checkpoint whose
@@ -195,6 +200,31 @@ def read_policy(settings_path: Path) -> Policy:
 
 
 @dataclass(frozen=True)
+class TrustedLog:
+    """A log a witness follows: the origin line of its checkpoints, and the key that signs them (C2SP
+    tlog-witness: the witness verifies a checkpoint against the keys it trusts for the checkpoint's origin)."""
+
+    origin: str
+    key: NoteVerifier
+
+    @classmethod
+    def of(cls, log: NoteVerifier | TrustedLog) -> TrustedLog:
+        """``log`` itself, or a key alone: trusted for the origin of its name (a dantin ledger's log key)."""
+        return log if isinstance(log, TrustedLog) else cls(log.name, log)
+
+    @classmethod
+    def parse(cls, text: str) -> TrustedLog:
+        """``VKEY`` (the origin is the key's name), or ``ORIGIN VKEY`` (an origin may hold spaces, a vkey holds
+        none): ``dantin witness cosign|serve --log-key``. Raises ``NoteError`` for a vkey that does not read."""
+        origin, _, vkey = text.strip().rpartition(" ")
+        key = NoteVerifier.from_vkey(vkey)
+        origin = origin.strip()
+        if "\n" in origin:
+            raise NoteError("Dòng nguồn (origin) của nhật ký không được xuống dòng.", detail="origin holds a newline")
+        return cls(origin or key.name, key)
+
+
+@dataclass(frozen=True)
 class WitnessState:
     """The last checkpoint a witness cosigned for one log, and the log key it pinned."""
 
@@ -229,17 +259,20 @@ def cosign(
     now: int,
     *,
     signer: CosignatureSigner,
+    origin: str | None = None,
 ) -> Cosigned:
     """Cosign ``checkpoint_note`` if it extends ``state`` (the first checkpoint seen is accepted).
 
+    ``origin``: the log's, which the checkpoint must state (default: ``log``'s key name, as ``TrustedLog.of``).
     Raises ``WitnessError``: ``bad_checkpoint`` (not signed by ``log``, another log),
     ``witness_rollback`` (smaller than the last one cosigned), ``witness_inconsistent``
     (the consistency proof fails, or the same size with another root: a fork).
     """
+    origin = log.name if origin is None else origin
     try:
-        checkpoint, opened = open_checkpoint(checkpoint_note, log)
+        checkpoint, opened = open_checkpoint(checkpoint_note, log, origin=origin)
     except CryptoError as exc:
-        raise WitnessError("bad_checkpoint", f"Checkpoint không có chữ ký hợp lệ của nhật ký '{log.name}': "
+        raise WitnessError("bad_checkpoint", f"Checkpoint không có chữ ký hợp lệ của nhật ký '{origin}': "
                            f"{exc.message_vi}", detail=exc.detail) from None
     if state is not None:
         _check_extends(state, checkpoint, consistency_proof, log)
@@ -559,7 +592,7 @@ def witness_ledger(
     key: SigningKey,
     body_id: str,
     state_path: Path,
-    log: NoteVerifier,
+    log: NoteVerifier | TrustedLog,
     *,
     policy: Policy = DEFAULT_POLICY,
     now: int | None = None,
@@ -568,8 +601,10 @@ def witness_ledger(
 
     The witness checks it may witness before signing anything, records its new state before
     the cosignature leaves it, and verifies the log's signature against the key it pinned
-    when it first cosigned this log (``log`` is used only the first time).
+    when it first cosigned this log, by its origin (``log``'s key is used only the first time).
     """
+    trusted = TrustedLog.of(log)
+    origin, log_key = trusted.origin, trusted.key
     signer = CosignatureSigner.from_private_bytes(body_id, key.seed())
     body = _body(ledger, body_id)
     if body is None or not policy.may_witness(body_id, body.kind):
@@ -583,14 +618,15 @@ def witness_ledger(
         if state_file.name not in (None, body_id):
             raise WitnessError("witness_state", f"Tệp trạng thái {state_path} là của nhân chứng "
                                f"'{state_file.name}', không phải '{body_id}'.", detail="state of another witness")
-        state = state_file.logs.get(log.name)
+        state = state_file.logs.get(origin)
         if state is not None:
-            log = NoteVerifier.from_vkey(state.log_key)  # pinned at first use
+            log_key = NoteVerifier.from_vkey(state.log_key)  # pinned at first use
         row = ledger.checkpoint()
         if row is None:
             raise WitnessError("bad_checkpoint", "Sổ cái chưa công bố checkpoint nào.", detail="no checkpoint")
         proof = ledger.consistency_proof(state.size, row.size) if state and 0 < state.size < row.size else []
-        result = cosign(state, row.note, proof, log, int(time.time()) if now is None else now, signer=signer)
+        result = cosign(state, row.note, proof, log_key, int(time.time()) if now is None else now, signer=signer,
+                        origin=origin)
         logs = dict(state_file.logs) | {result.state.origin: result.state}
         write_witness_file(state_path, replace(state_file, name=body_id, logs=logs))
     return add_cosignature(ledger, result.line, size=row.size, policy=policy)[0]
@@ -601,6 +637,7 @@ __all__ = [
     "WITNESS_KINDS",
     "CosignatureRow",
     "Policy",
+    "TrustedLog",
     "WitnessError",
     "WitnessState",
     "Witnessed",

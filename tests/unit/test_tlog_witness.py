@@ -23,7 +23,7 @@ from ledger.merkle import consistency_proof_from_leaves, leaf_hash, root_from_le
 from ledger.note import Checkpoint, CosignatureSigner, NoteSigner, NoteVerifier, open_checkpoint, sign_note
 from ledger.signing import b64encode
 from ledger.tlog_witness import TLOG_SIZE, AddCheckpointError, HttpWitness, request_body
-from ledger.witness import WitnessError, WitnessState, locked, read_witness_file, write_witness_file
+from ledger.witness import TrustedLog, WitnessError, WitnessState, locked, read_witness_file, write_witness_file
 
 TESSERA = NoteVerifier.from_vkey(ABOUT["verifier_key"])
 LEAVES = level0_hashes(15)
@@ -238,3 +238,44 @@ def test_a_clock_stepped_back_does_not_date_a_larger_tree_before_a_smaller_one(
     # A clock that goes on moving forward is what it signs.
     assert parse_cosignature(witness.add_checkpoint(request_body(9, [], checkpoint(9)),
                                                     now=1_800_000_100)).timestamp == 1_800_000_100
+
+
+def test_a_log_whose_key_name_is_not_its_origin_is_known_by_its_origin(tmp_path: Path,
+                                                                       signer: CosignatureSigner) -> None:
+    """C2SP: a log is identified by its checkpoints' origin line, and a signature line names the key that made
+    it (signed-note); the two need not be equal (sum.golang.org's key signs the origin 'go.sum database tree').
+    The witness keyed each log by its key's name: this log's checkpoints were 404 unknown log, and, once told the
+    origin, 403 (the origin was checked against the key's name). Configured as ORIGIN + key, it cosigns them,
+    pins them under the origin, and still refuses another key of the same name, and the origin signed by a key
+    trusted for another origin."""
+    origin = "go.sum database tree"
+    log = NoteSigner.generate("sum.golang.org")
+    leaves = [leaf_hash(bytes([i])) for i in range(6)]
+
+    def note(size: int, by: NoteSigner = log, of: str = origin) -> str:
+        return sign_note(Checkpoint(of, size, root_from_leaves(leaves[:size])).format(), [by])
+
+    state = tmp_path / "w.json"
+    witness = HttpWitness.open(signer, state, [TrustedLog(origin, log.verifier()), TESSERA])
+    assert sorted(witness.logs) == sorted([origin, TESSERA.name])
+    line = witness.add_checkpoint(request_body(0, [], note(3)))
+    _, opened = open_checkpoint(note(3) + line, log.verifier(), origin=origin, cosigners=[signer.verifier()])
+    assert opened.signed_by(signer.verifier())
+    assert read_witness_file(state).logs[origin].size == 3
+    witness.add_checkpoint(request_body(3, consistency_proof_from_leaves(3, leaves[:6]), note(6)))
+    # Opened again without naming it: the pinned origin keeps its key.
+    again = HttpWitness.open(signer, state, [TESSERA])
+    assert again.logs[origin].vkey() == log.verifier().vkey()
+    impostor = NoteSigner.generate("sum.golang.org")
+    for forged in (note(6, impostor), note(6, log, TESSERA.name)):
+        with pytest.raises(AddCheckpointError) as refused:
+            again.add_checkpoint(request_body(6, [], forged))
+        assert refused.value.status == 403
+    # Its key's name is no log's origin.
+    with pytest.raises(AddCheckpointError) as unknown:
+        again.add_checkpoint(request_body(0, [], note(3, log, log.name)))
+    assert unknown.value.status == 404
+    # On the command line: `--log-key 'ORIGIN VKEY'` (an origin may hold spaces; a vkey never does).
+    parsed = TrustedLog.parse(f"{origin} {log.verifier().vkey()}")
+    assert (parsed.origin, parsed.key.vkey()) == (origin, log.verifier().vkey())
+    assert TrustedLog.parse(TESSERA.vkey()).origin == TESSERA.name

@@ -194,7 +194,10 @@ def admit_signed(
         _check_custody(signer, env.facts.person, existing)
     _check_version(env)
     _check_text(env)
-    if st.type == "correction.recorded":
+    if st.type in correction.VILLAGE_ONLY:
+        place = view.stream(st.place)
+        correction.about_a_village(st.type, st.place, place.place_kind if place is not None else None)
+    elif st.type == "correction.recorded":
         _check_correction(env, view, stream)
     return stream, key.public
 

@@ -160,9 +160,33 @@ COMMUNE_KINDS = frozenset({"commune", "ward", "townlet"})
 #: holds them), nor, for a profile stated there, the correction (a profile's correction is read with the
 #: events of the village it is stated about: ``ledger.village.build_record``).
 READ_ABOVE_VILLAGE: Mapping[str, frozenset[str]] = {"front.observation": COMMUNE_KINDS}
+#: Types read only with a village's record (its place's stream: ``ledger.village.build_record``): stated
+#: about a commune, a district or the province they would reach no record and no view, so from ``SINCE``
+#: they are refused there (``about_a_village``). The others: a body's and a place's own events, profiles
+#: (the person's stream), attendance (the body's), the Front's observations (read about a commune too)
+#: and corrections (judged by ``judge``).
+VILLAGE_ONLY = frozenset({
+    "candidates.agreed", "candidates.drafted", "candidates.finalised",
+    "congress.annulled", "congress.appointed", "congress.approved", "congress.counted", "congress.held",
+    "congress.reported", "election.counted", "election.notice_posted", "election.ordered", "election.recognised",
+    "election.rerun_ordered", "election.team_formed", "front.head_chosen", "head.acting_appointed",
+    "head.removal_recognised", "inspection.finding", "personnel.nominated", "training.completed", "waiver.granted",
+})
 #: Place kinds as a message says them.
 _PLACE_KIND_VI = {"province": "tỉnh", "district": "huyện", "town": "thị xã", "commune": "xã", "ward": "phường",
                   "townlet": "thị trấn"}
+
+
+def about_a_village(event_type: str, place: str, place_kind: str | None) -> None:
+    """Raise ``Refused`` (dated ``SINCE``) if an event of ``event_type`` (one of ``VILLAGE_ONLY``) is stated
+    about ``place``, of kind ``place_kind``, which is no village: no record would ever read it."""
+    if place_kind in VILLAGE_KINDS:
+        return
+    kind_vi = _PLACE_KIND_VI.get(str(place_kind), "không phải thôn, tổ dân phố")
+    raise _dated("malformed", f"Sự kiện loại '{event_type}' phải ghi về một thôn, tổ dân phố, nhưng '{place}' là "
+                 f"{kind_vi}: chỉ hồ sơ của từng thôn đọc loại sự kiện này, nên ghi về '{place}' nó sẽ không có "
+                 "hiệu lực ở đâu cả. Hãy ghi một sự kiện cho mỗi thôn (place là mã của thôn).",
+                 f"a {event_type} about {place} (a {place_kind}), which no village's record reads")
 
 
 def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: str, place_kind: str | None) -> None:

@@ -22,6 +22,7 @@ from test_tamper import _audit
 from test_views import DAY, TEAM, enrol_village_bodies, story
 
 import ledger.authority as authority
+import ledger.correction as correction
 from ledger.application import Receipt
 from ledger.correction import SINCE
 from ledger.errors import Refused
@@ -243,9 +244,12 @@ def test_a_correction_of_an_event_about_the_commune_is_refused_unless_a_page_rea
     from test_bundle import story as bundle_story
 
     bundle_story(world)
-    ordered, profiled, observed = world.accept(
-        world.sign(world.committee, "election.ordered", world.badien,
-                   {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"}, date="2022-04-01"),
+    with monkeypatch.context() as old_release:  # a commune-wide order, as an earlier release took it (refused
+        old_release.setattr(correction, "about_a_village", lambda *_: None)  # since: test_village_only_events)
+        [ordered] = world.accept(world.sign(world.committee, "election.ordered", world.badien,
+                                            {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"},
+                                            date="2022-04-01"))
+    profiled, observed = world.accept(
         world.sign(world.committee, "person.profiled", world.badien, {"person": "p8", "born": "1970-01-01"},
                    date="2022-04-01"),
         world.sign(FRONT, "front.observation", world.badien,
@@ -265,5 +269,7 @@ def test_a_correction_of_an_event_about_the_commune_is_refused_unless_a_page_rea
 
     stored = _stored_as_before(world, monkeypatch, fix(world.committee, ordered.hash, {"decision": "13/QĐ-UBND"}))
     report = _audit(backend, world)
-    assert [(f.code, f.notification_id) for f in report.findings] == [("malformed", stored.notification_id)]
-    assert f"áp dụng từ {SINCE}" in report.findings[0].message_vi
+    assert [(f.code, f.notification_id) for f in report.findings] == [
+        ("malformed", ordered.notification_id), ("malformed", stored.notification_id)]
+    assert all(f"áp dụng từ {SINCE}" in f.message_vi for f in report.findings)
+    assert "phải ghi về một thôn, tổ dân phố" in report.findings[0].message_vi

@@ -723,3 +723,28 @@ def test_on_an_empty_ledger_only_the_roots_self_enrolment_comes_first(backend: A
     assert isinstance(second_root, Refused)
     assert second_root.code == "unknown_key"
     assert ledger.recorder.max_notification_id() == 1
+
+
+@pytest.mark.parametrize(("body", "type_", "place", "facts"), [
+    ("committee", "election.ordered", "badien", {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"}),
+    ("committee", "head.acting_appointed", "badien", {"person": "p1", "until": "2022-06-30"}),
+    ("standing", "waiver.granted", "bato",
+     {"person": "p1", "criteria": ["theory"], "reason": "Đang học", "deadline": "2022-12-31"}),
+    ("inspection", "inspection.finding", "bato", {"about": ["qng.bato.badien.lang-ma"],
+                                                   "finding": "Đúng quy trình", "conclusion": "Không vi phạm"}),
+])
+def test_an_event_only_a_villages_record_reads_is_refused_about_a_commune_or_district(
+        world: Any, body: str, type_: str, place: str, facts: dict[str, Any]) -> None:
+    """A commune committee's one order for every village of the commune, a district's waiver stated about the
+    district: each was taken with a receipt, and no village's record (its own stream) ever read it, so every
+    village's verdict was judged as if it did not exist. Refused now (the rule of 2026-12-06), saying to state
+    one for each village; stated about the village, the same event is taken."""
+    from ledger.correction import SINCE
+
+    profile_p1(world)
+    about = getattr(world, place)
+    refusal = assert_refused(world, world.sign(getattr(world, body), type_, about, facts), "malformed", stream=about)
+    assert refusal.rule_since == SINCE
+    said = " ".join(refusal.message_vi.split())
+    assert f"'{about}' là {'xã' if place == 'badien' else 'huyện'}" in said and "mỗi thôn" in said, said
+    world.accept(world.sign(getattr(world, body), type_, world.lang_ma, facts))

@@ -1,11 +1,20 @@
 """Who held which village office, from when to when: a pure fold over a village's events.
 
 Offices: ``head`` (trưởng thôn: from the commune's recognition decision, ended by a
-recognised removal or the next recognition; an acting head from ``head.acting_appointed``
-until its ``until``), ``secretary``, ``deputy`` and ``committee`` (chi ủy: from the
-commune party committee's approval, or an appointment; an annulment ends them), and
-``front_head`` (trưởng Ban công tác Mặt trận, from ``front.head_chosen``). Events are
-taken in date order, then log order. A tenure covers ``start <= day < end``.
+recognised removal of that person or the next recognition — EVENTS.md §Verdict's "the person the
+commune last recognised, less removals"; ``term_years`` ends nothing, and neither does an acting
+head's appointment), the acting head (``head.acting_appointed``: from its date until the day before
+its ``until``, ended sooner by a recognition — the election fills the vacancy, "cho đến khi bầu được
+trưởng thôn mới" —, by a removal naming them, or by another acting head's appointment; the same
+person appointed again holds on unbroken, until the new ``until``), ``secretary``, ``deputy`` and
+``committee`` (chi ủy: from the commune party committee's approval, which names them all, a null or
+empty one leaving the office vacant; an appointment replaces the secretary or deputy, or adds a chi
+ủy member; an annulment ends them all), and ``front_head`` (trưởng Ban công tác Mặt trận, from
+``front.head_chosen``). A holder named again (recognised, approved, appointed) holds on, unbroken.
+Each event takes effect on its ``date`` (as corrected, its corrected date), whenever it was
+recorded; events of one day in log order. A tenure covers ``start <= day < end``. EVENTS.md is
+silent on the acting head's end and on what an annulment undoes: these are our readings (README
+§7), checked against a model written from the contract (tests/integration/test_officeholders_model.py).
 """
 
 from __future__ import annotations
@@ -52,15 +61,8 @@ class _Fold:
     def __init__(self) -> None:
         self.done: list[Tenure] = []
         self.open: dict[tuple[str, str], Tenure] = {}
-
-    def start(self, office: str, person: str, event: RecordedEvent, *, acting: bool = False,
-              end: date | None = None) -> None:
-        self.stop(office, person, event)
-        tenure = Tenure(office, person, event.date, end, acting, (event.id,))
-        if end is not None:
-            self.done.append(tenure)
-        else:
-            self.open[(office, person)] = tenure
+        #: The acting head in office, if any: its ``end`` is the appointment's ``until`` (it may end sooner).
+        self.acting: Tenure | None = None
 
     def stop(self, office: str, person: str | None, event: RecordedEvent) -> None:
         """End ``person``'s tenure of ``office`` (every holder's, when None) on the event's date."""
@@ -68,13 +70,44 @@ class _Fold:
             tenure = self.open.pop(key)
             self.done.append(replace(tenure, end=event.date, events=(*tenure.events, event.id)))
 
+    def keep(self, office: str, people: Sequence[str], event: RecordedEvent) -> None:
+        """``people`` hold ``office`` from the event's date on; a holder among them holds it on, unbroken."""
+        for person in people:
+            if (office, person) not in self.open:
+                self.open[(office, person)] = Tenure(office, person, event.date, None, False, (event.id,))
+
     def replace_all(self, office: str, people: Sequence[str], event: RecordedEvent) -> None:
         keep = set(people)
         for key in [k for k in self.open if k[0] == office and k[1] not in keep]:
             self.stop(office, key[1], event)
-        for person in people:
-            if (office, person) not in self.open:
-                self.open[(office, person)] = Tenure(office, person, event.date, None, False, (event.id,))
+        self.keep(office, people, event)
+
+    def expire(self, day: date) -> None:
+        """The acting head's appointment ran out (its ``until``) on or before ``day``."""
+        if self.acting is not None and self.acting.end is not None and self.acting.end <= day:
+            self.done.append(self.acting)
+            self.acting = None
+
+    def stop_acting(self, event: RecordedEvent, person: str | None = None) -> None:
+        """End the acting head's tenure (only ``person``'s, when given) on the event's date."""
+        acting = self.acting
+        if acting is not None and (person is None or acting.person == person):
+            self.done.append(replace(acting, end=event.date, events=(*acting.events, event.id)))
+            self.acting = None
+
+    def appoint_acting(self, person: str, until: date | None, event: RecordedEvent) -> None:
+        """An acting head until ``until`` (None: until an election): the one in office, if another, ends
+        today; the same person appointed again holds on, unbroken, until the new ``until``."""
+        acting = self.acting
+        if acting is not None and acting.person == person and (until is None or until > event.date):
+            self.acting = replace(acting, end=until, events=(*acting.events, event.id))
+            return
+        self.stop_acting(event)
+        tenure = Tenure("head", person, event.date, until, True, (event.id,))
+        if until is not None and until <= event.date:
+            self.done.append(tenure)  # ran out before it began: held on no day
+        else:
+            self.acting = tenure
 
 
 def tenures(events: Sequence[RecordedEvent]) -> list[Tenure]:
@@ -85,14 +118,17 @@ def tenures(events: Sequence[RecordedEvent]) -> list[Tenure]:
     for _, event in ordered:
         facts = event.facts
         kind = event.type
+        fold.expire(event.date)
         if kind == "election.recognised" and (person := _person(facts.get("person"))):
             fold.replace_all("head", [person], event)
+            fold.stop_acting(event)  # the election filled the vacancy
         elif kind == "head.removal_recognised" and (person := _person(facts.get("person"))):
             fold.stop("head", person, event)
+            fold.stop_acting(event, person)
         elif kind == "head.acting_appointed" and (person := _person(facts.get("person"))):
             until = facts.get("until")
             end = date.fromisoformat(until) if isinstance(until, str) else until if isinstance(until, date) else None
-            fold.start("head", person, event, acting=True, end=end)
+            fold.appoint_acting(person, end, event)
         elif kind == "congress.approved":
             fold.replace_all("secretary", [p for p in [_person(facts.get("secretary"))] if p], event)
             fold.replace_all("deputy", [p for p in [_person(facts.get("deputy"))] if p], event)
@@ -105,10 +141,10 @@ def tenures(events: Sequence[RecordedEvent]) -> list[Tenure]:
             if office in ("secretary", "deputy"):
                 fold.replace_all(office, [person], event)
             elif office == "committee":
-                fold.start("committee", person, event)
+                fold.keep("committee", [person], event)  # joins the chi ủy (a member already in it stays)
         elif kind == "front.head_chosen" and (person := _person(facts.get("person"))):
             fold.replace_all("front_head", [person], event)
-    out = fold.done + list(fold.open.values())
+    out = fold.done + list(fold.open.values()) + ([fold.acting] if fold.acting is not None else [])
     return sorted(out, key=lambda t: (OFFICES.index(t.office), t.start, t.person))
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from ledger.rules import VillageRecord
-from ledger.rules.record import corrected
+from ledger.rules.verdict import known
 from projections.leadership import holders, tenures
 
 #: Ba Tơ's plan: pre-election training of the nominees done by 30/04/2022 (Kế hoạch 57-KH/HU).
@@ -81,7 +81,7 @@ def pilot_figures(rows: Iterable[Mapping[str, Any]], records: Mapping[str, Villa
         record = records.get(row["village"])
         if record is None:
             continue
-        events = corrected([e for e in record.events if e.date <= day])
+        events = list(known(record, day).events)  # as it stood that day, as the verdicts of the day read it
         offices = holders(tenures(events), day)
         if offices["head"] is not None:
             heads += 1

@@ -41,17 +41,30 @@ RULES: dict[str, Rule] = {
 
 
 def known(record: VillageRecord, as_of: date, *, as_recorded: bool = False) -> VillageRecord:
-    """The record as it stood on ``as_of`` (and as corrected, unless ``as_recorded``)."""
-    events = [e for e in record.events if e.date <= as_of]
-    profiles = {p: [u for u in ups if u.date is None or u.date <= as_of] for p, ups in record.profiles.items()}
-    if not as_recorded:
-        events = corrected(events)
+    """The record as it stood on ``as_of`` (and as corrected, unless ``as_recorded``).
+
+    As corrected, the corrections dated by ``as_of`` are applied first and the events are then taken by their
+    corrected dates: an event a correction dates after ``as_of`` is not yet known on ``as_of`` (a recognition
+    dated 2022-05-08 by mistake, corrected to 2022-08-05, made nobody head in June), and one it dates back to
+    ``as_of`` or before is (a decision mistyped a year ahead, corrected since)."""
+    if as_recorded:
+        events = [e for e in record.events if e.date <= as_of]
+        profiles = {p: [u for u in ups if u.date is None or u.date <= as_of] for p, ups in record.profiles.items()}
+    else:
+        events = corrected([e for e in record.events if e.type != "correction.recorded" or e.date <= as_of])
         fixed = {e.id: e for e in events if e.corrected_by and e.type == "person.profiled"}
-        if fixed:
-            profiles = {p: [_refreshed(u, fixed) for u in ups] for p, ups in profiles.items()}
+        events = [e for e in events if e.date <= as_of]
+        profiles = {p: [u for u in ups if u.date is None or u.date <= as_of] for p, ups in record.profiles.items()} \
+            if not fixed else {p: sorted((u for u in (_refreshed(u, fixed) for u in ups)
+                                          if u.date is None or u.date <= as_of), key=_update_day)
+                               for p, ups in record.profiles.items()}
     if type(record) is VillageRecord:  # ``replace``, without its generic machinery
         return VillageRecord(record.village, events, profiles)
     return replace(record, events=events, profiles=profiles)
+
+
+def _update_day(update: ProfileUpdate) -> date:
+    return update.date or date.min
 
 
 def _refreshed(update: ProfileUpdate, fixed: dict[str, Any]) -> ProfileUpdate:

@@ -304,8 +304,7 @@ class Views:
     def villages(self, under: str = "") -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as c:
             rows = c.all("SELECT village, name, kind, verdict, same_person, as_of FROM dantin_view_villages "
-                         "WHERE village = ? OR village LIKE ? ORDER BY village", (under, f"{under}.%") if under
-                         else ("", "%"))
+                         "WHERE village = ? OR village LIKE ? ESCAPE '\\' ORDER BY village", (under, _below(under)))
         return rows
 
     def tenures(self, village: str, *, as_recorded: bool = False) -> list[Tenure]:
@@ -342,8 +341,8 @@ class Views:
         """Holders of ``office`` (every office when None) on ``on`` in villages at or below ``under``."""
         day = (on or self.today()).isoformat()
         where = "mode = 'corrected' AND start_date <= ? AND (end_date IS NULL OR ? < end_date) " \
-                "AND (village = ? OR village LIKE ?)"
-        params: list[Any] = [day, day, under, f"{under}.%" if under else "%"]
+                "AND (village = ? OR village LIKE ? ESCAPE '\\')"
+        params: list[Any] = [day, day, under, _below(under)]
         if office is not None:
             where += " AND office = ?"
             params.append(office)
@@ -398,6 +397,14 @@ class Views:
     def _failed(c: _Cursor, village: str) -> VillageUnavailable | None:
         found = c.meta(FAILED_PREFIX + village)
         return None if found is None else _unavailable(village, found)
+
+
+def _below(place: str) -> str:
+    """The LIKE pattern of the places below ``place`` (every place when empty): its ``%`` and ``_`` taken as
+    themselves (no place id holds them: a place asked so is no place, not every place the pattern matches)."""
+    if not place:
+        return "%"
+    return place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
 
 
 def _unavailable(village: str, stored: str) -> VillageUnavailable:

@@ -32,7 +32,7 @@ from ledger.rules.attendance import Attendance, MemberRecord, Plan, Report, judg
 from ledger.rules.record import RecordedEvent, corrected
 from ledger.sealer import state_entry
 from ledger.signing import b64decode_strict
-from projections.store import ViewStore, _Cursor
+from projections.store import ViewStore, _Cursor, below_pattern
 
 Progress = Callable[[int, int], None]
 NAME = "attendance"
@@ -161,14 +161,14 @@ class AttendanceViews:
 
     def members(self, year: int, as_of: date, *, under: str = "", level: str | None = None) -> list[Member]:
         """Every member (per level) who belongs to ``under`` or below, with their records for ``year``."""
-        scope = (under, f"{under}.%" if under else "%")
-        who = ("SELECT member FROM dantin_view_att_records WHERE year = ? AND (cell = ? OR cell LIKE ?) "
+        scope = (under, below_pattern(under))
+        who = ("SELECT member FROM dantin_view_att_records WHERE year = ? AND (cell = ? OR cell LIKE ? ESCAPE '\\') "
                "UNION SELECT p.member FROM dantin_view_att_plans p JOIN dantin_view_att_bodies b ON b.body = p.body "
-               "WHERE p.year = ? AND (b.jurisdiction = ? OR b.jurisdiction LIKE ?) "
+               "WHERE p.year = ? AND (b.jurisdiction = ? OR b.jurisdiction LIKE ? ESCAPE '\\') "
                "UNION SELECT r.member FROM dantin_view_att_reports t "
                "JOIN dantin_view_att_records r ON r.id = t.attendance "
                "JOIN dantin_view_att_bodies b ON b.body = t.body WHERE r.year = ? "
-               "AND (b.jurisdiction = ? OR b.jurisdiction LIKE ?)")
+               "AND (b.jurisdiction = ? OR b.jurisdiction LIKE ? ESCAPE '\\')")
         wp = [year, *scope] * 3
         with self.store.transaction(write=False) as c:
             records = c.all(f"SELECT id, member, level, meeting_date, cell, date, corrected_by "  # noqa: S608

@@ -115,3 +115,12 @@ class _Cursor:
     def set_position(self, position: int) -> None:
         self.execute("INSERT INTO dantin_view_position (name, position) VALUES (?, ?) "
                      "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (NAME, position))
+
+
+def below_pattern(place: str) -> str:
+    """The LIKE pattern (with ``ESCAPE '\\'``) of the places below ``place`` (every place when empty): its ``%``
+    and ``_`` taken as themselves (no place id holds them: a place asked so is no place, not every place the
+    pattern matches)."""
+    if not place:
+        return "%"
+    return place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"

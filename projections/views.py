@@ -39,7 +39,7 @@ from ledger.rules.record import corrected
 from ledger.village import Entry, build_record, entry_from_state, people_of
 from ledger.workers import pool as worker_pool
 from projections.leadership import Tenure, holders, tenures
-from projections.store import ViewStore, _Cursor
+from projections.store import ViewStore, _Cursor, below_pattern
 
 Progress = Callable[[int, int], None]
 
@@ -304,7 +304,8 @@ class Views:
     def villages(self, under: str = "") -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as c:
             rows = c.all("SELECT village, name, kind, verdict, same_person, as_of FROM dantin_view_villages "
-                         "WHERE village = ? OR village LIKE ? ESCAPE '\\' ORDER BY village", (under, _below(under)))
+                         "WHERE village = ? OR village LIKE ? ESCAPE '\\' ORDER BY village",
+                         (under, below_pattern(under)))
         return rows
 
     def tenures(self, village: str, *, as_recorded: bool = False) -> list[Tenure]:
@@ -342,7 +343,7 @@ class Views:
         day = (on or self.today()).isoformat()
         where = "mode = 'corrected' AND start_date <= ? AND (end_date IS NULL OR ? < end_date) " \
                 "AND (village = ? OR village LIKE ? ESCAPE '\\')"
-        params: list[Any] = [day, day, under, _below(under)]
+        params: list[Any] = [day, day, under, below_pattern(under)]
         if office is not None:
             where += " AND office = ?"
             params.append(office)
@@ -397,14 +398,6 @@ class Views:
     def _failed(c: _Cursor, village: str) -> VillageUnavailable | None:
         found = c.meta(FAILED_PREFIX + village)
         return None if found is None else _unavailable(village, found)
-
-
-def _below(place: str) -> str:
-    """The LIKE pattern of the places below ``place`` (every place when empty): its ``%`` and ``_`` taken as
-    themselves (no place id holds them: a place asked so is no place, not every place the pattern matches)."""
-    if not place:
-        return "%"
-    return place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
 
 
 def _unavailable(village: str, stored: str) -> VillageUnavailable:

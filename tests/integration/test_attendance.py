@@ -154,6 +154,9 @@ def test_place_and_level_filters(world: World) -> None:
     assert views.report(2022, AFTER, under=world.sontinh)["members"] == []
     assert views.report(2021, AFTER)["members"] == []
     assert views.place_known(world.badien) and not views.place_known("qng.bato.khong-co")
+    # A place's id is matched as itself: "_" and "%" are no wildcards (as for office holders).
+    for pattern in ("qng.bato.badie_", "qng.bato.%", "qng.bato.b%"):
+        assert views.report(2022, AFTER, under=pattern)["members"] == [], pattern
 
 
 def test_catch_up_resumes_after_a_restart_and_equals_a_replay(world: World, backend: Backend) -> None:

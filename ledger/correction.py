@@ -1,7 +1,9 @@
 """A correction and the event it corrects (EVENTS.md ``correction.recorded``): one merge, and the door.
 
-**One merge.** A correction's corrected facts are its own facts beside ``corrects`` and ``reason``,
-or a nested ``facts`` object; they replace the original's of the same name, and a ``date`` among
+**One merge.** A correction's corrected facts are its nested ``facts`` object (the form its schema,
+``schemas.oversight.CorrectionRecorded``, takes; ``docs/contract-formats.md``), or, in a record from
+elsewhere that wrote them so, its own facts beside ``corrects`` and ``reason``;
+they replace the original's of the same name, and a ``date`` among
 them corrects the original's date (``merge``). The verdict engine's "as corrected"
 (``ledger.rules.record.corrected``, also the attendance view's) and the ledger's door (``judge``)
 both call ``merge`` and ``misfit``, so what the door lets in is exactly what the judge applies.

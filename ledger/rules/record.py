@@ -82,8 +82,9 @@ class VillageRecord:
 def corrected(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """The events "as corrected": each ``correction.recorded`` overrides the facts it names.
 
-    The corrected facts are the correction's own facts beside ``corrects``/``reason``, or
-    a nested ``facts`` object; a ``date`` among them corrects the event's date
+    The corrected facts are the correction's nested ``facts`` object (as its schema takes them), or
+    its own facts beside ``corrects``/``reason`` where a record wrote them so; a ``date`` among them
+    corrects the event's date
     (``ledger.correction.merge``, the ledger's door's own). A correction by another kind of body
     than the original's is not applied, nor one leaving the original with facts its type's model
     refuses (a count that is no number: the rules would fail on it) or a ``date`` that is no date:

@@ -108,20 +108,22 @@ def _fastest(module: str, fallback: str) -> str:
 
 def _authority(name: str) -> str:
     """A ``--authority``: a host name or address, with a port or not, as the Host field carries it (lower
-    case); nothing else (a scheme or a path would never match a request: every signed read refused)."""
+    case, the port as clients write it: ``host:`` is ``host``, ``host:08443`` is ``host:8443``); nothing else
+    (a scheme, a path or port 0 would never match a request: every signed read refused)."""
     from urllib.parse import urlsplit
 
     text = name.strip().lower()
     try:
         parts = urlsplit(f"//{text}")
-        fine = bool(text) and bool(parts.hostname) and parts.netloc == text and (parts.port or 0) >= 0 \
-            and "@" not in text
+        port = parts.port
+        fine = bool(text) and bool(parts.hostname) and parts.netloc == text and port != 0 and "@" not in text
     except ValueError:  # (a port that is no number, an unclosed [)
-        fine = False
+        fine, port = False, None
     if not fine:
         fail(f"--authority '{name}' không phải tên máy chủ: cần dạng tên-máy hoặc tên-máy:cổng, như trong địa chỉ "
              "https://tên-máy:cổng/ mà người dùng gọi (không có https:// hay đường dẫn).")
-    return text
+    host = text[:text.rfind(":")] if port is not None or text.endswith(":") else text  # ("[::1]" keeps its colons)
+    return host if port is None else f"{host}:{port}"
 
 
 def _witness_url(url: str) -> None:

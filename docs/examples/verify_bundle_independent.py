@@ -11,7 +11,8 @@ heads, or a format-1 checkpoint witnessed before format 2; cosignatures and the 
 and of step 8 what an outside verifier can: the verdict is of this village and witnessed day,
 follows from its checks' statuses, and cites only bundled events. It cannot re-derive the verdict
 (that takes dantin's rules engine and rule-set data), nor check the custody and invisible-character
-rules of 2026-12-05, each type's facts schema, or a correction's target. Without --log-key the
+rules of 2026-12-05, each type's facts schema, nor the rules of 2026-12-06 (a correction's target and
+place, an event only a village's record reads stated about a commune or a district). Without --log-key the
 stream heads prove nothing: whoever holds a bundle can re-sign its checkpoint's body and heads.
 
 Exit status as `dantin verify-bundle`: 0 verified, 1 a check failed, 2 not a bundle (or bad usage).

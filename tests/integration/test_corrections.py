@@ -245,7 +245,7 @@ def test_a_correction_of_an_event_about_the_commune_is_refused_unless_a_page_rea
 
     bundle_story(world)
     with monkeypatch.context() as old_release:  # a commune-wide order, as an earlier release took it (refused
-        old_release.setattr(correction, "about_a_village", lambda *_: None)  # since: test_village_only_events)
+        old_release.setattr(correction, "about_a_village", lambda *_: None)  # since: test_refusals.py)
         [ordered] = world.accept(world.sign(world.committee, "election.ordered", world.badien,
                                             {"election_date": "2022-05-15", "decision": "12/QĐ-UBND"},
                                             date="2022-04-01"))

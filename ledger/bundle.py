@@ -611,9 +611,36 @@ def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: 
             raise BundleFailed("ruleset_mismatch", f"Kết luận trong gói dựa trên bộ quy tắc "
                                f"{bundled.get('ruleset_digest')}, còn bộ quy tắc ở đây là "
                                f"{derived.get('ruleset_digest')}: không dựng lại được cùng kết luận.", where="verdict")
-        raise BundleFailed("verdict_mismatch", "Kết luận trong gói khác kết luận dựng lại từ chính các sự kiện "
-                           "trong gói.", where="verdict")
+        differ = _verdict_differences(bundled, derived)
+        raise BundleFailed(
+            "verdict_mismatch", "Kết luận trong gói khác kết luận mà chương trình này dựng lại từ chính các sự kiện "
+            f"trong gói ({'; '.join(differ[:6])}{' …' if len(differ) > 6 else ''}). Các sự kiện vẫn được chứng minh "
+            "như trên; chỉ phần kết luận, không có chữ ký, là khác: gói được lập bởi một phiên bản dantin có quy tắc "
+            "khác phiên bản này (một bản sửa quy tắc), hoặc phần kết luận đã bị sửa. Hãy lập lại gói bằng phiên bản "
+            "đang dùng ('dantin bundle'), hoặc kiểm bằng phiên bản đã lập nó.", where="verdict",
+            detail="the bundled verdict differs from the re-derived one at: " + ", ".join(differ)[:300])
     return True
+
+
+def _verdict_differences(bundled: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
+    """Where two verdicts of one village differ, as a person reads it: the verdict, then each rule's status
+    (bundled → re-derived), then any other field."""
+    out = []
+    if bundled.get("verdict") != derived.get("verdict"):
+        out.append(f"kết luận {bundled.get('verdict')} → {derived.get('verdict')}")
+
+    def statuses(verdict: Mapping[str, Any]) -> dict[str, Any]:
+        checks = verdict.get("checks")
+        return {} if not isinstance(checks, list) else {
+            str(c.get("rule")): c.get("status") for c in checks if isinstance(c, Mapping)}
+
+    was, now = statuses(bundled), statuses(derived)
+    for rule in sorted(set(was) | set(now)):
+        if was.get(rule) != now.get(rule):
+            out.append(f"{rule}: {was.get(rule, '—')} → {now.get(rule, '—')}")
+    if not out:  # the same statuses: a detail, the events cited, the leadership…
+        out += [f"trường {key}" for key in sorted(set(bundled) | set(derived)) if bundled.get(key) != derived.get(key)]
+    return out or ["cách viết"]
 
 
 def _cosigners(

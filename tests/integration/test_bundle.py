@@ -204,6 +204,24 @@ def test_leaving_out_or_reordering_events_is_found_and_named(made: Made, world: 
     assert failure(recanonical(forged)).code == "unknown_cosigner"
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the bundle's bytes do not depend on the store
+def test_a_verdict_other_than_the_events_give_is_named_rule_by_rule(made: Made) -> None:
+    """A bundle whose verdict another release derived (its rules since fixed) or someone edited: the failure
+    names where the verdicts differ and says the events are still proven; it does not read as a forgery."""
+    doc = json.loads(made.data)
+    first = doc["verdict"]["checks"][0]
+    other = "pending" if first["status"] != "pending" else "pass"
+    edited = {**doc, "verdict": {**doc["verdict"], "checks": [{**first, "status": other},
+                                                               *doc["verdict"]["checks"][1:]]}}
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(canonical_json(edited))
+    said = " ".join(failed.value.message_vi.split())
+    assert failed.value.code == "verdict_mismatch" and failed.value.where == "verdict"
+    assert f"{first['rule']}: {other} → {first['status']}" in said, said
+    assert "Các sự kiện vẫn được chứng minh" in said and "phiên bản dantin có quy tắc khác" in said
+    assert verify_bundle(made.data).verdict == doc["verdict"]  # the bundle as made verifies
+
+
 def test_a_bundle_is_made_only_from_a_witnessed_checkpoint(world: World, backend: Backend, tmp_path: Path) -> None:
     story(world)
     world.ledger.publish_checkpoint()

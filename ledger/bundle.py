@@ -35,6 +35,7 @@ from ledger.envelope import Envelope, parse_payload
 from ledger.errors import CryptoError, DantinError, Refused
 from ledger.merkle import ProofError, leaf_hash, verify_inclusion
 from ledger.note import Checkpoint, CosignatureVerifier, NoteSigner, NoteVerifier, open_checkpoint, open_note, sign_note
+from ledger.rules.engine import engine_digest
 from ledger.rules.text import VERDICT_VI
 from ledger.sealer import state_entry
 from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
@@ -48,12 +49,15 @@ from ledger.witness import (
 )
 from schemas.facts import BodyEnrolled, PlaceRegistered
 
-BUNDLE_VERSION = 2
-#: The fields of each format a verifier reads. Format 1 (until 2026-12) has no stream heads.
+BUNDLE_VERSION = 3
+#: The fields of each format a verifier reads. Format 1 (until 2026-12) has no stream heads; format 2
+#: (until 2026-12-05) names no rules engine (``engine``: ``ledger.rules.engine``).
 _TOP = {
     1: {"bundle", "checkpoint", "entries", "log_key", "verdict", "village", "witness_policy"},
     2: {"bundle", "checkpoint", "entries", "heads", "log_key", "verdict", "village", "witness_policy"},
+    3: {"bundle", "checkpoint", "engine", "entries", "heads", "log_key", "verdict", "village", "witness_policy"},
 }
+_ENGINE = re.compile(r"sha256:[0-9a-f]{64}")
 #: From this day (of the witnesses' cosignatures) a bundle carries stream heads: a format-1 bundle
 #: of a checkpoint witnessed since is a bundle stripped of them, and fails.
 HEADS_SINCE = date(2026, 12, 5)
@@ -185,6 +189,7 @@ def make_bundle(ledger: Ledger, village: str, *, policy: Policy, signer: NoteSig
     doc: dict[str, Any] = {
         "bundle": BUNDLE_VERSION,
         "checkpoint": witnessed.note,
+        "engine": engine_digest(),
         "entries": [{"entry": entries[i], "index": i,
                      "proof": [b64encode(h) for h in ledger.inclusion_proof(i, size)]}
                     for i in sorted(entries)],
@@ -338,6 +343,11 @@ class BundleReport:
     earlier: list[str] = field(default_factory=list)
     #: (entries, last leaf hash) of every stream the bundle gives whole (``against_ledger``).
     whole: dict[str, tuple[int, bytes]] = field(default_factory=dict, repr=False)
+    #: The bundle's own verdict when it differs from ``verdict`` (re-derived here), and where (``_check_verdict``).
+    bundled_verdict: Any = None
+    verdict_differs: list[str] = field(default_factory=list)
+    #: The rules engine the bundle names when not this release's ("": named none, its verdict differing).
+    engine: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -355,6 +365,8 @@ class BundleReport:
             "proved": self.proved,
             "not_proved": self.not_proved,
             "verdict": self.verdict,
+            **({"bundled_verdict": self.bundled_verdict, "verdict_differs": self.verdict_differs}
+               if self.verdict_differs else {}),
         }
 
 
@@ -386,6 +398,8 @@ def _load(data: bytes) -> dict[str, Any]:
     for name in ("checkpoint", "log_key", "village", *(["heads"] if "heads" in top else [])):
         if not isinstance(doc[name], str):
             raise _not("Trường phải là chuỗi.", name)
+    if "engine" in top and not (isinstance(doc["engine"], str) and _ENGINE.fullmatch(doc["engine"])):
+        raise _not("Mã bộ máy quy tắc phải có dạng sha256:<64 chữ số hex>.", "engine")
     if not isinstance(doc["entries"], list) or not doc["entries"]:
         raise _not("Danh sách sự kiện phải không rỗng.", "entries")
     return doc
@@ -592,10 +606,28 @@ def _judge(events: Sequence[_Event], village: str, as_of: date) -> dict[str, Any
     return verdict
 
 
-def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: date) -> bool:
-    """Re-derive the bundle's verdict; False when there is none to check."""
+class _Verdict(NamedTuple):
+    """The verdict a bundle's reader is shown: re-derived here from the bundle's proven events; and, when
+    the bundle's own differs (a bundle of another rules engine), where (``_verdict_differences``)."""
+
+    derived: dict[str, Any] | None
+    differs: list[str]
+    #: The bundle's rules engine when it is not this release's; "" when the bundle names none (formats 1
+    #: and 2) and its verdict differs; None otherwise.
+    engine: str | None
+
+
+def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: date,
+                   engine: str | None) -> _Verdict:
+    """Re-derive the bundle's verdict (``engine``: the rules engine the bundle names, None before format 3).
+
+    The verdict is not signed: what the bundle proves is its events, and the verdict shown is the one
+    this release derives from them. The bundle's own must be that very one when the bundle names this
+    release's engine (else it was edited: ``verdict_mismatch``, or ``ruleset_mismatch``); made by another
+    engine, or by a release that did not name it, it may differ (a rule's reading fixed since), and
+    where it does is said."""
     if bundled is None:
-        return False
+        return _Verdict(None, [], None)
     if not isinstance(bundled, dict):
         raise _not("Kết luận phải là một đối tượng JSON.", "verdict")
     try:
@@ -606,20 +638,22 @@ def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: 
     if derived is None:
         raise BundleFailed("verdict_error", "Gói có kết luận nhưng chương trình này không có bộ quy tắc để dựng lại.",
                            where="verdict")
-    if canonical_json(derived) != canonical_json(bundled):
-        if derived.get("ruleset_digest") != bundled.get("ruleset_digest"):
-            raise BundleFailed("ruleset_mismatch", f"Kết luận trong gói dựa trên bộ quy tắc "
-                               f"{bundled.get('ruleset_digest')}, còn bộ quy tắc ở đây là "
-                               f"{derived.get('ruleset_digest')}: không dựng lại được cùng kết luận.", where="verdict")
-        differ = _verdict_differences(bundled, derived)
-        raise BundleFailed(
-            "verdict_mismatch", "Kết luận trong gói khác kết luận mà chương trình này dựng lại từ chính các sự kiện "
-            f"trong gói ({'; '.join(differ[:6])}{' …' if len(differ) > 6 else ''}). Các sự kiện vẫn được chứng minh "
-            "như trên; chỉ phần kết luận, không có chữ ký, là khác: gói được lập bởi một phiên bản dantin có quy tắc "
-            "khác phiên bản này (một bản sửa quy tắc), hoặc phần kết luận đã bị sửa. Hãy lập lại gói bằng phiên bản "
-            "đang dùng ('dantin bundle'), hoặc kiểm bằng phiên bản đã lập nó.", where="verdict",
-            detail="the bundled verdict differs from the re-derived one at: " + ", ".join(differ)[:300])
-    return True
+    other = engine if engine is not None and engine != engine_digest() else None
+    if canonical_json(derived) == canonical_json(bundled):
+        return _Verdict(derived, [], other)
+    if engine is None or other is not None:
+        return _Verdict(derived, _verdict_differences(bundled, derived), other or "")
+    # The engine the bundle names is this one: the bundle's verdict is not what that engine derived.
+    if derived.get("ruleset_digest") != bundled.get("ruleset_digest"):
+        raise BundleFailed("ruleset_mismatch", f"Kết luận trong gói dựa trên bộ quy tắc "
+                           f"{bundled.get('ruleset_digest')}, còn bộ quy tắc ở đây là "
+                           f"{derived.get('ruleset_digest')}: không dựng lại được cùng kết luận.", where="verdict")
+    differ = _verdict_differences(bundled, derived)
+    raise BundleFailed(
+        "verdict_mismatch", "Kết luận trong gói khác kết luận mà chính bộ máy quy tắc gói ghi (bộ máy của phiên bản "
+        f"này) dựng lại từ các sự kiện trong gói ({'; '.join(differ[:6])}{' …' if len(differ) > 6 else ''}): phần "
+        "kết luận, không có chữ ký, đã bị sửa. Các sự kiện vẫn được chứng minh như trên.", where="verdict",
+        detail="the bundled verdict differs from the one its own engine derives, at: " + ", ".join(differ)[:300])
 
 
 def _verdict_differences(bundled: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
@@ -724,14 +758,16 @@ def verify_bundle(
     whole = _bundled_heads(streams, events, doc["village"])
     heads = _check_heads(doc["heads"], log, checkpoint, whole) if "heads" in doc else None
     witnesses = _cosigners(doc["checkpoint"], log, streams, pinned, policy or bundled_policy)
-    _check_verdict(doc["verdict"], events, doc["village"], as_of)
+    verdict = _check_verdict(doc["verdict"], events, doc["village"], as_of, doc.get("engine"))
     report = BundleReport(
         village=doc["village"], origin=checkpoint.origin, size=checkpoint.size, root=checkpoint.root_hash,
         entries=len(entries), streams=len(streams), village_events=sum(1 for e in events if e.stream == doc["village"]),
         witnesses=witnesses,
         sources={"log_key": log_source, "witness_keys": "given" if pinned else "bundle",
                  "root_key": "given" if root else "bundle", "policy": "given" if policy else "bundle"},
-        verdict=doc["verdict"], heads=heads, earlier=earlier, whole=whole,
+        verdict=verdict.derived, heads=heads, earlier=earlier, whole=whole,
+        bundled_verdict=doc["verdict"] if verdict.differs else None, verdict_differs=verdict.differs,
+        engine=verdict.engine,
     )
     _explain(report, entries[0], policy or bundled_policy, log)
     return report
@@ -820,12 +856,25 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
             + (" …" if len(report.earlier) > 5 else ""))
     if report.verdict is None:
         report.not_proved.append("Gói không có kết luận (verdict) theo bộ quy tắc.")
-    else:
-        v = report.verdict
-        said = VERDICT_VI.get(str(v.get("verdict")), str(v.get("verdict")))
+        return
+    v = report.verdict
+    said = VERDICT_VI.get(str(v.get("verdict")), str(v.get("verdict")))
+    rules = f"bộ quy tắc {', '.join(v.get('rulesets', []))}, {v.get('ruleset_digest')}"
+    made_by = (f" (gói do bộ máy quy tắc {report.engine} lập, khác bộ máy của phiên bản này {engine_digest()})"
+               if report.engine else "")
+    if not report.verdict_differs:
         report.proved.append(f"Kết luận '{said}' ({v.get('verdict')}) ngày {v.get('as_of')} được dựng lại đúng như "
-                             f"trong gói từ chính các sự kiện của gói (bộ quy tắc {', '.join(v.get('rulesets', []))}, "
-                             f"{v.get('ruleset_digest')}).")
+                             f"trong gói từ chính các sự kiện của gói ({rules}){made_by}.")
+        return
+    differ = "; ".join(report.verdict_differs[:8]) + (" …" if len(report.verdict_differs) > 8 else "")
+    report.proved.append(f"Kết luận '{said}' ({v.get('verdict')}) ngày {v.get('as_of')} do phiên bản này dựng lại từ "
+                         f"chính các sự kiện đã được chứng minh của gói ({rules}): đây là kết luận được nêu.")
+    report.not_proved.append(
+        f"Kết luận ghi trong gói khác kết luận dựng lại ở trên ({differ}): gói "
+        + (f"do một bộ máy quy tắc khác lập ({report.engine})" if report.engine else
+           "do một phiên bản chưa ghi bộ máy quy tắc của mình lập (gói phiên bản 1 hoặc 2)")
+        + ", mà quy tắc đã được sửa từ đó; phần kết luận không có chữ ký nên gói không chứng minh nó. "
+        "Muốn xem kết luận của phiên bản đã lập gói, hãy kiểm bằng phiên bản ấy.")
 
 
 def _genesis_keys(genesis: _Entry) -> list[Any]:

@@ -36,6 +36,7 @@ ZERO = "0" * 64
 PAYLOAD_TYPE = "application/vnd.dantin.event+json; version=1"
 TOP = {1: {"bundle", "village", "checkpoint", "log_key", "witness_policy", "entries", "verdict"}}
 TOP[2] = TOP[1] | {"heads"}
+TOP[3] = TOP[2] | {"engine"}  # the rules engine that derived the verdict: "sha256:" and 64 hex digits
 HEADS_HEADER = "dantin stream heads v1"
 FORMAT_2_SINCE = dt.date(2026, 12, 5)  # format 2, and three rules, from this witnessed day
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -170,7 +171,8 @@ def structure(raw: bytes) -> dict[str, Any]:
     if canonical(b) != raw:
         raise NotABundle("not_canonical", "the file is not RFC 8785 canonical JSON")
     if (set(b) != TOP[b["bundle"]] or not isinstance(b["entries"], list) or not b["entries"]
-            or not all(isinstance(b[k], str) for k in ("village", "checkpoint", "log_key", "heads") if k in b)):
+            or not all(isinstance(b[k], str) for k in ("village", "checkpoint", "log_key", "heads", "engine") if k in b)
+            or ("engine" in b and not re.fullmatch(r"sha256:[0-9a-f]{64}", b["engine"]))):
         raise NotABundle("not_bundle", f"not exactly the fields {sorted(TOP[b['bundle']])}, of their types")
     last = -1
     for n, item in enumerate(b["entries"]):

@@ -40,6 +40,7 @@ from ledger.bundle import (
 from ledger.catalogue import stream_of
 from ledger.errors import CryptoError
 from ledger.note import Checkpoint, CosignatureSigner, NoteSigner, open_checkpoint, sign_note, signature_line
+from ledger.rules.engine import engine_digest
 from ledger.signing import SigningKey, canonical_json
 from ledger.witness import DEFAULT_POLICY, Policy, witness_ledger
 
@@ -86,8 +87,8 @@ BEFORE = 1_700_000_000
 
 
 def format_1(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` as a bundle of format 1 (until 2026-12): the same without the stream heads."""
-    return {k: v for k, v in doc.items() if k != "heads"} | {"bundle": 1}
+    """``doc`` as a bundle of format 1 (until 2026-12): the same without the stream heads (nor the engine)."""
+    return {k: v for k, v in doc.items() if k not in ("heads", "engine")} | {"bundle": 1}
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def failure(data: bytes, **kw: Any) -> BundleFailed:
 
 def test_a_village_bundle_verifies_offline_and_says_what_it_proved(made: Made, world: World, backend: Backend) -> None:
     doc = json.loads(made.data)
-    assert canonical_json(doc) == made.data and doc["bundle"] == 2
+    assert canonical_json(doc) == made.data and doc["bundle"] == 3 and doc["engine"] == engine_digest()
     report = verify_bundle(made.data)
     assert report.village == world.lang_ma and report.size == made.size == world.ledger.log_size()
     assert report.village_events == 4  # registration, nomination, order, agreement (the rotation is the cell's)
@@ -205,21 +206,41 @@ def test_leaving_out_or_reordering_events_is_found_and_named(made: Made, world: 
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the bundle's bytes do not depend on the store
-def test_a_verdict_other_than_the_events_give_is_named_rule_by_rule(made: Made) -> None:
-    """A bundle whose verdict another release derived (its rules since fixed) or someone edited: the failure
-    names where the verdicts differ and says the events are still proven; it does not read as a forgery."""
+def test_a_verdict_of_another_rules_engine_is_re_derived_and_an_edited_one_fails(made: Made) -> None:
+    """The verdict is not signed: what a bundle proves is its events, and the verdict shown is the one this
+    release derives from them. A bundle naming this release's rules engine whose verdict is another was
+    edited (verdict_mismatch, naming where). One made by another engine (a rule's reading fixed since), or by
+    a release that named none (format 2), verifies: the re-derived verdict is shown, the bundle's beside it,
+    and where they differ is said; an old bundle does not fail on a rule fix as if forged."""
     doc = json.loads(made.data)
     first = doc["verdict"]["checks"][0]
     other = "pending" if first["status"] != "pending" else "pass"
-    edited = {**doc, "verdict": {**doc["verdict"], "checks": [{**first, "status": other},
-                                                               *doc["verdict"]["checks"][1:]]}}
-    with pytest.raises(BundleFailed) as failed:
-        verify_bundle(canonical_json(edited))
+    edited = {**doc["verdict"], "checks": [{**first, "status": other}, *doc["verdict"]["checks"][1:]]}
+    where = f"{first['rule']}: {other} → {first['status']}"
+
+    with pytest.raises(BundleFailed) as failed:  # this engine: edited
+        verify_bundle(canonical_json({**doc, "verdict": edited}))
     said = " ".join(failed.value.message_vi.split())
     assert failed.value.code == "verdict_mismatch" and failed.value.where == "verdict"
-    assert f"{first['rule']}: {other} → {first['status']}" in said, said
-    assert "Các sự kiện vẫn được chứng minh" in said and "phiên bản dantin có quy tắc khác" in said
-    assert verify_bundle(made.data).verdict == doc["verdict"]  # the bundle as made verifies
+    assert where in said and "đã bị sửa" in said and "Các sự kiện vẫn được chứng minh" in said, said
+
+    elsewhere = "sha256:" + "ab" * 32
+    for bundle, named in (({**doc, "engine": elsewhere, "verdict": edited}, elsewhere),
+                          ({k: v for k, v in doc.items() if k != "engine"} | {"bundle": 2, "verdict": edited},
+                           "phiên bản 1 hoặc 2")):
+        report = verify_bundle(canonical_json(bundle))
+        assert report.verdict == doc["verdict"] and report.bundled_verdict == edited
+        assert report.verdict_differs == [where]
+        shown = report.to_dict()
+        assert shown["verdict"] == doc["verdict"] and shown["bundled_verdict"] == edited
+        note = " ".join(" ".join(report.not_proved).split())
+        assert f"Kết luận ghi trong gói khác kết luận dựng lại ở trên ({where})" in note and named in note, note
+        assert any("do phiên bản này dựng lại" in p for p in report.proved)
+
+    same = verify_bundle(canonical_json({**doc, "engine": elsewhere}))  # another engine, the same verdict
+    assert same.verdict == doc["verdict"] and not same.verdict_differs and "bundled_verdict" not in same.to_dict()
+    assert any(elsewhere in p and "dựng lại đúng như trong gói" in p for p in same.proved)
+    assert verify_bundle(made.data).verdict == doc["verdict"] and not verify_bundle(made.data).verdict_differs
 
 
 def test_a_bundle_is_made_only_from_a_witnessed_checkpoint(world: World, backend: Backend, tmp_path: Path) -> None:
@@ -248,6 +269,7 @@ def test_every_byte_of_the_bundle_matters(made: Made) -> None:
     data = made.data
     entries, log_key = data.find(b'"entries":['), data.find(b'"log_key":')
     verdict, village = data.find(b'"verdict":{'), data.find(b'"village":')
+    engine = data.find(b'"engine":"sha256:') + len(b'"engine":"sha256:')  # the digest's 64 hex digits
     masks = (0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xFF)
     # Every byte of the checkpoint, keys, policy and names; a dense deterministic sample of the
     # entries (every 5th byte, the flip mask rotating) and of the verdict (slow to re-derive).
@@ -266,7 +288,7 @@ def test_every_byte_of_the_bundle_matters(made: Made) -> None:
         flipped[offset] ^= masks[n % len(masks)]
         said = ""
         try:
-            verify_bundle(bytes(flipped))
+            report = verify_bundle(bytes(flipped))
         except NotABundle as exc:
             codes["not_canonical" if "RFC 8785" in exc.message_vi else "not_a_bundle"] += 1
             said = exc.message_vi
@@ -274,7 +296,13 @@ def test_every_byte_of_the_bundle_matters(made: Made) -> None:
             codes[exc.code] += 1
             said = exc.where and exc.message_vi  # what broke, and where
         else:
-            pytest.fail(f"flipping byte {offset} ({data[offset - 30:offset + 30]!r}) was not noticed")
+            # Another hex digit of the engine's digest names another rules engine: the verdict is
+            # re-derived all the same, and the report says the bundle names another engine.
+            if not (engine <= offset < engine + 64 and report.engine == "sha256:" + bytes(flipped[engine:engine + 64])
+                    .decode()):
+                pytest.fail(f"flipping byte {offset} ({data[offset - 30:offset + 30]!r}) was not noticed")
+            codes["other_engine"] += 1
+            said = next(p for p in report.proved if report.engine in p)
         assert said, offset
     assert sum(codes.values()) == len(offsets) and len(offsets) > len(data) // 6
     assert {"bad_proof", "bad_entry", "bad_checkpoint", "bad_cosignature", "not_a_bundle"} <= set(codes), codes

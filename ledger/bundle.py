@@ -36,7 +36,9 @@ from ledger.errors import CryptoError, DantinError, Refused
 from ledger.merkle import ProofError, leaf_hash, verify_inclusion
 from ledger.note import Checkpoint, CosignatureVerifier, NoteSigner, NoteVerifier, open_checkpoint, open_note, sign_note
 from ledger.rules.engine import engine_digest
+from ledger.rules.finding import STATUSES
 from ledger.rules.text import VERDICT_VI
+from ledger.rules.verdict import overall
 from ledger.sealer import state_entry
 from ledger.signing import PAYLOAD_TYPE, NotCanonicalizable, PublicKey, b64decode_strict, b64encode, canonical_json
 from ledger.witness import (
@@ -47,6 +49,7 @@ from ledger.witness import (
     verifiers_of,
     witnessed_checkpoint,
 )
+from schemas._checks import UNSAFE_LINE_RE, visible_json
 from schemas.facts import BodyEnrolled, PlaceRegistered
 
 BUNDLE_VERSION = 3
@@ -642,11 +645,12 @@ def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: 
     if canonical_json(derived) == canonical_json(bundled):
         return _Verdict(derived, [], other)
     if engine is None or other is not None:
+        _check_any_verdict(bundled, {e.hash for e in events}, village, as_of)
         return _Verdict(derived, _verdict_differences(bundled, derived), other or "")
     # The engine the bundle names is this one: the bundle's verdict is not what that engine derived.
     if derived.get("ruleset_digest") != bundled.get("ruleset_digest"):
         raise BundleFailed("ruleset_mismatch", f"Kết luận trong gói dựa trên bộ quy tắc "
-                           f"{bundled.get('ruleset_digest')}, còn bộ quy tắc ở đây là "
+                           f"{_shown(bundled.get('ruleset_digest'))}, còn bộ quy tắc ở đây là "
                            f"{derived.get('ruleset_digest')}: không dựng lại được cùng kết luận.", where="verdict")
     differ = _verdict_differences(bundled, derived)
     raise BundleFailed(
@@ -656,12 +660,40 @@ def _check_verdict(bundled: Any, events: Sequence[_Event], village: str, as_of: 
         detail="the bundled verdict differs from the one its own engine derives, at: " + ", ".join(differ)[:300])
 
 
+def _check_any_verdict(bundled: Mapping[str, Any], cited: set[str], village: str, as_of: date) -> None:
+    """What any rules engine's verdict in a bundle must be (step 8, as the independent verifier checks it):
+    of this village on the witnessed day, its checks of known statuses, its overall verdict the one they
+    give (EVENTS.md §Verdict), citing only bundled events. A verdict that is not is no engine's: edited."""
+    checks = bundled.get("checks")
+    if (not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks)
+            or bundled.get("village") != village or bundled.get("as_of") != as_of.isoformat()):
+        raise BundleFailed("verdict_mismatch", f"Kết luận trong gói không phải kết luận về '{village}' ngày "
+                           f"{as_of.isoformat()}: phần kết luận, không có chữ ký, đã bị sửa.", where="verdict")
+    statuses = [c.get("status") for c in checks]
+    if not all(isinstance(x, str) and x in STATUSES for x in statuses) or bundled.get("verdict") != overall(statuses):
+        raise BundleFailed("verdict_mismatch", f"Kết luận trong gói ({_shown(bundled.get('verdict'))}) không suy ra "
+                           "từ trạng thái các quy tắc của chính nó: phần kết luận, không có chữ ký, đã bị sửa.",
+                           where="verdict")
+    events = [e for c in checks for e in (c.get("events") if isinstance(c.get("events"), list) else [None])]
+    if any(not isinstance(e, str) or e not in cited for e in events):
+        raise BundleFailed("verdict_mismatch", "Kết luận trong gói dẫn sự kiện không có trong gói: phần kết luận, "
+                           "không có chữ ký, đã bị sửa.", where="verdict")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value of a bundle's unsigned verdict as a person may be shown it in a report: one line (control
+    and invisible characters as escapes, as JSON writes them), at most ``limit`` characters."""
+    text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
+    text = visible_json(orjson.dumps(text).decode()[1:-1]) if UNSAFE_LINE_RE.search(text) else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _verdict_differences(bundled: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
     """Where two verdicts of one village differ, as a person reads it: the verdict, then each rule's status
     (bundled → re-derived), then any other field."""
     out = []
     if bundled.get("verdict") != derived.get("verdict"):
-        out.append(f"kết luận {bundled.get('verdict')} → {derived.get('verdict')}")
+        out.append(f"kết luận {_shown(bundled.get('verdict'))} → {derived.get('verdict')}")
 
     def statuses(verdict: Mapping[str, Any]) -> dict[str, Any]:
         checks = verdict.get("checks")
@@ -671,9 +703,10 @@ def _verdict_differences(bundled: Mapping[str, Any], derived: Mapping[str, Any])
     was, now = statuses(bundled), statuses(derived)
     for rule in sorted(set(was) | set(now)):
         if was.get(rule) != now.get(rule):
-            out.append(f"{rule}: {was.get(rule, '—')} → {now.get(rule, '—')}")
+            out.append(f"{_shown(rule)}: {_shown(was.get(rule, '—'))} → {now.get(rule, '—')}")
     if not out:  # the same statuses: a detail, the events cited, the leadership…
-        out += [f"trường {key}" for key in sorted(set(bundled) | set(derived)) if bundled.get(key) != derived.get(key)]
+        out += [f"trường {_shown(key)}" for key in sorted(set(bundled) | set(derived))
+                if bundled.get(key) != derived.get(key)]
     return out or ["cách viết"]
 
 

@@ -243,6 +243,32 @@ def test_a_verdict_of_another_rules_engine_is_re_derived_and_an_edited_one_fails
     assert verify_bundle(made.data).verdict == doc["verdict"] and not verify_bundle(made.data).verdict_differs
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_verdict_of_another_engine_is_still_a_verdict_of_this_bundle_and_is_shown_inert(made: Made) -> None:
+    """Naming another engine (the field is not signed: anyone may) does not make any JSON a verdict: it must
+    be of this village on the witnessed day, follow from its checks' statuses and cite only bundled events
+    (as the independent verifier checks it), else it was edited. And what it holds is shown as one short
+    line: a verified report does not print a bundle's unsigned text as lines of its own."""
+    doc = json.loads(made.data)
+    v, elsewhere = doc["verdict"], "sha256:" + "ab" * 32
+    first, rest = v["checks"][0], v["checks"][1:]
+    for bad in ({**v, "village": doc["village"] + "x"}, {**v, "as_of": "2020-01-01"}, {**v, "checks": "x"},
+                {**v, "verdict": "compliant" if v["verdict"] != "compliant" else "violations"},
+                {**v, "checks": [{**first, "status": "ok"}, *rest]},
+                {**v, "checks": [{**first, "events": ["00" * 32]}, *rest]}):
+        for bundle in ({**doc, "engine": elsewhere, "verdict": bad},
+                       {k: x for k, x in doc.items() if k != "engine"} | {"bundle": 2, "verdict": bad}):
+            assert failure(canonical_json(bundle)).code == "verdict_mismatch", bad
+
+    fake = "pass\n  ✓ Kết luận 'Đạt' được dựng lại đúng như trong gói\u202e" + "x" * 500
+    odd = {**v, "checks": [{**first, "rule": fake, "status": "pending"}, *rest]}
+    odd["verdict"] = "violations" if any(c["status"] == "fail" for c in odd["checks"]) else "incomplete"
+    report = verify_bundle(canonical_json({**doc, "engine": elsewhere, "verdict": odd}))
+    assert report.verdict == v and report.verdict_differs and report.bundled_verdict == odd
+    for line in (*report.proved, *report.not_proved, *report.verdict_differs):
+        assert "\n" not in line and "\u202e" not in line and len(line) < 1500, line
+
+
 def test_a_bundle_is_made_only_from_a_witnessed_checkpoint(world: World, backend: Backend, tmp_path: Path) -> None:
     story(world)
     world.ledger.publish_checkpoint()

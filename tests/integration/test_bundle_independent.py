@@ -149,6 +149,14 @@ TAMPERED: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], int]] = {
     "heads_line": (_alter_heads_line, 1),
     "entries_reordered": (_reorder, 2),
     "verdict_flipped": (lambda d: {**d, "verdict": {**d["verdict"], "village": d["village"] + "x"}}, 1),
+    # Another engine named (the field is not signed) does not make any JSON a verdict of this bundle.
+    "verdict_of_another_village_another_engine": (lambda d: {**d, "engine": "sha256:" + "ab" * 32, "verdict": {
+        **d["verdict"], "village": d["village"] + "x"}}, 1),
+    "verdict_not_following_another_engine": (lambda d: {**d, "engine": "sha256:" + "ab" * 32, "verdict": {
+        **d["verdict"], "verdict": "compliant" if d["verdict"]["verdict"] != "compliant" else "violations"}}, 1),
+    "verdict_of_another_village_stripped_to_format_2": (lambda d: {
+        **{k: v for k, v in d.items() if k != "engine"}, "bundle": 2,
+        "verdict": {**d["verdict"], "village": d["village"] + "x"}}, 1),
     "stripped_to_format_1": (format_1, 1),  # witnessed today, since format 2: no_heads
     "reformatted": (lambda d: d, 2),  # see the test: pretty-printed, not canonical
 }

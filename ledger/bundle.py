@@ -893,8 +893,8 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
     v = report.verdict
     said = VERDICT_VI.get(str(v.get("verdict")), str(v.get("verdict")))
     rules = f"bộ quy tắc {', '.join(v.get('rulesets', []))}, {v.get('ruleset_digest')}"
-    made_by = (f" (gói do bộ máy quy tắc {report.engine} lập, khác bộ máy của phiên bản này {engine_digest()})"
-               if report.engine else "")
+    made_by = (f" (gói ghi bộ máy quy tắc {report.engine}, khác bộ máy của phiên bản này {engine_digest()}; "
+               "trường này không có chữ ký)" if report.engine else "")
     if not report.verdict_differs:
         report.proved.append(f"Kết luận '{said}' ({v.get('verdict')}) ngày {v.get('as_of')} được dựng lại đúng như "
                              f"trong gói từ chính các sự kiện của gói ({rules}){made_by}.")
@@ -904,10 +904,11 @@ def _explain(report: BundleReport, genesis: _Entry, policy: Policy, log: NoteVer
                          f"chính các sự kiện đã được chứng minh của gói ({rules}): đây là kết luận được nêu.")
     report.not_proved.append(
         f"Kết luận ghi trong gói khác kết luận dựng lại ở trên ({differ}): gói "
-        + (f"do một bộ máy quy tắc khác lập ({report.engine})" if report.engine else
-           "do một phiên bản chưa ghi bộ máy quy tắc của mình lập (gói phiên bản 1 hoặc 2)")
-        + ", mà quy tắc đã được sửa từ đó; phần kết luận không có chữ ký nên gói không chứng minh nó. "
-        "Muốn xem kết luận của phiên bản đã lập gói, hãy kiểm bằng phiên bản ấy.")
+        + (f"ghi rằng nó do một bộ máy quy tắc khác lập ({report.engine})" if report.engine else
+           "không ghi bộ máy quy tắc nào (gói phiên bản 1 hoặc 2)")
+        + ". Phần kết luận và bộ máy ghi trong gói đều không có chữ ký, nên gói không chứng minh chúng: khác biệt có "
+        "thể do quy tắc đã được sửa giữa hai phiên bản, hoặc do phần kết luận đã bị sửa; kết luận được nêu là kết luận "
+        "dựng lại ở trên. Muốn xem kết luận của phiên bản đã lập gói, hãy kiểm bằng phiên bản ấy.")
 
 
 def _genesis_keys(genesis: _Entry) -> list[Any]:

@@ -173,6 +173,24 @@ def test_bundle_and_verify_bundle(demo: Path, log: NoteVerifier, tmp_path: Path)
     held = run("verify-bundle", bundle, "--ledger", demo)
     assert "Đối chiếu với sổ cái" in held.stdout, held.stdout
     assert run_json("verify-bundle", bundle, "--ledger", demo)["ledger"]["agrees"] is True
+    from ledger.signing import canonical_json
+
+    # A bundle naming another rules engine, its verdict another: it verifies (held up to the ledger too);
+    # the verdict shown is the one derived here, the bundle's own beside it, not proved.
+    doc = json.loads(bundle.read_bytes())
+    checks = [{**doc["verdict"]["checks"][0], "status": "waived"}, *doc["verdict"]["checks"][1:]]
+    statuses = {c["status"] for c in checks}
+    theirs = {**doc["verdict"], "checks": checks,
+              "verdict": "violations" if "fail" in statuses else "incomplete" if "pending" in statuses else "compliant"}
+    elsewhere = tmp_path / "elsewhere.bundle.json"
+    elsewhere.write_bytes(canonical_json({**doc, "engine": "sha256:" + "ab" * 32, "verdict": theirs}))
+    shown = run_json("verify-bundle", elsewhere, "--ledger", demo)
+    assert shown["verified"] and shown["ledger"]["agrees"] is True and shown["verdict"] == doc["verdict"]
+    assert shown["bundled_verdict"] == theirs and shown["verdict_differs"], shown
+    said = " ".join(run("verify-bundle", elsewhere).stdout.split())
+    proved, not_proved = said.split("Chưa chứng minh được")
+    assert "do phiên bản này dựng lại" in proved and f"{checks[0]['rule']}: waived →" in not_proved, said
+    assert "không có chữ ký" in not_proved, said
     # A log that signed a count short of the truth: offline it holds; the full ledger shows the lie.
     lying = tmp_path / "lying.bundle.json"
     lying.write_bytes(_short_by_one(bundle.read_bytes(), demo))

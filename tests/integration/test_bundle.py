@@ -227,7 +227,7 @@ def test_a_verdict_of_another_rules_engine_is_re_derived_and_an_edited_one_fails
     elsewhere = "sha256:" + "ab" * 32
     for bundle, named in (({**doc, "engine": elsewhere, "verdict": edited}, elsewhere),
                           ({k: v for k, v in doc.items() if k != "engine"} | {"bundle": 2, "verdict": edited},
-                           "phiên bản 1 hoặc 2")):
+                           "không ghi bộ máy quy tắc nào (gói phiên bản 1 hoặc 2)")):
         report = verify_bundle(canonical_json(bundle))
         assert report.verdict == doc["verdict"] and report.bundled_verdict == edited
         assert report.verdict_differs == [where]
@@ -235,11 +235,12 @@ def test_a_verdict_of_another_rules_engine_is_re_derived_and_an_edited_one_fails
         assert shown["verdict"] == doc["verdict"] and shown["bundled_verdict"] == edited
         note = " ".join(" ".join(report.not_proved).split())
         assert f"Kết luận ghi trong gói khác kết luận dựng lại ở trên ({where})" in note and named in note, note
+        assert "không có chữ ký" in note and "hoặc do phần kết luận đã bị sửa" in note, note  # a claim, not a proof
         assert any("do phiên bản này dựng lại" in p for p in report.proved)
 
     same = verify_bundle(canonical_json({**doc, "engine": elsewhere}))  # another engine, the same verdict
     assert same.verdict == doc["verdict"] and not same.verdict_differs and "bundled_verdict" not in same.to_dict()
-    assert any(elsewhere in p and "dựng lại đúng như trong gói" in p for p in same.proved)
+    assert any(elsewhere in p and "dựng lại đúng như trong gói" in p and "không có chữ ký" in p for p in same.proved)
     assert verify_bundle(made.data).verdict == doc["verdict"] and not verify_bundle(made.data).verdict_differs
 
 

@@ -179,12 +179,16 @@ _PLACE_KIND_VI = {"province": "tỉnh", "district": "huyện", "town": "thị x�
                   "townlet": "thị trấn"}
 
 
+def _kind_vi(place_kind: str | None) -> str:
+    return _PLACE_KIND_VI.get(str(place_kind), "không phải thôn, tổ dân phố")
+
+
 def about_a_village(event_type: str, place: str, place_kind: str | None) -> None:
     """Raise ``Refused`` (dated ``SINCE``) if an event of ``event_type`` (one of ``VILLAGE_ONLY``) is stated
     about ``place``, of kind ``place_kind``, which is no village: no record would ever read it."""
     if place_kind in VILLAGE_KINDS:
         return
-    kind_vi = _PLACE_KIND_VI.get(str(place_kind), "không phải thôn, tổ dân phố")
+    kind_vi = _kind_vi(place_kind)
     raise _dated("malformed", f"Sự kiện loại '{event_type}' phải ghi về một thôn, tổ dân phố, nhưng '{place}' là "
                  f"{kind_vi}: chỉ hồ sơ của từng thôn đọc loại sự kiện này, nên ghi về '{place}' nó sẽ không có "
                  "hiệu lực ở đâu cả. Hãy ghi một sự kiện cho mỗi thôn (place là mã của thôn).",
@@ -218,7 +222,7 @@ def judge(body: str, fix: Mapping[str, Any], original: Earlier | None, place: st
                      f"event {target} is about {original.place}, the correction about {place}")
     if (original.type not in ANY_PLACE and place_kind not in VILLAGE_KINDS
             and place_kind not in READ_ABOVE_VILLAGE.get(original.type, ())):
-        kind_vi = _PLACE_KIND_VI.get(str(place_kind), "không phải thôn, tổ dân phố")
+        kind_vi = _kind_vi(place_kind)
         hint = (" Để sửa lý lịch, hãy ghi một hồ sơ mới (person.profiled) nêu lại các trường đúng: nó có hiệu lực "
                 "từ ngày ghi." if original.type == "person.profiled" else "")
         raise _dated("malformed", f"Sự kiện '{short}' loại '{original.type}' được ghi về '{original.place}' "

@@ -14,7 +14,6 @@ day it was judged; asking for another day judges the village again, on the spot.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -26,15 +25,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-import ledger.rules as rules_package
-import ledger.village as village_module
-import schemas.facts as facts_models
 from ledger.application import Ledger
 from ledger.catalogue import PERSON_STREAM_PREFIX
 from ledger.errors import DantinError
 from ledger.gcpause import paused_gc
 from ledger.outage import is_store_error
 from ledger.rules import VillageRecord, judge
+from ledger.rules.engine import INSTALL_ROOT, digest_of
 from ledger.rules.record import corrected
 from ledger.village import Entry, build_record, entry_from_state, people_of
 from ledger.workers import pool as worker_pool
@@ -420,19 +417,9 @@ def judged_by_digest() -> str:
     their rule sets and calendars), the projections, how a village's record is read from the log
     (``ledger.village``) and the facts' models (``schemas``: which corrections fit). A release
     that changes any of them changes this, and ``catch_up`` then rebuilds the views stored by the
-    one before."""
-    digest = hashlib.sha256()
-    schemas_dir = Path(facts_models.__file__).parent
-    for part in (Path(rules_package.__file__).parent, Path(__file__).parent, schemas_dir,
-                 Path(village_module.__file__)):
-        files = [part] if part.is_file() else sorted(
-            p for p in part.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-            and p.suffix not in (".pyc", ".pyo") and "json" not in p.relative_to(part).parts[:1])
-        for path in files:
-            name = path.name if part.is_file() else f"{part.name}/{path.relative_to(part).as_posix()}"
-            digest.update(f"{name}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    one before. Read as the bundles' rules engine is (``ledger.rules.engine.digest_of``: the shipped files,
+    the same for every install of a release)."""
+    return digest_of(INSTALL_ROOT, ("ledger/rules", "projections", "schemas", "ledger/village.py"))
 
 
 _INSERT_VILLAGE = ("INSERT INTO dantin_view_villages (village, name, kind, verdict, same_person, as_of, body) "

@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 # --- The contract, transcribed -------------------------------------------------------
@@ -254,43 +254,35 @@ def check_dossier(doc: Any, where: str = "dossier") -> list[Problem]:
     if "kind" in village and village.get("kind") not in {"thon", "tdp"}:
         out.err(f"{where}.village.kind", f"{village.get('kind')!r} not thon/tdp",
                 "EVENTS.md §Places and bodies")
-    people = doc.get("people")
     person_ids: set[str] = set()
-    if not isinstance(people, list):
-        out.err(f"{where}.people", "missing or not a list", sec)
-        people = []
-    for i, person in enumerate(people):
-        pw = f"{where}.people[{i}]"
-        if not isinstance(person, dict):
-            out.err(pw, "not an object", sec)
-            continue
-        pid = person.get("id")
-        if not isinstance(pid, str) or not pid:
-            out.err(f"{pw}.id", "missing or not a string", sec)
-        elif pid in person_ids:
-            out.err(f"{pw}.id", f"{pid!r} declared twice", sec)
-        else:
-            person_ids.add(pid)
+    for pw, person in _with_ids(out, where, doc, "people", "declared twice", person_ids, sec):
         _check_profile(out, pw, person)
-    events = doc.get("events")
-    if not isinstance(events, list):
-        out.err(f"{where}.events", "missing or not a list", sec)
-        events = []
-    event_ids: set[str] = set()
-    for i, event in enumerate(events):
-        ew = f"{where}.events[{i}]"
-        if not isinstance(event, dict):
-            out.err(ew, "not an object", sec)
-            continue
-        eid = event.get("id")
-        if not isinstance(eid, str) or not eid:
-            out.err(f"{ew}.id", "missing or not a string", sec)
-        elif eid in event_ids:
-            out.err(f"{ew}.id", f"{eid!r} used twice", sec)
-        else:
-            event_ids.add(eid)
+    for ew, event in _with_ids(out, where, doc, "events", "used twice", set(), sec):
         _check_event(out, ew, event, person_ids)
     return out.problems
+
+
+def _with_ids(out: _Out, where: str, doc: Mapping[str, Any], name: str, twice: str, seen: set[str],
+              sec: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of the list ``doc[name]``, each with its path; each one's ``id`` a string not seen
+    before (added to ``seen``), else said (``twice``: how a repeated id is said)."""
+    items = doc.get(name)
+    if not isinstance(items, list):
+        out.err(f"{where}.{name}", "missing or not a list", sec)
+        return
+    for i, item in enumerate(items):
+        path = f"{where}.{name}[{i}]"
+        if not isinstance(item, dict):
+            out.err(path, "not an object", sec)
+            continue
+        iid = item.get("id")
+        if not isinstance(iid, str) or not iid:
+            out.err(f"{path}.id", "missing or not a string", sec)
+        elif iid in seen:
+            out.err(f"{path}.id", f"{iid!r} {twice}", sec)
+        else:
+            seen.add(iid)
+        yield path, item
 
 
 def _check_profile(out: _Out, pw: str, person: Mapping[str, Any]) -> None:

@@ -19,7 +19,8 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[2]
+#: The directory holding the ``ledger``, ``schemas`` and ``projections`` packages (a checkout or site-packages).
+INSTALL_ROOT = Path(__file__).resolve().parents[2]
 #: What a bundle's verdict depends on, under the directory holding ``ledger`` and ``schemas``: the
 #: rules with their rule sets and calendars, the facts' models (which corrections fit), the merge of
 #: corrections, how a village's entries become a record (``ledger.village``, with the person
@@ -29,10 +30,11 @@ PARTS = ("ledger/rules", "schemas", "ledger/correction.py", "ledger/village.py",
 _SHIPPED = (".py", ".json")
 
 
-def digest_of(root: Path) -> str:
-    """``sha256:`` and the hex SHA-256 over the shipped files of ``PARTS`` under ``root`` (each named)."""
+def digest_of(root: Path, parts: tuple[str, ...] = PARTS) -> str:
+    """``sha256:`` and the hex SHA-256 over the shipped files of ``parts`` under ``root`` (each named): the
+    code something is computed by (also the views', ``projections.views.judged_by_digest``)."""
     digest = hashlib.sha256()
-    for part in PARTS:
+    for part in parts:
         base = root / part
         files = [base] if base.is_file() else sorted(
             (p for p in base.rglob("*") if p.is_file() and p.suffix in _SHIPPED and "__pycache__" not in p.parts),
@@ -46,4 +48,4 @@ def digest_of(root: Path) -> str:
 @cache
 def engine_digest() -> str:
     """This release's rules engine (``digest_of`` the installed ``ledger`` and ``schemas``)."""
-    return digest_of(_ROOT)
+    return digest_of(INSTALL_ROOT)
